@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"citymap/server"
+)
+
+func init() {
+	register("serve", "serve the web map and the APIs (migrates first)", runServe)
+}
+
+// shutdownGrace is how long in-flight requests get to finish after SIGTERM.
+const shutdownGrace = 15 * time.Second
+
+func runServe(ctx context.Context, args []string) error {
+	fs := newFlags("serve")
+	addr := fs.String("addr", envOr("CITYMAP_ADDR", ":8080"), "listen address (env CITYMAP_ADDR)")
+	dataDir := fs.String("data-dir", envOr("CITYMAP_DATA_DIR", ".data"), "directory for uploaded photos (env CITYMAP_DATA_DIR)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	st, err := openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	applied, err := st.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	if len(applied) > 0 {
+		slog.Info("migrated", "applied", applied)
+	}
+	srv := server.New(server.Config{DataDir: *dataDir}, st)
+	defer srv.Close()
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	slog.Info("serving", "addr", ln.Addr().String())
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	slog.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# make run: the database (project-local unless DATABASE_URL is set), migrations, the
+# demo city when the database is empty, demo tokens, then citymap serve.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+bin=bin/citymap
+
+if [ -z "${DATABASE_URL:-}" ]; then
+	scripts/db.sh start
+	scripts/db.sh createdb citymap
+	DATABASE_URL=$(scripts/db.sh url citymap)
+fi
+export DATABASE_URL
+mkdir -p .data
+
+"$bin" migrate >/dev/null
+"$bin" seed --if-empty
+addr=${CITYMAP_ADDR:-:8080}
+port=${addr##*:}
+echo
+echo "citymap is starting on $addr"
+echo "  web map      http://localhost:$port/            (wall: /wall, grid manager: /grid, planner: /planner)"
+echo "  REST API     http://localhost:$port/api/v1/"
+echo "  OGC API      http://localhost:$port/ogc"
+echo "  health       http://localhost:$port/healthz  http://localhost:$port/readyz"
+echo "  database     $DATABASE_URL"
+echo "demo tokens (Authorization: Bearer TOKEN), one per role:"
+"$bin" token demo --file .data/demo-tokens | sed 's/^/  /'
+echo
+exec "$bin" serve --addr "$addr"
