@@ -1,0 +1,176 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"citymap/server/auth"
+	"citymap/server/store"
+)
+
+func init() {
+	register("token", "create or revoke API tokens (token create|revoke|demo)", runToken)
+}
+
+func runToken(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return errors.New("usage: citymap token create|revoke|demo [flags]")
+	}
+	switch args[0] {
+	case "create":
+		return tokenCreate(ctx, args[1:])
+	case "revoke":
+		return tokenRevoke(ctx, args[1:])
+	case "demo":
+		return tokenDemo(ctx, args[1:])
+	}
+	return fmt.Errorf("unknown token command %q (create, revoke, demo)", args[0])
+}
+
+func tokenCreate(ctx context.Context, args []string) error {
+	fs := newFlags("token create")
+	role := fs.String("role", "", "role: "+strings.Join(auth.Roles, ", "))
+	areas := fs.String("areas", "", "comma-separated area codes the token is limited to (required for grid_manager)")
+	name := fs.String("name", "", "who or what holds the token")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	codes := splitCodes(*areas)
+	if err := checkTokenRequest(*role, *name, codes); err != nil {
+		return err
+	}
+	st, err := openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	missing, err := st.MissingAreaCodes(ctx, codes)
+	if err != nil {
+		return err
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("no area has the code(s) %s", strings.Join(missing, ", "))
+	}
+	token, err := createToken(ctx, st, *name, *role, codes)
+	if err != nil {
+		return err
+	}
+	fmt.Println(token)
+	fmt.Fprintln(os.Stderr, "citymap: keep this token now; only its hash is stored")
+	return nil
+}
+
+func checkTokenRequest(role, name string, codes []string) error {
+	switch {
+	case !auth.ValidRole(role):
+		return fmt.Errorf("--role must be one of %s", strings.Join(auth.Roles, ", "))
+	case strings.TrimSpace(name) == "":
+		return errors.New("--name is required")
+	case role == auth.GridManager && len(codes) == 0:
+		return errors.New("a grid_manager token needs --areas")
+	}
+	return nil
+}
+
+func createToken(ctx context.Context, st *store.Store, name, role string, codes []string) (string, error) {
+	token, hash, err := auth.NewToken()
+	if err != nil {
+		return "", err
+	}
+	_, err = st.CreateToken(ctx, name, role, codes, hash, nil)
+	return token, err
+}
+
+func splitCodes(s string) []string {
+	var out []string
+	for _, c := range strings.Split(s, ",") {
+		if c = strings.TrimSpace(c); c != "" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func tokenRevoke(ctx context.Context, args []string) error {
+	fs := newFlags("token revoke")
+	name := fs.String("name", "", "name of the token(s) to revoke")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *name == "" {
+		return errors.New("--name is required")
+	}
+	st, err := openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	n, err := st.RevokeToken(ctx, *name)
+	if err == nil {
+		fmt.Printf("revoked %d token(s)\n", n)
+	}
+	return err
+}
+
+// tokenDemo keeps one demo token per role in a local file, creating those that are
+// missing or no longer valid, and prints them: make run shows them on every start.
+func tokenDemo(ctx context.Context, args []string) error {
+	fs := newFlags("token demo")
+	file := fs.String("file", ".data/demo-tokens", "file that keeps the demo tokens")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	st, err := openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	kept := readDemoTokens(*file)
+	scope, err := st.FirstCommunityCode(ctx)
+	if err != nil {
+		return err
+	}
+	var lines []string
+	for _, role := range auth.Roles {
+		if role == auth.GridManager && scope == "" {
+			continue // a grid manager needs an area, and there is none yet
+		}
+		token := kept[role]
+		if _, err := st.TokenByHash(ctx, auth.Hash(token)); token == "" || err != nil {
+			var codes []string
+			if role == auth.GridManager {
+				codes = []string{scope}
+			}
+			if token, err = createToken(ctx, st, "demo-"+role, role, codes); err != nil {
+				return err
+			}
+		}
+		lines = append(lines, role+"="+token)
+	}
+	body := strings.Join(lines, "\n") + "\n"
+	if err := os.WriteFile(*file, []byte(body), 0o600); err != nil {
+		return err
+	}
+	fmt.Print(body)
+	return nil
+}
+
+func readDemoTokens(file string) map[string]string {
+	out := map[string]string{}
+	f, err := os.Open(file)
+	if err != nil {
+		return out
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if role, tok, ok := strings.Cut(sc.Text(), "="); ok {
+			out[role] = tok
+		}
+	}
+	return out
+}

@@ -1,0 +1,56 @@
+package respond
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+)
+
+// MaxBody is the default limit of a JSON request body.
+const MaxBody = 1 << 20
+
+// Decode reads a JSON body of at most limit bytes into v, rejecting unknown fields,
+// trailing data and bodies over the limit with an answer that names the problem.
+func Decode(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") &&
+		!strings.HasPrefix(ct, "application/geo+json") {
+		return Errorf(http.StatusUnsupportedMediaType, "unsupported_media_type", "send application/json")
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return decodeError(err, limit)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return Errorf(http.StatusBadRequest, "invalid_json", "trailing data after the JSON value")
+	}
+	return nil
+}
+
+func decodeError(err error, limit int64) error {
+	var tooBig *http.MaxBytesError
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &tooBig):
+		return Errorf(http.StatusRequestEntityTooLarge, "body_too_large",
+			fmt.Sprintf("the body is over the limit of %d bytes", limit))
+	case errors.As(err, &syntax):
+		return Errorf(http.StatusBadRequest, "invalid_json", fmt.Sprintf("malformed JSON at byte %d", syntax.Offset))
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			field = "body"
+		}
+		return Field(field, "invalid_type", fmt.Sprintf("%s must be %s", field, typ.Type))
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return Errorf(http.StatusBadRequest, "invalid_json", "the body is empty or cut short")
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return Field(name, "unknown_field", fmt.Sprintf("unknown field %q", name))
+	}
+	return Errorf(http.StatusBadRequest, "invalid_json", err.Error())
+}

@@ -1,0 +1,97 @@
+// Package server assembles citymap's HTTP surface: it wires the packages that serve
+// each part of the contract onto one mux, behind request logging.
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"citymap/server/auth"
+	"citymap/server/respond"
+	"citymap/server/store"
+)
+
+// Config is what an instance needs besides its database.
+type Config struct {
+	// DataDir holds uploaded photos.
+	DataDir string
+}
+
+// Server is one citymap instance.
+type Server struct {
+	cfg   Config
+	store *store.Store
+	auth  *auth.Authenticator
+	mux   *http.ServeMux
+}
+
+// New builds the instance's routes.
+func New(cfg Config, st *store.Store) *Server {
+	s := &Server{cfg: cfg, store: st, auth: auth.NewAuthenticator(st.TokenByHash), mux: http.NewServeMux()}
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.HandleFunc("GET /readyz", s.readyz)
+	return s
+}
+
+// Handler is the instance's HTTP handler.
+func (s *Server) Handler() http.Handler { return logRequests(s.mux) }
+
+// Close stops the instance's background work.
+func (s *Server) Close() {}
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	respond.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ready(ctx); err != nil {
+		respond.JSON(w, http.StatusServiceUnavailable, map[string]any{
+			"error": respond.Errorf(http.StatusServiceUnavailable, "not_ready", err.Error())})
+		return
+	}
+	respond.JSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// statusWriter remembers the status and size of an answer for the request log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += n
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach Flush and Hijack underneath.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		level := slog.LevelInfo
+		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
+			level = slog.LevelDebug
+		}
+		slog.Log(r.Context(), level, "http", "method", r.Method, "path", r.URL.Path,
+			"status", sw.status, "bytes", sw.bytes, "duration", time.Since(start))
+	})
+}

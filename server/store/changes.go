@@ -1,0 +1,76 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// NotifyChannel is the LISTEN channel on which each committed batch of changes
+// announces its last sequence number.
+const NotifyChannel = "citymap_changes"
+
+// Layers of the changes feed, and how each builds its feature and names its object.
+var changeLayers = map[string]struct{ table, feature, key string }{
+	"issues":  {"issues", "issue_feature(o)", "o.id::text"},
+	"points":  {"points", "point_feature(o)", "o.code"},
+	"parking": {"parking_zones", "parking_feature(o)", "o.code"},
+	"areas":   {"areas", "area_feature(o)", "o.code"},
+	"grids":   {"areas", "area_feature(o)", "o.code"},
+}
+
+// AppendUpserts records, inside tx, that the objects of layer with these ids were
+// created or changed. Call it last in the transaction: it takes the feed's counter
+// lock, which orders writers and is held until commit. It returns the last sequence
+// number written (0 when ids is empty).
+func AppendUpserts(ctx context.Context, tx pgx.Tx, layer string, ids []int64) (int64, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	l, ok := changeLayers[layer]
+	if !ok {
+		return 0, fmt.Errorf("changes: unknown layer %q", layer)
+	}
+	var last int64
+	err := tx.QueryRow(ctx, `UPDATE change_counter SET seq = seq + $1 RETURNING seq`, len(ids)).Scan(&last)
+	if err != nil {
+		return 0, err
+	}
+	sql := fmt.Sprintf(`INSERT INTO changes (seq, layer, op, object_id, feature, geom)
+		SELECT $1 + u.ord, $2, 'upsert', %s, %s, o.geom
+		FROM unnest($3::bigint[]) WITH ORDINALITY AS u(id, ord)
+		JOIN %s o ON o.id = u.id`, l.key, l.feature, l.table)
+	tag, err := tx.Exec(ctx, sql, last-int64(len(ids)), layer, ids)
+	if err != nil {
+		return 0, err
+	}
+	if tag.RowsAffected() != int64(len(ids)) {
+		return 0, fmt.Errorf("changes: %d of %d %s objects found", tag.RowsAffected(), len(ids), layer)
+	}
+	return last, notify(ctx, tx, last)
+}
+
+// AppendDelete records, inside tx, that an object left the map. geom is its last
+// geometry (EWKB), which tile caches need to invalidate.
+func AppendDelete(ctx context.Context, tx pgx.Tx, layer, objectID string, geom []byte) (int64, error) {
+	if _, ok := changeLayers[layer]; !ok {
+		return 0, fmt.Errorf("changes: unknown layer %q", layer)
+	}
+	var last int64
+	err := tx.QueryRow(ctx, `UPDATE change_counter SET seq = seq + 1 RETURNING seq`).Scan(&last)
+	if err != nil {
+		return 0, err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO changes (seq, layer, op, object_id, old_geom)
+		VALUES ($1, $2, 'delete', $3, $4)`, last, layer, objectID, geom)
+	if err != nil {
+		return 0, err
+	}
+	return last, notify(ctx, tx, last)
+}
+
+func notify(ctx context.Context, tx pgx.Tx, last int64) error {
+	_, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, NotifyChannel, fmt.Sprint(last))
+	return err
+}
