@@ -1,0 +1,69 @@
+package respond
+
+import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func TestDecode(t *testing.T) {
+	type body struct {
+		Name  string `json:"name"`
+		Count int    `json:"count"`
+	}
+	cases := []struct {
+		name, in, ctype string
+		status          int
+		code, field     string
+	}{
+		{"good", `{"name":"a","count":2}`, "application/json", 0, "", ""},
+		{"no content type", `{"name":"a"}`, "", 0, "", ""},
+		{"broken json", `{"name":`, "application/json", 400, "invalid_json", ""},
+		{"syntax error", `{"name" "a"}`, "application/json", 400, "invalid_json", ""},
+		{"empty", ``, "application/json", 400, "invalid_json", ""},
+		{"unknown field", `{"name":"a","colour":"red"}`, "application/json", 400, "unknown_field", "colour"},
+		{"wrong type", `{"count":"two"}`, "application/json", 400, "invalid_type", "count"},
+		{"trailing data", `{"name":"a"} {}`, "application/json", 400, "invalid_json", ""},
+		{"too large", `{"name":"` + strings.Repeat("x", 200) + `"}`, "application/json", 413, "body_too_large", ""},
+		{"form body", `name=a`, "application/x-www-form-urlencoded", 415, "unsupported_media_type", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := httptest.NewRequest("POST", "/", strings.NewReader(c.in))
+			if c.ctype != "" {
+				r.Header.Set("Content-Type", c.ctype)
+			}
+			var v body
+			err := Decode(httptest.NewRecorder(), r, 100, &v)
+			if c.status == 0 {
+				if err != nil {
+					t.Fatalf("unexpected error %v", err)
+				}
+				return
+			}
+			var e *Error
+			if !errors.As(err, &e) {
+				t.Fatalf("error %v is not an *Error", err)
+			}
+			if e.Status != c.status || e.Code != c.code {
+				t.Errorf("got %d %s, want %d %s", e.Status, e.Code, c.status, c.code)
+			}
+			if c.field != "" && e.Fields[c.field] == "" {
+				t.Errorf("fields %v do not name %q", e.Fields, c.field)
+			}
+		})
+	}
+}
+
+func TestFailHidesInternalErrors(t *testing.T) {
+	w := httptest.NewRecorder()
+	Fail(w, httptest.NewRequest("GET", "/", nil), errors.New("pq: password for user x is hunter2"))
+	if w.Code != http.StatusInternalServerError || strings.Contains(w.Body.String(), "hunter2") {
+		t.Errorf("status %d body %s", w.Code, w.Body)
+	}
+	if !strings.Contains(w.Body.String(), `"code":"internal"`) {
+		t.Errorf("body %s lacks the error code", w.Body)
+	}
+}
