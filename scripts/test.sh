@@ -26,12 +26,17 @@ if [ -z "$(q "SELECT 1 FROM pg_database WHERE datname = '$template'")" ]; then
 	for db in $(q "SELECT datname FROM pg_database WHERE datname LIKE 'citymap\_tpl\_%'"); do
 		q "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)"
 	done
-	echo "test: building template $template (migrate + demo city, scale 1, seed 1)"
+	echo "test: building template $template (migrate + demo city, scale 1, seed 1)" >&2
 	q "CREATE DATABASE \"${template}_building\""
 	url=$(scripts/db.sh url "${template}_building")
 	DATABASE_URL=$url "$bin" migrate >/dev/null
-	DATABASE_URL=$url "$bin" seed --scale 1 --seed 1
+	DATABASE_URL=$url "$bin" seed --scale 1 --seed 1 >&2
 	q "ALTER DATABASE \"${template}_building\" RENAME TO \"$template\""
+fi
+
+if [ "${1:-}" = --template-only ]; then
+	echo "$template"
+	exit 0
 fi
 
 export CITYMAP_TEST_DATABASE_URL=$admin CITYMAP_TEST_TEMPLATE=$template
