@@ -20,9 +20,7 @@ addr=${CITYMAP_ADDR:-:8080}
 port=${addr##*:}
 echo
 echo "citymap is starting on $addr"
-echo "  web map      http://localhost:$port/            (wall: /wall, grid manager: /grid, planner: /planner)"
 echo "  REST API     http://localhost:$port/api/v1/"
-echo "  OGC API      http://localhost:$port/ogc"
 echo "  health       http://localhost:$port/healthz  http://localhost:$port/readyz"
 echo "  database     $DATABASE_URL"
 echo "demo tokens (Authorization: Bearer TOKEN), one per role:"
