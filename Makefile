@@ -17,8 +17,18 @@ bench: deps build
 deps:
 	scripts/db.sh install
 
-build:
+build: webmap/dist/index.html
 	go build -o $(BIN) ./cmd/citymap
+
+# The web map: npm packages (npm ci, when the lock file changed) and the bundle
+# (when a source changed); the Go binary embeds webmap/dist.
+WEBMAP_SRC := $(wildcard webmap/src/*) webmap/build.mjs
+
+webmap/node_modules/.package-lock.json: webmap/package-lock.json
+	cd webmap && npm ci --no-audit --no-fund --loglevel=error
+
+webmap/dist/index.html: webmap/node_modules/.package-lock.json $(WEBMAP_SRC)
+	cd webmap && npm run --silent build
 
 db-start:
 	scripts/db.sh start

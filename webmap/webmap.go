@@ -1,0 +1,49 @@
+// Package webmap is the browser app — the command-center wall, the grid manager's
+// workspace and the planner's reports — built from npm packages into dist/ by
+// `make build` and embedded in the binary.
+package webmap
+
+import (
+	"embed"
+	"io/fs"
+	"net/http"
+	"strings"
+)
+
+//go:embed all:dist
+var dist embed.FS
+
+// Pages maps each page path to its HTML file in dist/.
+var Pages = map[string]string{
+	"/":        "index.html",
+	"/wall":    "wall.html",
+	"/grid":    "grid.html",
+	"/planner": "planner.html",
+}
+
+// Handler serves the pages and their assets. Assets carry content hashes in their
+// names only for chunks, so they are cached briefly; pages are always revalidated.
+func Handler() http.Handler {
+	sub, _ := fs.Sub(dist, "dist")
+	assets := http.FileServerFS(sub)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/assets/") {
+			w.Header().Set("Cache-Control", "public, max-age=300")
+			assets.ServeHTTP(w, r)
+			return
+		}
+		page, ok := Pages[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		body, err := fs.ReadFile(sub, page)
+		if err != nil {
+			http.Error(w, "the web map is not built: run make build", http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-cache")
+		_, _ = w.Write(body)
+	})
+}
