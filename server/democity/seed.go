@@ -1,0 +1,230 @@
+package democity
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// SeedOptions say what Seed generates and what it does with a database that
+// already holds a city.
+type SeedOptions struct {
+	Options
+	// Replace empties the seeded tables first (in the same transaction).
+	Replace bool
+	// IfEmpty makes Seed do nothing, without error, when areas exist.
+	IfEmpty bool
+	// ChunkSize is how many issues are generated and copied at a time (default 20,000).
+	ChunkSize int
+	// Progress, when set, is told about each table as it is written.
+	Progress func(TableCount)
+}
+
+// TableCount is how many rows Seed wrote to a table and how long that took.
+type TableCount struct {
+	Table string
+	Rows  int64
+	Took  time.Duration
+}
+
+// Result is what Seed did.
+type Result struct {
+	Skipped bool // IfEmpty found a city
+	Tables  []TableCount
+	Took    time.Duration
+}
+
+// ErrNotEmpty is returned when the database already has a city and neither
+// Replace nor IfEmpty was asked for.
+var ErrNotEmpty = errors.New("database already has data")
+
+// seededTables are emptied by Replace and analysed after seeding.
+var seededTables = []string{"areas", "points", "inspections", "parking_zones", "parking_windows",
+	"parking_readings", "calendar_days", "issues", "issue_events", "changes"}
+
+// lockKey serialises seeders of one database.
+const lockKey = 0x7365_6564_6369_7479 // "seedcity"
+
+// Seed generates the city for opt and writes it in one transaction, with COPY for
+// the bulk tables, then analyses the tables. The schema must be migrated.
+func Seed(ctx context.Context, pool *pgxpool.Pool, opt SeedOptions) (Result, error) {
+	start := time.Now()
+	if opt.ChunkSize <= 0 {
+		opt.ChunkSize = 20000
+	}
+	var res Result
+	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(lockKey)); err != nil {
+			return err
+		}
+		if err := checkReferenceData(ctx, tx); err != nil {
+			return err
+		}
+		skip, err := prepare(ctx, tx, opt)
+		if err != nil || skip {
+			res.Skipped = skip
+			return err
+		}
+		res.Tables, err = write(ctx, tx, Generate(opt.Options), opt)
+		return err
+	})
+	if err != nil || res.Skipped {
+		return res, err
+	}
+	if _, err := pool.Exec(ctx, "ANALYZE "+strings.Join(seededTables, ", ")+", units"); err != nil {
+		return res, fmt.Errorf("analyze: %w", err)
+	}
+	res.Took = time.Since(start)
+	return res, nil
+}
+
+// prepare checks the database is empty, or empties it for Replace. It reports
+// whether IfEmpty says to skip.
+func prepare(ctx context.Context, tx pgx.Tx, opt SeedOptions) (bool, error) {
+	var areas, other int64
+	err := tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM areas),
+		(SELECT count(*) FROM points) + (SELECT count(*) FROM parking_zones) + (SELECT count(*) FROM issues)`).Scan(&areas, &other)
+	if err != nil {
+		return false, err
+	}
+	switch {
+	case opt.Replace:
+		return false, truncate(ctx, tx)
+	case areas > 0 && opt.IfEmpty:
+		return true, nil
+	case areas > 0:
+		return false, fmt.Errorf("%w: %d areas (seed --replace to start over, --if-empty to leave it)", ErrNotEmpty, areas)
+	case other > 0:
+		return false, fmt.Errorf("%w: no areas but %d points, parking zones and issues (seed --replace to start over)", ErrNotEmpty, other)
+	}
+	return false, nil
+}
+
+// truncate empties the seeded tables (and whatever references them), removes the
+// street offices and restarts the changes feed.
+func truncate(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, `TRUNCATE `+strings.Join(seededTables, ", ")+` RESTART IDENTITY CASCADE`)
+	if err == nil {
+		_, err = tx.Exec(ctx, `DELETE FROM units WHERE kind = 'street_office'`)
+	}
+	if err == nil {
+		_, err = tx.Exec(ctx, `UPDATE change_counter SET seq = 0`)
+	}
+	if err != nil {
+		return fmt.Errorf("replace: %w", err)
+	}
+	return nil
+}
+
+// checkReferenceData makes sure the categories the generator mirrors still agree
+// with the schema's: a deadline computed from a stale copy would be wrong.
+func checkReferenceData(ctx context.Context, tx pgx.Tx) error {
+	for _, cat := range issueCats {
+		var hours int
+		var unit *string
+		err := tx.QueryRow(ctx, `SELECT deadline_hours, unit FROM issue_categories WHERE code = $1`, cat.code).Scan(&hours, &unit)
+		if err != nil {
+			return fmt.Errorf("issue category %s: %w", cat.code, err)
+		}
+		if u := deref(unit); hours != cat.hours || u != cat.unit {
+			return fmt.Errorf("issue category %s is %dh/%q in the database but %dh/%q in democity: update issuecats.go",
+				cat.code, hours, u, cat.hours, cat.unit)
+		}
+	}
+	var known int
+	codes := make([]string, len(pointKinds))
+	for i, k := range pointKinds {
+		codes[i] = k.code
+	}
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM point_categories WHERE code = ANY($1)`, codes).Scan(&known); err != nil {
+		return err
+	}
+	if known != len(codes) {
+		return fmt.Errorf("point_categories lacks %d of democity's %d categories", len(codes)-known, len(codes))
+	}
+	return nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// write writes the city table by table, then resets the id sequences.
+func write(ctx context.Context, tx pgx.Tx, c *City, opt SeedOptions) ([]TableCount, error) {
+	steps := []struct {
+		table string
+		run   func(context.Context, pgx.Tx) (int64, error)
+	}{
+		{"areas", c.writeAreas}, {"units", c.writeUnits}, {"points", c.writePoints},
+		{"inspections", c.writeInspections}, {"parking_zones", c.writeZones},
+		{"parking_windows", c.writeWindows}, {"parking_readings", c.writeReadings},
+		{"calendar_days", c.writeCalendar},
+	}
+	var out []TableCount
+	report := func(t TableCount) {
+		out = append(out, t)
+		if opt.Progress != nil {
+			opt.Progress(t)
+		}
+	}
+	for _, s := range steps {
+		t0 := time.Now()
+		n, err := s.run(ctx, tx)
+		if err != nil {
+			return out, err
+		}
+		report(TableCount{s.table, n, time.Since(t0)})
+	}
+	issues, events, err := c.streamIssues(ctx, tx, opt.ChunkSize)
+	if err != nil {
+		return out, err
+	}
+	report(issues)
+	report(events)
+	return out, setSequences(ctx, tx)
+}
+
+// streamIssues generates issues in chunks in the background while the previous
+// chunk is being copied.
+func (c *City) streamIssues(ctx context.Context, tx pgx.Tx, size int) (TableCount, TableCount, error) {
+	issues, events := TableCount{Table: "issues"}, TableCount{Table: "issue_events"}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	chunks := make(chan []Issue, 2)
+	go func() {
+		defer close(chunks)
+		for chunk := range c.Issues(size) {
+			select {
+			case chunks <- chunk:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	for chunk := range chunks {
+		if err := c.writeIssues(ctx, tx, chunk, &issues, &events); err != nil {
+			return issues, events, err
+		}
+	}
+	return issues, events, ctx.Err()
+}
+
+// setSequences moves each id sequence past the ids written explicitly.
+func setSequences(ctx context.Context, tx pgx.Tx) error {
+	for _, table := range []string{"areas", "points", "inspections", "parking_zones", "issues", "issue_events"} {
+		_, err := tx.Exec(ctx, fmt.Sprintf(`SELECT setval(pg_get_serial_sequence('%s', 'id'), COALESCE(max(id), 0) + 1, false) FROM %s`,
+			table, table))
+		if err != nil {
+			return fmt.Errorf("sequence of %s: %w", table, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,193 @@
+package democity_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"citymap/server/dbtest"
+	"citymap/server/democity"
+)
+
+var seedNow = time.Date(2026, 11, 26, 20, 0, 0, 0, time.FixedZone("CST", 8*3600))
+
+func TestSeed(t *testing.T) {
+	ctx := context.Background()
+	st := dbtest.Empty(t)
+	if _, err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	opt := democity.SeedOptions{Options: democity.Options{Scale: 0.05, Seed: 7, Now: seedNow}}
+	res, err := democity.Seed(ctx, st.Pool, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Tables) < 10 {
+		t.Errorf("summary has %d tables", len(res.Tables))
+	}
+	for _, c := range seedChecks {
+		t.Run(c.name, func(t *testing.T) { check(t, st.Pool, c) })
+	}
+	t.Run("reseed", func(t *testing.T) { testReseed(t, st.Pool, opt) })
+}
+
+// seedCheck is a query whose single number must be at least min and at most max.
+type seedCheck struct {
+	name     string
+	query    string
+	min, max float64
+}
+
+const eps = 1e-12
+
+var seedChecks = []seedCheck{
+	{"district", `SELECT count(*) FROM areas WHERE level = 'district' AND code = '320282'`, 1, 1},
+	{"streets", `SELECT count(*) FROM areas WHERE level = 'street'`, 6, 20},
+	{"communities", `SELECT count(*) FROM areas WHERE level = 'community'`, 40, 200},
+	{"grids", `SELECT count(*) FROM areas WHERE level = 'grid'`, 400, 2000},
+	{"grids have managers", `SELECT count(*) FROM areas WHERE level = 'grid' AND (manager = '' OR manager_phone = '')`, 0, 0},
+	{"invalid areas", `SELECT count(*) FROM areas WHERE NOT ST_IsValid(geom) OR ST_IsEmpty(geom)`, 0, 0},
+	{"codes extend their parent's", `SELECT count(*) FROM areas a JOIN areas p ON p.id = a.parent_id
+		WHERE left(a.code, length(p.code)) <> p.code`, 0, 0},
+	{"grids cover communities", coverage("grid"), 0, eps},
+	{"communities cover streets", coverage("community"), 0, eps},
+	{"streets cover the district", coverage("street"), 0, eps},
+	{"grids do not overlap", overlap("grid"), 0, eps},
+	{"communities do not overlap", overlap("community"), 0, eps},
+	{"streets do not overlap", overlap("street"), 0, eps},
+	{"issues at scale 0.05", `SELECT count(*) FROM issues`, 2600, 2600},
+	{"issues outside their grid", `SELECT count(*) FROM issues i LEFT JOIN areas a ON a.code = i.grid_code
+		WHERE a.id IS NULL OR NOT ST_Covers(a.geom, i.geom)`, 0, 0},
+	{"issue area codes", `SELECT count(*) FROM issues WHERE community_code <> left(grid_code, 12)
+		OR street_code <> left(grid_code, 9)`, 0, 0},
+	{"points outside their grid", `SELECT count(*) FROM points p LEFT JOIN areas a ON a.code = p.grid_code
+		WHERE a.id IS NULL OR NOT ST_Covers(a.geom, p.geom)`, 0, 0},
+	{"report first", `SELECT count(*) FROM issues i WHERE (SELECT e.action FROM issue_events e
+		WHERE e.issue_id = i.id ORDER BY e.at, e.id LIMIT 1) IS DISTINCT FROM 'report'`, 0, 0},
+	{"report at intake", `SELECT count(*) FROM issue_events e JOIN issues i ON i.id = e.issue_id
+		WHERE e.action = 'report' AND e.at <> i.created_at`, 0, 0},
+	{"events in order", `SELECT count(*) FROM (SELECT at < lag(at) OVER w AS back,
+		from_status IS DISTINCT FROM lag(to_status) OVER w AS jump
+		FROM issue_events WINDOW w AS (PARTITION BY issue_id ORDER BY id)) e WHERE back OR jump`, 0, 0},
+	{"status is the last event's", `SELECT count(*) FROM issues i JOIN (SELECT DISTINCT ON (issue_id) issue_id, to_status
+		FROM issue_events ORDER BY issue_id, id DESC) l ON l.issue_id = i.id WHERE l.to_status <> i.status`, 0, 0},
+	{"closed issues verified", `SELECT count(*) FROM issues i WHERE status = 'closed' AND (closed_at IS NULL
+		OR NOT EXISTS (SELECT 1 FROM issue_events e WHERE e.issue_id = i.id AND e.action = 'verify'
+		AND (e.data->>'passed')::boolean AND e.at = i.closed_at))`, 0, 0},
+	{"closed_at only when closed", `SELECT count(*) FROM issues WHERE (closed_at IS NOT NULL) <> (status = 'closed')`, 0, 0},
+	{"rework counts failed verifications", `SELECT count(*) FROM issues i WHERE rework_count <> (SELECT count(*)
+		FROM issue_events e WHERE e.issue_id = i.id AND e.action = 'verify' AND NOT (e.data->>'passed')::boolean)`, 0, 0},
+	{"reworked closed issues (%)", `SELECT 100.0 * count(*) FILTER (WHERE rework_count > 0) / count(*) FROM issues
+		WHERE status = 'closed'`, 4, 9},
+	{"dispatched_at is the first dispatch", `SELECT count(*) FROM issues i WHERE dispatched_at IS DISTINCT FROM
+		(SELECT min(at) FROM issue_events e WHERE e.issue_id = i.id AND e.action = 'dispatch')`, 0, 0},
+	{"dispatch names a unit", `SELECT count(*) FROM issue_events e JOIN issues i ON i.id = e.issue_id
+		WHERE e.action = 'dispatch' AND e.data->>'unit' IS DISTINCT FROM i.unit`, 0, 0},
+	{"deadline from category", `SELECT count(*) FROM issues i JOIN issue_categories c ON c.code = i.category
+		WHERE i.deadline <> i.created_at + make_interval(hours => c.deadline_hours)`, 0, 0},
+	{"merged into an earlier issue", `SELECT count(*) FROM issues i JOIN issues d ON d.id = i.duplicate_of
+		WHERE d.id >= i.id OR d.category <> i.category OR d.grid_code <> i.grid_code`, 0, 0},
+	{"merged issues", `SELECT count(*) FROM issues WHERE status = 'merged'`, 1, 200},
+	{"open overdue issues", `SELECT count(*) FROM issues WHERE issue_is_open(status) AND deadline < $1`, 1, 1000},
+	{"hotline issues numbered", `SELECT count(*) FROM issues WHERE source LIKE 'hotline%' AND external_id IS NULL`, 0, 0},
+	{"inspection issues", `SELECT count(*) FROM issues WHERE source = 'inspection' AND inspection_id IS NOT NULL
+		AND point_id IS NOT NULL`, 100, 110},
+	{"sources", `SELECT count(DISTINCT source) FROM issues`, 7, 7},
+	{"issue categories", `SELECT count(DISTINCT category) FROM issues`, 20, 22},
+	{"points", `SELECT count(*) FROM points`, 3000, 10000},
+	{"point categories", `SELECT count(DISTINCT category) FROM points`, 12, 16},
+	{"polygon points", `SELECT count(*) FROM points WHERE GeometryType(geom) = 'POLYGON'`, 100, 5000},
+	{"inspection scores", `SELECT count(*) FROM inspections WHERE score <> 100 - (SELECT coalesce(sum((d->>'points')::numeric), 0)
+		FROM jsonb_array_elements(deductions) d)`, 0, 0},
+	{"inspections", `SELECT count(*) FROM inspections`, 5000, 100000},
+	{"parking zones", `SELECT count(*) FROM parking_zones`, 200, 1000},
+	{"tidal zones with windows", `SELECT count(*) FROM parking_zones z WHERE kind = 'tidal'
+		AND EXISTS (SELECT 1 FROM parking_windows w WHERE w.zone_id = z.id)`, 40, 1000},
+	{"tidal zones without windows", `SELECT count(*) FROM parking_zones z WHERE kind = 'tidal'
+		AND NOT EXISTS (SELECT 1 FROM parking_windows w WHERE w.zone_id = z.id)`, 0, 0},
+	{"readings per zone", `SELECT min(n) FROM (SELECT count(*) n FROM parking_readings GROUP BY zone_id) r`, 720, 720},
+	{"holidays of 2026", `SELECT count(*) FROM calendar_days WHERE kind = 'holiday' AND extract(year FROM day) = 2026`, 33, 33},
+	{"street offices", `SELECT count(*) FROM units u JOIN areas a ON a.code = u.area_code
+		WHERE u.kind = 'street_office' AND a.level = 'street'`, 6, 20},
+	{"issue sequence", `SELECT nextval(pg_get_serial_sequence('issues', 'id')) - max(id) FROM issues`, 1, 1},
+	{"event sequence", `SELECT nextval(pg_get_serial_sequence('issue_events', 'id')) - max(id) FROM issue_events`, 1, 1},
+	{"area sequence", `SELECT nextval(pg_get_serial_sequence('areas', 'id')) - max(id) FROM areas`, 1, 1},
+}
+
+// coverage: the largest difference between an area and the union of its children.
+func coverage(child string) string {
+	return `SELECT coalesce(max(ST_Area(ST_SymDifference(u.geom, p.geom))), 1) FROM
+		(SELECT parent_id, ST_Union(geom) AS geom FROM areas WHERE level = '` + child + `' GROUP BY parent_id) u
+		JOIN areas p ON p.id = u.parent_id`
+}
+
+// overlap: the area shared by siblings, summed over pairs.
+func overlap(level string) string {
+	return `SELECT coalesce(sum(ST_Area(ST_Intersection(a.geom, b.geom))), 0) FROM areas a JOIN areas b
+		ON a.parent_id = b.parent_id AND a.id < b.id AND ST_Intersects(a.geom, b.geom)
+		WHERE a.level = '` + level + `'`
+}
+
+func check(t *testing.T, pool *pgxpool.Pool, c seedCheck) {
+	var got float64
+	var args []any
+	if c.name == "open overdue issues" {
+		args = append(args, seedNow)
+	}
+	if err := pool.QueryRow(context.Background(), c.query, args...).Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	if got < c.min || got > c.max {
+		t.Errorf("%s: %g, want %g–%g", c.name, got, c.min, c.max)
+	}
+}
+
+// testReseed: a second seed is refused, skipped with IfEmpty, and with Replace
+// writes the very same data again.
+func testReseed(t *testing.T, pool *pgxpool.Pool, opt democity.SeedOptions) {
+	ctx := context.Background()
+	before := fingerprint(t, pool)
+	if _, err := democity.Seed(ctx, pool, opt); !errors.Is(err, democity.ErrNotEmpty) {
+		t.Errorf("second seed: %v, want ErrNotEmpty", err)
+	}
+	skip := opt
+	skip.IfEmpty = true
+	if res, err := democity.Seed(ctx, pool, skip); err != nil || !res.Skipped {
+		t.Errorf("if-empty seed: skipped %v, %v", res.Skipped, err)
+	}
+	if _, err := pool.Exec(ctx, `UPDATE change_counter SET seq = 42`); err != nil {
+		t.Fatal(err)
+	}
+	again := opt
+	again.Replace = true
+	if _, err := democity.Seed(ctx, pool, again); err != nil {
+		t.Fatal(err)
+	}
+	if after := fingerprint(t, pool); after != before {
+		t.Errorf("reseeding changed the data:\n%s\n%s", before, after)
+	}
+	var seq int64
+	if err := pool.QueryRow(ctx, `SELECT seq FROM change_counter`).Scan(&seq); err != nil || seq != 0 {
+		t.Errorf("change counter %d after replace (%v)", seq, err)
+	}
+}
+
+// fingerprint hashes the seeded tables.
+func fingerprint(t *testing.T, pool *pgxpool.Pool) string {
+	var s string
+	err := pool.QueryRow(context.Background(), `SELECT concat_ws(' ',
+		(SELECT md5(string_agg(a::text, '|' ORDER BY id)) FROM areas a),
+		(SELECT md5(string_agg(p::text, '|' ORDER BY id)) FROM points p),
+		(SELECT md5(string_agg(i::text, '|' ORDER BY id)) FROM inspections i),
+		(SELECT md5(string_agg(z::text, '|' ORDER BY id)) FROM parking_zones z),
+		(SELECT md5(string_agg(r::text, '|' ORDER BY zone_id, at)) FROM parking_readings r),
+		(SELECT md5(string_agg(i::text, '|' ORDER BY id)) FROM issues i),
+		(SELECT md5(string_agg(e::text, '|' ORDER BY id)) FROM issue_events e))`).Scan(&s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
