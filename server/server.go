@@ -8,7 +8,10 @@ import (
 	"net/http"
 	"time"
 
+	"citymap/server/api"
 	"citymap/server/auth"
+	"citymap/server/live"
+	"citymap/server/ogc"
 	"citymap/server/respond"
 	"citymap/server/store"
 )
@@ -17,6 +20,8 @@ import (
 type Config struct {
 	// DataDir holds uploaded photos.
 	DataDir string
+	// Live tunes the /live stream (retention, queue sizes).
+	Live live.Config
 }
 
 // Server is one citymap instance.
@@ -25,6 +30,7 @@ type Server struct {
 	store *store.Store
 	auth  *auth.Authenticator
 	mux   *http.ServeMux
+	obs   instrumentation // /live and /metrics, livewire.go
 }
 
 // New builds the instance's routes.
@@ -32,14 +38,18 @@ func New(cfg Config, st *store.Store) *Server {
 	s := &Server{cfg: cfg, store: st, auth: auth.NewAuthenticator(st.TokenByHash), mux: http.NewServeMux()}
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
+	s.routeWebmap()
+	s.startLive()
+	api.New(st, s.auth, cfg.DataDir).Register(s.mux)
+	ogc.New(st, s.auth).Register(s.mux)
 	return s
 }
 
 // Handler is the instance's HTTP handler.
-func (s *Server) Handler() http.Handler { return logRequests(s.mux) }
+func (s *Server) Handler() http.Handler { return logRequests(s.obs.http.Wrap(s.mux)) }
 
 // Close stops the instance's background work.
-func (s *Server) Close() {}
+func (s *Server) Close() { s.stopLive() }
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	respond.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
