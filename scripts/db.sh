@@ -122,7 +122,8 @@ createdb() {
 	if [ -z "$(psql_admin -tAc "SELECT 1 FROM pg_database WHERE datname = '$db'")" ]; then
 		psql_admin -c "CREATE DATABASE \"$db\""
 	fi
-	psql -X -q -v ON_ERROR_STOP=1 "$(url "$db")" -c "CREATE EXTENSION IF NOT EXISTS postgis"
+	PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 "$(url "$db")" \
+		-c "CREATE EXTENSION IF NOT EXISTS postgis"
 }
 
 dropdb() { psql_admin -c "DROP DATABASE IF EXISTS \"$1\" WITH (FORCE)"; }
