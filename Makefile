@@ -13,9 +13,11 @@ test: deps build
 bench: deps build
 	scripts/bench.sh
 
-# What a fresh Debian machine lacks: PostgreSQL 15 + PostGIS 3 from apt.
+# What a fresh Debian machine lacks: PostgreSQL 15 + PostGIS 3 from apt, and
+# gdal-bin for the OGC API test with a real client.
 deps:
 	scripts/db.sh install
+	scripts/deps-gdal.sh
 
 build: webmap/dist/index.html
 	go build -o $(BIN) ./cmd/citymap

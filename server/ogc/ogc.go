@@ -1,0 +1,197 @@
+// Package ogc serves OGC API – Features at /ogc: Part 1 (core, GeoJSON, OpenAPI
+// 3.0), Part 2 (coordinate reference systems by reference), Part 3 (queryables,
+// CQL2 text filters) and Part 4 (create, replace, update and delete) for points
+// and parking zones. Every endpoint needs a token, sent as a bearer header or,
+// for clients such as GDAL that are given a URL, as ?access_token=.
+package ogc
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"citymap/server/auth"
+	"citymap/server/ogc/cql2"
+	"citymap/server/respond"
+	"citymap/server/store"
+)
+
+// Media types of the API's answers.
+const (
+	mediaJSON    = "application/json"
+	mediaGeoJSON = "application/geo+json"
+	mediaOpenAPI = "application/vnd.oai.openapi+json;version=3.0"
+	mediaSchema  = "application/schema+json"
+	mediaHTML    = "text/html"
+)
+
+// readers may read every collection; reporters (Open311 keys) may not.
+var readers = []string{auth.Admin, auth.Dispatcher, auth.GridManager, auth.Planner, auth.Viewer}
+
+// writers may create, replace, update and delete points and parking zones.
+var writers = []string{auth.Admin, auth.Dispatcher}
+
+// Handler serves the API.
+type Handler struct {
+	store   *store.Store
+	auth    *auth.Authenticator
+	extents extentCache
+}
+
+// New returns the API over st, authenticating with a.
+func New(st *store.Store, a *auth.Authenticator) *Handler {
+	return &Handler{store: st, auth: a, extents: extentCache{m: map[string]cachedExtent{}}}
+}
+
+// Register adds the API's routes to mux.
+func (h *Handler) Register(mux *http.ServeMux) {
+	read := func(f http.HandlerFunc) http.Handler { return h.auth.Require(f, readers...) }
+	write := func(f http.HandlerFunc) http.Handler { return h.auth.Require(f, writers...) }
+	mux.Handle("GET /ogc", read(h.landing))
+	mux.Handle("GET /ogc/{$}", read(h.landing))
+	mux.Handle("GET /ogc/conformance", read(h.conformance))
+	mux.Handle("GET /ogc/api", read(h.openAPI))
+	mux.Handle("GET /ogc/api.html", read(h.apiHTML))
+	mux.Handle("GET /ogc/collections", read(h.collections))
+	mux.Handle("GET /ogc/collections/{collectionId}", read(h.collection))
+	mux.Handle("GET /ogc/collections/{collectionId}/queryables", read(h.queryables))
+	mux.Handle("GET /ogc/collections/{collectionId}/items", read(h.items))
+	mux.Handle("GET /ogc/collections/{collectionId}/items/{featureId}", read(h.item))
+	mux.Handle("POST /ogc/collections/{collectionId}/items", write(h.create))
+	mux.Handle("PUT /ogc/collections/{collectionId}/items/{featureId}", write(h.replace))
+	mux.Handle("PATCH /ogc/collections/{collectionId}/items/{featureId}", write(h.update))
+	mux.Handle("DELETE /ogc/collections/{collectionId}/items/{featureId}", write(h.remove))
+}
+
+// links builds absolute links back into the API for one request.
+type links struct {
+	base  string // scheme://host/ogc
+	token string // the request's access_token, carried into links
+}
+
+// Link is a web link of the OGC API documents.
+type Link struct {
+	Href  string `json:"href"`
+	Rel   string `json:"rel"`
+	Type  string `json:"type,omitempty"`
+	Title string `json:"title,omitempty"`
+}
+
+// linksFor honours X-Forwarded-Proto and X-Forwarded-Host so that links work
+// behind the load balancer. A token that came in the URL goes into the links
+// too: a client that cannot send headers could not follow them otherwise.
+func linksFor(r *http.Request) links {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if p := r.Header.Get("X-Forwarded-Proto"); p == "http" || p == "https" {
+		scheme = p
+	}
+	host := r.Host
+	if fh := r.Header.Get("X-Forwarded-Host"); fh != "" {
+		host = strings.TrimSpace(strings.Split(fh, ",")[0])
+	}
+	return links{base: scheme + "://" + host + "/ogc", token: r.URL.Query().Get("access_token")}
+}
+
+// href returns the link to path (below /ogc) with query.
+func (l links) href(path string, query url.Values) string {
+	if l.token != "" {
+		if query == nil {
+			query = url.Values{}
+		}
+		query.Set("access_token", l.token)
+	}
+	u := l.base + path
+	if len(query) > 0 {
+		u += "?" + query.Encode()
+	}
+	return u
+}
+
+func (l links) link(path, rel, typ, title string) Link {
+	return Link{Href: l.href(path, nil), Rel: rel, Type: typ, Title: title}
+}
+
+// marshal encodes v without escaping <, > and & (which links are full of).
+func marshal(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// send writes v as JSON with the given media type.
+func send(w http.ResponseWriter, r *http.Request, status int, mediaType string, v any) {
+	body, err := marshal(v)
+	if err != nil {
+		respond.Fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", mediaType)
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// fail answers with the project's JSON error shape, translating store and
+// filter errors into their 4xx.
+func fail(w http.ResponseWriter, r *http.Request, err error) {
+	var ferr *cql2.Error
+	var inv *store.OGCInvalidError
+	switch {
+	case errors.As(err, &ferr):
+		code := "invalid_filter"
+		if ferr.Unsupported {
+			code = "unsupported_filter"
+		}
+		err = respond.Field("filter", code, ferr.Error())
+	case errors.As(err, &inv) && inv.Field == "filter":
+		err = respond.Field(inv.Field, "invalid_filter", inv.Reason)
+	case errors.As(err, &inv):
+		err = respond.Field(inv.Field, "invalid_value", inv.Reason)
+	case errors.Is(err, store.ErrOGCNotFound):
+		err = respond.Errorf(http.StatusNotFound, "not_found", "no such feature")
+	case errors.Is(err, store.ErrOGCUnknownCollection):
+		err = errNoCollection
+	case errors.Is(err, store.ErrOGCExists):
+		err = respond.Errorf(http.StatusConflict, "exists", "a feature with this code exists; PUT replaces it")
+	case errors.Is(err, store.ErrOGCReferenced):
+		err = respond.Errorf(http.StatusConflict, "referenced",
+			"other records (inspections, issues) refer to this feature; it cannot be deleted")
+	}
+	respond.Fail(w, r, err)
+}
+
+var errNoCollection = respond.Errorf(http.StatusNotFound, "not_found", "no such collection")
+
+// checkParams rejects query parameters the endpoint does not know, as Part 1
+// recommends (a typo should not silently return everything), and repeated ones.
+func checkParams(q url.Values, known func(string) bool) error {
+	for name, vals := range q {
+		if !known(name) {
+			return respond.Field(name, "unknown_parameter", "unknown query parameter "+name)
+		}
+		if len(vals) > 1 {
+			return respond.Field(name, "invalid_parameter", name+" is given more than once")
+		}
+	}
+	return checkFormat(q.Get("f"))
+}
+
+// checkFormat accepts f=json (and f=geojson): JSON is the only encoding served.
+func checkFormat(f string) error {
+	switch strings.ToLower(f) {
+	case "", "json", "geojson":
+		return nil
+	}
+	return respond.Field("f", "invalid_parameter", "unsupported format "+f+": only f=json is served")
+}
+
+func plainParams(name string) bool { return name == "f" || name == "access_token" }
