@@ -39,7 +39,8 @@ if [ "${1:-}" = --template-only ]; then
 	exit 0
 fi
 
-export CITYMAP_TEST_DATABASE_URL=$admin CITYMAP_TEST_TEMPLATE=$template
+# the interoperability tests with real clients (GDAL) must run, not skip
+export CITYMAP_TEST_DATABASE_URL=$admin CITYMAP_TEST_TEMPLATE=$template CITYMAP_REQUIRE_GDAL=1
 echo "test: go vet"
 go vet ./...
 echo "test: staticcheck"
