@@ -1,0 +1,134 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"citymap/geo/coordsys"
+	"citymap/server/auth"
+	"citymap/server/respond"
+	"citymap/server/store"
+)
+
+// MaxBatchBody bounds a batch request: 10,000 items of about a kilobyte each,
+// with room to spare.
+const MaxBatchBody = 16 << 20
+
+// batchInput is POST /api/v1/issues/batch. Items stay raw until each is decoded
+// on its own, so that one malformed item is rejected alone instead of failing
+// the whole batch.
+type batchInput struct {
+	Items []json.RawMessage `json:"items"`
+}
+
+// batchResult is one item's outcome, in input order.
+type batchResult struct {
+	Index  int            `json:"index"`
+	Status string         `json:"status"` // created, existing or rejected
+	ID     int64          `json:"id,omitempty"`
+	Error  *respond.Error `json:"error,omitempty"`
+}
+
+type batchAnswer struct {
+	Created  int           `json:"created"`
+	Existing int           `json:"existing"`
+	Rejected int           `json:"rejected"`
+	Results  []batchResult `json:"results"`
+}
+
+// createIssues is POST /api/v1/issues/batch, the intake of hotline systems: 200
+// with one result per item. Sending the same batch again creates nothing: items
+// with an external_id come back "existing".
+func (a *API) createIssues(w http.ResponseWriter, r *http.Request) {
+	var in batchInput
+	if err := respond.Decode(w, r, MaxBatchBody, &in); err != nil {
+		respond.Fail(w, r, err)
+		return
+	}
+	switch {
+	case in.Items == nil:
+		respond.Fail(w, r, respond.Field("items", "required", "items is required"))
+		return
+	case len(in.Items) > store.MaxIssueBatch:
+		respond.Fail(w, r, respond.Field("items", "too_many",
+			fmt.Sprintf("at most %d items per batch, got %d", store.MaxIssueBatch, len(in.Items))))
+		return
+	}
+	sys, err := querySys(r)
+	if err != nil {
+		respond.Fail(w, r, err)
+		return
+	}
+	results := make([]batchResult, len(in.Items))
+	var issues []store.NewIssue
+	var pos []int // pos[k] is the input index of issues[k]
+	for i, raw := range in.Items {
+		results[i] = batchResult{Index: i}
+		n, rerr := decodeItem(raw, sys)
+		if rerr != nil {
+			results[i].Status, results[i].Error = store.BatchRejected, rerr
+			continue
+		}
+		issues = append(issues, n)
+		pos = append(pos, i)
+	}
+	out, err := a.store.CreateIssues(r.Context(), actor(auth.From(r.Context())), issues)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	for k, res := range out {
+		br := &results[pos[k]]
+		br.Status, br.ID = res.Status, res.ID
+		if res.Err != nil {
+			br.Error = respond.Field(res.Err.Field, res.Err.Code, res.Err.Message)
+		}
+	}
+	respond.JSON(w, http.StatusOK, summarize(results))
+}
+
+// decodeItem decodes and checks one batch item as strictly as a single intake.
+func decodeItem(raw json.RawMessage, sys coordsys.System) (store.NewIssue, *respond.Error) {
+	var in issueInput
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		return store.NewIssue{}, itemDecodeError(err)
+	}
+	return in.newIssue(sys)
+}
+
+func itemDecodeError(err error) *respond.Error {
+	var typ *json.UnmarshalTypeError
+	if errors.As(err, &typ) {
+		field := typ.Field
+		if field == "" {
+			field = "item"
+		}
+		return respond.Field(field, "invalid_type", fmt.Sprintf("%s must be %s", field, typ.Type))
+	}
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		name = strings.Trim(name, `"`)
+		return respond.Field(name, "unknown_field", fmt.Sprintf("unknown field %q", name))
+	}
+	return respond.Errorf(http.StatusBadRequest, "invalid_json", err.Error())
+}
+
+func summarize(results []batchResult) batchAnswer {
+	ans := batchAnswer{Results: results}
+	for _, r := range results {
+		switch r.Status {
+		case store.BatchCreated:
+			ans.Created++
+		case store.BatchExisting:
+			ans.Existing++
+		default:
+			ans.Rejected++
+		}
+	}
+	return ans
+}

@@ -1,0 +1,237 @@
+package api
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"citymap/server/auth"
+	"citymap/server/respond"
+	"citymap/server/store"
+	"citymap/server/workflow"
+)
+
+// listParams are the query parameters of GET /api/v1/issues. Unknown ones are
+// refused: a misspelt filter that is silently ignored returns the wrong issues.
+var listParams = []string{"bbox", "status", "category", "source", "area", "overdue", "unassigned",
+	"from", "to", "q", "sort", "limit", "cursor", "access_token"}
+
+// cityTime is the zone in which dates without a time are read: China has one.
+var cityTime = time.FixedZone("CST", 8*3600)
+
+var areaCode = regexp.MustCompile(`^[0-9]{6}([0-9]{3}([0-9]{3}([0-9]{2})?)?)?$`)
+
+// issueFilter reads the list's query parameters.
+func issueFilter(q url.Values) (store.IssueFilter, error) {
+	var f store.IssueFilter
+	for name := range q {
+		if !slices.Contains(listParams, name) {
+			return f, respond.Field(name, "unknown_parameter", fmt.Sprintf("unknown parameter %q", name))
+		}
+	}
+	var err error
+	if f.BBox, err = parseBBox(q.Get("bbox")); err != nil {
+		return f, err
+	}
+	if f.Statuses, err = parseList(q, "status", func(s string) bool { return workflow.ValidStatus(s) }); err != nil {
+		return f, err
+	}
+	if f.Sources, err = parseList(q, "source", func(s string) bool { return slices.Contains(store.IssueSources, s) }); err != nil {
+		return f, err
+	}
+	// categories are data, not code: an unknown one matches nothing
+	if f.Categories, err = parseList(q, "category", func(string) bool { return true }); err != nil {
+		return f, err
+	}
+	if f.Area = q.Get("area"); f.Area != "" && !areaCode.MatchString(f.Area) {
+		return f, respond.Field("area", "invalid", "an area code has 6, 9, 12 or 14 digits")
+	}
+	if f.Overdue, err = parseBool(q, "overdue"); err != nil {
+		return f, err
+	}
+	if f.Unassigned, err = parseBool(q, "unassigned"); err != nil {
+		return f, err
+	}
+	if f.From, err = parseTime(q.Get("from"), "from", false); err != nil {
+		return f, err
+	}
+	if f.To, err = parseTime(q.Get("to"), "to", true); err != nil {
+		return f, err
+	}
+	f.Text, f.Sort, f.Cursor = strings.TrimSpace(q.Get("q")), q.Get("sort"), q.Get("cursor")
+	if f.Sort != "" && !slices.Contains(store.IssueSorts, f.Sort) {
+		return f, respond.Field("sort", "invalid", "sort is one of "+strings.Join(store.IssueSorts, ", "))
+	}
+	if s := q.Get("limit"); s != "" {
+		if f.Limit, err = strconv.Atoi(s); err != nil || f.Limit <= 0 {
+			return f, respond.Field("limit", "invalid", "limit is a positive integer")
+		}
+	}
+	return f, nil
+}
+
+func parseBBox(s string) (*[4]float64, error) {
+	if s == "" {
+		return nil, nil
+	}
+	bad := respond.Field("bbox", "invalid", "bbox is west,south,east,north in degrees, west < east, south < north")
+	parts := strings.Split(s, ",")
+	if len(parts) != 4 {
+		return nil, bad
+	}
+	var b [4]float64
+	for i, p := range parts {
+		v, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err != nil {
+			return nil, bad
+		}
+		b[i] = v
+	}
+	if b[0] < -180 || b[2] > 180 || b[1] < -90 || b[3] > 90 || b[0] >= b[2] || b[1] >= b[3] {
+		return nil, bad
+	}
+	return &b, nil
+}
+
+// parseList reads a comma-separated parameter, checking each value.
+func parseList(q url.Values, name string, valid func(string) bool) ([]string, error) {
+	var out []string
+	for _, v := range q[name] {
+		for _, s := range strings.Split(v, ",") {
+			if s = strings.TrimSpace(s); s == "" {
+				continue
+			}
+			if !valid(s) {
+				return nil, respond.Field(name, "invalid", fmt.Sprintf("unknown %s %q", name, s))
+			}
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+func parseBool(q url.Values, name string) (bool, error) {
+	s := q.Get(name)
+	if s == "" {
+		return false, nil
+	}
+	v, err := strconv.ParseBool(s)
+	if err != nil {
+		return false, respond.Field(name, "invalid", name+" is true or false")
+	}
+	return v, nil
+}
+
+// parseTime reads an RFC 3339 time or a date. A date as the end of a range
+// includes its whole day: to=2025-06-30 means before July 1st.
+func parseTime(s, name string, end bool) (*time.Time, error) {
+	if s == "" {
+		return nil, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return &t, nil
+	}
+	d, err := time.ParseInLocation(time.DateOnly, s, cityTime)
+	if err != nil {
+		return nil, respond.Field(name, "invalid", name+" is an RFC 3339 time or a date (YYYY-MM-DD)")
+	}
+	if end {
+		d = d.AddDate(0, 0, 1)
+	}
+	return &d, nil
+}
+
+// listIssues is GET /api/v1/issues: a GeoJSON FeatureCollection, one page at a
+// time. The next page's URL is in the Link header and in "links".
+func (a *API) listIssues(w http.ResponseWriter, r *http.Request) {
+	p := auth.From(r.Context())
+	f, err := issueFilter(r.URL.Query())
+	if err != nil {
+		respond.Fail(w, r, err)
+		return
+	}
+	f.Scope = p.Areas
+	page, err := a.store.ListIssues(r.Context(), f)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	var next string
+	if page.Next != "" {
+		u := *r.URL
+		q := u.Query()
+		q.Set("cursor", page.Next)
+		q.Del("access_token") // a URL handed on should not carry a secret
+		u.RawQuery = q.Encode()
+		next = u.RequestURI()
+		w.Header().Set("Link", fmt.Sprintf(`<%s>; rel="next"`, next))
+	}
+	w.Header().Set("Content-Type", "application/geo+json")
+	_, _ = w.Write(collection(page, next))
+}
+
+// collection joins the features the store built into a FeatureCollection.
+func collection(page store.IssuePage, nextURL string) []byte {
+	var b bytes.Buffer
+	b.WriteString(`{"type":"FeatureCollection","numberReturned":`)
+	b.WriteString(strconv.Itoa(len(page.Features)))
+	if page.Next != "" {
+		fmt.Fprintf(&b, `,"next":%q,"links":[{"rel":"next","type":"application/geo+json","href":%q}]`,
+			page.Next, nextURL)
+	}
+	b.WriteString(`,"features":[`)
+	for i, f := range page.Features {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.Write(f)
+	}
+	b.WriteString("]}\n")
+	return b.Bytes()
+}
+
+// getIssue is GET /api/v1/issues/{id}: the issue with its timeline.
+func (a *API) getIssue(w http.ResponseWriter, r *http.Request) {
+	p := auth.From(r.Context())
+	id, err := issueID(r)
+	if err != nil {
+		respond.Fail(w, r, err)
+		return
+	}
+	doc, err := a.store.IssueByID(r.Context(), id)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	if !maySee(p, doc) {
+		respond.Fail(w, r, seeError(p))
+		return
+	}
+	writeFeature(w, http.StatusOK, doc.Version, doc.Feature)
+}
+
+// seeError says why p may not see an issue.
+func seeError(p *auth.Principal) error {
+	if p.Is(auth.Reporter) {
+		return respond.Errorf(http.StatusForbidden, "forbidden", "a reporter reads only the issues it reported")
+	}
+	return errOutOfScope
+}
+
+// maySee reports whether p may read the issue: a reporter only what it reported,
+// everyone else what lies within its areas.
+func maySee(p *auth.Principal, doc store.IssueDoc) bool {
+	if p.Is(auth.Reporter) {
+		return doc.Reporter == p.Name
+	}
+	if len(p.Areas) == 0 {
+		return true
+	}
+	return doc.Grid != nil && p.Covers(*doc.Grid)
+}

@@ -1,0 +1,162 @@
+package api_test
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"image/png"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"citymap/server/auth"
+)
+
+func pngBytes(t *testing.T, seed uint8) []byte {
+	img := image.NewRGBA(image.Rect(0, 0, 8, 8))
+	img.Set(1, 1, color.RGBA{R: seed, A: 255})
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func jpegBytes(t *testing.T) []byte {
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, image.NewGray(image.Rect(0, 0, 8, 8)), nil); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// webpBytes is the header of a lossless WebP, enough for content sniffing.
+var webpBytes = []byte("RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00\x2f\x00\x00\x00\x10\x07\x10\x11\x11\x88\x88\xfe\x07\x00")
+
+// multipartBody builds a multipart form from field/content pairs.
+func multipartBody(t *testing.T, parts ...any) ([]byte, string) {
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	for i := 0; i+1 < len(parts); i += 2 {
+		w, err := mw.CreateFormFile(parts[i].(string), fmt.Sprintf("p%d.bin", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = w.Write(parts[i+1].([]byte))
+	}
+	if err := mw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes(), mw.FormDataContentType()
+}
+
+func (e *env) upload(status int, path, role string, parts ...any) reply {
+	e.t.Helper()
+	body, ctype := multipartBody(e.t.(*testing.T), parts...)
+	return e.must(status, "POST", path, role, body, "Content-Type", ctype)
+}
+
+func TestPhotoUploadAndServe(t *testing.T) {
+	e := newEnv(t)
+	for name, data := range map[string][]byte{"png": pngBytes(t, 1), "jpeg": jpegBytes(t), "webp": webpBytes} {
+		r := e.upload(http.StatusCreated, "/api/v1/photos", auth.Reporter, "photo", data).json(t)
+		sum := sha256.Sum256(data)
+		id := hex.EncodeToString(sum[:])
+		if r["id"] != id || r["url"] != "/api/v1/photos/"+id || r["size"] != float64(len(data)) {
+			t.Errorf("%s: %v", name, r)
+		}
+		files, _ := filepath.Glob(filepath.Join(e.dataDir, "photos", id[:2], id+".*"))
+		if len(files) != 1 {
+			t.Errorf("%s: stored as %v", name, files)
+		}
+		got := e.must(http.StatusOK, "GET", "/api/v1/photos/"+id, auth.Viewer, nil)
+		if !bytes.Equal(got.body, data) || got.header.Get("Content-Type") != "image/"+name ||
+			!strings.Contains(got.header.Get("Cache-Control"), "immutable") {
+			t.Errorf("%s: served %d bytes as %s", name, len(got.body), got.header.Get("Content-Type"))
+		}
+	}
+	// the same bytes again are the same photo
+	a := e.upload(http.StatusCreated, "/api/v1/photos", auth.Dispatcher, "photo", pngBytes(t, 1)).json(t)
+	if n := e.count(`SELECT count(*) FROM photos WHERE id = $1`, a["id"]); n != 1 {
+		t.Errorf("%d rows for one photo", n)
+	}
+	e.must(http.StatusNotFound, "GET", "/api/v1/photos/"+strings.Repeat("0", 64), auth.Viewer, nil)
+	e.must(http.StatusNotFound, "GET", "/api/v1/photos/..%2f..%2fetc%2fpasswd", auth.Viewer, nil)
+}
+
+func TestPhotoLimits(t *testing.T) {
+	e := newEnv(t)
+	big := append(pngBytes(t, 2), make([]byte, 10<<20)...)
+	tests := []struct {
+		name   string
+		parts  []any
+		status int
+		code   string
+		field  string
+	}{
+		{"over 10 MiB", []any{"photo", big}, 413, "too_large", "photo"},
+		{"not an image", []any{"photo", []byte("just some text")}, 415, "unsupported_type", "photo"},
+		{"a GIF", []any{"photo", []byte("GIF89a\x01\x00\x01\x00\x00\x00\x00;")}, 415, "unsupported_type", "photo"},
+		{"empty", []any{"photo", []byte{}}, 400, "required", "photo"},
+		{"wrong field", []any{"file", pngBytes(t, 3)}, 400, "unknown_field", "file"},
+		{"no parts", nil, 400, "required", "photo"},
+		{"two photos", []any{"photo", pngBytes(t, 4), "photo", pngBytes(t, 5)}, 400, "too_many", "photo"},
+	}
+	for _, tt := range tests {
+		body, ctype := multipartBody(t, tt.parts...)
+		r := e.call("POST", "/api/v1/photos", auth.Dispatcher, body, "Content-Type", ctype)
+		code, fields := r.errorOf(t)
+		if r.status != tt.status || code != tt.code || fields[tt.field] == nil {
+			t.Errorf("%s: %d %s %v, want %d %s naming %s", tt.name, r.status, code, fields, tt.status, tt.code, tt.field)
+		}
+	}
+	r := e.call("POST", "/api/v1/photos", auth.Dispatcher, pngBytes(t, 6), "Content-Type", "image/png")
+	if code, _ := r.errorOf(t); r.status != http.StatusUnsupportedMediaType || code != "unsupported_media_type" {
+		t.Errorf("raw body: %d %s", r.status, code)
+	}
+	// refused uploads leave nothing behind, on disk or in the database; the
+	// second of "two photos" was refused before it was read
+	if n := e.count(`SELECT count(*) FROM photos`); n != 1 {
+		t.Errorf("%d photos recorded, want the first of two", n)
+	}
+	files, _ := filepath.Glob(filepath.Join(e.dataDir, "photos", "*", "*"))
+	if len(files) != 1 {
+		t.Errorf("files left: %v", files)
+	}
+	if tmp, _ := os.ReadDir(filepath.Join(e.dataDir, "photos", "tmp")); len(tmp) != 0 {
+		t.Errorf("temporary files left: %d", len(tmp))
+	}
+}
+
+func TestIssuePhotos(t *testing.T) {
+	e := newEnv(t)
+	p1 := e.upload(http.StatusCreated, "/api/v1/photos", auth.GridManager, "photo", pngBytes(t, 10)).json(t)["id"].(string)
+	lon, lat := e.pointIn(e.gridIn)
+	issue := e.create(newIssue("noise", lon, lat, "photos", []string{p1}))
+	if !slices.Equal(issue.Props.Photos, []string{p1}) {
+		t.Errorf("photos at intake: %v", issue.Props.Photos)
+	}
+	path := fmt.Sprintf("/api/v1/issues/%d/photos", issue.ID)
+	before := e.counts()
+	r := e.upload(http.StatusOK, path, auth.GridManager, "photo", pngBytes(t, 11), "photo", pngBytes(t, 10))
+	f := r.feature(t)
+	if len(f.Props.Photos) != 2 || f.Props.Photos[0] != p1 || f.Props.Version != 2 || r.header.Get("ETag") != `"2"` {
+		t.Errorf("after attaching: photos %v version %d", f.Props.Photos, f.Props.Version)
+	}
+	assertWrite(t, e, before, issue.ID, "update", "reported", auth.GridManager)
+	// a stale version, and a grid manager outside its areas
+	body, ctype := multipartBody(t, "photo", pngBytes(t, 12))
+	e.must(http.StatusPreconditionFailed, "POST", path, auth.Dispatcher, body, "Content-Type", ctype, "If-Match", `"1"`)
+	outLon, outLat := e.pointIn(e.gridOut)
+	other := e.create(newIssue("noise", outLon, outLat))
+	e.upload(http.StatusForbidden, fmt.Sprintf("/api/v1/issues/%d/photos", other.ID), auth.GridManager, "photo", pngBytes(t, 13))
+	e.upload(http.StatusNotFound, "/api/v1/issues/999999999/photos", auth.Dispatcher, "photo", pngBytes(t, 13))
+}

@@ -1,0 +1,213 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"slices"
+
+	"github.com/jackc/pgx/v5"
+
+	"citymap/server/workflow"
+)
+
+// IssueAction is one step of the case flow on one issue.
+type IssueAction struct {
+	IssueID int64
+	Action  workflow.Action
+	// Unit is where dispatch sends the case; empty keeps the unit intake chose.
+	Unit string
+	// Passed is the outcome of verify; false sends the case back (rework).
+	Passed bool
+	// DuplicateOf is the issue that merge folds this one into.
+	DuplicateOf int64
+	Note        string
+	// IfMatch lists the versions the client last saw; empty means no
+	// precondition.
+	IfMatch []int
+}
+
+// IssueChange is an issue after a write.
+type IssueChange struct {
+	Version int
+	Status  workflow.Status
+	Feature json.RawMessage
+	Seq     int64 // the changes feed's sequence number of this write
+}
+
+// lockedIssue is what an action needs to know about the issue it changes.
+type lockedIssue struct {
+	status  workflow.Status
+	version int
+	grid    *string
+	unit    *string
+	photos  []string
+}
+
+// lockIssue reads issue id for update and checks the actor's scope and the
+// client's precondition, in that order: someone who may not see the issue learns
+// nothing from its version.
+func lockIssue(ctx context.Context, tx pgx.Tx, by IssueActor, id int64, ifMatch []int) (lockedIssue, error) {
+	var li lockedIssue
+	err := tx.QueryRow(ctx, `SELECT status, version, grid_code, unit, photos FROM issues WHERE id = $1 FOR UPDATE`, id).
+		Scan(&li.status, &li.version, &li.grid, &li.unit, &li.photos)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return li, ErrIssueNotFound
+	case err != nil:
+		return li, err
+	case !by.covers(li.grid):
+		return li, ErrIssueOutOfScope
+	case len(ifMatch) > 0 && !slices.Contains(ifMatch, li.version):
+		return li, &IssueVersionError{Current: li.version}
+	}
+	return li, nil
+}
+
+// ApplyIssueAction takes action a for actor: the issue, its event and its change
+// are written in one transaction. Errors: ErrIssueNotFound, ErrIssueOutOfScope,
+// *IssueVersionError (stale If-Match), *workflow.NotAllowedError (the status does
+// not allow the action) and *IssueFieldError (bad unit or duplicate_of). The role
+// check is the caller's (workflow.RoleMay).
+func (s *Store) ApplyIssueAction(ctx context.Context, by IssueActor, a IssueAction) (IssueChange, error) {
+	var out IssueChange
+	if err := checkIssueText("note", a.Note, MaxIssueNote); err != nil {
+		return out, err
+	}
+	err := s.InTx(ctx, func(tx pgx.Tx) error {
+		li, err := lockIssue(ctx, tx, by, a.IssueID, a.IfMatch)
+		if err != nil {
+			return err
+		}
+		next, err := workflow.Next(li.status, a.Action, a.Passed)
+		if err != nil {
+			return err
+		}
+		data, err := actionData(ctx, tx, a, li)
+		if err != nil {
+			return err
+		}
+		rework := workflow.IsRework(a.Action, a.Passed)
+		err = tx.QueryRow(ctx, `UPDATE issues SET status = $2, version = version + 1, updated_at = now(),
+			unit = CASE WHEN $3 = 'dispatch' THEN $4 ELSE unit END,
+			dispatched_at = CASE WHEN $3 = 'dispatch' THEN now() ELSE dispatched_at END,
+			resolved_at = CASE WHEN $3 = 'resolve' THEN now() WHEN $5 THEN NULL ELSE resolved_at END,
+			closed_at = CASE WHEN $2 = 'closed' THEN now() ELSE closed_at END,
+			rework_count = rework_count + CASE WHEN $5 THEN 1 ELSE 0 END,
+			duplicate_of = CASE WHEN $3 = 'merge' THEN $6::bigint ELSE duplicate_of END
+			WHERE id = $1 RETURNING version, issue_feature(issues)`,
+			a.IssueID, next, a.Action, data["unit"], rework, a.DuplicateOf).Scan(&out.Version, &out.Feature)
+		if err != nil {
+			return err
+		}
+		out.Status = next
+		return finishIssueWrite(ctx, tx, by, a.IssueID, string(a.Action), li.status, next, a.Note, data, &out)
+	})
+	return out, err
+}
+
+// finishIssueWrite records the event of a write and, last, its change.
+func finishIssueWrite(ctx context.Context, tx pgx.Tx, by IssueActor, id int64, action string,
+	from, to workflow.Status, note string, data map[string]any, out *IssueChange) error {
+	_, err := tx.Exec(ctx, `INSERT INTO issue_events (issue_id, action, from_status, to_status, actor, note, data)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, id, action, from, to, by.Actor, note, data)
+	if err != nil {
+		return err
+	}
+	out.Seq, err = AppendUpserts(ctx, tx, "issues", []int64{id})
+	return err
+}
+
+// actionData checks the input an action carries and returns what its event
+// records.
+func actionData(ctx context.Context, tx pgx.Tx, a IssueAction, li lockedIssue) (map[string]any, error) {
+	switch a.Action {
+	case workflow.Dispatch:
+		unit := a.Unit
+		if unit == "" && li.unit != nil {
+			unit = *li.unit
+		}
+		if unit == "" {
+			return nil, issueFieldErr("unit", "required", "the issue has no unit yet: name one to dispatch it to")
+		}
+		var known bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM units WHERE code = $1)`, unit).Scan(&known); err != nil {
+			return nil, err
+		}
+		if !known {
+			return nil, issueFieldErr("unit", "unknown_unit", "unknown unit %q (see /api/v1/units)", unit)
+		}
+		return map[string]any{"unit": unit}, nil
+	case workflow.Verify:
+		return map[string]any{"passed": a.Passed}, nil
+	case workflow.Merge:
+		return mergeData(ctx, tx, a)
+	}
+	return map[string]any{}, nil
+}
+
+func mergeData(ctx context.Context, tx pgx.Tx, a IssueAction) (map[string]any, error) {
+	if a.DuplicateOf == a.IssueID {
+		return nil, issueFieldErr("duplicate_of", "invalid", "an issue cannot duplicate itself")
+	}
+	var status string
+	err := tx.QueryRow(ctx, `SELECT status FROM issues WHERE id = $1`, a.DuplicateOf).Scan(&status)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, issueFieldErr("duplicate_of", "not_found", "no issue has the id %d", a.DuplicateOf)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if status == string(workflow.Merged) {
+		// chains of merges would hide the case that is really being worked
+		return nil, issueFieldErr("duplicate_of", "invalid", "issue %d is itself merged: merge into the issue it duplicates", a.DuplicateOf)
+	}
+	return map[string]any{"duplicate_of": a.DuplicateOf}, nil
+}
+
+// AttachIssuePhotos adds uploaded photos to an issue (an 'update' event; photos it
+// already has are not added twice). Errors as ApplyIssueAction, and
+// *IssueFieldError for unknown photos or too many.
+func (s *Store) AttachIssuePhotos(ctx context.Context, by IssueActor, id int64, photos []string, note string, ifMatch []int) (IssueChange, error) {
+	if err := checkIssuePhotoIDs(photos); err != nil {
+		return IssueChange{}, err
+	}
+	if err := checkIssueText("note", note, MaxIssueNote); err != nil {
+		return IssueChange{}, err
+	}
+	var out IssueChange
+	err := s.InTx(ctx, func(tx pgx.Tx) error {
+		li, err := lockIssue(ctx, tx, by, id, ifMatch)
+		if err != nil {
+			return err
+		}
+		if err := checkIssueRefs(ctx, tx, "", photos); err != nil {
+			return err
+		}
+		added := newPhotos(li.photos, photos)
+		if len(li.photos)+len(added) > MaxIssuePhotos {
+			return issueFieldErr("photo", "too_many", "an issue has at most %d photos", MaxIssuePhotos)
+		}
+		err = tx.QueryRow(ctx, `UPDATE issues SET photos = photos || $2::text[], version = version + 1,
+			updated_at = now() WHERE id = $1 RETURNING version, issue_feature(issues)`, id, added).
+			Scan(&out.Version, &out.Feature)
+		if err != nil {
+			return err
+		}
+		out.Status = li.status
+		return finishIssueWrite(ctx, tx, by, id, "update", li.status, li.status, note,
+			map[string]any{"photos": added}, &out)
+	})
+	return out, err
+}
+
+// newPhotos returns those of add that have is not holding, without repeats.
+func newPhotos(has, add []string) []string {
+	out := []string{}
+	for _, p := range add {
+		if !slices.Contains(has, p) && !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,181 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// IssueIntake is the outcome of taking in one issue.
+type IssueIntake struct {
+	ID int64
+	// Created is false when (source, external_id) named an issue taken in
+	// before: intake is idempotent and answers with that issue.
+	Created bool
+	Version int
+	// Feature is the issue as a GeoJSON Feature (issue_feature).
+	Feature json.RawMessage
+	// Duplicates is a JSON array of Features: open issues of the same category
+	// within DuplicateRadius metres reported in the last DuplicateWindow, each
+	// with its distance in properties.distance_m. Empty for an existing issue.
+	Duplicates json.RawMessage
+}
+
+// What intake calls a possible duplicate: a dispatcher decides whether to merge.
+const (
+	DuplicateRadius = 50 // metres
+	DuplicateWindow = "7 days"
+	maxDuplicates   = 20
+)
+
+// insertIssuesSQL inserts the issues of row source %[1]s (columns id, source,
+// external_id, category, description, address, photos, lon, lat), assigning each
+// its grid by point-in-polygon, its unit (the category's department, else the
+// street office of its street) and its deadline. Rows outside the actor's scope
+// ($2) are skipped, and so are rows whose (source, external_id) exists. $1 is the
+// reporter; %[2]s is the RETURNING list.
+const insertIssuesSQL = `INSERT INTO issues (id, source, external_id, category, description, address,
+		photos, reporter, geom, grid_code, community_code, street_code, unit, deadline)
+	SELECT t.id, t.source, t.external_id, t.category, t.description, t.address,
+		coalesce(t.photos, '{}'), $1, p.geom, g.code, left(g.code, 12), left(g.code, 9),
+		coalesce(c.unit, so.code), now() + make_interval(hours => c.deadline_hours)
+	FROM %[1]s
+	JOIN issue_categories c ON c.code = t.category
+	CROSS JOIN LATERAL (SELECT ST_SetSRID(ST_MakePoint(t.lon, t.lat), 4326) AS geom) p
+	LEFT JOIN LATERAL (SELECT a.code FROM areas a
+		WHERE a.level = 'grid' AND ST_Covers(a.geom, p.geom)
+		ORDER BY a.code LIMIT 1) g ON true
+	LEFT JOIN LATERAL (SELECT u.code FROM units u
+		WHERE c.unit IS NULL AND u.kind = 'street_office' AND u.area_code = left(g.code, 9)
+		ORDER BY u.code LIMIT 1) so ON true
+	WHERE ` + "%[3]s" + `
+	ORDER BY t.source, t.external_id -- one lock order for all writers: no deadlocks between batches
+	ON CONFLICT (source, external_id) WHERE external_id IS NOT NULL DO NOTHING
+	RETURNING %[2]s`
+
+// singleIssueRow is the row source of one issue given as parameters $3…$11.
+const singleIssueRow = `(SELECT nextval('issues_id_seq') AS id, $3::text AS source,
+	nullif($4::text, '') AS external_id, $5::text AS category, $6::text AS description,
+	$7::text AS address, $8::text[] AS photos, $9::float8 AS lon, $10::float8 AS lat) t`
+
+// CreateIssue takes in one issue for actor: it checks the input, refuses a
+// location outside the actor's scope (ErrIssueOutOfScope), and writes the issue,
+// its report event and its change in one transaction. Input errors are
+// *IssueFieldError. This is the intake every channel shares: Open311 calls it
+// with source "open311" and its service request id as external id.
+func (s *Store) CreateIssue(ctx context.Context, by IssueActor, n NewIssue) (IssueIntake, error) {
+	if err := n.Check(); err != nil {
+		return IssueIntake{}, err
+	}
+	var out IssueIntake
+	err := s.InTx(ctx, func(tx pgx.Tx) error {
+		if err := checkIssueRefs(ctx, tx, n.Category, n.Photos); err != nil {
+			return err
+		}
+		err := tx.QueryRow(ctx, fmt.Sprintf(insertIssuesSQL, singleIssueRow,
+			"id, version, issue_feature(issues)", issueInScope("g.code", "$2")),
+			by.Reporter, by.scope(), n.Source, n.ExternalID, n.Category, n.Description, n.Address,
+			issueNonNil(n.Photos), n.Location[0], n.Location[1]).Scan(&out.ID, &out.Version, &out.Feature)
+		if errors.Is(err, pgx.ErrNoRows) {
+			// either the sender retried or the location is not the actor's
+			return existingIssue(ctx, tx, by, n, &out)
+		}
+		if err != nil {
+			return err
+		}
+		out.Created = true
+		err = insertReportEvents(ctx, tx, by.Actor, []int64{out.ID}, []string{eventData(n.Data)})
+		if err != nil {
+			return err
+		}
+		_, err = AppendUpserts(ctx, tx, "issues", []int64{out.ID})
+		return err
+	})
+	if err != nil || !out.Created {
+		return out, err
+	}
+	// after the commit: the hints are advice and need not hold the feed's lock,
+	// and failing to find them must not make a client retry a stored report
+	out.Duplicates, err = s.issueDuplicates(ctx, by, out.ID)
+	if err != nil {
+		slog.Warn("issue duplicates", "issue", out.ID, "err", err)
+		out.Duplicates = json.RawMessage("[]")
+	}
+	return out, nil
+}
+
+// checkIssueRefs verifies the category (unless empty) and the photos exist.
+func checkIssueRefs(ctx context.Context, tx pgx.Tx, category string, photos []string) error {
+	var known bool
+	var missing []int
+	err := tx.QueryRow(ctx, `SELECT $1 = '' OR EXISTS (SELECT 1 FROM issue_categories WHERE code = $1),
+		ARRAY(SELECT (i - 1)::int FROM unnest($2::text[]) WITH ORDINALITY AS p(id, i)
+		      WHERE NOT EXISTS (SELECT 1 FROM photos WHERE photos.id = p.id) ORDER BY i)`,
+		category, issueNonNil(photos)).Scan(&known, &missing)
+	if err != nil {
+		return err
+	}
+	if !known {
+		return issueFieldErr("category", "unknown_category", "unknown category %q (see /api/v1/categories)", category)
+	}
+	if len(missing) > 0 {
+		return issueFieldErr(fmt.Sprintf("photos[%d]", missing[0]), "unknown_photo",
+			"no uploaded photo has the id %q (upload it to /api/v1/photos first)", photos[missing[0]])
+	}
+	return nil
+}
+
+// existingIssue answers a retried intake with the issue taken in before, or
+// reports that the location lies outside the actor's scope.
+func existingIssue(ctx context.Context, tx pgx.Tx, by IssueActor, n NewIssue, out *IssueIntake) error {
+	if n.ExternalID == "" {
+		return ErrIssueOutOfScope
+	}
+	var grid *string
+	err := tx.QueryRow(ctx, `SELECT i.id, i.version, i.grid_code, issue_feature(i) FROM issues i
+		WHERE i.source = $1 AND i.external_id = $2`, n.Source, n.ExternalID).
+		Scan(&out.ID, &out.Version, &grid, &out.Feature)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ErrIssueOutOfScope
+	}
+	if err != nil {
+		return err
+	}
+	if !by.covers(grid) {
+		return ErrIssueOutOfScope
+	}
+	out.Duplicates = json.RawMessage("[]")
+	return nil
+}
+
+// issueDuplicates finds possible duplicates of issue id within the actor's
+// scope. The bounding box lets the GiST index narrow the search before the exact
+// distance on the spheroid; its degrees are generous at any latitude of China.
+func (s *Store) issueDuplicates(ctx context.Context, by IssueActor, id int64) (json.RawMessage, error) {
+	var out json.RawMessage
+	err := s.Pool.QueryRow(ctx, `SELECT coalesce(jsonb_agg(f ORDER BY d, oid), '[]') FROM (
+		SELECT jsonb_set(issue_feature(o), '{properties,distance_m}', to_jsonb(round(d.m::numeric, 1))) AS f,
+		       d.m AS d, o.id AS oid
+		FROM issues n
+		JOIN issues o ON o.geom && ST_Expand(n.geom, $2::float8 / (100000 * cos(radians(ST_Y(n.geom)))), $2::float8 / 100000.0)
+		CROSS JOIN LATERAL (SELECT ST_Distance(o.geom::geography, n.geom::geography) AS m) d
+		WHERE n.id = $1 AND o.id <> n.id AND o.category = n.category
+		  AND o.status IN ('reported', 'registered', 'dispatched', 'in_progress', 'resolved')
+		  AND o.created_at > now() - $3::interval
+		  AND d.m <= $2::float8 AND `+issueInScope("o.grid_code", "$4")+`
+		ORDER BY d.m, o.id LIMIT $5) x`,
+		id, DuplicateRadius, DuplicateWindow, by.scope(), maxDuplicates).Scan(&out)
+	return out, err
+}
+
+// issueNonNil makes a nil slice encode as an empty array rather than NULL.
+func issueNonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

@@ -1,0 +1,184 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/paulmach/orb"
+
+	"citymap/geo/validate"
+)
+
+// IssueSources are the channels issues arrive through.
+var IssueSources = []string{"hotline_12345", "hotline_12319", "grid_patrol", "inspection", "sensor",
+	"citizen_app", "open311"}
+
+// Limits of an issue's free-text fields, so that one report cannot bloat every
+// feature, tile and stream frame it appears in.
+const (
+	MaxIssueDescription = 4000 // characters
+	MaxIssueAddress     = 500
+	MaxIssueExternalID  = 200
+	MaxIssuePhotos      = 20
+	MaxIssueNote        = 2000
+)
+
+// NewIssue is a report as it arrives through any channel: REST, hotline batches,
+// Open311, inspections. Intake finds its grid, unit and deadline.
+type NewIssue struct {
+	Source string
+	// ExternalID is the sender's own id; (Source, ExternalID) makes intake
+	// idempotent, so a sender may retry without creating duplicates.
+	ExternalID  string
+	Category    string
+	Description string
+	Address     string
+	// Location is WGS-84: convert GCJ-02 and BD-09 input before.
+	Location orb.Point
+	// Photos are ids of photos uploaded before (see RecordPhoto).
+	Photos []string
+	// Data is kept on the report event, e.g. Open311 attributes.
+	Data map[string]any
+}
+
+// IssueActor is who acts on issues.
+type IssueActor struct {
+	// Actor names the actor in issue events, e.g. "dispatcher:alice".
+	Actor string
+	// Reporter is recorded on the issues the actor creates.
+	Reporter string
+	// Scope limits the actor to issues in these areas (codes of any level); empty
+	// means the whole city. An issue outside every grid is in no scope.
+	Scope []string
+}
+
+// covers mirrors auth.Principal.Covers for an issue's grid code (nil when the
+// issue lies outside every grid).
+func (a IssueActor) covers(grid *string) bool {
+	if len(a.Scope) == 0 {
+		return true
+	}
+	if grid == nil {
+		return false
+	}
+	for _, s := range a.Scope {
+		if strings.HasPrefix(*grid, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// scope is never nil, so that it encodes as an empty array rather than NULL.
+func (a IssueActor) scope() []string {
+	if a.Scope == nil {
+		return []string{}
+	}
+	return a.Scope
+}
+
+// issueInScope is the SQL form of IssueActor.covers for column col and the text[]
+// parameter param.
+func issueInScope(col, param string) string {
+	return fmt.Sprintf(`(cardinality(%[2]s::text[]) = 0 OR EXISTS (
+		SELECT 1 FROM unnest(%[2]s::text[]) AS scope(code) WHERE starts_with(%[1]s, scope.code)))`, col, param)
+}
+
+// Errors of issue operations.
+var (
+	ErrIssueNotFound   = errors.New("no such issue")
+	ErrIssueOutOfScope = errors.New("the issue lies outside the caller's areas")
+	ErrPhotoNotFound   = errors.New("no such photo")
+)
+
+// IssueFieldError says which field of an issue input is wrong; the HTTP layer
+// answers it with a 400 that names the field.
+type IssueFieldError struct {
+	Field   string
+	Code    string
+	Message string
+}
+
+func (e *IssueFieldError) Error() string { return e.Field + ": " + e.Message }
+
+func issueFieldErr(field, code, format string, args ...any) *IssueFieldError {
+	return &IssueFieldError{Field: field, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// IssueVersionError says the client's If-Match no longer matches the issue.
+type IssueVersionError struct{ Current int }
+
+func (e *IssueVersionError) Error() string {
+	return fmt.Sprintf("the issue has changed: it is at version %d", e.Current)
+}
+
+var issuePhotoIDPattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// ValidPhotoID reports whether id has the form of a photo id (a hex SHA-256).
+func ValidPhotoID(id string) bool { return issuePhotoIDPattern.MatchString(id) }
+
+// Check verifies what can be verified without the database (the error is an
+// *IssueFieldError); intake calls it, and callers may call it first to answer
+// early.
+func (n *NewIssue) Check() error {
+	if err := n.check(); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (n *NewIssue) check() *IssueFieldError {
+	if n.Source == "" {
+		return issueFieldErr("source", "required", "source is required")
+	}
+	if !slices.Contains(IssueSources, n.Source) {
+		return issueFieldErr("source", "invalid", "unknown source %q (one of %s)", n.Source, strings.Join(IssueSources, ", "))
+	}
+	if n.Category == "" {
+		return issueFieldErr("category", "required", "category is required")
+	}
+	if err := validate.Point(n.Location); err != nil {
+		return issueFieldErr("location", "out_of_range", "%s", err)
+	}
+	for _, f := range []struct {
+		name, value string
+		max         int
+	}{
+		{"external_id", n.ExternalID, MaxIssueExternalID},
+		{"category", n.Category, 100},
+		{"description", n.Description, MaxIssueDescription},
+		{"address", n.Address, MaxIssueAddress},
+	} {
+		if err := checkIssueText(f.name, f.value, f.max); err != nil {
+			return err
+		}
+	}
+	return checkIssuePhotoIDs(n.Photos)
+}
+
+// checkIssueText rejects text PostgreSQL cannot store (NUL) or that is too long.
+func checkIssueText(field, v string, max int) *IssueFieldError {
+	if strings.ContainsRune(v, 0) {
+		return issueFieldErr(field, "invalid", "%s contains a NUL character", field)
+	}
+	if n := utf8.RuneCountInString(v); n > max {
+		return issueFieldErr(field, "too_long", "%s has %d characters, at most %d are allowed", field, n, max)
+	}
+	return nil
+}
+
+func checkIssuePhotoIDs(ids []string) *IssueFieldError {
+	if len(ids) > MaxIssuePhotos {
+		return issueFieldErr("photos", "too_many", "at most %d photos per issue", MaxIssuePhotos)
+	}
+	for i, id := range ids {
+		if !ValidPhotoID(id) {
+			return issueFieldErr(fmt.Sprintf("photos[%d]", i), "invalid", "a photo id is the hex SHA-256 returned by the upload")
+		}
+	}
+	return nil
+}
