@@ -1,5 +1,6 @@
 // Package geo is the root of citymap's pure-geometry packages: coordinate
-// systems (coordsys), web-map tile math (tile) and GeoJSON checks (validate).
+// systems (coordsys), web-map tile math (tile), GeoJSON checks (validate) and
+// the spatial index of live-stream subscriptions (subindex).
 // Nothing under geo does I/O, so the HTTP layer, the importer and the tile
 // cache can share it and test it without a database; PostGIS stays the final
 // judge of anything stored.

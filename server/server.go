@@ -12,6 +12,7 @@ import (
 	"citymap/server/auth"
 	"citymap/server/live"
 	"citymap/server/ogc"
+	"citymap/server/open311"
 	"citymap/server/respond"
 	"citymap/server/store"
 )
@@ -42,6 +43,7 @@ func New(cfg Config, st *store.Store) *Server {
 	s.startLive()
 	api.New(st, s.auth, cfg.DataDir).Register(s.mux)
 	ogc.New(st, s.auth).Register(s.mux)
+	open311.New(st, s.auth).Register(s.mux)
 	return s
 }
 

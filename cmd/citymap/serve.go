@@ -22,9 +22,15 @@ func runServe(ctx context.Context, args []string) error {
 	fs := newFlags("serve")
 	addr := fs.String("addr", envOr("CITYMAP_ADDR", ":8080"), "listen address (env CITYMAP_ADDR)")
 	dataDir := fs.String("data-dir", envOr("CITYMAP_DATA_DIR", ".data"), "directory for uploaded photos (env CITYMAP_DATA_DIR)")
+	liveOpts := addLiveFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	liveCfg, err := liveOpts.config(fs)
+	if err != nil {
+		return err
+	}
+	slog.Debug("open file limit", "files", raiseFileLimit())
 	st, err := openStore(ctx)
 	if err != nil {
 		return err
@@ -37,7 +43,7 @@ func runServe(ctx context.Context, args []string) error {
 	if len(applied) > 0 {
 		slog.Info("migrated", "applied", applied)
 	}
-	srv := server.New(server.Config{DataDir: *dataDir}, st)
+	srv := server.New(server.Config{DataDir: *dataDir, Live: liveCfg}, st)
 	defer srv.Close()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -1,0 +1,79 @@
+package live
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/gorilla/websocket"
+
+	"citymap/server/auth"
+	"citymap/server/respond"
+	"citymap/server/store"
+)
+
+// ServeHTTP upgrades GET /live to a websocket for any token but a reporter's; the
+// token comes in the Authorization header or, from browsers, which cannot set
+// headers on websockets, as access_token.
+func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	who, err := h.auth.Principal(r)
+	switch {
+	case errors.Is(err, auth.ErrNoToken), errors.Is(err, store.ErrNoToken):
+		w.Header().Set("WWW-Authenticate", `Bearer realm="citymap"`)
+		respond.Fail(w, r, respond.ErrUnauthorized)
+		return
+	case err != nil:
+		respond.Fail(w, r, err)
+		return
+	case who.Is(auth.Reporter):
+		respond.Fail(w, r, respond.ErrForbidden)
+		return
+	case !websocket.IsWebSocketUpgrade(r):
+		respond.Fail(w, r, respond.Errorf(http.StatusUpgradeRequired, "websocket_required",
+			"/live is a websocket: connect with a websocket client"))
+		return
+	}
+	conn, err := h.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return // the upgrader has answered
+	}
+	c := newClient(h, conn, who)
+	if !h.add(c) {
+		_ = conn.WriteMessage(websocket.CloseMessage,
+			websocket.FormatCloseMessage(websocket.CloseGoingAway, closeReason("shutdown", 0)))
+		_ = conn.Close()
+		return
+	}
+	go c.read()
+	c.run()
+}
+
+// checkOrigin admits clients without an Origin (not browsers), pages served by
+// this host (the walls are) and the configured origins ("*" admits any).
+func (h *Hub) checkOrigin(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" || slices.Contains(h.cfg.AllowedOrigins, "*") {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(u.Host, r.Host) {
+		return true
+	}
+	return slices.ContainsFunc(h.cfg.AllowedOrigins, func(o string) bool {
+		return strings.EqualFold(strings.TrimSuffix(o, "/"), origin) || strings.EqualFold(o, u.Host)
+	})
+}
+
+// upgradeError answers a failed upgrade in the JSON error shape.
+func upgradeError(w http.ResponseWriter, r *http.Request, status int, reason error) {
+	code := "bad_websocket_request"
+	if status == http.StatusForbidden {
+		code = "origin_not_allowed"
+	}
+	respond.Fail(w, r, respond.Errorf(status, code, reason.Error()))
+}

@@ -1,0 +1,42 @@
+package server
+
+import (
+	"bufio"
+	"net"
+	"net/http"
+
+	"citymap/server/live"
+	"citymap/server/metrics"
+)
+
+// instrumentation is what an instance measures and streams: /metrics and /live.
+type instrumentation struct {
+	registry *metrics.Registry
+	http     *metrics.HTTP
+	live     *live.Hub
+}
+
+// startLive registers the instance's metrics and starts its live stream, which
+// Close stops. /metrics shows counters and gauges only, nothing about who is
+// connected or what changed, so it is open like /healthz.
+func (s *Server) startLive() {
+	reg := metrics.NewRegistry()
+	s.obs = instrumentation{registry: reg, http: metrics.NewHTTP(reg),
+		live: live.New(s.cfg.Live, s.store, s.auth, reg)}
+	s.mux.Handle("GET /live", s.obs.live)
+	s.mux.Handle("GET /metrics", reg.Handler())
+	s.obs.live.Start()
+}
+
+// stopLive closes every stream, telling each client where to resume.
+func (s *Server) stopLive() { s.obs.live.Close() }
+
+// Hijack lets the websocket upgrade of /live through the request log: the
+// upgrader asserts http.Hijacker on the writer it is given.
+func (w *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, rw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err == nil && w.status == 0 {
+		w.status = http.StatusSwitchingProtocols
+	}
+	return conn, rw, err
+}

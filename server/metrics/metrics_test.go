@@ -1,0 +1,101 @@
+package metrics
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func scrape(t *testing.T, r *Registry) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	r.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "text/plain; version=0.0.4") {
+		t.Errorf("Content-Type %q", ct)
+	}
+	return rec.Body.String()
+}
+
+func TestExposition(t *testing.T) {
+	r := NewRegistry()
+	c := r.Counter("b_total", "Things.\nSecond line.")
+	c.Add(2)
+	c.Inc()
+	g := r.Gauge("a_depth", "Depth.")
+	g.Set(5)
+	g.Add(-1.5)
+	r.GaugeFunc("c_now", "Computed.", func() float64 { return 7 })
+	v := r.CounterVec("d_total", "By label.", "route", "code")
+	v.With(`GET /x/{id}`, "200").Inc()
+	v.With(`say "hi"\`, "500").Add(4)
+	h := r.Histogram("e_seconds", "Latency.", []float64{0.1, 1})
+	for _, x := range []float64{0.05, 0.1, 0.5, 3} {
+		h.Observe(x)
+	}
+	want := `# HELP a_depth Depth.
+# TYPE a_depth gauge
+a_depth 3.5
+# HELP b_total Things.\nSecond line.
+# TYPE b_total counter
+b_total 3
+# HELP c_now Computed.
+# TYPE c_now gauge
+c_now 7
+# HELP d_total By label.
+# TYPE d_total counter
+d_total{route="GET /x/{id}",code="200"} 1
+d_total{route="say \"hi\"\\",code="500"} 4
+# HELP e_seconds Latency.
+# TYPE e_seconds histogram
+e_seconds_bucket{le="0.1"} 2
+e_seconds_bucket{le="1"} 3
+e_seconds_bucket{le="+Inf"} 4
+e_seconds_sum 3.65
+e_seconds_count 4
+`
+	if got := scrape(t, r); got != want {
+		t.Errorf("exposition:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestDuplicateNamePanics(t *testing.T) {
+	r := NewRegistry()
+	r.Counter("x_total", "")
+	defer func() {
+		if recover() == nil {
+			t.Error("registering x_total twice did not panic")
+		}
+	}()
+	r.Gauge("x_total", "")
+}
+
+func TestHTTPByPattern(t *testing.T) {
+	r := NewRegistry()
+	m := NewHTTP(r)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /items/{id}", func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusTeapot)
+	})
+	ts := httptest.NewServer(m.Wrap(mux))
+	defer ts.Close()
+	for _, path := range []string{"/items/1", "/items/2", "/nowhere"} {
+		res, err := http.Get(ts.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+	}
+	out := scrape(t, r)
+	for _, line := range []string{
+		`citymap_http_requests_total{route="GET /items/{id}",code="418"} 2`,
+		`citymap_http_requests_total{route="unmatched",code="404"} 1`,
+		`citymap_http_request_duration_seconds_count{route="GET /items/{id}"} 2`,
+	} {
+		if !strings.Contains(out, line+"\n") {
+			t.Errorf("exposition lacks %q:\n%s", line, out)
+		}
+	}
+}

@@ -1,0 +1,151 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/paulmach/orb"
+)
+
+// Reading the changes feed: the live stream tails it, replays it to clients that
+// reconnect, and prunes it. Writing it is changes.go.
+
+// Change is one row of the feed with what the live stream matches subscriptions
+// against, computed by the database so that the stream decodes no GeoJSON.
+type Change struct {
+	Seq      int64
+	Layer    string
+	Op       string // upsert or delete
+	ObjectID string
+	// Feature is the GeoJSON Feature as stored; nil for a delete.
+	Feature []byte
+	// Bound covers the geometry before and after the change; Bounded is false when
+	// the change has neither.
+	Bound   orb.Bound
+	Bounded bool
+	// Codes are the area codes the object lies in: its grid, community and street,
+	// the area's own code for areas and grids, and for a delete the grids its last
+	// geometry touches.
+	Codes []string
+	// Category is the object's category, "" for layers without one and deletes.
+	Category    string
+	CommittedAt time.Time
+}
+
+// Querier runs queries: the pool, or the dedicated connection of a listener.
+type Querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+const changesSQL = `
+SELECT c.seq, c.layer, c.op, c.object_id, c.feature,
+       ST_XMin(b.box), ST_YMin(b.box), ST_XMax(b.box), ST_YMax(b.box),
+       CASE WHEN c.layer IN ('areas', 'grids') THEN ARRAY[c.object_id]
+            WHEN c.feature IS NOT NULL THEN array_remove(ARRAY[
+                c.feature->'properties'->>'grid', c.feature->'properties'->>'community',
+                c.feature->'properties'->>'street'], NULL)
+            WHEN c.old_geom IS NOT NULL THEN ARRAY(
+                SELECT a.code FROM areas a WHERE a.level = 'grid' AND ST_Intersects(a.geom, c.old_geom))
+            ELSE '{}'::text[] END,
+       coalesce(c.feature->'properties'->>'category', ''),
+       c.committed_at
+FROM changes c
+CROSS JOIN LATERAL (SELECT CASE WHEN c.old_geom IS NULL THEN box2d(c.geom)
+                                WHEN c.geom IS NULL THEN box2d(c.old_geom)
+                                ELSE box2d(ST_Collect(c.geom, c.old_geom)) END AS box) b
+WHERE c.seq > $1 AND ($2::bigint = 0 OR c.seq <= $2::bigint)
+ORDER BY c.seq
+LIMIT $3`
+
+// ChangesSince returns up to limit changes with seq > after, in order; when upto is
+// not 0, only those with seq <= upto.
+func ChangesSince(ctx context.Context, q Querier, after, upto int64, limit int) ([]Change, error) {
+	rows, err := q.Query(ctx, changesSQL, after, upto, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Change, 0, min(limit, 256))
+	for rows.Next() {
+		var c Change
+		var x0, y0, x1, y1 *float64
+		if err := rows.Scan(&c.Seq, &c.Layer, &c.Op, &c.ObjectID, &c.Feature,
+			&x0, &y0, &x1, &y1, &c.Codes, &c.Category, &c.CommittedAt); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if x0 != nil && y0 != nil && x1 != nil && y1 != nil {
+			c.Bound, c.Bounded = orb.Bound{Min: orb.Point{*x0, *y0}, Max: orb.Point{*x1, *y1}}, true
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// ChangesSince reads the feed through the pool; see the function of that name.
+func (s *Store) ChangesSince(ctx context.Context, after, upto int64, limit int) ([]Change, error) {
+	return ChangesSince(ctx, s.Pool, after, upto, limit)
+}
+
+// FeedHead is the last committed sequence number.
+func FeedHead(ctx context.Context, q Querier) (int64, error) {
+	var head int64
+	err := q.QueryRow(ctx, `SELECT seq FROM change_counter`).Scan(&head)
+	return head, err
+}
+
+// FeedBounds returns the oldest change still kept and the head. With nothing kept,
+// oldest is head+1: every change up to the head is gone.
+func (s *Store) FeedBounds(ctx context.Context) (oldest, head int64, err error) {
+	err = s.Pool.QueryRow(ctx, `SELECT coalesce((SELECT min(seq) FROM changes), c.seq + 1), c.seq
+		FROM change_counter c`).Scan(&oldest, &head)
+	return oldest, head, err
+}
+
+// pruneBatch bounds each delete, so pruning a long backlog never holds one huge
+// transaction.
+const pruneBatch = 5000
+
+// PruneChanges deletes the changes committed before the cutoff and returns how many
+// went. It deletes a prefix of the feed (everything up to the newest old change), so
+// what is kept is always contiguous and a replay can tell where it ends. Several
+// instances pruning at once only wait on each other's row locks.
+func (s *Store) PruneChanges(ctx context.Context, before time.Time) (int64, error) {
+	var upto *int64
+	if err := s.Pool.QueryRow(ctx, `SELECT max(seq) FROM changes WHERE committed_at < $1`,
+		before).Scan(&upto); err != nil || upto == nil {
+		return 0, err
+	}
+	var total int64
+	for {
+		tag, err := s.Pool.Exec(ctx, `DELETE FROM changes WHERE seq IN (
+			SELECT seq FROM changes WHERE seq <= $1 ORDER BY seq LIMIT $2)`, *upto, pruneBatch)
+		if err != nil {
+			return total, err
+		}
+		total += tag.RowsAffected()
+		if tag.RowsAffected() < pruneBatch {
+			return total, nil
+		}
+	}
+}
+
+// Listen subscribes conn to the feed's notifications (see NotifyChannel).
+func Listen(ctx context.Context, conn *pgx.Conn) error {
+	_, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{NotifyChannel}.Sanitize())
+	return err
+}
+
+// Connect opens a connection outside the pool, configured like the pool's: for
+// listeners, which hold their connection for good.
+func (s *Store) Connect(ctx context.Context) (*pgx.Conn, error) {
+	conn, err := pgx.ConnectConfig(ctx, s.Pool.Config().ConnConfig.Copy())
+	if err != nil {
+		return nil, fmt.Errorf("connect: %w", err)
+	}
+	return conn, nil
+}

@@ -1,0 +1,24 @@
+package server
+
+import (
+	"net/http"
+
+	"citymap/server/respond"
+	"citymap/webmap"
+)
+
+// routeWebmap serves the browser app's pages and assets without a token (they hold
+// no data; the app asks for one), and answers every unknown path with the JSON 404.
+func (s *Server) routeWebmap() {
+	app := webmap.Handler()
+	for path := range webmap.Pages {
+		if path == "/" {
+			path = "/{$}"
+		}
+		s.mux.Handle("GET "+path, app)
+	}
+	s.mux.Handle("GET /assets/", app)
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		respond.Fail(w, r, respond.ErrNotFound)
+	})
+}
