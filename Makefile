@@ -13,11 +13,13 @@ test: deps build
 bench: deps build
 	scripts/bench.sh
 
-# What a fresh Debian machine lacks: PostgreSQL 15 + PostGIS 3 from apt, and
-# gdal-bin for the OGC API test with a real client.
+# What a fresh Debian machine lacks: PostgreSQL 15 + PostGIS 3 from apt,
+# gdal-bin for the OGC API test with a real client, and Mosquitto, the broker
+# of the parking sensors.
 deps:
 	scripts/db.sh install
 	scripts/deps-gdal.sh
+	scripts/mqtt.sh install
 
 build: webmap/dist/index.html
 	go build -o $(BIN) ./cmd/citymap

@@ -12,6 +12,12 @@ if [ -z "${DATABASE_URL:-}" ]; then
 	DATABASE_URL=$(scripts/db.sh url citymap)
 fi
 export DATABASE_URL
+# the parking sensors' broker (project-local unless CITYMAP_MQTT_URL is set)
+if [ -z "${CITYMAP_MQTT_URL:-}" ]; then
+	scripts/mqtt.sh start
+	CITYMAP_MQTT_URL=$(scripts/mqtt.sh url)
+fi
+export CITYMAP_MQTT_URL
 mkdir -p .data
 
 "$bin" migrate >/dev/null
@@ -23,6 +29,7 @@ echo "citymap is starting on $addr"
 echo "  REST API     http://localhost:$port/api/v1/"
 echo "  health       http://localhost:$port/healthz  http://localhost:$port/readyz"
 echo "  database     $DATABASE_URL"
+echo "  MQTT         $CITYMAP_MQTT_URL  (parking readings: citymap/parking/{zone}/occupancy, QoS 1)"
 echo "demo tokens (Authorization: Bearer TOKEN), one per role:"
 "$bin" token demo --file .data/demo-tokens | sed 's/^/  /'
 echo

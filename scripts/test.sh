@@ -12,6 +12,12 @@ bin=bin/citymap
 
 scripts/db.sh start
 admin=$(scripts/db.sh url postgres)
+# the broker of the parking MQTT tests
+if [ -z "${CITYMAP_TEST_MQTT_URL:-}" ]; then
+	scripts/mqtt.sh start
+	CITYMAP_TEST_MQTT_URL=$(scripts/mqtt.sh url)
+fi
+export CITYMAP_TEST_MQTT_URL
 q() { psql -X -q -tA -v ON_ERROR_STOP=1 "$admin" -c "$1"; }
 
 # leftovers of interrupted runs

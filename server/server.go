@@ -13,6 +13,7 @@ import (
 	"citymap/server/live"
 	"citymap/server/ogc"
 	"citymap/server/open311"
+	"citymap/server/parking"
 	"citymap/server/respond"
 	"citymap/server/store"
 )
@@ -23,6 +24,12 @@ type Config struct {
 	DataDir string
 	// Live tunes the /live stream (retention, queue sizes).
 	Live live.Config
+	// MQTTURL is the broker of the parking sensor feed (mqtt://host:port);
+	// empty leaves MQTT off. MQTTClientID names this instance's session there.
+	MQTTURL, MQTTClientID string
+	// Timezone is the city's, in which tidal parking windows are read; nil is
+	// Asia/Shanghai.
+	Timezone *time.Location
 }
 
 // Server is one citymap instance.
@@ -31,7 +38,8 @@ type Server struct {
 	store *store.Store
 	auth  *auth.Authenticator
 	mux   *http.ServeMux
-	obs   instrumentation // /live and /metrics, livewire.go
+	obs   instrumentation  // /live and /metrics, livewire.go
+	park  *parking.Parking // parkingwire.go
 }
 
 // New builds the instance's routes.
@@ -44,6 +52,7 @@ func New(cfg Config, st *store.Store) *Server {
 	api.New(st, s.auth, cfg.DataDir).Register(s.mux)
 	ogc.New(st, s.auth).Register(s.mux)
 	open311.New(st, s.auth).Register(s.mux)
+	s.startParking()
 	return s
 }
 
@@ -51,7 +60,7 @@ func New(cfg Config, st *store.Store) *Server {
 func (s *Server) Handler() http.Handler { return logRequests(s.obs.http.Wrap(s.mux)) }
 
 // Close stops the instance's background work.
-func (s *Server) Close() { s.stopLive() }
+func (s *Server) Close() { s.stopParking(); s.stopLive() }
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	respond.JSON(w, http.StatusOK, map[string]string{"status": "ok"})

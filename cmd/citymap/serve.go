@@ -23,7 +23,12 @@ func runServe(ctx context.Context, args []string) error {
 	addr := fs.String("addr", envOr("CITYMAP_ADDR", ":8080"), "listen address (env CITYMAP_ADDR)")
 	dataDir := fs.String("data-dir", envOr("CITYMAP_DATA_DIR", ".data"), "directory for uploaded photos (env CITYMAP_DATA_DIR)")
 	liveOpts := addLiveFlags(fs)
+	parkOpts := addParkingFlags(fs)
 	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cityTZ, err := parkOpts.location()
+	if err != nil {
 		return err
 	}
 	liveCfg, err := liveOpts.config(fs)
@@ -43,7 +48,8 @@ func runServe(ctx context.Context, args []string) error {
 	if len(applied) > 0 {
 		slog.Info("migrated", "applied", applied)
 	}
-	srv := server.New(server.Config{DataDir: *dataDir, Live: liveCfg}, st)
+	srv := server.New(server.Config{DataDir: *dataDir, Live: liveCfg,
+		MQTTURL: parkOpts.mqttURL, MQTTClientID: parkOpts.clientID, Timezone: cityTZ}, st)
 	defer srv.Close()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

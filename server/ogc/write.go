@@ -43,7 +43,7 @@ var writeSpecs = map[string]struct {
 	"parking": {
 		props: []propSpec{{"code", false, true}, {"name", false, true}, {"kind", false, true},
 			{"capacity", true, true}, {"occupied", true, false}, {"address", false, false}, {"operator", false, false}},
-		readOnly: []string{"grid", "free", "occupancy_at", "updated_at", "version"},
+		readOnly: []string{"grid", "free", "occupancy_at", "open_now", "updated_at", "version"},
 	},
 }
 

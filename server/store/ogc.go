@@ -115,6 +115,8 @@ var ogcCollections = map[string]*ogcCollection{
 			qt("occupied", cql2.TypeInteger, "o.occupied", "occupied spaces at the last reading"),
 			qt("free", cql2.TypeInteger, "(o.capacity - o.occupied)", "free spaces at the last reading"),
 			qt("occupancy_at", cql2.TypeTimestamp, "o.occupancy_at", "time of the last reading"),
+			qt("open_now", cql2.TypeBoolean, "(o.kind = 'smart' OR parking_open_at(o.id, now()))",
+				"open to the public now (tidal zones: their windows and the holiday calendar)"),
 			qs("address", "o.address", "address"),
 			qs("operator", "o.operator", "operator"),
 			qs("grid", "o.grid_code", "code of the unit grid it lies in"),
