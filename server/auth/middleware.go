@@ -81,14 +81,8 @@ func bearer(r *http.Request) string {
 // role when roles is empty); the principal is in the request context.
 func (a *Authenticator) Require(next http.Handler, roles ...string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, err := a.Principal(r)
-		switch {
-		case errors.Is(err, ErrNoToken), errors.Is(err, store.ErrNoToken):
-			w.Header().Set("WWW-Authenticate", `Bearer realm="citymap"`)
-			respond.Fail(w, r, respond.ErrUnauthorized)
-			return
-		case err != nil:
-			respond.Fail(w, r, err)
+		p, ok := a.Authenticate(w, r)
+		if !ok {
 			return
 		}
 		if len(roles) > 0 && !p.Is(roles...) {
@@ -97,4 +91,20 @@ func (a *Authenticator) Require(next http.Handler, roles ...string) http.Handler
 		}
 		next.ServeHTTP(w, r.WithContext(With(r.Context(), p)))
 	})
+}
+
+// Authenticate resolves the request's token; without a valid one it answers 401
+// (or 500 when the lookup failed) and reports false.
+func (a *Authenticator) Authenticate(w http.ResponseWriter, r *http.Request) (*Principal, bool) {
+	p, err := a.Principal(r)
+	switch {
+	case errors.Is(err, ErrNoToken), errors.Is(err, store.ErrNoToken):
+		w.Header().Set("WWW-Authenticate", `Bearer realm="citymap"`)
+		respond.Fail(w, r, respond.ErrUnauthorized)
+		return nil, false
+	case err != nil:
+		respond.Fail(w, r, err)
+		return nil, false
+	}
+	return p, true
 }

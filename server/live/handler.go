@@ -1,7 +1,6 @@
 package live
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -11,21 +10,15 @@ import (
 
 	"citymap/server/auth"
 	"citymap/server/respond"
-	"citymap/server/store"
 )
 
 // ServeHTTP upgrades GET /live to a websocket for any token but a reporter's; the
 // token comes in the Authorization header or, from browsers, which cannot set
 // headers on websockets, as access_token.
 func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	who, err := h.auth.Principal(r)
+	who, ok := h.auth.Authenticate(w, r)
 	switch {
-	case errors.Is(err, auth.ErrNoToken), errors.Is(err, store.ErrNoToken):
-		w.Header().Set("WWW-Authenticate", `Bearer realm="citymap"`)
-		respond.Fail(w, r, respond.ErrUnauthorized)
-		return
-	case err != nil:
-		respond.Fail(w, r, err)
+	case !ok:
 		return
 	case who.Is(auth.Reporter):
 		respond.Fail(w, r, respond.ErrForbidden)
