@@ -10,10 +10,12 @@ import (
 
 	"citymap/server/api"
 	"citymap/server/auth"
+	"citymap/server/inspections"
 	"citymap/server/live"
 	"citymap/server/ogc"
 	"citymap/server/open311"
 	"citymap/server/parking"
+	"citymap/server/reports"
 	"citymap/server/respond"
 	"citymap/server/store"
 )
@@ -52,6 +54,8 @@ func New(cfg Config, st *store.Store) *Server {
 	api.New(st, s.auth, cfg.DataDir).Register(s.mux)
 	ogc.New(st, s.auth).Register(s.mux)
 	open311.New(st, s.auth).Register(s.mux)
+	inspections.New(st, s.auth).Register(s.mux)
+	reports.New(st, s.auth).Register(s.mux)
 	s.startParking()
 	return s
 }

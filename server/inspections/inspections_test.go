@@ -1,0 +1,368 @@
+package inspections_test
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"testing"
+	"time"
+
+	"citymap/server/apitest"
+	"citymap/server/auth"
+)
+
+// inspection is an inspection as the API shows it.
+type inspection struct {
+	ID          int64     `json:"id"`
+	Point       string    `json:"point"`
+	Grid        *string   `json:"grid"`
+	InspectedAt time.Time `json:"inspected_at"`
+	Inspector   string    `json:"inspector"`
+	Score       float64   `json:"score"`
+	Photos      []string  `json:"photos"`
+	Note        string    `json:"note"`
+	Issues      []int64   `json:"issues"`
+	Deductions  []struct {
+		Indicator string  `json:"indicator"`
+		Points    float64 `json:"points"`
+		Note      string  `json:"note"`
+		Category  string  `json:"category"`
+		Issue     int64   `json:"issue"`
+	} `json:"deductions"`
+}
+
+// polygonPoint finds a point of the demo city that is an area (a market, a
+// compound), so that its issues go to a point on its surface.
+func polygonPoint(e *apitest.Env) (code string, id int64, grid string) {
+	e.T.Helper()
+	e.Scan(`SELECT code, id, grid_code FROM points WHERE GeometryType(geom) = 'POLYGON' ORDER BY code LIMIT 1`,
+		nil, &code, &id, &grid)
+	return code, id, grid
+}
+
+// points finds a point in the grid manager's community and one outside it.
+func points(e *apitest.Env) (in, out string) {
+	e.T.Helper()
+	e.Scan(`SELECT min(code) FILTER (WHERE starts_with(grid_code, $1)), min(code) FILTER (WHERE NOT starts_with(grid_code, $1))
+		FROM points`, []any{e.Community}, &in, &out)
+	return in, out
+}
+
+// tally is how many rows the tables an inspection writes hold.
+type tally struct{ inspections, issues, events, changes int64 }
+
+func count(e *apitest.Env) tally {
+	e.T.Helper()
+	var c tally
+	e.Scan(`SELECT (SELECT count(*) FROM inspections), (SELECT count(*) FROM issues),
+		(SELECT count(*) FROM issue_events), (SELECT count(*) FROM changes)`, nil,
+		&c.inspections, &c.issues, &c.events, &c.changes)
+	return c
+}
+
+func body(pointCode string, deductions ...map[string]any) map[string]any {
+	if deductions == nil {
+		deductions = []map[string]any{}
+	}
+	return map[string]any{"point": pointCode, "inspector": "督查员 王敏", "deductions": deductions,
+		"note": "专项督查"}
+}
+
+func deduction(indicator string, points float64, category string) map[string]any {
+	return map[string]any{"indicator": indicator, "points": points, "note": "地面有烟头、纸屑", "category": category}
+}
+
+func TestCreateInspection(t *testing.T) {
+	e := apitest.New(t)
+	code, pid, grid := polygonPoint(e)
+	before := count(e)
+	at := time.Now().Add(-2 * time.Hour).Truncate(time.Second)
+	b := body(code, deduction("地面保洁", 2.5, "exposed_garbage"), deduction("乱张贴", 0.1, "illegal_posting"),
+		deduction("占道经营", 0.2, "street_vending"))
+	b["inspected_at"] = at.Format(time.RFC3339)
+	r := e.Must(http.StatusCreated, "POST", "/api/v1/inspections", auth.Dispatcher, b)
+	var in inspection
+	r.Decode(t, &in)
+	if in.Score != 97.2 || in.Point != code || !in.InspectedAt.Equal(at) || in.Inspector != "督查员 王敏" {
+		t.Errorf("inspection %+v: want score 97.2 at %s", in, at)
+	}
+	if got := r.Header.Get("Location"); got != fmt.Sprintf("/api/v1/inspections/%d", in.ID) {
+		t.Errorf("Location %q", got)
+	}
+	if len(in.Issues) != 3 || len(in.Deductions) != 3 {
+		t.Fatalf("issues %v, deductions %+v: want 3 of each", in.Issues, in.Deductions)
+	}
+	for i, d := range in.Deductions {
+		if d.Issue != in.Issues[i] || d.Category != b["deductions"].([]map[string]any)[i]["category"] {
+			t.Errorf("deduction %d %+v does not name its issue %d", i, d, in.Issues[i])
+		}
+	}
+	after := count(e)
+	want := tally{before.inspections + 1, before.issues + 3, before.events + 3, before.changes + 3}
+	if after != want {
+		t.Errorf("rows %+v, want %+v", after, want)
+	}
+	// the issues: at the point (on its surface), linked, assigned like intake
+	n := e.Int(`SELECT count(*) FROM issues i JOIN points p ON p.id = i.point_id
+		JOIN issue_categories c ON c.code = i.category
+		WHERE i.id = ANY($1) AND i.inspection_id = $2 AND i.point_id = $3 AND i.source = 'inspection'
+		  AND i.status = 'reported' AND ST_Covers(p.geom, i.geom) AND i.grid_code = $4
+		  AND i.community_code = left($4, 12) AND i.street_code = left($4, 9)
+		  AND i.unit IS NOT NULL AND i.deadline = i.created_at + make_interval(hours => c.deadline_hours)
+		  AND i.description LIKE '督查扣分：%'`, in.Issues, in.ID, pid, grid)
+	if n != 3 {
+		t.Errorf("%d of 3 issues are at the point, linked and assigned", n)
+	}
+	events := e.Int(`SELECT count(*) FROM issue_events WHERE issue_id = ANY($1) AND action = 'report'
+		AND actor = 'dispatcher:test-dispatcher' AND (data->>'inspection_id')::bigint = $2`, in.Issues, in.ID)
+	changes := e.Int(`SELECT count(*) FROM changes WHERE layer = 'issues' AND object_id = ANY($1::bigint[]::text[])
+		AND (feature->'properties'->>'inspection_id')::bigint = $2`, in.Issues, in.ID)
+	if events != 3 || changes != 3 {
+		t.Errorf("%d report events and %d changes, want 3 of each", events, changes)
+	}
+	// read back
+	var got inspection
+	e.Get(fmt.Sprintf("/api/v1/inspections/%d", in.ID), auth.Viewer).Decode(t, &got)
+	if got.ID != in.ID || got.Score != 97.2 || len(got.Issues) != 3 {
+		t.Errorf("read back %+v", got)
+	}
+}
+
+func TestInspectionScore(t *testing.T) {
+	e := apitest.New(t)
+	code, _ := points(e)
+	cases := []struct {
+		points []float64
+		score  float64
+	}{
+		{nil, 100},
+		{[]float64{100}, 0},
+		{[]float64{60, 60}, 0}, // never below 0
+		{[]float64{0.5, 1, 1.5, 3}, 94},
+	}
+	for _, c := range cases {
+		var ds []map[string]any
+		for _, p := range c.points {
+			ds = append(ds, deduction("地面保洁", p, "exposed_garbage"))
+		}
+		var in inspection
+		e.Must(http.StatusCreated, "POST", "/api/v1/inspections", auth.Admin, body(code, ds...)).Decode(t, &in)
+		if math.Abs(in.Score-c.score) > 1e-9 || len(in.Issues) != len(c.points) {
+			t.Errorf("deductions %v: score %v with %d issues, want %v", c.points, in.Score, len(in.Issues), c.score)
+		}
+	}
+}
+
+func TestInspectionDefaults(t *testing.T) {
+	e := apitest.New(t)
+	code, _ := points(e)
+	var in inspection
+	e.Must(http.StatusCreated, "POST", "/api/v1/inspections", auth.Admin,
+		map[string]any{"point": code}).Decode(t, &in)
+	if in.Inspector != "test-admin" || time.Since(in.InspectedAt) > time.Minute || in.Score != 100 || len(in.Issues) != 0 {
+		t.Errorf("defaults: %+v", in)
+	}
+}
+
+func TestInspectionRoles(t *testing.T) {
+	e := apitest.New(t)
+	in, out := points(e)
+	for _, role := range []string{auth.Planner, auth.Viewer, auth.Reporter} {
+		e.Must(http.StatusForbidden, "POST", "/api/v1/inspections", role, body(in))
+	}
+	e.Must(http.StatusUnauthorized, "POST", "/api/v1/inspections", "", body(in))
+	before := count(e)
+	r := e.Must(http.StatusForbidden, "POST", "/api/v1/inspections", auth.GridManager,
+		body(out, deduction("地面保洁", 1, "exposed_garbage")))
+	if code, _ := r.ErrorOf(t); code != "out_of_scope" {
+		t.Errorf("out of scope: %s", r.Body)
+	}
+	if after := count(e); after != before {
+		t.Errorf("a refused inspection wrote rows: %+v → %+v", before, after)
+	}
+	var ins inspection
+	e.Must(http.StatusCreated, "POST", "/api/v1/inspections", auth.GridManager,
+		body(in, deduction("地面保洁", 1, "exposed_garbage"))).Decode(t, &ins)
+	// reading follows the scope
+	e.Get(fmt.Sprintf("/api/v1/inspections/%d", ins.ID), auth.GridManager)
+	other := e.Int(`SELECT n.id FROM inspections n JOIN points p ON p.id = n.point_id WHERE p.code = $1 LIMIT 1`, out)
+	e.Must(http.StatusForbidden, "GET", fmt.Sprintf("/api/v1/inspections/%d", other), auth.GridManager, nil)
+	e.Must(http.StatusForbidden, "GET", "/api/v1/inspections", auth.Reporter, nil)
+	e.Must(http.StatusNotFound, "GET", "/api/v1/inspections/999999999", auth.Viewer, nil)
+}
+
+func TestInspectionBadInput(t *testing.T) {
+	e := apitest.New(t)
+	code, _ := points(e)
+	ok := deduction("地面保洁", 1, "exposed_garbage")
+	with := func(k string, v any) map[string]any {
+		d := deduction("地面保洁", 1, "exposed_garbage")
+		d[k] = v
+		return d
+	}
+	future := time.Now().Add(time.Hour).Format(time.RFC3339)
+	cases := []struct {
+		name  string
+		body  any
+		field string
+	}{
+		{"no point", body(""), "point"},
+		{"unknown point", body("NO-SUCH-POINT", ok), "point"},
+		{"future", func() any { b := body(code); b["inspected_at"] = future; return b }(), "inspected_at"},
+		{"bad time", func() any { b := body(code); b["inspected_at"] = "yesterday"; return b }(), "inspected_at"},
+		{"no indicator", body(code, ok, with("indicator", "")), "deductions[1].indicator"},
+		{"zero points", body(code, with("points", 0)), "deductions[0].points"},
+		{"negative points", body(code, with("points", -1)), "deductions[0].points"},
+		{"too many points", body(code, with("points", 100.5)), "deductions[0].points"},
+		{"two decimals", body(code, with("points", 1.25)), "deductions[0].points"},
+		{"no category", body(code, with("category", "")), "deductions[0].category"},
+		{"unknown category", body(code, ok, ok, with("category", "no_such")), "deductions[2].category"},
+		{"bad photo", func() any { b := body(code, ok); b["photos"] = []string{"x"}; return b }(), "photos[0]"},
+		{"unknown photo", func() any {
+			b := body(code, ok)
+			b["photos"] = []string{"0000000000000000000000000000000000000000000000000000000000000000"}
+			return b
+		}(), "photos[0]"},
+		{"unknown field", func() any { b := body(code); b["scor"] = 90; return b }(), "scor"},
+		{"points as text", `{"point":"` + code + `","deductions":[{"indicator":"a","points":"2","category":"noise"}]}`, "deductions.points"},
+	}
+	before := count(e)
+	for _, c := range cases {
+		r := e.Must(http.StatusBadRequest, "POST", "/api/v1/inspections", auth.Dispatcher, c.body)
+		if _, fields := r.ErrorOf(t); fields[c.field] == nil {
+			t.Errorf("%s: fields %v, want %s", c.name, fields, c.field)
+		}
+	}
+	if after := count(e); after != before {
+		t.Errorf("bad inputs wrote rows: %+v → %+v", before, after)
+	}
+}
+
+func TestListInspections(t *testing.T) {
+	e := apitest.New(t)
+	code, _ := points(e)
+	total := e.Int(`SELECT count(*) FROM inspections n JOIN points p ON p.id = n.point_id WHERE p.code = $1`, code)
+	var seen int64
+	next := fmt.Sprintf("/api/v1/inspections?point=%s&limit=2", code)
+	var last time.Time
+	for next != "" {
+		var page struct {
+			Items []inspection `json:"items"`
+			Next  string       `json:"next"`
+		}
+		e.Get(next, auth.Viewer).Decode(t, &page)
+		for _, in := range page.Items {
+			if in.Point != code || (!last.IsZero() && in.InspectedAt.After(last)) {
+				t.Fatalf("item %+v out of place", in)
+			}
+			last = in.InspectedAt
+			seen++
+		}
+		next = ""
+		if page.Next != "" {
+			next = fmt.Sprintf("/api/v1/inspections?point=%s&limit=2&cursor=%s", code, page.Next)
+		}
+	}
+	if seen != total || total == 0 {
+		t.Errorf("paged through %d of %d inspections", seen, total)
+	}
+	// the grid manager sees its community only
+	var page struct{ Items []inspection }
+	e.Get("/api/v1/inspections?limit=1000", auth.GridManager).Decode(t, &page)
+	for _, in := range page.Items {
+		if in.Grid == nil || len(*in.Grid) < 12 || (*in.Grid)[:12] != e.Community {
+			t.Fatalf("grid manager sees %+v", in)
+		}
+	}
+	e.Must(http.StatusBadRequest, "GET", "/api/v1/inspections?pont=x", auth.Viewer, nil)
+	e.Must(http.StatusBadRequest, "GET", "/api/v1/inspections?from=last-week", auth.Viewer, nil)
+}
+
+func TestOverduePoints(t *testing.T) {
+	e := apitest.New(t)
+	// a weekly point that is not overdue, made overdue by moving its inspections back
+	var code, grid string
+	e.Scan(`SELECT p.code, p.grid_code FROM points p JOIN point_categories c ON c.code = p.category
+		WHERE c.cycle = 'weekly' AND (SELECT max(inspected_at) FROM inspections WHERE point_id = p.id) > now() - interval '5 days'
+		ORDER BY p.code LIMIT 1`, nil, &code, &grid)
+	if overdueRow(e, grid, code) != nil {
+		t.Fatalf("%s is overdue before the test", code)
+	}
+	e.Exec(`UPDATE inspections SET inspected_at = inspected_at - interval '30 days'
+		WHERE point_id = (SELECT id FROM points WHERE code = $1)`, code)
+	row := overdueRow(e, grid, code)
+	if row == nil {
+		t.Fatalf("%s is not listed as overdue", code)
+	}
+	if d := row["days_overdue"].(float64); d < 23 || d > 30 || row["cycle"] != "weekly" || row["unit"] == "" {
+		t.Errorf("overdue row %v", row)
+	}
+	e.Must(http.StatusCreated, "POST", "/api/v1/inspections", auth.Admin, body(code))
+	if overdueRow(e, grid, code) != nil {
+		t.Errorf("%s is still overdue after its inspection", code)
+	}
+	// a point never inspected comes first, without days
+	e.Exec(`DELETE FROM issues WHERE point_id = (SELECT id FROM points WHERE code = $1)`, code)
+	e.Exec(`DELETE FROM inspections WHERE point_id = (SELECT id FROM points WHERE code = $1)`, code)
+	var all struct{ Rows []map[string]any }
+	e.Get("/api/v1/points/overdue", auth.Viewer).Decode(t, &all)
+	if len(all.Rows) == 0 || all.Rows[0]["code"] != code || all.Rows[0]["days_overdue"] != nil {
+		t.Errorf("never inspected point not first: %v", all.Rows[:min(len(all.Rows), 1)])
+	}
+}
+
+// overdueRow returns the point's row of the overdue list of its grid, or nil.
+func overdueRow(e *apitest.Env, grid, code string) map[string]any {
+	e.T.Helper()
+	var list struct{ Rows []map[string]any }
+	e.Get("/api/v1/points/overdue?area="+grid, auth.Dispatcher).Decode(e.T, &list)
+	for _, r := range list.Rows {
+		if r["grid"] != grid {
+			e.T.Fatalf("area filter: row %v", r)
+		}
+		if r["code"] == code {
+			return r
+		}
+	}
+	return nil
+}
+
+func TestOverdueFormatsAndScope(t *testing.T) {
+	e := apitest.New(t)
+	e.Exec(`UPDATE inspections SET inspected_at = inspected_at - interval '200 days'`)
+	total := e.Int(`SELECT count(*) FROM points`)
+	csv := e.Get("/api/v1/points/overdue?format=csv", auth.Planner)
+	if lines := countLines(csv.Body); lines != total+1 {
+		t.Errorf("CSV has %d lines, want %d points and a header", lines, total)
+	}
+	var fc struct {
+		Type     string
+		Features []struct {
+			ID       string
+			Geometry struct{ Type string }
+		}
+	}
+	e.Get("/api/v1/points/overdue?category=public_toilet", auth.Viewer, "Accept", "application/geo+json").Decode(t, &fc)
+	toilets := e.Int(`SELECT count(*) FROM points WHERE category = 'public_toilet'`)
+	if fc.Type != "FeatureCollection" || int64(len(fc.Features)) != toilets || fc.Features[0].Geometry.Type == "" {
+		t.Errorf("GeoJSON: %s with %d features, want %d", fc.Type, len(fc.Features), toilets)
+	}
+	var scoped struct{ Rows []map[string]any }
+	e.Get("/api/v1/points/overdue", auth.GridManager).Decode(t, &scoped)
+	inScope := e.Int(`SELECT count(*) FROM points WHERE starts_with(grid_code, $1)`, e.Community)
+	if int64(len(scoped.Rows)) != inScope {
+		t.Errorf("grid manager sees %d points, want %d", len(scoped.Rows), inScope)
+	}
+	e.Must(http.StatusForbidden, "GET", "/api/v1/points/overdue", auth.Reporter, nil)
+	e.Must(http.StatusBadRequest, "GET", "/api/v1/points/overdue?area=12", auth.Viewer, nil)
+}
+
+func countLines(b []byte) int64 {
+	var n int64
+	for _, c := range b {
+		if c == '\n' {
+			n++
+		}
+	}
+	return n
+}

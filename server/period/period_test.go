@@ -1,0 +1,90 @@
+package period
+
+import (
+	"errors"
+	"net/url"
+	"testing"
+	"time"
+
+	"citymap/server/respond"
+)
+
+func local(s string) time.Time {
+	t, err := time.ParseInLocation("2006-01-02 15:04", s, Zone)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func TestParse(t *testing.T) {
+	now := local("2026-11-26 15:30")
+	cases := []struct {
+		query    string
+		from, to string
+		kind     string
+	}{
+		{"", "2026-10-27 15:30", "2026-11-26 15:30", ""},
+		{"from=2026-11-01&to=2026-11-30", "2026-11-01 00:00", "2026-12-01 00:00", ""},
+		{"from=2026-11-01T08:00:00%2B08:00&to=2026-11-02T00:00:00Z", "2026-11-01 08:00", "2026-11-02 08:00", ""},
+		{"to=2026-03-31", "2026-03-02 00:00", "2026-04-01 00:00", ""},
+		{"period=week&date=2026-11-26", "2026-11-23 00:00", "2026-11-30 00:00", Week}, // a Thursday
+		{"period=week&date=2026-11-29", "2026-11-23 00:00", "2026-11-30 00:00", Week}, // a Sunday
+		{"period=month", "2026-11-01 00:00", "2026-12-01 00:00", Month},
+		{"period=quarter&date=2026-02-10", "2026-01-01 00:00", "2026-04-01 00:00", Quarter},
+		{"period=quarter&date=2026-12-31", "2026-10-01 00:00", "2027-01-01 00:00", Quarter},
+		{"from=2025-11-25&to=2026-11-25", "2025-11-25 00:00", "2026-11-26 00:00", ""}, // 366 days
+	}
+	for _, c := range cases {
+		q, _ := url.ParseQuery(c.query)
+		r, err := Parse(q, now)
+		if err != nil {
+			t.Errorf("%s: %v", c.query, err)
+			continue
+		}
+		if !r.From.Equal(local(c.from)) || !r.To.Equal(local(c.to)) || r.Kind != c.kind {
+			t.Errorf("%s: [%s, %s) %q, want [%s, %s) %q", c.query, r.From, r.To, r.Kind, c.from, c.to, c.kind)
+		}
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	cases := map[string]string{
+		"from=2026-11-30&to=2026-11-01":                     "from",
+		"from=2026-11-30T00:00:00Z&to=2026-11-30T00:00:00Z": "from",
+		"from=2025-01-01&to=2026-11-01":                     "to",
+		"from=2025-11-24&to=2026-11-25":                     "to", // 367 days
+		"from=yesterday":                                    "from",
+		"to=2026-13-01":                                     "to",
+		"period=year":                                       "period",
+		"period=month&from=2026-01-01":                      "period",
+		"date=2026-01-01":                                   "date",
+		"period=month&date=01/02/2026":                      "date",
+	}
+	for query, field := range cases {
+		q, _ := url.ParseQuery(query)
+		_, err := Parse(q, local("2026-11-26 15:30"))
+		var re *respond.Error
+		if !errors.As(err, &re) || re.Status != 400 || re.Fields[field] == "" {
+			t.Errorf("%s: %v, want a 400 naming %s", query, err, field)
+		}
+	}
+}
+
+func TestPrevious(t *testing.T) {
+	cases := []struct {
+		r        Range
+		from, to string
+	}{
+		{Range{local("2026-03-01 00:00"), local("2026-04-01 00:00"), Month}, "2026-02-01 00:00", "2026-03-01 00:00"},
+		{Range{local("2026-01-01 00:00"), local("2026-04-01 00:00"), Quarter}, "2025-10-01 00:00", "2026-01-01 00:00"},
+		{Range{local("2026-11-23 00:00"), local("2026-11-30 00:00"), Week}, "2026-11-16 00:00", "2026-11-23 00:00"},
+		{Range{local("2026-11-10 12:00"), local("2026-11-20 12:00"), ""}, "2026-10-31 12:00", "2026-11-10 12:00"},
+	}
+	for _, c := range cases {
+		p := c.r.Previous()
+		if !p.From.Equal(local(c.from)) || !p.To.Equal(local(c.to)) || p.Kind != c.r.Kind {
+			t.Errorf("before [%s, %s): [%s, %s), want [%s, %s)", c.r.From, c.r.To, p.From, p.To, c.from, c.to)
+		}
+	}
+}

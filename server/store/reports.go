@@ -1,0 +1,283 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"citymap/server/table"
+)
+
+// The evaluation figures every report uses, after the digital city-management
+// evaluation standard. A report covers the issues created in its range [From,
+// To) and judges them at its evaluation time, cut = min(To, now):
+//
+//   - new: every issue created in the range (every report received);
+//   - closed: of those, the ones closed before cut;
+//   - due (应结案): the ones that are neither rejected nor merged (void reports
+//     are not cases) and whose deadline passed before cut, or that were closed
+//     before cut although their deadline had not come — so closed ⊆ due;
+//   - closed_on_time (按期结案): closed, and resolved no later than the deadline;
+//   - reworked: closed after at least one failed verification (返工);
+//   - closure_rate = closed / due, on_time_rate = closed_on_time / due,
+//     rework_rate = reworked / closed (the share of closed cases that were
+//     reworked, so a rate stays within [0, 1]);
+//   - median_handling_hours: the median of resolved_at − dispatched_at over the
+//     closed issues.
+//
+// Rates are NULL when their denominator is 0. Judging at min(To, now) makes the
+// figures of a past range final: they do not change as late cases close.
+
+// ReportFilter selects the issues a report counts.
+type ReportFilter struct {
+	From, To   time.Time // created_at in [From, To)
+	Categories []string
+	Sources    []string
+	// Area is an area code of any level: the issues and rows within it.
+	Area string
+	// Scope limits the report to the caller's areas (empty: the whole city).
+	Scope []string
+	// Geometry asks for each row's geometry (GeoJSON answers); without it the
+	// query skips the encoding.
+	Geometry bool
+	// Zone is the PostgreSQL name of the city's time zone, for local days.
+	Zone string
+}
+
+// where adds the filter's conditions on issues i to q's arguments and returns
+// them as one condition; each period of a comparison gets its own.
+func (f ReportFilter) where(q *issueQuery) string {
+	sub := &issueQuery{args: q.args}
+	addIssueFilters(sub, IssueFilter{Categories: f.Categories, Sources: f.Sources, Area: f.Area,
+		From: &f.From, To: &f.To, Scope: f.Scope})
+	q.args = sub.args
+	return strings.Join(sub.where, " AND ")
+}
+
+// figuresSQL groups the filter's issues by the SQL expression key and counts the
+// evaluation figures of each group (columns key, new, due, closed,
+// closed_on_time, reworked, median_handling_s).
+func figuresSQL(q *issueQuery, f ReportFilter, key string) string {
+	where := f.where(q)
+	return fmt.Sprintf(`SELECT %[1]s AS key, count(*) AS new,
+		count(*) FILTER (WHERE m.due) AS due,
+		count(*) FILTER (WHERE k.closed) AS closed,
+		count(*) FILTER (WHERE k.closed AND i.resolved_at <= i.deadline) AS closed_on_time,
+		count(*) FILTER (WHERE k.closed AND i.rework_count > 0) AS reworked,
+		percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM i.resolved_at - i.dispatched_at))
+			FILTER (WHERE k.closed) AS median_handling_s
+	FROM issues i
+	CROSS JOIN LATERAL (SELECT i.status = 'closed' AND i.closed_at < least(%[2]s::timestamptz, now()) AS closed) k
+	CROSS JOIN LATERAL (SELECT k.closed OR (i.status NOT IN ('rejected', 'merged')
+		AND i.deadline < least(%[2]s::timestamptz, now())) AS due) m
+	WHERE %[3]s
+	GROUP BY 1`, key, q.arg(f.To), where)
+}
+
+// figureColumns turns the counts of figuresSQL (as s) into a report's columns.
+const figureColumns = `coalesce(s.new, 0) AS new, coalesce(s.due, 0) AS due,
+	coalesce(s.closed, 0) AS closed, coalesce(s.closed_on_time, 0) AS closed_on_time,
+	coalesce(s.reworked, 0) AS reworked,
+	round(s.closed::numeric / nullif(s.due, 0), 4)::float8 AS closure_rate,
+	round(s.closed_on_time::numeric / nullif(s.due, 0), 4)::float8 AS on_time_rate,
+	round(s.reworked::numeric / nullif(s.closed, 0), 4)::float8 AS rework_rate,
+	round((s.median_handling_s / 3600)::numeric, 2)::float8 AS median_handling_hours`
+
+// AreaLevels are the levels of the area hierarchy with the length of their codes.
+var AreaLevels = map[string]int{"district": 6, "street": 9, "community": 12, "grid": 14}
+
+// AreaReport is the evaluation of every area of a level within the filter's
+// area and scope: one row per area, also those without issues.
+func (s *Store) AreaReport(ctx context.Context, level string, f ReportFilter) (*table.Table, error) {
+	digits, ok := AreaLevels[level]
+	if !ok {
+		return nil, fmt.Errorf("area report: unknown level %q", level)
+	}
+	q := &issueQuery{}
+	figures := figuresSQL(q, f, fmt.Sprintf("left(i.grid_code, %d)", digits))
+	sql := `WITH s AS (` + figures + `)
+		SELECT a.code, a.name, ` + figureColumns + geometryColumn(f, "a.geom") + `
+		FROM areas a LEFT JOIN s ON s.key = a.code
+		WHERE a.level = ` + q.arg(level) + areasWithin(q, "a.code", f) + `
+		ORDER BY a.code`
+	return s.queryTable(ctx, sql, q.args...)
+}
+
+// areasWithin limits areas (their code column col) to those inside the filter's
+// area and scope: a row for an area that reaches beyond them would mix in
+// issues the caller did not ask for or may not see.
+func areasWithin(q *issueQuery, col string, f ReportFilter) string {
+	var out string
+	if f.Area != "" {
+		out += fmt.Sprintf(" AND starts_with(%s, %s)", col, q.arg(f.Area))
+	}
+	if len(f.Scope) > 0 {
+		out += " AND " + issueInScope(col, q.arg(f.Scope))
+	}
+	return out
+}
+
+// geometryColumn is the select-list entry of a row's geometry when the filter
+// asks for it. Six decimals of a degree are about 10 cm.
+func geometryColumn(f ReportFilter, geom string) string {
+	if !f.Geometry {
+		return ""
+	}
+	return fmt.Sprintf(", ST_AsGeoJSON(%s, 6) AS geometry", geom)
+}
+
+// CategoryReport is the evaluation per issue category: every category (or those
+// of the filter), the most reported first.
+func (s *Store) CategoryReport(ctx context.Context, f ReportFilter) (*table.Table, error) {
+	q := &issueQuery{}
+	figures := figuresSQL(q, f, "i.category")
+	where := "true"
+	if len(f.Categories) > 0 {
+		where = "c.code = ANY(" + q.arg(f.Categories) + ")"
+	}
+	sql := `WITH s AS (` + figures + `)
+		SELECT c.code AS category, c.name_zh AS name, c.class, ` + figureColumns + `
+		FROM issue_categories c LEFT JOIN s ON s.key = c.code
+		WHERE ` + where + `
+		ORDER BY coalesce(s.new, 0) DESC, c.code`
+	return s.queryTable(ctx, sql, q.args...)
+}
+
+// Trend intervals.
+var TrendIntervals = []string{"day", "week"}
+
+// TrendReport splits the range's evaluation by the local day or week (from
+// Monday) the issues were created in: one row per day or week of the range, also
+// those without issues, each judged at the range's evaluation time, so the rows
+// add up to the figures of the whole range. The first and last rows may cover
+// part of their day or week (start and end say which).
+func (s *Store) TrendReport(ctx context.Context, interval string, f ReportFilter) (*table.Table, error) {
+	if interval != "day" && interval != "week" {
+		return nil, fmt.Errorf("trend report: unknown interval %q", interval)
+	}
+	q := &issueQuery{}
+	zone := q.arg(f.Zone)
+	iv := q.arg(interval)
+	figures := figuresSQL(q, f, fmt.Sprintf("date_trunc(%s, i.created_at AT TIME ZONE %s)", iv, zone))
+	from, to := q.arg(f.From), q.arg(f.To)
+	step := fmt.Sprintf("('1 ' || %s)::interval", iv)
+	sql := fmt.Sprintf(`WITH s AS (%[1]s),
+		b AS (SELECT g AS bucket FROM generate_series(
+			date_trunc(%[2]s, %[3]s::timestamptz AT TIME ZONE %[5]s),
+			%[4]s::timestamptz AT TIME ZONE %[5]s - interval '1 microsecond', %[6]s) g)
+		SELECT to_char(b.bucket, 'YYYY-MM-DD') AS period,
+			greatest(b.bucket AT TIME ZONE %[5]s, %[3]s::timestamptz) AS start,
+			least((b.bucket + %[6]s) AT TIME ZONE %[5]s, %[4]s::timestamptz) AS "end", `+figureColumns+`
+		FROM b LEFT JOIN s ON s.key = b.bucket
+		ORDER BY b.bucket`, figures, iv, from, to, zone, step)
+	return s.queryTable(ctx, sql, q.args...)
+}
+
+// Hexagon edges, in metres.
+const (
+	DefaultHexagon = 500
+	MinHexagon     = 50
+	MaxHexagon     = 20000
+)
+
+// HexagonReport counts the filter's issues per hexagon of the ST_HexagonGrid
+// tiling of EPSG:3857 with edges of size metres on the ground at the city's
+// latitude (Web Mercator stretches distances by 1/cos(latitude)). Only hexagons
+// with issues are rows, the busiest first. Each issue goes to exactly one
+// hexagon: ST_HexagonGrid over the issue's point yields the cells whose boxes
+// hold it, and the first that really contains it is taken (a point on an edge
+// touches two), so the counts add up to the number of issues.
+func (s *Store) HexagonReport(ctx context.Context, size float64, f ReportFilter) (*table.Table, error) {
+	q := &issueQuery{}
+	where := f.where(q)
+	sql := `WITH k AS (
+			SELECT ` + q.arg(size) + `::float8 / cos(radians(coalesce(
+				(SELECT ST_Y(ST_Centroid(ST_Extent(geom)::geometry)) FROM areas WHERE level = 'district'), 0))) AS size),
+		c AS (
+			SELECT h.i, h.j, count(*) AS issues
+			FROM issues i CROSS JOIN k
+			CROSS JOIN LATERAL (SELECT ST_Transform(i.geom, 3857) AS m) p
+			CROSS JOIN LATERAL (SELECT g.i, g.j FROM ST_HexagonGrid(k.size, p.m) g
+				WHERE ST_Intersects(g.geom, p.m) LIMIT 1) h
+			WHERE ` + where + `
+			GROUP BY h.i, h.j)
+		SELECT c.i || ',' || c.j AS cell, c.issues,
+			round(ST_X(ST_Centroid(x.hex))::numeric, 6)::float8 AS lon,
+			round(ST_Y(ST_Centroid(x.hex))::numeric, 6)::float8 AS lat` + geometryColumn(f, "x.hex") + `
+		FROM c CROSS JOIN k
+		CROSS JOIN LATERAL (SELECT ST_Transform(ST_SetSRID(ST_Hexagon(k.size, c.i, c.j), 3857), 4326) AS hex) x
+		ORDER BY c.issues DESC, c.i, c.j`
+	return s.queryTable(ctx, sql, q.args...)
+}
+
+// GridHotspotReport counts the filter's issues per unit grid: only grids with
+// issues, the busiest first. Issues outside every grid are in no row.
+func (s *Store) GridHotspotReport(ctx context.Context, f ReportFilter) (*table.Table, error) {
+	q := &issueQuery{}
+	where := f.where(q)
+	sql := `WITH s AS (SELECT i.grid_code AS code, count(*) AS issues FROM issues i
+			WHERE i.grid_code IS NOT NULL AND ` + where + ` GROUP BY 1)
+		SELECT a.code, a.name, s.issues` + geometryColumn(f, "a.geom") + `
+		FROM s JOIN areas a ON a.code = s.code
+		ORDER BY s.issues DESC, a.code`
+	return s.queryTable(ctx, sql, q.args...)
+}
+
+// queryTable runs a report query into a table: its columns are the query's, but
+// for a column named geometry (GeoJSON text), which becomes the rows' geometry.
+func (s *Store) queryTable(ctx context.Context, sql string, args ...any) (*table.Table, error) {
+	rows, err := s.Pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	t := &table.Table{}
+	geom := -1
+	for i, fd := range rows.FieldDescriptions() {
+		if fd.Name == "geometry" {
+			geom, t.Geometry = i, []json.RawMessage{}
+			continue
+		}
+		t.Columns = append(t.Columns, fd.Name)
+	}
+	for rows.Next() {
+		vals, err := rows.Values()
+		if err != nil {
+			return nil, err
+		}
+		row := make([]any, 0, len(t.Columns))
+		for i, v := range vals {
+			if i == geom {
+				g, _ := v.(string)
+				t.Geometry = append(t.Geometry, json.RawMessage(g))
+				continue
+			}
+			row = append(row, plainValue(v))
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	return t, rows.Err()
+}
+
+// plainValue turns what pgx decodes into the plain Go values a table holds.
+func plainValue(v any) any {
+	switch x := v.(type) {
+	case int16:
+		return int64(x)
+	case int32:
+		return int64(x)
+	case float32:
+		return float64(x)
+	case pgtype.Numeric:
+		f, err := x.Float64Value()
+		if err != nil || !f.Valid {
+			return nil
+		}
+		return f.Float64
+	}
+	return v
+}
