@@ -10,6 +10,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 bin=bin/citymap
 
+# the template must be built by this source's migrations, even when the script is
+# called directly rather than through make (cached: about a second)
+go build -o "$bin" ./cmd/citymap
 scripts/db.sh start
 admin=$(scripts/db.sh url postgres)
 # the broker of the parking MQTT tests
