@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# gdal-bin (ogrinfo, ogr2ogr) for the OGC API interoperability test: GDAL's OAPIF
-# driver is the real client that lists the collections and pages through them.
+# gdal-bin (ogrinfo, ogr2ogr) for the interoperability tests: GDAL's OAPIF driver is
+# the real client that lists the OGC API collections and pages through them, and its
+# MVT driver reads the vector tiles (server/tiles/gdal_test.go).
 # Installs from apt when ogrinfo is missing; a no-op otherwise.
 set -euo pipefail
 

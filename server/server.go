@@ -18,6 +18,7 @@ import (
 	"citymap/server/reports"
 	"citymap/server/respond"
 	"citymap/server/store"
+	"citymap/server/tiles"
 )
 
 // Config is what an instance needs besides its database.
@@ -32,6 +33,8 @@ type Config struct {
 	// Timezone is the city's, in which tidal parking windows are read; nil is
 	// Asia/Shanghai.
 	Timezone *time.Location
+	// Tiles tunes the vector tiles: cache size, basemap (tileswire.go).
+	Tiles tiles.Config
 }
 
 // Server is one citymap instance.
@@ -42,6 +45,7 @@ type Server struct {
 	mux   *http.ServeMux
 	obs   instrumentation  // /live and /metrics, livewire.go
 	park  *parking.Parking // parkingwire.go
+	tiles *tiles.Tiles     // tileswire.go
 }
 
 // New builds the instance's routes.
@@ -51,6 +55,7 @@ func New(cfg Config, st *store.Store) *Server {
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	s.routeWebmap()
 	s.startLive()
+	s.startTiles()
 	api.New(st, s.auth, cfg.DataDir).Register(s.mux)
 	ogc.New(st, s.auth).Register(s.mux)
 	open311.New(st, s.auth).Register(s.mux)
@@ -64,7 +69,7 @@ func New(cfg Config, st *store.Store) *Server {
 func (s *Server) Handler() http.Handler { return logRequests(s.obs.http.Wrap(s.mux)) }
 
 // Close stops the instance's background work.
-func (s *Server) Close() { s.stopParking(); s.stopLive() }
+func (s *Server) Close() { s.stopParking(); s.stopLive(); s.stopTiles() }
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	respond.JSON(w, http.StatusOK, map[string]string{"status": "ok"})

@@ -10,15 +10,22 @@ import (
 	"github.com/paulmach/orb"
 
 	"citymap/server/liveload"
+	"citymap/server/tileload"
 )
 
 func init() {
-	register("load", "load generators for benchmarks (load live)", runLoad)
+	register("load", "load generators for benchmarks (load live, load tiles)", runLoad)
 }
 
 func runLoad(ctx context.Context, args []string) error {
+	if len(args) > 0 && args[0] == "tiles" {
+		return loadTiles(ctx, args[1:])
+	}
+	if len(args) > 0 && args[0] == tileload.BaselineServerCommand {
+		return serveTileBaseline(ctx, args[1:])
+	}
 	if len(args) == 0 || args[0] != "live" {
-		return errors.New("usage: citymap load live [flags]   (the live stream; -h for its flags)")
+		return errors.New("usage: citymap load live|tiles [flags]   (the live stream or the vector tiles; -h for flags)")
 	}
 	return loadLive(ctx, args[1:])
 }

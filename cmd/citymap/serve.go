@@ -24,7 +24,12 @@ func runServe(ctx context.Context, args []string) error {
 	dataDir := fs.String("data-dir", envOr("CITYMAP_DATA_DIR", ".data"), "directory for uploaded photos (env CITYMAP_DATA_DIR)")
 	liveOpts := addLiveFlags(fs)
 	parkOpts := addParkingFlags(fs)
+	tileOpts := addTileFlags(fs)
 	if err := parse(fs, args); err != nil {
+		return err
+	}
+	tileCfg, err := tileOpts.config(fs)
+	if err != nil {
 		return err
 	}
 	cityTZ, err := parkOpts.location()
@@ -49,7 +54,7 @@ func runServe(ctx context.Context, args []string) error {
 		slog.Info("migrated", "applied", applied)
 	}
 	srv := server.New(server.Config{DataDir: *dataDir, Live: liveCfg,
-		MQTTURL: parkOpts.mqttURL, MQTTClientID: parkOpts.clientID, Timezone: cityTZ}, st)
+		MQTTURL: parkOpts.mqttURL, MQTTClientID: parkOpts.clientID, Timezone: cityTZ, Tiles: tileCfg}, st)
 	defer srv.Close()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

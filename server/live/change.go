@@ -13,10 +13,13 @@ import (
 // Change is one change of the feed as the stream sends it: decoded once, shared by
 // every client it goes to, never modified after it is built.
 type Change struct {
-	Seq      int64
-	Layer    string
-	bound    orb.Bound
-	bounded  bool
+	Seq     int64
+	Layer   string
+	bound   orb.Bound
+	bounded bool
+	// boxes are the geometry's bounds after and before the change (see
+	// store.Change.Boxes); bound spans them
+	boxes    []orb.Bound
 	codes    []string
 	category string
 	// frame is the whole text frame sent to clients
@@ -45,7 +48,7 @@ func newChange(c store.Change) *Change {
 		b = append(b, c.Feature...)
 	}
 	b = append(b, '}')
-	return &Change{Seq: c.Seq, Layer: c.Layer, bound: c.Bound, bounded: c.Bounded,
+	return &Change{Seq: c.Seq, Layer: c.Layer, bound: c.Bound, bounded: c.Bounded, boxes: c.Boxes,
 		codes: c.Codes, category: c.Category, frame: b, committed: c.CommittedAt}
 }
 

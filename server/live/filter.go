@@ -185,7 +185,7 @@ func (f *filter) match(ch *Change) bool {
 	if f.layers != nil && !f.layers[ch.Layer] {
 		return false
 	}
-	if f.hasBBox && ch.bounded && !f.bbox.Intersects(ch.bound) {
+	if f.hasBBox && ch.bounded && !f.touches(ch) {
 		return false
 	}
 	if f.categories != nil && ch.category != "" && !f.categories[ch.category] {
@@ -195,6 +195,21 @@ func (f *filter) match(ch *Change) bool {
 		return false
 	}
 	return f.who == nil || len(f.who.Areas) == 0 || anyPrefixed(ch.codes, f.who.Areas)
+}
+
+// touches reports whether the box meets the change's geometry before or after
+// it: a client watching where an object was learns that it left, one watching
+// where it went that it came, and one in between neither.
+func (f *filter) touches(ch *Change) bool {
+	if len(ch.boxes) == 0 {
+		return f.bbox.Intersects(ch.bound)
+	}
+	for _, b := range ch.boxes {
+		if f.bbox.Intersects(b) {
+			return true
+		}
+	}
+	return false
 }
 
 // anyPrefixed reports whether one of codes lies in one of the areas: area codes

@@ -98,6 +98,8 @@ type Hub struct {
 	dbSem    chan struct{}
 	// announced is the highest head a notification or read has shown
 	announced atomic.Int64
+	// observers hear every published change (observe.go)
+	observers observers
 }
 
 // New returns a hub over the store's feed, registering its metrics in reg. Start
@@ -212,6 +214,7 @@ func (h *Hub) publish(batch []*Change) {
 		}
 	}
 	h.mu.Unlock()
+	h.observers.notify(batch)
 	h.m.overflows.Add(float64(len(over)))
 	h.m.observePublished(batch, queued, now)
 }

@@ -102,6 +102,7 @@ func (h *Hub) start(ctx context.Context, conn *pgx.Conn) error {
 	}
 	h.announce(head)
 	h.initialize(head, recent)
+	h.observers.notify([]*Change{resetChange(head)})
 	h.logger().Info("live: streaming the changes feed", "head", head, "ring", len(recent))
 	return nil
 }

@@ -26,9 +26,13 @@ type Change struct {
 	// the change has neither.
 	Bound   orb.Bound
 	Bounded bool
+	// Boxes are the bounds of the geometry after and before the change, each
+	// that exists: two apart for an object that moved, where Bound spans the
+	// way between them too.
+	Boxes []orb.Bound
 	// Codes are the area codes the object lies in: its grid, community and street,
-	// the area's own code for areas and grids, and for a delete the grids its last
-	// geometry touches.
+	// the area's own code for areas and grids, and for a delete or a move the grids
+	// its last geometry touches.
 	Codes []string
 	// Category is the object's category, "" for layers without one and deletes.
 	Category    string
@@ -48,12 +52,17 @@ SELECT c.seq, c.layer, c.op, c.object_id, c.feature,
        CASE WHEN c.layer IN ('areas', 'grids') THEN ARRAY[c.object_id]
             WHEN c.feature IS NOT NULL THEN array_remove(ARRAY[
                 c.feature->'properties'->>'grid', c.feature->'properties'->>'community',
-                c.feature->'properties'->>'street'], NULL)
+                c.feature->'properties'->>'street'], NULL) || CASE WHEN c.old_geom IS NOT NULL THEN ARRAY(
+                SELECT a.code FROM areas a WHERE a.level = 'grid' AND ST_Intersects(a.geom, c.old_geom))
+                ELSE '{}'::text[] END
             WHEN c.old_geom IS NOT NULL THEN ARRAY(
                 SELECT a.code FROM areas a WHERE a.level = 'grid' AND ST_Intersects(a.geom, c.old_geom))
             ELSE '{}'::text[] END,
        coalesce(c.feature->'properties'->>'category', ''),
-       c.committed_at
+       c.committed_at,
+       CASE WHEN c.geom IS NOT NULL THEN ARRAY[ST_XMin(c.geom), ST_YMin(c.geom), ST_XMax(c.geom), ST_YMax(c.geom)] END,
+       CASE WHEN c.old_geom IS NOT NULL THEN ARRAY[ST_XMin(c.old_geom), ST_YMin(c.old_geom),
+                                                  ST_XMax(c.old_geom), ST_YMax(c.old_geom)] END
 FROM changes c
 CROSS JOIN LATERAL (SELECT CASE WHEN c.old_geom IS NULL THEN box2d(c.geom)
                                 WHEN c.geom IS NULL THEN box2d(c.old_geom)
@@ -73,13 +82,19 @@ func ChangesSince(ctx context.Context, q Querier, after, upto int64, limit int) 
 	for rows.Next() {
 		var c Change
 		var x0, y0, x1, y1 *float64
+		var box, oldBox []float64
 		if err := rows.Scan(&c.Seq, &c.Layer, &c.Op, &c.ObjectID, &c.Feature,
-			&x0, &y0, &x1, &y1, &c.Codes, &c.Category, &c.CommittedAt); err != nil {
+			&x0, &y0, &x1, &y1, &c.Codes, &c.Category, &c.CommittedAt, &box, &oldBox); err != nil {
 			rows.Close()
 			return nil, err
 		}
 		if x0 != nil && y0 != nil && x1 != nil && y1 != nil {
 			c.Bound, c.Bounded = orb.Bound{Min: orb.Point{*x0, *y0}, Max: orb.Point{*x1, *y1}}, true
+		}
+		for _, b := range [][]float64{box, oldBox} {
+			if len(b) == 4 {
+				c.Boxes = append(c.Boxes, orb.Bound{Min: orb.Point{b[0], b[1]}, Max: orb.Point{b[2], b[3]}})
+			}
 		}
 		out = append(out, c)
 	}

@@ -227,6 +227,10 @@ func checkAreaParents(ctx context.Context, tx pgx.Tx, rows []AreaRow) error {
 func upsertImportedAreas(ctx context.Context, tx pgx.Tx, rows []AreaRow, dryRun bool) ([]ImportCount, error) {
 	var counts []ImportCount
 	var gridIDs, areaIDs []int64
+	before, err := PreviousGeoms(ctx, tx, "areas", areaRowCodes(rows))
+	if err != nil {
+		return nil, err
+	}
 	for start := 0; start < len(rows); {
 		end := start + 1
 		for end < len(rows) && rows[end].Level == rows[start].Level {
@@ -247,11 +251,19 @@ func upsertImportedAreas(ctx context.Context, tx pgx.Tx, rows []AreaRow, dryRun 
 	if dryRun {
 		return counts, nil
 	}
-	if _, err := AppendUpserts(ctx, tx, "areas", areaIDs); err != nil {
+	if _, err := AppendUpsertsMoved(ctx, tx, "areas", areaIDs, before); err != nil {
 		return nil, err
 	}
-	_, err := AppendUpserts(ctx, tx, "grids", gridIDs)
+	_, err = AppendUpsertsMoved(ctx, tx, "grids", gridIDs, before)
 	return counts, err
+}
+
+func areaRowCodes(rows []AreaRow) []string {
+	codes := make([]string, len(rows))
+	for i, r := range rows {
+		codes[i] = r.Code
+	}
+	return codes
 }
 
 func upsertImportedAreaRun(ctx context.Context, tx pgx.Tx, rows []AreaRow) ([]int64, int, error) {
@@ -319,12 +331,20 @@ func (s *Store) ImportPoints(ctx context.Context, rows []PointRow, dryRun bool) 
 		if err := checkImportGridCodes(ctx, tx, grids); err != nil {
 			return nil, err
 		}
+		codes := make([]string, n)
+		for i, r := range rows {
+			codes[i] = r.Code
+		}
+		before, err := PreviousGeoms(ctx, tx, "points", codes)
+		if err != nil {
+			return nil, err
+		}
 		ids, created, err := upsertImportedPoints(ctx, tx, rows)
 		if err != nil {
 			return nil, err
 		}
 		if !dryRun {
-			_, err = AppendUpserts(ctx, tx, "points", ids)
+			_, err = AppendUpsertsMoved(ctx, tx, "points", ids, before)
 		}
 		return []ImportCount{{Kind: "points", Created: created, Updated: len(ids) - created}}, err
 	})
@@ -400,6 +420,14 @@ func (s *Store) ImportParking(ctx context.Context, rows []ParkingRow, dryRun boo
 		if err := checkImportGridCodes(ctx, tx, grids); err != nil {
 			return nil, err
 		}
+		codes := make([]string, len(rows))
+		for i, r := range rows {
+			codes[i] = r.Code
+		}
+		before, err := PreviousGeoms(ctx, tx, "parking_zones", codes)
+		if err != nil {
+			return nil, err
+		}
 		ids, created, err := upsertImportedParking(ctx, tx, rows)
 		if err != nil {
 			return nil, err
@@ -408,7 +436,7 @@ func (s *Store) ImportParking(ctx context.Context, rows []ParkingRow, dryRun boo
 			return nil, err
 		}
 		if !dryRun {
-			_, err = AppendUpserts(ctx, tx, "parking", ids)
+			_, err = AppendUpsertsMoved(ctx, tx, "parking", ids, before)
 		}
 		return []ImportCount{{Kind: "parking", Created: created, Updated: len(ids) - created}}, err
 	})

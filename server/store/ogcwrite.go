@@ -108,6 +108,10 @@ func (s *Store) OGCUpdate(ctx context.Context, collection, code string, change f
 		if err := scope(cur.Grid); err != nil {
 			return err
 		}
+		before, err := PreviousGeoms(ctx, tx, w.table, []string{code})
+		if err != nil {
+			return err
+		}
 		v, err := change(cur)
 		if err != nil {
 			return err
@@ -133,7 +137,7 @@ func (s *Store) OGCUpdate(ctx context.Context, collection, code string, change f
 		if err != nil {
 			return err
 		}
-		_, err = AppendUpserts(ctx, tx, w.layer, []int64{id})
+		_, err = AppendUpsertsMoved(ctx, tx, w.layer, []int64{id}, before)
 		return err
 	})
 	return feature, version, err

@@ -1,0 +1,298 @@
+package tiles_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/maptile"
+
+	"citymap/server/auth"
+	"citymap/server/store"
+)
+
+// fresh is the promise: a tile fetched a second after a change committed shows it.
+const fresh = time.Second
+
+// send makes a request with a JSON body.
+func (e *env) send(method, path, tok string, body any) answer {
+	e.t.Helper()
+	raw, err := json.Marshal(body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	req, err := http.NewRequest(method, e.ts.URL+path, bytes.NewReader(raw))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var b bytes.Buffer
+	_, _ = b.ReadFrom(res.Body)
+	return answer{res.StatusCode, res.Header, b.Bytes()}
+}
+
+// warm fetches tiles until the cache holds them.
+func (e *env) warm(layer string, tok string, tiles ...maptile.Tile) {
+	e.t.Helper()
+	for _, tl := range tiles {
+		e.fetch(layer, tl, tok)
+		if got := e.fetch(layer, tl, tok); got.outcome != "hit" {
+			e.t.Fatalf("%s: %s the second time, want a hit", tilePath(layer, tl), got.outcome)
+		}
+	}
+}
+
+// TestFreshAfterIntake takes in an issue where a cached tile shows the city
+// and checks that the tile shows it within a second, at z15 and in the z12
+// clusters, while a cached tile elsewhere stays cached; then the issue is
+// rejected and leaves the tiles again.
+func TestFreshAfterIntake(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, cached)
+	e.waitFollowing()
+	viewer := e.tokens[auth.Viewer]
+	p := e.busiest()
+	near, cluster := tileAt(p, 15), tileAt(p, 12)
+	far := tileAt(orb.Point{p[0] + 0.2, p[1]}, 15)
+	e.warm("issues", viewer, near, cluster, far)
+	before := sum(e.fetch("issues", cluster, viewer).layer)
+
+	a := e.send(http.MethodPost, "/api/v1/issues", e.tokens[auth.Dispatcher], map[string]any{
+		"category": "exposed_garbage", "source": "grid_patrol", "description": "tile freshness",
+		"location": map[string]any{"type": "Point", "coordinates": []float64{p[0] + 1e-5, p[1]}},
+	})
+	if a.status != http.StatusCreated {
+		t.Fatalf("intake: %d %s", a.status, a.body)
+	}
+	var issue struct{ ID int64 }
+	if err := json.Unmarshal(a.body, &issue); err != nil {
+		t.Fatal(err)
+	}
+	took := waitFor(t, "the new issue in the z15 tile", fresh, func() bool {
+		_, ok := ids(e.fetch("issues", near, viewer).layer)[issue.ID]
+		return ok
+	})
+	t.Logf("the new issue showed after %v", took)
+	waitFor(t, "the new issue in the z12 clusters", fresh, func() bool {
+		return sum(e.fetch("issues", cluster, viewer).layer) == before+1
+	})
+	if got := e.fetch("issues", far, viewer); got.outcome != "hit" {
+		t.Errorf("a tile 20 km away: %s, want it still cached", got.outcome)
+	}
+
+	a = e.send(http.MethodPost, fmt.Sprintf("/api/v1/issues/%d/actions", issue.ID), e.tokens[auth.Dispatcher],
+		map[string]any{"action": "reject", "note": "not an issue"})
+	if a.status != http.StatusOK {
+		t.Fatalf("reject: %d %s", a.status, a.body)
+	}
+	waitFor(t, "the rejected issue to leave the z15 tile", fresh, func() bool {
+		_, ok := ids(e.fetch("issues", near, viewer).layer)[issue.ID]
+		return !ok
+	})
+	waitFor(t, "the rejected issue to leave the z12 clusters", fresh, func() bool {
+		return sum(e.fetch("issues", cluster, viewer).layer) == before
+	})
+}
+
+// TestMovedPoint moves an inspection point across the city with OGC API PUT:
+// the tile where it was loses it and the tile where it went gains it, both
+// cached before the move.
+func TestMovedPoint(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, cached)
+	e.waitFollowing()
+	ctx := context.Background()
+	viewer := e.tokens[auth.Viewer]
+	var code string
+	var from, to orb.Point
+	err := e.st.Pool.QueryRow(ctx, `SELECT p.code, ST_X(p.geom), ST_Y(p.geom), ST_X(q.geom), ST_Y(q.geom)
+		FROM points p, points q WHERE GeometryType(p.geom) = 'POINT' AND GeometryType(q.geom) = 'POINT'
+		ORDER BY ST_Distance(p.geom, q.geom) DESC LIMIT 1`).Scan(&code, &from[0], &from[1], &to[0], &to[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	to[0] += 1e-5
+	was, goes := tileAt(from, 16), tileAt(to, 16)
+	e.warm("points", viewer, was, goes)
+	has := func(tl maptile.Tile) bool {
+		for _, f := range e.fetch("points", tl, viewer).layer.features {
+			if f.props["code"] == code {
+				return true
+			}
+		}
+		return false
+	}
+	if !has(was) || has(goes) {
+		t.Fatalf("before the move: in the old tile %v, in the new %v", has(was), has(goes))
+	}
+	a := e.send(http.MethodPut, "/ogc/collections/points/items/"+code, e.tokens[auth.Admin], map[string]any{
+		"type":       "Feature",
+		"geometry":   map[string]any{"type": "Point", "coordinates": []float64{to[0], to[1]}},
+		"properties": map[string]any{"code": code, "name": "moved", "category": "park", "unit": "cgj"},
+	})
+	if a.status != http.StatusOK {
+		t.Fatalf("PUT: %d %s", a.status, a.body)
+	}
+	waitFor(t, "the point to leave its old tile and reach the new one", fresh, func() bool {
+		return !has(was) && has(goes)
+	})
+}
+
+// insertIssue writes an open issue with this deadline through the feed, as
+// intake does, and waits until the instance has heard of it.
+func (e *env) insertIssue(p orb.Point, deadline string) int64 {
+	e.t.Helper()
+	ctx := context.Background()
+	var id, seq int64
+	err := e.st.InTx(ctx, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, `INSERT INTO issues (source, category, geom, deadline, status, dispatched_at)
+			VALUES ('sensor', 'manhole_cover', ST_SetSRID(ST_MakePoint($1, $2), 4326), now() + $3::interval,
+			        'dispatched', now())
+			RETURNING id`, p[0], p[1], deadline).Scan(&id); err != nil {
+			return err
+		}
+		var err error
+		seq, err = store.AppendUpserts(ctx, tx, "issues", []int64{id})
+		return err
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.waitPublished(seq)
+	return id
+}
+
+// waitPublished waits until the instance has handed the changes up to seq to
+// its tile cache: a tile cached before that may yet be dropped by them.
+func (e *env) waitPublished(seq int64) {
+	e.t.Helper()
+	waitFor(e.t, "the change to reach the instance", fresh, func() bool {
+		return e.metric("citymap_live_published_seq") >= float64(seq)
+	})
+}
+
+func (e *env) head() int64 {
+	e.t.Helper()
+	h, err := store.FeedHead(context.Background(), e.st.Pool)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return h
+}
+
+// TestOverdueExpires checks that an issue turns overdue in a cached tile when
+// its deadline passes, with no change to the data: the tile expires then.
+func TestOverdueExpires(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, cached)
+	e.waitFollowing()
+	viewer := e.tokens[auth.Viewer]
+	// far from the demo city's issues, so that no other deadline comes first
+	p := orb.Point{119.60, 31.18}
+	id := e.insertIssue(p, "4 seconds")
+	deadline := time.Now().Add(4 * time.Second)
+	near, cluster := tileAt(p, 16), tileAt(p, 13)
+	e.warm("issues", viewer, near, cluster)
+	if f := ids(e.fetch("issues", near, viewer).layer)[id]; f.props["overdue"] != false {
+		t.Fatalf("before the deadline: overdue %v", f.props["overdue"])
+	}
+	if n := overdueIn(e.fetch("issues", cluster, viewer).layer); n != 0 {
+		t.Fatalf("before the deadline: %v overdue in the clusters", n)
+	}
+	head := e.head()
+	time.Sleep(time.Until(deadline) + 50*time.Millisecond)
+	got := e.fetch("issues", near, viewer)
+	if f := ids(got.layer)[id]; f.props["overdue"] != true || got.outcome != "miss" {
+		t.Errorf("after the deadline: overdue %v (%s)", f.props["overdue"], got.outcome)
+	}
+	if n := overdueIn(e.fetch("issues", cluster, viewer).layer); n != 1 {
+		t.Errorf("after the deadline: %v overdue in the clusters", n)
+	}
+	if e.head() != head {
+		t.Error("the feed moved: the tile may have been invalidated rather than expired")
+	}
+	if got := e.fetch("issues", near, viewer); got.outcome != "hit" {
+		t.Errorf("once overdue the tile is cached again: %s", got.outcome)
+	}
+}
+
+func overdueIn(l mvtLayer) float64 {
+	var n float64
+	for _, f := range l.features {
+		n += f.props["overdue_count"].(float64)
+	}
+	return n
+}
+
+// TestTidalOpens checks that a tidal zone turns open_now in a cached tile when
+// its window opens, with no change to the data.
+func TestTidalOpens(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, cached)
+	e.waitFollowing()
+	ctx := context.Background()
+	viewer := e.tokens[auth.Viewer]
+	p := orb.Point{119.61, 31.19}
+	// a window opening in four seconds, local time, until the end of that day
+	var opens time.Time
+	var seq int64
+	err := e.st.InTx(ctx, func(tx pgx.Tx) error {
+		var id int64
+		if err := tx.QueryRow(ctx, `INSERT INTO parking_zones (code, name, kind, capacity, geom)
+			VALUES ('TIDE-1', 'test tidal zone', 'tidal', 20, ST_Buffer(ST_SetSRID(ST_MakePoint($1, $2), 4326), 0.0002))
+			RETURNING id`, p[0], p[1]).Scan(&id); err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, `WITH t AS (SELECT date_trunc('second', now()) + interval '4 seconds' AS at),
+				l AS (SELECT at, (at AT TIME ZONE city_timezone()) AS local FROM t)
+			INSERT INTO parking_windows (zone_id, weekday, opens, closes)
+			SELECT $1, parking_weekday(local::date), local::time, '24:00' FROM l
+			RETURNING (SELECT at FROM l)`, id).Scan(&opens); err != nil {
+			return err
+		}
+		var err error
+		seq, err = store.AppendUpserts(ctx, tx, "parking", []int64{id})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.waitPublished(seq)
+	tl := tileAt(p, 16)
+	openNow := func() (any, string) {
+		got := e.fetch("parking", tl, viewer)
+		for _, f := range got.layer.features {
+			if f.props["code"] == "TIDE-1" {
+				return f.props["open_now"], got.outcome
+			}
+		}
+		t.Fatal("the zone is not in its tile")
+		return nil, ""
+	}
+	if v, _ := openNow(); v != false {
+		t.Fatalf("before the window: open_now %v", v)
+	}
+	if v, outcome := openNow(); v != false || outcome != "hit" {
+		t.Fatalf("before the window: open_now %v (%s)", v, outcome)
+	}
+	head := e.head()
+	time.Sleep(time.Until(opens) + 50*time.Millisecond)
+	if v, outcome := openNow(); v != true || outcome != "miss" {
+		t.Errorf("after the window opened: open_now %v (%s)", v, outcome)
+	}
+	if e.head() != head {
+		t.Error("the feed moved: the tile may have been invalidated rather than expired")
+	}
+}

@@ -1,0 +1,170 @@
+package tiles_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/paulmach/orb"
+
+	"citymap/server/auth"
+	"citymap/server/tilecache"
+)
+
+// yixing is the centre of the demo city's urban district.
+var yixing = orb.Point{119.82, 31.36}
+
+func TestRequestErrors(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, cached)
+	viewer := e.tokens[auth.Viewer]
+	ok := tilePath("points", tileAt(yixing, 14))
+	tests := []struct {
+		name, path, tok string
+		status          int
+		code            string
+	}{
+		{"no token", ok, "", http.StatusUnauthorized, "unauthorized"},
+		{"bad token", ok, "cm_nope", http.StatusUnauthorized, "unauthorized"},
+		{"reporter", ok, e.tokens[auth.Reporter], http.StatusForbidden, "forbidden"},
+		{"unknown layer", "/tiles/roads/14/13642/6688.mvt", viewer, http.StatusNotFound, "unknown_layer"},
+		{"not .mvt", "/tiles/points/14/13642/6688.png", viewer, http.StatusNotFound, "not_found"},
+		{"zoom too deep", "/tiles/points/25/0/0.mvt", viewer, http.StatusBadRequest, "invalid_tile"},
+		{"x beyond the zoom", "/tiles/points/3/8/0.mvt", viewer, http.StatusBadRequest, "invalid_tile"},
+		{"y beyond the zoom", "/tiles/points/3/0/8.mvt", viewer, http.StatusBadRequest, "invalid_tile"},
+		{"negative", "/tiles/points/3/-1/0.mvt", viewer, http.StatusBadRequest, "invalid_tile"},
+		{"not a number", "/tiles/points/a/0/0.mvt", viewer, http.StatusBadRequest, "invalid_tile"},
+		{"unknown TileJSON", "/tiles/roads.json", viewer, http.StatusNotFound, "unknown_layer"},
+		{"TileJSON without a token", "/tiles/points.json", "", http.StatusUnauthorized, "unauthorized"},
+		{"style without a token", "/style.json", "", http.StatusUnauthorized, "unauthorized"},
+		{"unknown theme", "/style.json?theme=neon", viewer, http.StatusBadRequest, "invalid_theme"},
+	}
+	for _, tc := range tests {
+		a := e.get(tc.path, tc.tok)
+		var body struct{ Error struct{ Code string } }
+		_ = json.Unmarshal(a.body, &body)
+		if a.status != tc.status || body.Error.Code != tc.code {
+			t.Errorf("%s: %d %s, want %d %s", tc.name, a.status, body.Error.Code, tc.status, tc.code)
+		}
+	}
+	// the token in the query, for clients that cannot set headers (GDAL URLs)
+	if a := e.get(ok+"?access_token="+viewer, ""); a.status != http.StatusOK {
+		t.Errorf("access_token: status %d", a.status)
+	}
+	for _, role := range []string{auth.Admin, auth.Dispatcher, auth.GridManager, auth.Planner, auth.Viewer} {
+		if a := e.get(ok, e.tokens[role]); a.status != http.StatusOK {
+			t.Errorf("%s: status %d", role, a.status)
+		}
+	}
+}
+
+// TestHTTPCaching checks the answer's form: gzip when accepted and identity
+// otherwise with the same entity tag, 304 on If-None-Match, 204 for a tile
+// without features, and the headers that make clients revalidate.
+func TestHTTPCaching(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, cached)
+	tok := e.tokens[auth.Viewer]
+	path := tilePath("points", tileAt(yixing, 12))
+
+	gz := e.get(path, tok, "Accept-Encoding", "gzip, deflate, br")
+	if gz.status != http.StatusOK || gz.header.Get("Content-Encoding") != "gzip" ||
+		gz.header.Get("Content-Type") != "application/vnd.mapbox-vector-tile" {
+		t.Fatalf("gzip: %d %v", gz.status, gz.header)
+	}
+	plain := e.get(path, tok)
+	if plain.status != http.StatusOK || plain.header.Get("Content-Encoding") != "" {
+		t.Fatalf("identity: %d %v", plain.status, plain.header)
+	}
+	if string(gunzip(t, gz.body)) != string(plain.body) {
+		t.Error("the gzip and identity bodies differ")
+	}
+	refused := e.get(path, tok, "Accept-Encoding", "gzip;q=0, identity")
+	if refused.header.Get("Content-Encoding") != "" {
+		t.Error("gzip sent although the client refused it")
+	}
+	etag := gz.header.Get("ETag")
+	if etag == "" || etag != plain.header.Get("ETag") {
+		t.Fatalf("etags %q and %q", etag, plain.header.Get("ETag"))
+	}
+	for _, h := range []http.Header{gz.header, plain.header} {
+		if h.Get("Cache-Control") != "private, no-cache" || !strings.Contains(h.Get("Vary"), "Accept-Encoding") {
+			t.Errorf("caching headers %v", h)
+		}
+	}
+	for _, inm := range []string{etag, strings.TrimPrefix(etag, "W/"), `"other", ` + etag, "*"} {
+		a := e.get(path, tok, "If-None-Match", inm, "Accept-Encoding", "gzip")
+		if a.status != http.StatusNotModified || len(a.body) != 0 || a.header.Get("ETag") != etag {
+			t.Errorf("If-None-Match %s: %d", inm, a.status)
+		}
+	}
+	if a := e.get(path, tok, "If-None-Match", `W/"stale"`); a.status != http.StatusOK {
+		t.Errorf("a stale If-None-Match: %d", a.status)
+	}
+	// a tile too small to gain from gzip goes as it is
+	small := e.get(tilePath("points", tileAt(orb.Point{119.6, 31.2}, 16)), tok, "Accept-Encoding", "gzip")
+	if small.status == http.StatusOK && (len(small.body) >= tilecache.MinGzip || small.header.Get("Content-Encoding") != "") {
+		t.Errorf("small tile: %d bytes, encoding %q", len(small.body), small.header.Get("Content-Encoding"))
+	}
+
+	// the open sea east of Shanghai holds nothing
+	empty := e.get(tilePath("points", tileAt(orb.Point{124, 30}, 14)), tok, "Accept-Encoding", "gzip")
+	if empty.status != http.StatusNoContent || len(empty.body) != 0 || empty.header.Get("ETag") == "" {
+		t.Errorf("empty tile: %d, %d bytes, %v", empty.status, len(empty.body), empty.header)
+	}
+	if a := e.get(tilePath("points", tileAt(orb.Point{124, 30}, 14)), tok, "If-None-Match", empty.header.Get("ETag")); a.status != http.StatusNotModified {
+		t.Errorf("empty tile revalidated: %d", a.status)
+	}
+}
+
+func TestTileJSON(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, cached)
+	tok := e.tokens[auth.Viewer]
+	for _, name := range []string{"areas", "grids", "points", "parking", "issues"} {
+		a := e.get("/tiles/"+name+".json?access_token="+tok, "")
+		if a.status != http.StatusOK {
+			t.Fatalf("%s: %d %s", name, a.status, a.body)
+		}
+		var doc struct {
+			TileJSON     string     `json:"tilejson"`
+			Tiles        []string   `json:"tiles"`
+			MinZoom      int        `json:"minzoom"`
+			MaxZoom      int        `json:"maxzoom"`
+			Bounds       [4]float64 `json:"bounds"`
+			Center       []float64  `json:"center"`
+			VectorLayers []struct {
+				ID     string            `json:"id"`
+				Fields map[string]string `json:"fields"`
+			} `json:"vector_layers"`
+		}
+		if err := json.Unmarshal(a.body, &doc); err != nil {
+			t.Fatal(err)
+		}
+		want := e.ts.URL + "/tiles/" + name + "/{z}/{x}/{y}.mvt"
+		if doc.TileJSON != "3.0.0" || len(doc.Tiles) != 1 || doc.Tiles[0] != want {
+			t.Errorf("%s: tilejson %s, tiles %v, want [%s]", name, doc.TileJSON, doc.Tiles, want)
+		}
+		if strings.Contains(string(a.body), tok) {
+			t.Errorf("%s: the TileJSON carries the token", name)
+		}
+		if doc.MinZoom >= doc.MaxZoom || len(doc.VectorLayers) != 1 || doc.VectorLayers[0].ID != name ||
+			len(doc.VectorLayers[0].Fields) == 0 || len(doc.Center) != 3 {
+			t.Errorf("%s: %+v", name, doc)
+		}
+		// the demo city's extent
+		if b := doc.Bounds; !(b[0] > 119 && b[0] < 120 && b[1] > 31 && b[2] > b[0] && b[3] > b[1] && b[3] < 32) {
+			t.Errorf("%s: bounds %v", name, b)
+		}
+		again := e.get("/tiles/"+name+".json", tok, "If-None-Match", a.header.Get("ETag"))
+		if again.status != http.StatusNotModified {
+			t.Errorf("%s: revalidation %d", name, again.status)
+		}
+	}
+	// behind a proxy the URLs name what the client reached
+	a := e.get("/tiles/issues.json", tok, "X-Forwarded-Proto", "https", "X-Forwarded-Host", "map.example.gov.cn")
+	if !strings.Contains(string(a.body), `"https://map.example.gov.cn/tiles/issues/{z}/{x}/{y}.mvt"`) {
+		t.Errorf("behind a proxy: %s", a.body)
+	}
+}
