@@ -14,19 +14,21 @@ bench: deps build
 	scripts/bench.sh
 
 # What a fresh Debian machine lacks: PostgreSQL 15 + PostGIS 3 from apt,
-# gdal-bin for the OGC API test with a real client, and Mosquitto, the broker
-# of the parking sensors.
+# gdal-bin for the OGC API test with a real client, Mosquitto, the broker
+# of the parking sensors, and chromium (with CJK fonts) for the web map's
+# browser tests.
 deps:
 	scripts/db.sh install
 	scripts/deps-gdal.sh
 	scripts/mqtt.sh install
+	scripts/deps-browser.sh
 
 build: webmap/dist/index.html
 	go build -o $(BIN) ./cmd/citymap
 
 # The web map: npm packages (npm ci, when the lock file changed) and the bundle
 # (when a source changed); the Go binary embeds webmap/dist.
-WEBMAP_SRC := $(wildcard webmap/src/*) webmap/build.mjs
+WEBMAP_SRC := $(shell find webmap/src -type f) webmap/build.mjs
 
 webmap/node_modules/.package-lock.json: webmap/package-lock.json
 	cd webmap && npm ci --no-audit --no-fund --loglevel=error

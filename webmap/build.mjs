@@ -1,5 +1,8 @@
 // Builds the web map into dist/, which the Go binary embeds. No network at run time:
-// MapLibre, ECharts and every asset are bundled.
+// MapLibre (with its worker and CSS), ECharts and every asset are bundled.
+//
+// Each src/<page>.html with a src/<page>.js is a page; the script's CSS imports
+// become dist/assets/<page>.css. Shared code lives in src/lib/.
 import * as esbuild from 'esbuild';
 import { cpSync, mkdirSync, rmSync, readdirSync } from 'node:fs';
 
@@ -12,7 +15,7 @@ await esbuild.build({
   entryPoints: entries.map((f) => `src/${f}`),
   bundle: true,
   minify: true,
-  sourcemap: true,
+  sourcemap: false, // the binary embeds dist/: maps would add ~9 MB
   format: 'esm',
   splitting: true,
   target: ['chrome110', 'firefox115', 'safari16'],
@@ -20,5 +23,7 @@ await esbuild.build({
   loader: { '.png': 'file', '.svg': 'file', '.woff2': 'file' },
   logLevel: 'warning',
 });
+// MapLibre runs its tile work in a module worker loaded by URL (lib/map.js sets it).
+cpSync('node_modules/maplibre-gl/dist/maplibre-gl-worker.mjs', 'dist/assets/maplibre-gl-worker.mjs');
 for (const p of pages) cpSync(`src/${p}`, `dist/${p}`);
 console.log(`webmap: built ${entries.length} pages into dist/`);

@@ -55,6 +55,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	route("GET /api/v1/photos/{id}", a.servePhoto, anyRole)
 	route("GET /api/v1/categories", a.categories, anyRole)
 	route("GET /api/v1/units", a.units, anyRole)
+	route("GET /api/v1/me", a.me, anyRole)
 }
 
 // actor is the principal as the store sees it.

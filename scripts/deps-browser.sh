@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Debian's chromium for the web map's browser tests (webmap/browsertest drives it
+# with playwright-core from npm) and CJK fonts, so that the pages' Chinese text
+# renders in the screenshots. Installs from apt what is missing; a no-op
+# otherwise.
+set -euo pipefail
+
+pkgs=()
+[ -x /usr/bin/chromium ] || pkgs+=(chromium)
+fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || pkgs+=(fonts-noto-cjk)
+[ ${#pkgs[@]} -eq 0 ] && exit 0
+echo "deps: installing ${pkgs[*]} from apt (for the web map's browser tests)" >&2
+sudo=
+[ "$(id -u)" = 0 ] || sudo=sudo
+export DEBIAN_FRONTEND=noninteractive
+# the package lists may be missing or stale on a fresh machine
+$sudo apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null 2>&1 || {
+	$sudo apt-get update -qq
+	$sudo apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
+}
