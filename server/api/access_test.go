@@ -15,10 +15,10 @@ type request func(e *env) (method, path string, body any, headers []string)
 // TestAccessMatrix walks every endpoint as every role, and without a token.
 func TestAccessMatrix(t *testing.T) {
 	e := newEnv(t)
-	inLon, inLat := e.pointIn(e.gridIn)
-	outLon, outLat := e.pointIn(e.gridOut)
-	photo := e.upload(http.StatusCreated, "/api/v1/photos", auth.Dispatcher, "photo", pngBytes(t, 99)).json(t)["id"].(string)
-	byReporter := e.must(http.StatusCreated, "POST", "/api/v1/issues", auth.Reporter, newIssue("noise", inLon, inLat)).feature(t)
+	inLon, inLat := e.PointIn(e.GridIn)
+	outLon, outLat := e.PointIn(e.GridOut)
+	photo := e.upload(http.StatusCreated, "/api/v1/photos", auth.Dispatcher, "photo", pngBytes(t, 99)).JSON(t)["id"].(string)
+	byReporter := featureOf(t, e.Must(http.StatusCreated, "POST", "/api/v1/issues", auth.Reporter, newIssue("noise", inLon, inLat)))
 
 	// dispatched issues in and out of the grid manager's community
 	dispatched := func(lon, lat float64) int64 {
@@ -92,9 +92,9 @@ func TestAccessMatrix(t *testing.T) {
 	for _, row := range matrix {
 		for i, role := range roles {
 			method, path, body, headers := row.req(e)
-			r := e.call(method, path, role, body, headers...)
-			if r.status != row.want[i] {
-				t.Errorf("%s as %q: %d, want %d\n%s", row.name, role, r.status, row.want[i], r.body)
+			r := e.Call(method, path, role, body, headers...)
+			if r.Status != row.want[i] {
+				t.Errorf("%s as %q: %d, want %d\n%s", row.name, role, r.Status, row.want[i], r.Body)
 			}
 		}
 	}
@@ -103,25 +103,25 @@ func TestAccessMatrix(t *testing.T) {
 func TestBadTokens(t *testing.T) {
 	e := newEnv(t)
 	for _, tok := range []string{"cm_not-a-token", "Basic abc"} {
-		r := e.call("GET", "/api/v1/categories", "", nil, "Authorization", "Bearer "+tok)
-		if code, _ := r.errorOf(t); r.status != http.StatusUnauthorized || code != "unauthorized" {
-			t.Errorf("token %q: %d %s", tok, r.status, code)
+		r := e.Call("GET", "/api/v1/categories", "", nil, "Authorization", "Bearer "+tok)
+		if code, _ := r.ErrorOf(t); r.Status != http.StatusUnauthorized || code != "unauthorized" {
+			t.Errorf("token %q: %d %s", tok, r.Status, code)
 		}
 	}
 	// a revoked token stops working (after the authenticator's cache, which a
 	// fresh token has not filled yet)
-	tok := e.token("revoked", auth.Viewer, nil)
-	if _, err := e.st.RevokeToken(t.Context(), "revoked"); err != nil {
+	tok := e.Token("revoked", auth.Viewer, nil)
+	if _, err := e.Store.RevokeToken(t.Context(), "revoked"); err != nil {
 		t.Fatal(err)
 	}
-	if r := e.call("GET", "/api/v1/categories", "", nil, "Authorization", "Bearer "+tok); r.status != http.StatusUnauthorized {
-		t.Errorf("revoked token: %d", r.status)
+	if r := e.Call("GET", "/api/v1/categories", "", nil, "Authorization", "Bearer "+tok); r.Status != http.StatusUnauthorized {
+		t.Errorf("revoked token: %d", r.Status)
 	}
 }
 
 func TestCatalog(t *testing.T) {
 	e := newEnv(t)
-	cats := e.must(http.StatusOK, "GET", "/api/v1/categories", auth.Viewer, nil).json(t)["categories"].([]any)
+	cats := e.Must(http.StatusOK, "GET", "/api/v1/categories", auth.Viewer, nil).JSON(t)["categories"].([]any)
 	found := false
 	for _, c := range cats {
 		m := c.(map[string]any)
@@ -132,7 +132,7 @@ func TestCatalog(t *testing.T) {
 	if !found || len(cats) < 10 {
 		t.Errorf("categories: %v", cats)
 	}
-	units := e.must(http.StatusOK, "GET", "/api/v1/units", auth.Viewer, nil).json(t)["units"].([]any)
+	units := e.Must(http.StatusOK, "GET", "/api/v1/units", auth.Viewer, nil).JSON(t)["units"].([]any)
 	offices := 0
 	for _, u := range units {
 		if m := u.(map[string]any); m["kind"] == "street_office" && m["area"] != nil {

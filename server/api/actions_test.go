@@ -21,7 +21,7 @@ type step struct {
 
 func TestWorkflowWithRework(t *testing.T) {
 	e := newEnv(t)
-	lon, lat := e.pointIn(e.gridIn)
+	lon, lat := e.PointIn(e.GridIn)
 	issue := e.create(newIssue("manhole_cover", lon, lat))
 	steps := []step{
 		{auth.Dispatcher, map[string]any{"action": "register", "note": "立案"}, "registered", nil},
@@ -53,11 +53,11 @@ func TestWorkflowWithRework(t *testing.T) {
 	for i, s := range steps {
 		before := e.counts()
 		r := e.act(http.StatusOK, issue.ID, s.role, s.body, "If-Match", strconv.Quote(strconv.Itoa(version)))
-		f := r.feature(t)
+		f := featureOf(t, r)
 		version++
-		if f.Props.Status != s.status || f.Props.Version != version || r.header.Get("ETag") != strconv.Quote(strconv.Itoa(version)) {
+		if f.Props.Status != s.status || f.Props.Version != version || r.Header.Get("ETag") != strconv.Quote(strconv.Itoa(version)) {
 			t.Fatalf("step %d %v: status %s version %d ETag %s, want %s %d", i, s.body, f.Props.Status,
-				f.Props.Version, r.header.Get("ETag"), s.status, version)
+				f.Props.Version, r.Header.Get("ETag"), s.status, version)
 		}
 		if s.check != nil {
 			s.check(t, f)
@@ -65,7 +65,7 @@ func TestWorkflowWithRework(t *testing.T) {
 		assertWrite(t, e, before, issue.ID, s.body["action"].(string), s.status, s.role)
 	}
 	// the timeline tells the whole story in order
-	doc := e.must(http.StatusOK, "GET", fmt.Sprintf("/api/v1/issues/%d", issue.ID), auth.Viewer, nil).feature(t)
+	doc := featureOf(t, e.Must(http.StatusOK, "GET", fmt.Sprintf("/api/v1/issues/%d", issue.ID), auth.Viewer, nil))
 	var actions []string
 	for _, ev := range doc.Timeline {
 		actions = append(actions, ev.Action+">"+ev.To)
@@ -91,9 +91,9 @@ func assertWrite(t *testing.T, e *env, before counts, id int64, action, status, 
 	}
 	var evAction, evTo, actor, object, featureStatus string
 	var evTx, changeTx int64
-	e.scan(`SELECT action, to_status, actor, xmin::text::bigint FROM issue_events WHERE issue_id = $1 ORDER BY id DESC LIMIT 1`,
+	e.Scan(`SELECT action, to_status, actor, xmin::text::bigint FROM issue_events WHERE issue_id = $1 ORDER BY id DESC LIMIT 1`,
 		[]any{id}, &evAction, &evTo, &actor, &evTx)
-	e.scan(`SELECT object_id, feature->'properties'->>'status', xmin::text::bigint FROM changes WHERE seq = $1`,
+	e.Scan(`SELECT object_id, feature->'properties'->>'status', xmin::text::bigint FROM changes WHERE seq = $1`,
 		[]any{after.seq}, &object, &featureStatus, &changeTx)
 	if evAction != action || evTo != status || actor != role+":test-"+role {
 		t.Errorf("event %s→%s by %s, want %s→%s by %s", evAction, evTo, actor, action, status, role)
@@ -108,21 +108,21 @@ func assertWrite(t *testing.T, e *env, before counts, id int64, action, status, 
 
 func TestWorkflowRefusals(t *testing.T) {
 	e := newEnv(t)
-	lon, lat := e.pointIn(e.gridIn)
+	lon, lat := e.PointIn(e.GridIn)
 	issue := e.create(newIssue("noise", lon, lat))
 	path := fmt.Sprintf("/api/v1/issues/%d/actions", issue.ID)
 	before := e.counts()
 
 	// a step the status does not allow: 409 listing what it does allow
 	r := e.act(http.StatusConflict, issue.ID, auth.Dispatcher, map[string]any{"action": "start"})
-	body := r.json(t)["error"].(map[string]any)
+	body := r.JSON(t)["error"].(map[string]any)
 	if body["code"] != "transition_not_allowed" || body["status"] != "reported" ||
 		fmt.Sprint(body["allowed"]) != "[register reject merge]" {
 		t.Errorf("409 body: %v", body)
 	}
 	// a grid manager is told only what it may do itself
 	r = e.act(http.StatusConflict, issue.ID, auth.GridManager, map[string]any{"action": "resolve"})
-	if allowed := r.json(t)["error"].(map[string]any)["allowed"]; fmt.Sprint(allowed) != "[]" {
+	if allowed := r.JSON(t)["error"].(map[string]any)["allowed"]; fmt.Sprint(allowed) != "[]" {
 		t.Errorf("grid manager's allowed list: %v", allowed)
 	}
 	if after := e.counts(); after != before {
@@ -133,40 +133,40 @@ func TestWorkflowRefusals(t *testing.T) {
 	before = e.counts()
 	for _, tag := range []string{`"1"`, `W/"1"`, `"1", "3"`, `"x"`} {
 		r = e.act(http.StatusPreconditionFailed, issue.ID, auth.Dispatcher, map[string]any{"action": "reject"}, "If-Match", tag)
-		if code, _ := r.errorOf(t); code != "version_mismatch" || r.header.Get("ETag") != `"2"` {
-			t.Errorf("If-Match %s: code %s, ETag %s", tag, code, r.header.Get("ETag"))
+		if code, _ := r.ErrorOf(t); code != "version_mismatch" || r.Header.Get("ETag") != `"2"` {
+			t.Errorf("If-Match %s: code %s, ETag %s", tag, code, r.Header.Get("ETag"))
 		}
 	}
 	// roles: a grid manager does not register or reject; out of its areas it does nothing
 	e.act(http.StatusForbidden, issue.ID, auth.GridManager, map[string]any{"action": "reject"})
 	for _, role := range []string{auth.Planner, auth.Viewer, auth.Reporter} {
-		e.must(http.StatusForbidden, "POST", path, role, map[string]any{"action": "reject"})
+		e.Must(http.StatusForbidden, "POST", path, role, map[string]any{"action": "reject"})
 	}
-	e.must(http.StatusUnauthorized, "POST", path, "", map[string]any{"action": "reject"})
+	e.Must(http.StatusUnauthorized, "POST", path, "", map[string]any{"action": "reject"})
 	if after := e.counts(); after != before {
 		t.Errorf("refused actions wrote: %+v → %+v", before, after)
 	}
 	e.act(http.StatusNotFound, 1<<40, auth.Dispatcher, map[string]any{"action": "register"})
 
-	outLon, outLat := e.pointIn(e.gridOut)
+	outLon, outLat := e.PointIn(e.GridOut)
 	other := e.create(newIssue("noise", outLon, outLat))
 	e.act(http.StatusOK, other.ID, auth.Dispatcher, map[string]any{"action": "register"})
 	e.act(http.StatusOK, other.ID, auth.Dispatcher, map[string]any{"action": "dispatch"})
 	r = e.act(http.StatusForbidden, other.ID, auth.GridManager, map[string]any{"action": "start"})
-	if code, _ := r.errorOf(t); code != "out_of_scope" {
+	if code, _ := r.ErrorOf(t); code != "out_of_scope" {
 		t.Errorf("grid manager out of its areas: %s", code)
 	}
 }
 
 func TestRejectAndMerge(t *testing.T) {
 	e := newEnv(t)
-	lon, lat := e.pointIn(e.gridIn)
+	lon, lat := e.PointIn(e.GridIn)
 	a := e.create(newIssue("bike_parking", lon, lat))
 	b := e.create(newIssue("bike_parking", lon, lat))
 	c := e.create(newIssue("bike_parking", lon, lat))
 
 	before := e.counts()
-	f := e.act(http.StatusOK, b.ID, auth.Dispatcher, map[string]any{"action": "merge", "duplicate_of": a.ID}).feature(t)
+	f := featureOf(t, e.act(http.StatusOK, b.ID, auth.Dispatcher, map[string]any{"action": "merge", "duplicate_of": a.ID}))
 	if f.Props.Status != "merged" || deref(f.Props.DuplicateOf) != a.ID {
 		t.Errorf("merge: %+v", f.Props)
 	}
@@ -174,20 +174,20 @@ func TestRejectAndMerge(t *testing.T) {
 
 	// merging into a merged issue would hide the case being worked
 	r := e.act(http.StatusBadRequest, c.ID, auth.Dispatcher, map[string]any{"action": "merge", "duplicate_of": b.ID})
-	if _, fields := r.errorOf(t); fields["duplicate_of"] == nil {
-		t.Errorf("merge into a merged issue: %s", r.body)
+	if _, fields := r.ErrorOf(t); fields["duplicate_of"] == nil {
+		t.Errorf("merge into a merged issue: %s", r.Body)
 	}
 	e.act(http.StatusBadRequest, c.ID, auth.Dispatcher, map[string]any{"action": "merge", "duplicate_of": 1 << 40})
 
 	before = e.counts()
-	if f := e.act(http.StatusOK, c.ID, auth.Dispatcher, map[string]any{"action": "reject", "note": "重复上报"}).feature(t); f.Props.Status != "rejected" {
+	if f := featureOf(t, e.act(http.StatusOK, c.ID, auth.Dispatcher, map[string]any{"action": "reject", "note": "重复上报"})); f.Props.Status != "rejected" {
 		t.Errorf("reject: %s", f.Props.Status)
 	}
 	assertWrite(t, e, before, c.ID, "reject", "rejected", auth.Dispatcher)
 	// finished cases take no more steps
 	for _, id := range []int64{b.ID, c.ID} {
 		r := e.act(http.StatusConflict, id, auth.Dispatcher, map[string]any{"action": "register"})
-		if allowed := r.json(t)["error"].(map[string]any)["allowed"]; fmt.Sprint(allowed) != "[]" {
+		if allowed := r.JSON(t)["error"].(map[string]any)["allowed"]; fmt.Sprint(allowed) != "[]" {
 			t.Errorf("allowed on a finished case: %v", allowed)
 		}
 	}
@@ -200,17 +200,17 @@ func TestDispatchNeedsAUnit(t *testing.T) {
 	e.act(http.StatusOK, issue.ID, auth.Dispatcher, map[string]any{"action": "register"})
 	before := e.counts()
 	r := e.act(http.StatusBadRequest, issue.ID, auth.Dispatcher, map[string]any{"action": "dispatch"})
-	if code, fields := r.errorOf(t); code != "required" || fields["unit"] == nil {
-		t.Errorf("dispatch without a unit: %s", r.body)
+	if code, fields := r.ErrorOf(t); code != "required" || fields["unit"] == nil {
+		t.Errorf("dispatch without a unit: %s", r.Body)
 	}
 	r = e.act(http.StatusBadRequest, issue.ID, auth.Dispatcher, map[string]any{"action": "dispatch", "unit": "nobody"})
-	if code, _ := r.errorOf(t); code != "unknown_unit" {
-		t.Errorf("dispatch to an unknown unit: %s", r.body)
+	if code, _ := r.ErrorOf(t); code != "unknown_unit" {
+		t.Errorf("dispatch to an unknown unit: %s", r.Body)
 	}
 	if after := e.counts(); after != before {
 		t.Errorf("refused dispatch wrote: %+v → %+v", before, after)
 	}
-	f := e.act(http.StatusOK, issue.ID, auth.Dispatcher, map[string]any{"action": "dispatch", "unit": "cgj"}).feature(t)
+	f := featureOf(t, e.act(http.StatusOK, issue.ID, auth.Dispatcher, map[string]any{"action": "dispatch", "unit": "cgj"}))
 	if deref(f.Props.Unit) != "cgj" {
 		t.Errorf("unit %v", deref(f.Props.Unit))
 	}
@@ -218,17 +218,17 @@ func TestDispatchNeedsAUnit(t *testing.T) {
 
 func TestOverdue(t *testing.T) {
 	e := newEnv(t)
-	lon, lat := e.pointIn(e.gridIn)
+	lon, lat := e.PointIn(e.GridIn)
 	late := e.create(newIssue("street_vending", lon, lat))
 	done := e.create(newIssue("street_vending", lon, lat))
 	fresh := e.create(newIssue("street_vending", lon, lat))
 	e.act(http.StatusOK, done.ID, auth.Dispatcher, map[string]any{"action": "reject"})
 	// the deadline is two hours away: move the clock by moving the deadlines
-	e.scan(`UPDATE issues SET deadline = now() - interval '1 hour' WHERE id = ANY($1) RETURNING 1`,
+	e.Scan(`UPDATE issues SET deadline = now() - interval '1 hour' WHERE id = ANY($1) RETURNING 1`,
 		[]any{[]int64{late.ID, done.ID}}, new(int))
-	r := e.must(http.StatusOK, "GET", "/api/v1/issues?overdue=true&limit=1000&category=street_vending", auth.Dispatcher, nil)
+	r := e.Must(http.StatusOK, "GET", "/api/v1/issues?overdue=true&limit=1000&category=street_vending", auth.Dispatcher, nil)
 	if !containsID(t, r, late.ID) || containsID(t, r, done.ID) || containsID(t, r, fresh.ID) {
-		t.Errorf("overdue list: %s", r.body)
+		t.Errorf("overdue list: %s", r.Body)
 	}
 	for _, f := range collectionOf(t, r).Features {
 		if !f.Props.Overdue {
@@ -241,7 +241,7 @@ func TestOverdue(t *testing.T) {
 // exactly one wins and the others learn that the issue changed.
 func TestConcurrentActions(t *testing.T) {
 	e := newEnv(t)
-	lon, lat := e.pointIn(e.gridIn)
+	lon, lat := e.PointIn(e.GridIn)
 	issue := e.create(newIssue("noise", lon, lat))
 	const clients = 6
 	statuses := make(chan int, clients)
@@ -251,8 +251,8 @@ func TestConcurrentActions(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			action := []string{"register", "reject"}[i%2]
-			statuses <- e.call("POST", fmt.Sprintf("/api/v1/issues/%d/actions", issue.ID), auth.Dispatcher,
-				map[string]any{"action": action}, "If-Match", `"1"`).status
+			statuses <- e.Call("POST", fmt.Sprintf("/api/v1/issues/%d/actions", issue.ID), auth.Dispatcher,
+				map[string]any{"action": action}, "If-Match", `"1"`).Status
 		}()
 	}
 	wg.Wait()
@@ -267,7 +267,7 @@ func TestConcurrentActions(t *testing.T) {
 			t.Errorf("status %d", s)
 		}
 	}
-	if won != 1 || e.count(`SELECT count(*) FROM issue_events WHERE issue_id = $1`, issue.ID) != 2 {
-		t.Errorf("%d clients won; events: %d", won, e.count(`SELECT count(*) FROM issue_events WHERE issue_id = $1`, issue.ID))
+	if won != 1 || e.Int(`SELECT count(*) FROM issue_events WHERE issue_id = $1`, issue.ID) != 2 {
+		t.Errorf("%d clients won; events: %d", won, e.Int(`SELECT count(*) FROM issue_events WHERE issue_id = $1`, issue.ID))
 	}
 }

@@ -11,7 +11,7 @@ import (
 // Bad input gets a 4xx whose error names the field, and writes nothing.
 func TestIntakeBadInput(t *testing.T) {
 	e := newEnv(t)
-	lon, lat := e.pointIn(e.gridIn)
+	lon, lat := e.PointIn(e.GridIn)
 	ok := func(extra ...any) map[string]any { return newIssue("noise", lon, lat, extra...) }
 	without := func(field string) map[string]any {
 		m := ok()
@@ -59,10 +59,10 @@ func TestIntakeBadInput(t *testing.T) {
 		if tt.ctype != "" {
 			headers = []string{"Content-Type", tt.ctype}
 		}
-		r := e.call("POST", "/api/v1/issues"+tt.path, auth.Dispatcher, tt.body, headers...)
-		code, fields := r.errorOf(t)
-		if r.status != tt.status || code != tt.code {
-			t.Errorf("%s: %d %s, want %d %s\n%s", tt.name, r.status, code, tt.status, tt.code, r.body)
+		r := e.Call("POST", "/api/v1/issues"+tt.path, auth.Dispatcher, tt.body, headers...)
+		code, fields := r.ErrorOf(t)
+		if r.Status != tt.status || code != tt.code {
+			t.Errorf("%s: %d %s, want %d %s\n%s", tt.name, r.Status, code, tt.status, tt.code, r.Body)
 			continue
 		}
 		if tt.field != "" && fields[tt.field] == nil {
@@ -76,7 +76,7 @@ func TestIntakeBadInput(t *testing.T) {
 
 func TestActionBadInput(t *testing.T) {
 	e := newEnv(t)
-	lon, lat := e.pointIn(e.gridIn)
+	lon, lat := e.PointIn(e.GridIn)
 	issue := e.create(newIssue("noise", lon, lat))
 	path := fmt.Sprintf("/api/v1/issues/%d/actions", issue.ID)
 	tests := []struct {
@@ -101,10 +101,10 @@ func TestActionBadInput(t *testing.T) {
 	}
 	before := e.counts()
 	for _, tt := range tests {
-		r := e.call("POST", tt.path, auth.Dispatcher, tt.body)
-		code, fields := r.errorOf(t)
-		if r.status != tt.status || code != tt.code || (tt.field != "" && fields[tt.field] == nil) {
-			t.Errorf("%s: %d %s %v, want %d %s naming %q", tt.name, r.status, code, fields, tt.status, tt.code, tt.field)
+		r := e.Call("POST", tt.path, auth.Dispatcher, tt.body)
+		code, fields := r.ErrorOf(t)
+		if r.Status != tt.status || code != tt.code || (tt.field != "" && fields[tt.field] == nil) {
+			t.Errorf("%s: %d %s %v, want %d %s naming %q", tt.name, r.Status, code, fields, tt.status, tt.code, tt.field)
 		}
 	}
 	if after := e.counts(); after != before {

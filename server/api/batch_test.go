@@ -26,18 +26,18 @@ type batchAnswer struct {
 }
 
 func (e *env) batch(role string, items []any) batchAnswer {
-	e.t.Helper()
-	r := e.must(http.StatusOK, "POST", "/api/v1/issues/batch", role, map[string]any{"items": items})
+	e.T.Helper()
+	r := e.Must(http.StatusOK, "POST", "/api/v1/issues/batch", role, map[string]any{"items": items})
 	var a batchAnswer
-	if err := json.Unmarshal(r.body, &a); err != nil {
-		e.t.Fatalf("batch answer: %v\n%s", err, r.body)
+	if err := json.Unmarshal(r.Body, &a); err != nil {
+		e.T.Fatalf("batch answer: %v\n%s", err, r.Body)
 	}
 	if len(a.Results) != len(items) {
-		e.t.Fatalf("%d results for %d items", len(a.Results), len(items))
+		e.T.Fatalf("%d results for %d items", len(a.Results), len(items))
 	}
 	for i, res := range a.Results {
 		if res.Index != i {
-			e.t.Fatalf("result %d has index %d", i, res.Index)
+			e.T.Fatalf("result %d has index %d", i, res.Index)
 		}
 	}
 	return a
@@ -46,7 +46,7 @@ func (e *env) batch(role string, items []any) batchAnswer {
 // hotlineItems is a batch as a 12345 hotline system sends it: lat/lon in GCJ-02
 // would be typical, WGS-84 keeps the test simple.
 func hotlineItems(e *env, n int, prefix string) []any {
-	lon, lat := e.pointIn(e.gridIn)
+	lon, lat := e.PointIn(e.GridIn)
 	items := make([]any, n)
 	for i := range items {
 		items[i] = map[string]any{"category": "noise", "source": "hotline_12345", "external_id": fmt.Sprintf("%s-%d", prefix, i),
@@ -92,9 +92,9 @@ func TestBatchIdempotent(t *testing.T) {
 		t.Errorf("counts %+v → %+v: want 201 issues, events and changes", before, mid)
 	}
 	var gridded int
-	e.scan(`SELECT count(*) FROM issues WHERE external_id LIKE 'B-%' AND grid_code = $1`, []any{e.gridIn}, &gridded)
+	e.Scan(`SELECT count(*) FROM issues WHERE external_id LIKE 'B-%' AND grid_code = $1`, []any{e.GridIn}, &gridded)
 	if gridded != 200 {
-		t.Errorf("%d of 200 hotline items assigned to grid %s", gridded, e.gridIn)
+		t.Errorf("%d of 200 hotline items assigned to grid %s", gridded, e.GridIn)
 	}
 
 	// the same batch again: nothing new but the item without an external id
@@ -114,15 +114,15 @@ func TestBatchIdempotent(t *testing.T) {
 
 func TestBatchGridManagerScope(t *testing.T) {
 	e := newEnv(t)
-	inLon, inLat := e.pointIn(e.gridIn)
-	outLon, outLat := e.pointIn(e.gridOut)
+	inLon, inLat := e.PointIn(e.GridIn)
+	outLon, outLat := e.PointIn(e.GridOut)
 	items := []any{
 		newIssue("noise", inLon, inLat, "external_id", "S-1"),
 		newIssue("noise", outLon, outLat, "external_id", "S-2"),
 		newIssue("noise", far[0], far[1]),
 	}
 	// an issue outside its areas that exists already is not revealed either
-	e.must(http.StatusCreated, "POST", "/api/v1/issues", auth.Dispatcher, items[1])
+	e.Must(http.StatusCreated, "POST", "/api/v1/issues", auth.Dispatcher, items[1])
 	a := e.batch(auth.GridManager, items)
 	if a.Results[0].Status != "created" {
 		t.Errorf("in its community: %+v", a.Results[0])
@@ -155,10 +155,10 @@ func TestBatchLimits(t *testing.T) {
 		"items object":  {`{"items": {}}`, 400, "invalid_type", "items"},
 		"over 16 MiB":   {`{"items": [{"description": "` + strings.Repeat("x", 16<<20) + `"}]}`, 413, "body_too_large", ""},
 	} {
-		r := e.call("POST", "/api/v1/issues/batch", auth.Dispatcher, tc.body)
-		code, fields := r.errorOf(t)
-		if r.status != tc.status || code != tc.code || (tc.field != "" && fields[tc.field] == nil) {
-			t.Errorf("%s: %d %s %v, want %d %s naming %q", name, r.status, code, fields, tc.status, tc.code, tc.field)
+		r := e.Call("POST", "/api/v1/issues/batch", auth.Dispatcher, tc.body)
+		code, fields := r.ErrorOf(t)
+		if r.Status != tc.status || code != tc.code || (tc.field != "" && fields[tc.field] == nil) {
+			t.Errorf("%s: %d %s %v, want %d %s naming %q", name, r.Status, code, fields, tc.status, tc.code, tc.field)
 		}
 	}
 	if empty := e.batch(auth.Dispatcher, []any{}); empty.Created+empty.Existing+empty.Rejected != 0 {
@@ -183,11 +183,11 @@ func TestConcurrentBatches(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r := e.call("POST", "/api/v1/issues/batch", auth.Reporter, map[string]any{"items": batch})
-			if r.status != http.StatusOK {
-				t.Errorf("batch %d: %d %s", i, r.status, r.body)
+			r := e.Call("POST", "/api/v1/issues/batch", auth.Reporter, map[string]any{"items": batch})
+			if r.Status != http.StatusOK {
+				t.Errorf("batch %d: %d %s", i, r.Status, r.Body)
 			}
-			_ = json.Unmarshal(r.body, &answers[i])
+			_ = json.Unmarshal(r.Body, &answers[i])
 		}()
 	}
 	wg.Wait()
@@ -200,7 +200,7 @@ func TestConcurrentBatches(t *testing.T) {
 			t.Fatalf("item %d: ids %d and %d", i, a, b)
 		}
 	}
-	if n := e.count(`SELECT count(*) FROM issues WHERE external_id LIKE 'C-%'`); n != 3000 {
+	if n := e.Int(`SELECT count(*) FROM issues WHERE external_id LIKE 'C-%'`); n != 3000 {
 		t.Errorf("%d issues for 300 items", n)
 	}
 }

@@ -26,10 +26,10 @@ func BenchmarkBatchIntake(b *testing.B) {
 		b.Run(fmt.Sprintf("items=%d", size), func(b *testing.B) {
 			e := newEnv(b)
 			var box [4]float64
-			e.scan(`SELECT ST_XMin(x), ST_YMin(x), ST_XMax(x), ST_YMax(x)
-				FROM (SELECT ST_Extent(geom) AS x FROM areas WHERE level = 'grid') s`, &box[0], &box[1], &box[2], &box[3])
+			e.Scan(`SELECT ST_XMin(x), ST_YMin(x), ST_XMax(x), ST_YMax(x)
+				FROM (SELECT ST_Extent(geom) AS x FROM areas WHERE level = 'grid') s`, nil, &box[0], &box[1], &box[2], &box[3])
 			var categories []string
-			rows, err := e.st.Pool.Query(b.Context(), `SELECT code FROM issue_categories ORDER BY code`)
+			rows, err := e.Store.Pool.Query(b.Context(), `SELECT code FROM issue_categories ORDER BY code`)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -43,13 +43,13 @@ func BenchmarkBatchIntake(b *testing.B) {
 			for i := 0; b.Loop(); i++ {
 				body := batchBody(rnd, box, categories, size, fmt.Sprintf("bench-%d-%d", size, i))
 				start := time.Now()
-				r := e.call("POST", "/api/v1/issues/batch", auth.Dispatcher, body)
+				r := e.Call("POST", "/api/v1/issues/batch", auth.Dispatcher, body)
 				elapsed += time.Since(start)
-				if r.status != http.StatusOK {
-					b.Fatalf("batch: %d %s", r.status, r.body)
+				if r.Status != http.StatusOK {
+					b.Fatalf("batch: %d %s", r.Status, r.Body)
 				}
 				var a batchAnswer
-				if err := json.Unmarshal(r.body, &a); err != nil || a.Created != size {
+				if err := json.Unmarshal(r.Body, &a); err != nil || a.Created != size {
 					b.Fatalf("batch created %d of %d: %v", a.Created, size, err)
 				}
 			}

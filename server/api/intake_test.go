@@ -17,28 +17,28 @@ import (
 func TestIntakeGeoJSON(t *testing.T) {
 	e := newEnv(t)
 	before := e.counts()
-	lon, lat := e.pointIn(e.gridIn)
-	r := e.must(http.StatusCreated, "POST", "/api/v1/issues", auth.Dispatcher,
+	lon, lat := e.PointIn(e.GridIn)
+	r := e.Must(http.StatusCreated, "POST", "/api/v1/issues", auth.Dispatcher,
 		newIssue("exposed_garbage", lon, lat, "address", "人民路1号", "external_id", "patrol-1"))
-	f := r.feature(t)
+	f := featureOf(t, r)
 	p := f.Props
 	if p.Status != "reported" || p.Version != 1 || p.Category != "exposed_garbage" || p.Source != "grid_patrol" {
 		t.Errorf("properties: %+v", p)
 	}
-	if got := deref(p.Grid) + "/" + deref(p.Community) + "/" + deref(p.Street); got != e.gridIn+"/"+e.gridIn[:12]+"/"+e.gridIn[:9] {
-		t.Errorf("grid/community/street = %s, want those of %s", got, e.gridIn)
+	if got := deref(p.Grid) + "/" + deref(p.Community) + "/" + deref(p.Street); got != e.GridIn+"/"+e.GridIn[:12]+"/"+e.GridIn[:9] {
+		t.Errorf("grid/community/street = %s, want those of %s", got, e.GridIn)
 	}
 	// a category without a department goes to the street office of its street
 	var office *string
-	e.scan(`SELECT min(code) FROM units WHERE kind = 'street_office' AND area_code = $1`, []any{e.gridIn[:9]}, &office)
+	e.Scan(`SELECT min(code) FROM units WHERE kind = 'street_office' AND area_code = $1`, []any{e.GridIn[:9]}, &office)
 	if deref(p.Unit) != deref(office) {
 		t.Errorf("unit = %v, want the street office %v", deref(p.Unit), deref(office))
 	}
 	if d := hoursBetween(t, p.CreatedAt, p.Deadline); d != 4 {
 		t.Errorf("deadline is %v h after intake, want the category's 4 h", d)
 	}
-	if r.header.Get("ETag") != `"1"` || r.header.Get("Location") != "/api/v1/issues/"+strconv.FormatInt(f.ID, 10) {
-		t.Errorf("ETag %q, Location %q", r.header.Get("ETag"), r.header.Get("Location"))
+	if r.Header.Get("ETag") != `"1"` || r.Header.Get("Location") != "/api/v1/issues/"+strconv.FormatInt(f.ID, 10) {
+		t.Errorf("ETag %q, Location %q", r.Header.Get("ETag"), r.Header.Get("Location"))
 	}
 	if f.Duplicates == nil {
 		t.Error("possible_duplicates missing from the answer")
@@ -48,8 +48,8 @@ func TestIntakeGeoJSON(t *testing.T) {
 		t.Errorf("counts %+v → %+v: want one issue, one event, one change", before, after)
 	}
 	var action, actor, object string
-	e.scan(`SELECT action, actor FROM issue_events WHERE issue_id = $1`, []any{f.ID}, &action, &actor)
-	e.scan(`SELECT object_id FROM changes WHERE seq = $1 AND layer = 'issues'`, []any{after.seq}, &object)
+	e.Scan(`SELECT action, actor FROM issue_events WHERE issue_id = $1`, []any{f.ID}, &action, &actor)
+	e.Scan(`SELECT object_id FROM changes WHERE seq = $1 AND layer = 'issues'`, []any{after.seq}, &object)
 	if action != "report" || actor != "dispatcher:test-dispatcher" || object != strconv.FormatInt(f.ID, 10) {
 		t.Errorf("event %s by %s, change for %s", action, actor, object)
 	}
@@ -57,17 +57,17 @@ func TestIntakeGeoJSON(t *testing.T) {
 
 func TestIntakeLatLonAndDepartment(t *testing.T) {
 	e := newEnv(t)
-	lon, lat := e.pointIn(e.gridOut)
+	lon, lat := e.PointIn(e.GridOut)
 	f := e.create(map[string]any{"category": "manhole_cover", "source": "hotline_12345", "lat": lat, "lon": lon})
-	if deref(f.Props.Grid) != e.gridOut || deref(f.Props.Unit) != "swgs" {
-		t.Errorf("grid %v unit %v, want %s and the category's unit swgs", deref(f.Props.Grid), deref(f.Props.Unit), e.gridOut)
+	if deref(f.Props.Grid) != e.GridOut || deref(f.Props.Unit) != "swgs" {
+		t.Errorf("grid %v unit %v, want %s and the category's unit swgs", deref(f.Props.Grid), deref(f.Props.Unit), e.GridOut)
 	}
 	assertPoint(t, f, lon, lat, 1e-7)
 }
 
 func TestIntakeConvertsCoordinates(t *testing.T) {
 	e := newEnv(t)
-	lon, lat := e.pointIn(e.gridIn)
+	lon, lat := e.PointIn(e.GridIn)
 	wgs := orb.Point{lon, lat}
 	gcj := coordsys.WGS84ToGCJ02(wgs)
 	bd := coordsys.WGS84ToBD09(wgs)
@@ -83,11 +83,11 @@ func TestIntakeConvertsCoordinates(t *testing.T) {
 		"gcj02 in the query": {"/api/v1/issues?coord_sys=gcj02", newIssue("noise", gcj[0], gcj[1])},
 		"bd09 GeoJSON":       {"/api/v1/issues?coord_sys=bd09", newIssue("noise", bd[0], bd[1])},
 	} {
-		f := e.must(http.StatusCreated, "POST", tc.path, auth.Dispatcher, tc.body).feature(t)
+		f := featureOf(t, e.Must(http.StatusCreated, "POST", tc.path, auth.Dispatcher, tc.body))
 		// the published approximations round-trip to well under a metre
 		assertPoint(t, f, lon, lat, 2e-5)
-		if deref(f.Props.Grid) != e.gridIn {
-			t.Errorf("%s: grid %v, want %s", name, deref(f.Props.Grid), e.gridIn)
+		if deref(f.Props.Grid) != e.GridIn {
+			t.Errorf("%s: grid %v, want %s", name, deref(f.Props.Grid), e.GridIn)
 		}
 	}
 }
@@ -100,7 +100,7 @@ func TestIntakeOutsideEveryGrid(t *testing.T) {
 		t.Errorf("an issue outside every grid is unassigned: %+v", p)
 	}
 	// it waits in the dispatcher's queue
-	list := e.must(http.StatusOK, "GET", "/api/v1/issues?unassigned=true&status=reported&limit=1000", auth.Dispatcher, nil)
+	list := e.Must(http.StatusOK, "GET", "/api/v1/issues?unassigned=true&status=reported&limit=1000", auth.Dispatcher, nil)
 	if !containsID(t, list, f.ID) {
 		t.Errorf("issue %d is not in the queue of unassigned issues", f.ID)
 	}
@@ -112,7 +112,7 @@ func TestIntakeOutsideEveryGrid(t *testing.T) {
 
 func TestIntakeDuplicateHints(t *testing.T) {
 	e := newEnv(t)
-	lon, lat := e.pointIn(e.gridIn)
+	lon, lat := e.PointIn(e.GridIn)
 	first := e.create(newIssue("illegal_posting", lon, lat))
 	lon2, lat2 := offset(lon, lat, 20, 0)
 	second := e.create(newIssue("illegal_posting", lon2, lat2))
@@ -133,7 +133,7 @@ func TestIntakeDuplicateHints(t *testing.T) {
 	}
 	// closed cases and old reports are not duplicates
 	e.act(http.StatusOK, first.ID, auth.Dispatcher, map[string]any{"action": "reject"})
-	e.scan(`UPDATE issues SET created_at = now() - interval '8 days' WHERE id = $1 RETURNING id`, []any{second.ID}, new(int64))
+	e.Scan(`UPDATE issues SET created_at = now() - interval '8 days' WHERE id = $1 RETURNING id`, []any{second.ID}, new(int64))
 	if f := e.create(newIssue("illegal_posting", lon, lat)); len(f.Duplicates) != 0 {
 		t.Errorf("rejected or old issues offered as duplicates: %+v", f.Duplicates)
 	}
@@ -141,29 +141,29 @@ func TestIntakeDuplicateHints(t *testing.T) {
 
 func TestIntakeIdempotent(t *testing.T) {
 	e := newEnv(t)
-	lon, lat := e.pointIn(e.gridIn)
+	lon, lat := e.PointIn(e.GridIn)
 	body := newIssue("noise", lon, lat, "source", "hotline_12345", "external_id", "12345-2025-000001")
-	first := e.must(http.StatusCreated, "POST", "/api/v1/issues", auth.Reporter, body).feature(t)
+	first := featureOf(t, e.Must(http.StatusCreated, "POST", "/api/v1/issues", auth.Reporter, body))
 	before := e.counts()
-	again := e.must(http.StatusOK, "POST", "/api/v1/issues", auth.Reporter, body).feature(t)
+	again := featureOf(t, e.Must(http.StatusOK, "POST", "/api/v1/issues", auth.Reporter, body))
 	if again.ID != first.ID || e.counts() != before {
 		t.Errorf("retry: issue %d (first %d), counts %+v → %+v", again.ID, first.ID, before, e.counts())
 	}
 	// the same external id from another source is another issue
 	body["source"] = "hotline_12319"
-	if other := e.must(http.StatusCreated, "POST", "/api/v1/issues", auth.Reporter, body).feature(t); other.ID == first.ID {
+	if other := featureOf(t, e.Must(http.StatusCreated, "POST", "/api/v1/issues", auth.Reporter, body)); other.ID == first.ID {
 		t.Error("external ids are per source")
 	}
 }
 
 func TestIntakeGridManagerScope(t *testing.T) {
 	e := newEnv(t)
-	lon, lat := e.pointIn(e.gridIn)
-	e.must(http.StatusCreated, "POST", "/api/v1/issues", auth.GridManager, newIssue("noise", lon, lat))
+	lon, lat := e.PointIn(e.GridIn)
+	e.Must(http.StatusCreated, "POST", "/api/v1/issues", auth.GridManager, newIssue("noise", lon, lat))
 	before := e.counts()
-	for _, pt := range [][2]float64{pointOf(e.pointIn(e.gridOut)), far} {
-		r := e.must(http.StatusForbidden, "POST", "/api/v1/issues", auth.GridManager, newIssue("noise", pt[0], pt[1]))
-		if code, _ := r.errorOf(t); code != "out_of_scope" {
+	for _, pt := range [][2]float64{pointOf(e.PointIn(e.GridOut)), far} {
+		r := e.Must(http.StatusForbidden, "POST", "/api/v1/issues", auth.GridManager, newIssue("noise", pt[0], pt[1]))
+		if code, _ := r.ErrorOf(t); code != "out_of_scope" {
 			t.Errorf("code %s", code)
 		}
 	}
@@ -224,8 +224,8 @@ type featureCollection struct {
 func collectionOf(t *testing.T, r reply) featureCollection {
 	t.Helper()
 	var fc featureCollection
-	if err := json.Unmarshal(r.body, &fc); err != nil || fc.Type != "FeatureCollection" {
-		t.Fatalf("not a FeatureCollection (%v): %s", err, r.body)
+	if err := json.Unmarshal(r.Body, &fc); err != nil || fc.Type != "FeatureCollection" {
+		t.Fatalf("not a FeatureCollection (%v): %s", err, r.Body)
 	}
 	if fc.NumberReturned != len(fc.Features) {
 		t.Errorf("numberReturned %d for %d features", fc.NumberReturned, len(fc.Features))

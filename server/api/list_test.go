@@ -26,8 +26,8 @@ type listFixture struct {
 // three categories and two sources, spread over 30 days.
 func newListFixture(t *testing.T, e *env) *listFixture {
 	marker := fmt.Sprintf("LST%d", time.Now().UnixNano())
-	inLon, inLat := e.pointIn(e.gridIn)
-	outLon, outLat := e.pointIn(e.gridOut)
+	inLon, inLat := e.PointIn(e.GridIn)
+	outLon, outLat := e.PointIn(e.GridOut)
 	points := [][2]float64{{inLon, inLat}, {outLon, outLat}, far}
 	categories := []string{"noise", "street_light", "exposed_garbage"}
 	sources := []string{"hotline_12345", "grid_patrol"}
@@ -45,7 +45,7 @@ func newListFixture(t *testing.T, e *env) *listFixture {
 			days = 28
 		}
 		var text string
-		e.scan(`UPDATE issues SET created_at = timestamptz '2025-03-01 12:00+08' + make_interval(days => $2),
+		e.Scan(`UPDATE issues SET created_at = timestamptz '2025-03-01 12:00+08' + make_interval(days => $2),
 			deadline = timestamptz '2025-03-01 12:00+08' + make_interval(days => 60 - $2)
 			WHERE id = $1 RETURNING issue_feature(issues)::text`, []any{id, days}, &text)
 		var f feature
@@ -89,7 +89,7 @@ func TestListFilters(t *testing.T) {
 	for _, id := range fx.all[:4] {
 		e.act(http.StatusOK, id.ID, auth.Dispatcher, map[string]any{"action": "register"})
 	}
-	inLon, inLat := e.pointIn(e.gridIn)
+	inLon, inLat := e.PointIn(e.GridIn)
 	west, south := offset(inLon, inLat, -1, -1)
 	east, north := offset(inLon, inLat, 3.15, 1)
 	bbox := fmt.Sprintf("%.8f,%.8f,%.8f,%.8f", west, south, east, north)
@@ -104,10 +104,10 @@ func TestListFilters(t *testing.T) {
 		{"category=noise", func(i int, _ feature) bool { return i%3 == 0 }},
 		{"category=noise,street_light", func(i int, _ feature) bool { return i%3 != 2 }},
 		{"source=grid_patrol", func(i int, _ feature) bool { return i%2 == 1 }},
-		{"area=" + e.gridIn, func(i int, _ feature) bool { return i%3 == 0 }},
-		{"area=" + e.gridIn[:12], func(i int, _ feature) bool { return i%3 == 0 }},
-		{"area=" + e.gridIn[:9], func(i int, f feature) bool { return strings.HasPrefix(deref(f.Props.Grid), e.gridIn[:9]) }},
-		{"area=" + e.gridIn[:6], func(i int, f feature) bool { return f.Props.Grid != nil }},
+		{"area=" + e.GridIn, func(i int, _ feature) bool { return i%3 == 0 }},
+		{"area=" + e.GridIn[:12], func(i int, _ feature) bool { return i%3 == 0 }},
+		{"area=" + e.GridIn[:9], func(i int, f feature) bool { return strings.HasPrefix(deref(f.Props.Grid), e.GridIn[:9]) }},
+		{"area=" + e.GridIn[:6], func(i int, f feature) bool { return f.Props.Grid != nil }},
 		{"unassigned=true", func(i int, _ feature) bool { return i%3 == 2 }},
 		{"bbox=" + bbox, func(i int, _ feature) bool { return i%3 == 0 && i <= 9 }},
 		{"from=2025-03-11&to=2025-03-20", func(i int, _ feature) bool { return i >= 10 && i <= 19 }},
@@ -117,21 +117,21 @@ func TestListFilters(t *testing.T) {
 	}
 	for _, tt := range tests {
 		q := "q=" + url.QueryEscape(fx.marker) + "&limit=1000&" + tt.query
-		r := e.must(http.StatusOK, "GET", "/api/v1/issues?"+q, auth.Viewer, nil)
+		r := e.Must(http.StatusOK, "GET", "/api/v1/issues?"+q, auth.Viewer, nil)
 		if got, want := sorted(ids(t, r)), sorted(fx.want(tt.want)); !slices.Equal(got, want) {
 			t.Errorf("%s: got %v\nwant %v", tt.query, got, want)
 		}
 	}
 	// text search looks at addresses too, and takes LIKE's wildcards literally
-	r := e.must(http.StatusOK, "GET", "/api/v1/issues?limit=1000&q="+url.QueryEscape("路17号"), auth.Viewer, nil)
+	r := e.Must(http.StatusOK, "GET", "/api/v1/issues?limit=1000&q="+url.QueryEscape("路17号"), auth.Viewer, nil)
 	if !containsID(t, r, fx.all[17].ID) {
 		t.Error("address search missed")
 	}
-	if got := ids(t, e.must(http.StatusOK, "GET", "/api/v1/issues?q="+url.QueryEscape(fx.marker+"%"), auth.Viewer, nil)); len(got) != 0 {
+	if got := ids(t, e.Must(http.StatusOK, "GET", "/api/v1/issues?q="+url.QueryEscape(fx.marker+"%"), auth.Viewer, nil)); len(got) != 0 {
 		t.Errorf("%% matched as a wildcard: %v", got)
 	}
 	// a grid manager sees its community only
-	r = e.must(http.StatusOK, "GET", "/api/v1/issues?limit=1000&q="+url.QueryEscape(fx.marker), auth.GridManager, nil)
+	r = e.Must(http.StatusOK, "GET", "/api/v1/issues?limit=1000&q="+url.QueryEscape(fx.marker), auth.GridManager, nil)
 	if got, want := sorted(ids(t, r)), sorted(fx.want(func(i int, _ feature) bool { return i%3 == 0 })); !slices.Equal(got, want) {
 		t.Errorf("grid manager sees %v, want %v", got, want)
 	}
@@ -148,7 +148,7 @@ func TestListPaging(t *testing.T) {
 		var walked []int64
 		pages := 0
 		for path != "" {
-			r := e.must(http.StatusOK, "GET", path, auth.Dispatcher, nil)
+			r := e.Must(http.StatusOK, "GET", path, auth.Dispatcher, nil)
 			fc := collectionOf(t, r)
 			pages++
 			for _, f := range fc.Features {
@@ -156,7 +156,7 @@ func TestListPaging(t *testing.T) {
 			}
 			path = ""
 			if fc.Next != "" {
-				link := r.header.Get("Link")
+				link := r.Header.Get("Link")
 				start, end := strings.Index(link, "<"), strings.Index(link, ">")
 				if start < 0 || end < start || !strings.HasSuffix(link, `rel="next"`) {
 					t.Fatalf("Link header %q", link)
@@ -165,7 +165,7 @@ func TestListPaging(t *testing.T) {
 				if !strings.Contains(path, "cursor="+url.QueryEscape(fc.Next)) {
 					t.Fatalf("next link %s does not carry the cursor %s", path, fc.Next)
 				}
-			} else if r.header.Get("Link") != "" {
+			} else if r.Header.Get("Link") != "" {
 				t.Errorf("last page has a Link header")
 			}
 		}
@@ -208,7 +208,7 @@ func assertOrder(t *testing.T, fx *listFixture, order string, ids []int64) {
 
 func TestListBadParameters(t *testing.T) {
 	e := newEnv(t)
-	other := collectionOf(t, e.must(http.StatusOK, "GET", "/api/v1/issues?limit=1", auth.Viewer, nil))
+	other := collectionOf(t, e.Must(http.StatusOK, "GET", "/api/v1/issues?limit=1", auth.Viewer, nil))
 	tests := []struct{ query, field string }{
 		{"colour=red", "colour"},
 		{"bbox=1,2,3", "bbox"},
@@ -231,25 +231,25 @@ func TestListBadParameters(t *testing.T) {
 		tests = append(tests, struct{ query, field string }{"sort=deadline&cursor=" + url.QueryEscape(other.Next), "cursor"})
 	}
 	for _, tt := range tests {
-		r := e.call("GET", "/api/v1/issues?"+tt.query, auth.Viewer, nil)
-		if _, fields := r.errorOf(t); r.status != http.StatusBadRequest || fields[tt.field] == nil {
-			t.Errorf("%s: %d %s", tt.query, r.status, r.body)
+		r := e.Call("GET", "/api/v1/issues?"+tt.query, auth.Viewer, nil)
+		if _, fields := r.ErrorOf(t); r.Status != http.StatusBadRequest || fields[tt.field] == nil {
+			t.Errorf("%s: %d %s", tt.query, r.Status, r.Body)
 		}
 	}
 	// over the maximum is clamped rather than refused
-	e.must(http.StatusOK, "GET", "/api/v1/issues?limit=100000", auth.Viewer, nil)
+	e.Must(http.StatusOK, "GET", "/api/v1/issues?limit=100000", auth.Viewer, nil)
 }
 
 func TestGetIssue(t *testing.T) {
 	e := newEnv(t)
-	lon, lat := e.pointIn(e.gridIn)
+	lon, lat := e.PointIn(e.GridIn)
 	f := e.create(newIssue("noise", lon, lat))
-	r := e.must(http.StatusOK, "GET", fmt.Sprintf("/api/v1/issues/%d", f.ID), auth.Planner, nil)
-	doc := r.feature(t)
+	r := e.Must(http.StatusOK, "GET", fmt.Sprintf("/api/v1/issues/%d", f.ID), auth.Planner, nil)
+	doc := featureOf(t, r)
 	if doc.ID != f.ID || len(doc.Timeline) != 1 || doc.Timeline[0].Action != "report" ||
-		doc.Timeline[0].From != nil || doc.Timeline[0].Actor != "dispatcher:test-dispatcher" || r.header.Get("ETag") != `"1"` {
-		t.Errorf("issue: %s", r.body)
+		doc.Timeline[0].From != nil || doc.Timeline[0].Actor != "dispatcher:test-dispatcher" || r.Header.Get("ETag") != `"1"` {
+		t.Errorf("issue: %s", r.Body)
 	}
-	e.must(http.StatusNotFound, "GET", "/api/v1/issues/999999999", auth.Planner, nil)
-	e.must(http.StatusBadRequest, "GET", "/api/v1/issues/x1", auth.Planner, nil)
+	e.Must(http.StatusNotFound, "GET", "/api/v1/issues/999999999", auth.Planner, nil)
+	e.Must(http.StatusBadRequest, "GET", "/api/v1/issues/x1", auth.Planner, nil)
 }

@@ -59,37 +59,37 @@ func multipartBody(t *testing.T, parts ...any) ([]byte, string) {
 }
 
 func (e *env) upload(status int, path, role string, parts ...any) reply {
-	e.t.Helper()
-	body, ctype := multipartBody(e.t.(*testing.T), parts...)
-	return e.must(status, "POST", path, role, body, "Content-Type", ctype)
+	e.T.Helper()
+	body, ctype := multipartBody(e.T.(*testing.T), parts...)
+	return e.Must(status, "POST", path, role, body, "Content-Type", ctype)
 }
 
 func TestPhotoUploadAndServe(t *testing.T) {
 	e := newEnv(t)
 	for name, data := range map[string][]byte{"png": pngBytes(t, 1), "jpeg": jpegBytes(t), "webp": webpBytes} {
-		r := e.upload(http.StatusCreated, "/api/v1/photos", auth.Reporter, "photo", data).json(t)
+		r := e.upload(http.StatusCreated, "/api/v1/photos", auth.Reporter, "photo", data).JSON(t)
 		sum := sha256.Sum256(data)
 		id := hex.EncodeToString(sum[:])
 		if r["id"] != id || r["url"] != "/api/v1/photos/"+id || r["size"] != float64(len(data)) {
 			t.Errorf("%s: %v", name, r)
 		}
-		files, _ := filepath.Glob(filepath.Join(e.dataDir, "photos", id[:2], id+".*"))
+		files, _ := filepath.Glob(filepath.Join(e.DataDir, "photos", id[:2], id+".*"))
 		if len(files) != 1 {
 			t.Errorf("%s: stored as %v", name, files)
 		}
-		got := e.must(http.StatusOK, "GET", "/api/v1/photos/"+id, auth.Viewer, nil)
-		if !bytes.Equal(got.body, data) || got.header.Get("Content-Type") != "image/"+name ||
-			!strings.Contains(got.header.Get("Cache-Control"), "immutable") {
-			t.Errorf("%s: served %d bytes as %s", name, len(got.body), got.header.Get("Content-Type"))
+		got := e.Must(http.StatusOK, "GET", "/api/v1/photos/"+id, auth.Viewer, nil)
+		if !bytes.Equal(got.Body, data) || got.Header.Get("Content-Type") != "image/"+name ||
+			!strings.Contains(got.Header.Get("Cache-Control"), "immutable") {
+			t.Errorf("%s: served %d bytes as %s", name, len(got.Body), got.Header.Get("Content-Type"))
 		}
 	}
 	// the same bytes again are the same photo
-	a := e.upload(http.StatusCreated, "/api/v1/photos", auth.Dispatcher, "photo", pngBytes(t, 1)).json(t)
-	if n := e.count(`SELECT count(*) FROM photos WHERE id = $1`, a["id"]); n != 1 {
+	a := e.upload(http.StatusCreated, "/api/v1/photos", auth.Dispatcher, "photo", pngBytes(t, 1)).JSON(t)
+	if n := e.Int(`SELECT count(*) FROM photos WHERE id = $1`, a["id"]); n != 1 {
 		t.Errorf("%d rows for one photo", n)
 	}
-	e.must(http.StatusNotFound, "GET", "/api/v1/photos/"+strings.Repeat("0", 64), auth.Viewer, nil)
-	e.must(http.StatusNotFound, "GET", "/api/v1/photos/..%2f..%2fetc%2fpasswd", auth.Viewer, nil)
+	e.Must(http.StatusNotFound, "GET", "/api/v1/photos/"+strings.Repeat("0", 64), auth.Viewer, nil)
+	e.Must(http.StatusNotFound, "GET", "/api/v1/photos/..%2f..%2fetc%2fpasswd", auth.Viewer, nil)
 }
 
 func TestPhotoLimits(t *testing.T) {
@@ -112,34 +112,34 @@ func TestPhotoLimits(t *testing.T) {
 	}
 	for _, tt := range tests {
 		body, ctype := multipartBody(t, tt.parts...)
-		r := e.call("POST", "/api/v1/photos", auth.Dispatcher, body, "Content-Type", ctype)
-		code, fields := r.errorOf(t)
-		if r.status != tt.status || code != tt.code || fields[tt.field] == nil {
-			t.Errorf("%s: %d %s %v, want %d %s naming %s", tt.name, r.status, code, fields, tt.status, tt.code, tt.field)
+		r := e.Call("POST", "/api/v1/photos", auth.Dispatcher, body, "Content-Type", ctype)
+		code, fields := r.ErrorOf(t)
+		if r.Status != tt.status || code != tt.code || fields[tt.field] == nil {
+			t.Errorf("%s: %d %s %v, want %d %s naming %s", tt.name, r.Status, code, fields, tt.status, tt.code, tt.field)
 		}
 	}
-	r := e.call("POST", "/api/v1/photos", auth.Dispatcher, pngBytes(t, 6), "Content-Type", "image/png")
-	if code, _ := r.errorOf(t); r.status != http.StatusUnsupportedMediaType || code != "unsupported_media_type" {
-		t.Errorf("raw body: %d %s", r.status, code)
+	r := e.Call("POST", "/api/v1/photos", auth.Dispatcher, pngBytes(t, 6), "Content-Type", "image/png")
+	if code, _ := r.ErrorOf(t); r.Status != http.StatusUnsupportedMediaType || code != "unsupported_media_type" {
+		t.Errorf("raw body: %d %s", r.Status, code)
 	}
 	// refused uploads leave nothing behind, on disk or in the database; the
 	// second of "two photos" was refused before it was read
-	if n := e.count(`SELECT count(*) FROM photos`); n != 1 {
+	if n := e.Int(`SELECT count(*) FROM photos`); n != 1 {
 		t.Errorf("%d photos recorded, want the first of two", n)
 	}
-	files, _ := filepath.Glob(filepath.Join(e.dataDir, "photos", "*", "*"))
+	files, _ := filepath.Glob(filepath.Join(e.DataDir, "photos", "*", "*"))
 	if len(files) != 1 {
 		t.Errorf("files left: %v", files)
 	}
-	if tmp, _ := os.ReadDir(filepath.Join(e.dataDir, "photos", "tmp")); len(tmp) != 0 {
+	if tmp, _ := os.ReadDir(filepath.Join(e.DataDir, "photos", "tmp")); len(tmp) != 0 {
 		t.Errorf("temporary files left: %d", len(tmp))
 	}
 }
 
 func TestIssuePhotos(t *testing.T) {
 	e := newEnv(t)
-	p1 := e.upload(http.StatusCreated, "/api/v1/photos", auth.GridManager, "photo", pngBytes(t, 10)).json(t)["id"].(string)
-	lon, lat := e.pointIn(e.gridIn)
+	p1 := e.upload(http.StatusCreated, "/api/v1/photos", auth.GridManager, "photo", pngBytes(t, 10)).JSON(t)["id"].(string)
+	lon, lat := e.PointIn(e.GridIn)
 	issue := e.create(newIssue("noise", lon, lat, "photos", []string{p1}))
 	if !slices.Equal(issue.Props.Photos, []string{p1}) {
 		t.Errorf("photos at intake: %v", issue.Props.Photos)
@@ -147,15 +147,15 @@ func TestIssuePhotos(t *testing.T) {
 	path := fmt.Sprintf("/api/v1/issues/%d/photos", issue.ID)
 	before := e.counts()
 	r := e.upload(http.StatusOK, path, auth.GridManager, "photo", pngBytes(t, 11), "photo", pngBytes(t, 10))
-	f := r.feature(t)
-	if len(f.Props.Photos) != 2 || f.Props.Photos[0] != p1 || f.Props.Version != 2 || r.header.Get("ETag") != `"2"` {
+	f := featureOf(t, r)
+	if len(f.Props.Photos) != 2 || f.Props.Photos[0] != p1 || f.Props.Version != 2 || r.Header.Get("ETag") != `"2"` {
 		t.Errorf("after attaching: photos %v version %d", f.Props.Photos, f.Props.Version)
 	}
 	assertWrite(t, e, before, issue.ID, "update", "reported", auth.GridManager)
 	// a stale version, and a grid manager outside its areas
 	body, ctype := multipartBody(t, "photo", pngBytes(t, 12))
-	e.must(http.StatusPreconditionFailed, "POST", path, auth.Dispatcher, body, "Content-Type", ctype, "If-Match", `"1"`)
-	outLon, outLat := e.pointIn(e.gridOut)
+	e.Must(http.StatusPreconditionFailed, "POST", path, auth.Dispatcher, body, "Content-Type", ctype, "If-Match", `"1"`)
+	outLon, outLat := e.PointIn(e.GridOut)
 	other := e.create(newIssue("noise", outLon, outLat))
 	e.upload(http.StatusForbidden, fmt.Sprintf("/api/v1/issues/%d/photos", other.ID), auth.GridManager, "photo", pngBytes(t, 13))
 	e.upload(http.StatusNotFound, "/api/v1/issues/999999999/photos", auth.Dispatcher, "photo", pngBytes(t, 13))

@@ -10,8 +10,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"citymap/server"
 	"citymap/server/auth"
@@ -22,10 +26,12 @@ import (
 // Env is a running instance with one token per role. The grid manager's token
 // covers Community; GridIn lies in it, GridOut in another community.
 type Env struct {
-	T      testing.TB
-	Store  *store.Store
-	URL    string
-	Tokens map[string]string // role → token
+	T       testing.TB
+	Store   *store.Store
+	URL     string            // the test server's address
+	Handler http.Handler      // the server's handler, to call without a network
+	DataDir string            // the server's data directory (photos)
+	Tokens  map[string]string // role → token
 
 	Community, GridIn, GridOut string
 }
@@ -33,14 +39,25 @@ type Env struct {
 // New starts an instance on a fresh clone of the test template.
 func New(t testing.TB) *Env {
 	t.Helper()
+	return NewWith(t, server.Config{})
+}
+
+// NewWith starts an instance with this configuration (a temporary DataDir
+// when it has none).
+func NewWith(t testing.TB, cfg server.Config) *Env {
+	t.Helper()
 	st := dbtest.New(t)
-	e := &Env{T: t, Store: st, Tokens: map[string]string{}}
+	if cfg.DataDir == "" {
+		cfg.DataDir = t.TempDir()
+	}
+	e := &Env{T: t, Store: st, DataDir: cfg.DataDir, Tokens: map[string]string{}}
 	e.Scan(`SELECT c.code, min(g.code) FROM areas c JOIN areas g ON g.level = 'grid' AND left(g.code, 12) = c.code
 		WHERE c.level = 'community' GROUP BY c.code ORDER BY c.code LIMIT 1`, nil, &e.Community, &e.GridIn)
 	e.Scan(`SELECT min(code) FROM areas WHERE level = 'grid' AND left(code, 12) <> $1`, []any{e.Community}, &e.GridOut)
-	srv := server.New(server.Config{DataDir: t.TempDir()}, st)
+	srv := server.New(cfg, st)
 	t.Cleanup(srv.Close)
-	ts := httptest.NewServer(srv.Handler())
+	e.Handler = srv.Handler()
+	ts := httptest.NewServer(e.Handler)
 	t.Cleanup(ts.Close)
 	e.URL = ts.URL
 	for _, role := range auth.Roles {
@@ -90,6 +107,14 @@ func (e *Env) Int(sql string, args ...any) int64 {
 	return n
 }
 
+// PointIn returns a point inside the area with this code.
+func (e *Env) PointIn(code string) (lon, lat float64) {
+	e.T.Helper()
+	e.Scan(`SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p FROM areas WHERE code = $1) x`,
+		[]any{code}, &lon, &lat)
+	return lon, lat
+}
+
 // Reply is an HTTP answer.
 type Reply struct {
 	Status int
@@ -127,15 +152,22 @@ func (r Reply) ErrorOf(t testing.TB) (string, map[string]any) {
 	return code, fields
 }
 
-// Call sends a request as role ("" for none); body is sent as JSON unless it is
-// a string, headers come in pairs.
+// Call sends a request to path (or an absolute URL) as role ("" for none); body
+// is sent as JSON unless it is a string (sent as JSON text), []byte (sent as is,
+// with no Content-Type) or url.Values (sent as a form); headers come in pairs
+// and override the Content-Type. Answers are not decompressed.
 func (e *Env) Call(method, path, role string, body any, headers ...string) Reply {
 	e.T.Helper()
 	var rd io.Reader
+	ctype := "application/json"
 	switch b := body.(type) {
 	case nil:
+	case url.Values:
+		rd, ctype = strings.NewReader(b.Encode()), "application/x-www-form-urlencoded"
 	case string:
 		rd = strings.NewReader(b)
+	case []byte:
+		rd, ctype = bytes.NewReader(b), ""
 	default:
 		data, err := json.Marshal(b)
 		if err != nil {
@@ -143,12 +175,15 @@ func (e *Env) Call(method, path, role string, body any, headers ...string) Reply
 		}
 		rd = bytes.NewReader(data)
 	}
-	req, err := http.NewRequest(method, e.URL+path, rd)
+	if !strings.HasPrefix(path, "http://") {
+		path = e.URL + path
+	}
+	req, err := http.NewRequest(method, path, rd)
 	if err != nil {
 		e.T.Fatal(err)
 	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+	if body != nil && ctype != "" {
+		req.Header.Set("Content-Type", ctype)
 	}
 	if role != "" {
 		req.Header.Set("Authorization", "Bearer "+e.Tokens[role])
@@ -156,7 +191,7 @@ func (e *Env) Call(method, path, role string, body any, headers ...string) Reply
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	res, err := http.DefaultClient.Do(req)
+	res, err := client.Do(req)
 	if err != nil {
 		e.T.Fatal(err)
 	}
@@ -168,6 +203,9 @@ func (e *Env) Call(method, path, role string, body any, headers ...string) Reply
 	return Reply{Status: res.StatusCode, Header: res.Header, Body: data}
 }
 
+// client leaves Accept-Encoding and compressed bodies to the tests.
+var client = &http.Client{Transport: &http.Transport{DisableCompression: true}}
+
 // Must expects a status and returns the answer.
 func (e *Env) Must(status int, method, path, role string, body any, headers ...string) Reply {
 	e.T.Helper()
@@ -178,8 +216,65 @@ func (e *Env) Must(status int, method, path, role string, body any, headers ...s
 	return r
 }
 
+// Want expects a status and returns the answer.
+func (r Reply) Want(t testing.TB, status int) Reply {
+	t.Helper()
+	if r.Status != status {
+		t.Fatalf("status %d, want %d\n%s", r.Status, status, r.Body)
+	}
+	return r
+}
+
 // Get expects 200 from GET path as role.
 func (e *Env) Get(path, role string, headers ...string) Reply {
 	e.T.Helper()
 	return e.Must(http.StatusOK, "GET", path, role, nil, headers...)
+}
+
+// RequireTool finds a command on PATH. Without it the test is skipped on a
+// developer's machine but fails in CI (CI=true) or when the environment
+// variable requireEnv is 1, where a silently skipped test would prove nothing;
+// hint says how to install the command.
+func RequireTool(t testing.TB, name, requireEnv, hint string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err == nil {
+		return path
+	}
+	msg := name + " not found: " + hint
+	if os.Getenv("CI") == "true" || os.Getenv(requireEnv) == "1" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg + "; set " + requireEnv + "=1 to make this a failure")
+	return ""
+}
+
+// Run runs a command (args[0] with the rest as its arguments) with the
+// environment plus env, for at most two minutes, and returns its combined
+// output; a failure fails the test.
+func Run(t testing.TB, env []string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// GDAL finds a GDAL command: RequireTool with CITYMAP_REQUIRE_GDAL.
+func GDAL(t testing.TB, name string) string {
+	t.Helper()
+	return RequireTool(t, name, "CITYMAP_REQUIRE_GDAL", "scripts/deps-gdal.sh installs gdal-bin (make deps runs it)")
+}
+
+// RunGDAL runs a GDAL command with no user or system GDAL configuration, no
+// proxy between GDAL and the test server, and env.
+func RunGDAL(t testing.TB, env []string, args ...string) string {
+	t.Helper()
+	return Run(t, append([]string{"GDAL_CONFIG_FILE=/dev/null", "NO_PROXY=127.0.0.1", "no_proxy=127.0.0.1",
+		"GDAL_HTTP_TIMEOUT=60"}, env...), args...)
 }

@@ -31,9 +31,9 @@ func BenchmarkItemsPage1000(b *testing.B) {
 			next := c.query
 			for b.Loop() {
 				req := httptest.NewRequest("GET", next, nil)
-				req.Header.Set("Authorization", "Bearer "+e.tokens[auth.Viewer])
+				req.Header.Set("Authorization", "Bearer "+e.Tokens[auth.Viewer])
 				w := &tailWriter{header: http.Header{}}
-				e.handler.ServeHTTP(w, req)
+				e.Handler.ServeHTTP(w, req)
 				if w.status != http.StatusOK {
 					b.Fatalf("%s: %d %s", next, w.status, w.tail)
 				}

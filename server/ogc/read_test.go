@@ -25,7 +25,7 @@ func TestLandingConformanceAndAPI(t *testing.T) {
 		Links []ogc.Link
 	}
 	r := e.getJSON(e.url(""), &landing)
-	if ct := r.header.Get("Content-Type"); ct != "application/json" {
+	if ct := r.Header.Get("Content-Type"); ct != "application/json" {
 		t.Errorf("landing Content-Type %q", ct)
 	}
 	rels := map[string]ogc.Link{}
@@ -34,16 +34,16 @@ func TestLandingConformanceAndAPI(t *testing.T) {
 	}
 	for rel, path := range map[string]string{"self": "/ogc", "service-desc": "/ogc/api", "service-doc": "/ogc/api.html",
 		"conformance": "/ogc/conformance", "data": "/ogc/collections"} {
-		if rels[rel].Href != e.srv.URL+path {
-			t.Errorf("landing link %s = %q, want %s", rel, rels[rel].Href, e.srv.URL+path)
+		if rels[rel].Href != e.URL+path {
+			t.Errorf("landing link %s = %q, want %s", rel, rels[rel].Href, e.URL+path)
 		}
 	}
 	if rels["service-desc"].Type != "application/vnd.oai.openapi+json;version=3.0" {
 		t.Errorf("service-desc type %q", rels["service-desc"].Type)
 	}
 	// the landing page under its trailing-slash spelling too
-	if r := e.get(e.url("/"), auth.Viewer); r.status != http.StatusOK {
-		t.Errorf("GET /ogc/: %d", r.status)
+	if r := e.get(e.url("/"), auth.Viewer); r.Status != http.StatusOK {
+		t.Errorf("GET /ogc/: %d", r.Status)
 	}
 
 	var conf struct{ ConformsTo []string }
@@ -75,7 +75,7 @@ func TestLandingConformanceAndAPI(t *testing.T) {
 		}
 	}
 	r = e.getJSON(e.url("/api"), &api)
-	if ct := r.header.Get("Content-Type"); ct != "application/vnd.oai.openapi+json;version=3.0" {
+	if ct := r.Header.Get("Content-Type"); ct != "application/vnd.oai.openapi+json;version=3.0" {
 		t.Errorf("api Content-Type %q", ct)
 	}
 	if !strings.HasPrefix(api.OpenAPI, "3.0") {
@@ -99,9 +99,9 @@ func TestLandingConformanceAndAPI(t *testing.T) {
 	if _, ok := api.Paths["/collections/issues/items/{featureId}"]["put"]; ok {
 		t.Error("the API describes PUT for issues, which are read-only here")
 	}
-	if r := e.get(e.url("/api.html"), auth.Viewer); r.status != http.StatusOK ||
-		!strings.HasPrefix(r.header.Get("Content-Type"), "text/html") || !strings.Contains(string(r.body), "/collections/points/items") {
-		t.Errorf("api.html: %d %s", r.status, r.header.Get("Content-Type"))
+	if r := e.get(e.url("/api.html"), auth.Viewer); r.Status != http.StatusOK ||
+		!strings.HasPrefix(r.Header.Get("Content-Type"), "text/html") || !strings.Contains(string(r.Body), "/collections/points/items") {
+		t.Errorf("api.html: %d %s", r.Status, r.Header.Get("Content-Type"))
 	}
 }
 
@@ -152,7 +152,7 @@ func TestCollections(t *testing.T) {
 	}
 	// the extent is the data's
 	var xmin, ymin, xmax, ymax float64
-	if err := e.st.Pool.QueryRow(t.Context(), `SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
+	if err := e.Store.Pool.QueryRow(t.Context(), `SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
 		FROM (SELECT ST_Extent(geom) e FROM points) x`).Scan(&xmin, &ymin, &xmax, &ymax); err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +176,7 @@ func TestCollections(t *testing.T) {
 		Properties map[string]map[string]any
 	}
 	r := e.getJSON(e.url("/collections/issues/queryables"), &q)
-	if ct := r.header.Get("Content-Type"); ct != "application/schema+json" {
+	if ct := r.Header.Get("Content-Type"); ct != "application/schema+json" {
 		t.Errorf("queryables Content-Type %q", ct)
 	}
 	if q.Properties["status"]["type"] != "string" || q.Properties["created_at"]["format"] != "date-time" ||
@@ -204,15 +204,15 @@ func TestAccess(t *testing.T) {
 	expectError(t, e.get(e.url(""), ""), http.StatusUnauthorized, "unauthorized")
 	expectError(t, e.get(items, auth.Reporter), http.StatusForbidden, "forbidden")
 	for _, role := range []string{auth.Admin, auth.Dispatcher, auth.GridManager, auth.Planner, auth.Viewer} {
-		if r := e.get(items, role); r.status != http.StatusOK {
-			t.Errorf("%s: %d %s", role, r.status, r.body)
+		if r := e.get(items, role); r.Status != http.StatusOK {
+			t.Errorf("%s: %d %s", role, r.Status, r.Body)
 		}
 	}
 	// GDAL and other URL-only clients put the token in the query; links keep it
-	r := e.get(e.url("/collections/points/items", "limit", "1", "access_token", e.tokens[auth.Viewer]), "")
+	r := e.get(e.url("/collections/points/items", "limit", "1", "access_token", e.Tokens[auth.Viewer]), "")
 	var fc featureCollection
-	if err := json.Unmarshal(r.body, &fc); r.status != http.StatusOK || err != nil {
-		t.Fatalf("access_token: %d %s", r.status, r.body)
+	if err := json.Unmarshal(r.Body, &fc); r.Status != http.StatusOK || err != nil {
+		t.Fatalf("access_token: %d %s", r.Status, r.Body)
 	}
 	if next := fc.link("next"); !strings.Contains(next, "access_token=") {
 		t.Errorf("next link %q drops the access token", next)
@@ -220,39 +220,39 @@ func TestAccess(t *testing.T) {
 
 	// a grid manager sees the issues and grids of its areas only
 	var mine featureCollection
-	r = e.do("GET", e.url("/collections/issues/items", "limit", "10000"), auth.GridManager, nil)
-	if err := json.Unmarshal(r.body, &mine); err != nil {
+	r = e.Call("GET", e.url("/collections/issues/items", "limit", "10000"), auth.GridManager, nil)
+	if err := json.Unmarshal(r.Body, &mine); err != nil {
 		t.Fatal(err)
 	}
-	want := e.count(`SELECT count(*) FROM issues WHERE starts_with(grid_code, $1)`, e.scope)
+	want := e.Int(`SELECT count(*) FROM issues WHERE starts_with(grid_code, $1)`, e.Community)
 	if mine.NumberMatched != want || want == 0 {
 		t.Errorf("grid manager sees %d issues, want %d", mine.NumberMatched, want)
 	}
 	for _, f := range mine.Features {
-		if g, _ := f.Properties["grid"].(string); !strings.HasPrefix(g, e.scope) {
-			t.Fatalf("grid manager of %s sees issue %v in grid %q", e.scope, f.ID, g)
+		if g, _ := f.Properties["grid"].(string); !strings.HasPrefix(g, e.Community) {
+			t.Fatalf("grid manager of %s sees issue %v in grid %q", e.Community, f.ID, g)
 		}
 	}
-	outside := e.str(`SELECT coalesce(min(id)::text, '') FROM issues WHERE grid_code IS NULL OR NOT starts_with(grid_code, $1)`, e.scope)
+	outside := e.str(`SELECT coalesce(min(id)::text, '') FROM issues WHERE grid_code IS NULL OR NOT starts_with(grid_code, $1)`, e.Community)
 	if outside != "" {
 		expectError(t, e.get(e.url("/collections/issues/items/"+outside), auth.GridManager), http.StatusNotFound, "not_found")
-		if r := e.get(e.url("/collections/issues/items/"+outside), auth.Viewer); r.status != http.StatusOK {
-			t.Errorf("viewer: issue %s: %d", outside, r.status)
+		if r := e.get(e.url("/collections/issues/items/"+outside), auth.Viewer); r.Status != http.StatusOK {
+			t.Errorf("viewer: issue %s: %d", outside, r.Status)
 		}
 	}
 	var grids featureCollection
-	r = e.do("GET", e.url("/collections/grids/items", "limit", "10000"), auth.GridManager, nil)
-	if err := json.Unmarshal(r.body, &grids); err != nil {
+	r = e.Call("GET", e.url("/collections/grids/items", "limit", "10000"), auth.GridManager, nil)
+	if err := json.Unmarshal(r.Body, &grids); err != nil {
 		t.Fatal(err)
 	}
-	if want := e.count(`SELECT count(*) FROM areas WHERE level = 'grid' AND starts_with(code, $1)`, e.scope); grids.NumberMatched != want {
+	if want := e.Int(`SELECT count(*) FROM areas WHERE level = 'grid' AND starts_with(code, $1)`, e.Community); grids.NumberMatched != want {
 		t.Errorf("grid manager sees %d grids, want %d", grids.NumberMatched, want)
 	}
 }
 
 func TestPaging(t *testing.T) {
 	e := newEnv(t)
-	total := e.count(`SELECT count(*) FROM parking_zones`)
+	total := e.Int(`SELECT count(*) FROM parking_zones`)
 	limit := max(int(total/4), 1)
 	next := e.url("/collections/parking/items", "limit", fmt.Sprint(limit))
 	seen := map[any]bool{}
@@ -261,10 +261,10 @@ func TestPaging(t *testing.T) {
 		var fc featureCollection
 		r := e.getJSON(next, &fc)
 		pages++
-		if ct := r.header.Get("Content-Type"); ct != "application/geo+json" {
+		if ct := r.Header.Get("Content-Type"); ct != "application/geo+json" {
 			t.Fatalf("items Content-Type %q", ct)
 		}
-		if crs := r.header.Get("Content-Crs"); crs != "<http://www.opengis.net/def/crs/OGC/1.3/CRS84>" {
+		if crs := r.Header.Get("Content-Crs"); crs != "<http://www.opengis.net/def/crs/OGC/1.3/CRS84>" {
 			t.Fatalf("Content-Crs %q", crs)
 		}
 		if fc.Type != "FeatureCollection" || fc.NumberMatched != total || fc.NumberReturned != len(fc.Features) ||
@@ -332,12 +332,12 @@ func ids(fc featureCollection) []any {
 
 // middleBox is a box in the middle of a table's extent.
 func (e *env) middleBox(table string) orb.Bound {
-	e.t.Helper()
+	e.T.Helper()
 	var x0, y0, x1, y1 float64
-	err := e.st.Pool.QueryRow(e.t.Context(), fmt.Sprintf(`SELECT ST_XMin(x), ST_YMin(x), ST_XMax(x), ST_YMax(x)
+	err := e.Store.Pool.QueryRow(e.T.Context(), fmt.Sprintf(`SELECT ST_XMin(x), ST_YMin(x), ST_XMax(x), ST_YMax(x)
 		FROM (SELECT ST_Extent(geom) x FROM %s) s`, table)).Scan(&x0, &y0, &x1, &y1)
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	// odd fractions, so that no feature lies on an edge where rounding in a
 	// CRS conversion could decide whether it is in
@@ -348,9 +348,9 @@ func (e *env) middleBox(table string) orb.Bound {
 func TestBBox(t *testing.T) {
 	e := newEnv(t)
 	b := e.middleBox("points")
-	want := e.count(`SELECT count(*) FROM points WHERE ST_Intersects(geom, ST_MakeEnvelope($1, $2, $3, $4, 4326))`,
+	want := e.Int(`SELECT count(*) FROM points WHERE ST_Intersects(geom, ST_MakeEnvelope($1, $2, $3, $4, 4326))`,
 		b.Min[0], b.Min[1], b.Max[0], b.Max[1])
-	if want == 0 || want == e.count(`SELECT count(*) FROM points`) {
+	if want == 0 || want == e.Int(`SELECT count(*) FROM points`) {
 		t.Fatalf("the box selects %d points: not a useful test", want)
 	}
 	f := func(v ...float64) string {
@@ -382,8 +382,8 @@ func TestCRS(t *testing.T) {
 	get := func(crs string) (orb.Point, response) {
 		var f feature
 		r := e.getJSON(e.url("/collections/points/items/"+code, "crs", crs), &f)
-		if strings.Contains(string(r.body), `"crs"`) {
-			t.Errorf("%s: the geometry carries a crs member: %s", crs, r.body)
+		if strings.Contains(string(r.Body), `"crs"`) {
+			t.Errorf("%s: the geometry carries a crs member: %s", crs, r.Body)
 		}
 		var p orb.Point
 		if err := json.Unmarshal(f.Geometry.Coordinates, &p); err != nil {
@@ -392,7 +392,7 @@ func TestCRS(t *testing.T) {
 		return p, r
 	}
 	lonLat, r := get("http://www.opengis.net/def/crs/OGC/1.3/CRS84")
-	if r.header.Get("ETag") == "" {
+	if r.Header.Get("ETag") == "" {
 		t.Error("no ETag on a point")
 	}
 	for _, uri := range []string{"http://www.opengis.net/def/crs/EPSG/0/4326", "http://www.opengis.net/def/crs/EPSG/0/4490"} {
@@ -400,8 +400,8 @@ func TestCRS(t *testing.T) {
 		if latLon != (orb.Point{lonLat[1], lonLat[0]}) {
 			t.Errorf("%s: %v, want the axes of %v swapped", uri, latLon, lonLat)
 		}
-		if r.header.Get("Content-Crs") != "<"+uri+">" {
-			t.Errorf("%s: Content-Crs %q", uri, r.header.Get("Content-Crs"))
+		if r.Header.Get("Content-Crs") != "<"+uri+">" {
+			t.Errorf("%s: Content-Crs %q", uri, r.Header.Get("Content-Crs"))
 		}
 	}
 	merc, _ := get("http://www.opengis.net/def/crs/EPSG/0/3857")
@@ -413,17 +413,17 @@ func TestCRS(t *testing.T) {
 	r = e.getJSON(e.url("/collections/points/items", "crs", "EPSG:4326", "code", code), &fc)
 	var p orb.Point
 	if len(fc.Features) != 1 || json.Unmarshal(fc.Features[0].Geometry.Coordinates, &p) != nil || p != (orb.Point{lonLat[1], lonLat[0]}) {
-		t.Errorf("items in EPSG:4326: %s", r.body)
+		t.Errorf("items in EPSG:4326: %s", r.Body)
 	}
-	if r.header.Get("Content-Crs") != "<http://www.opengis.net/def/crs/EPSG/0/4326>" {
-		t.Errorf("items Content-Crs %q", r.header.Get("Content-Crs"))
+	if r.Header.Get("Content-Crs") != "<http://www.opengis.net/def/crs/EPSG/0/4326>" {
+		t.Errorf("items Content-Crs %q", r.Header.Get("Content-Crs"))
 	}
 }
 
 func TestDatetime(t *testing.T) {
 	e := newEnv(t)
 	var mid string
-	if err := e.st.Pool.QueryRow(t.Context(), `SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+	if err := e.Store.Pool.QueryRow(t.Context(), `SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
 		FROM issues ORDER BY created_at OFFSET (SELECT count(*) / 2 FROM issues) LIMIT 1`).Scan(&mid); err != nil {
 		t.Fatal(err)
 	}
@@ -439,12 +439,12 @@ func TestDatetime(t *testing.T) {
 		{day + "/" + mid, `created_at >= ($2::text::date::timestamp AT TIME ZONE 'Asia/Shanghai') AND created_at <= $1::text::timestamptz`},
 	}
 	for _, c := range cases {
-		want := e.count(`SELECT count(*) FROM issues WHERE `+c.sql+` AND $1::text IS NOT NULL AND $2::text IS NOT NULL`, mid, day)
+		want := e.Int(`SELECT count(*) FROM issues WHERE `+c.sql+` AND $1::text IS NOT NULL AND $2::text IS NOT NULL`, mid, day)
 		if got := e.matched("issues", "datetime", c.datetime); got != want {
 			t.Errorf("datetime=%s: %d issues, want %d", c.datetime, got, want)
 		}
 	}
-	if got, want := e.matched("inspections", "datetime", day+"/.."), e.count(
+	if got, want := e.matched("inspections", "datetime", day+"/.."), e.Int(
 		`SELECT count(*) FROM inspections WHERE inspected_at >= ($1::date::timestamp AT TIME ZONE 'Asia/Shanghai')`, day); got != want {
 		t.Errorf("inspections since %s: %d, want %d", day, got, want)
 	}
@@ -454,22 +454,22 @@ func TestPropertyFilters(t *testing.T) {
 	e := newEnv(t)
 	category := e.str(`SELECT category FROM issues GROUP BY category ORDER BY count(*) DESC LIMIT 1`)
 	if got, want := e.matched("issues", "status", "closed", "category", category),
-		e.count(`SELECT count(*) FROM issues WHERE status = 'closed' AND category = $1`, category); got != want {
+		e.Int(`SELECT count(*) FROM issues WHERE status = 'closed' AND category = $1`, category); got != want {
 		t.Errorf("status=closed&category=%s: %d, want %d", category, got, want)
 	}
-	if got, want := e.matched("parking", "kind", "tidal"), e.count(`SELECT count(*) FROM parking_zones WHERE kind = 'tidal'`); got != want {
+	if got, want := e.matched("parking", "kind", "tidal"), e.Int(`SELECT count(*) FROM parking_zones WHERE kind = 'tidal'`); got != want {
 		t.Errorf("kind=tidal: %d, want %d", got, want)
 	}
 	capacity := e.str(`SELECT capacity::text FROM parking_zones ORDER BY id LIMIT 1`)
-	if got, want := e.matched("parking", "capacity", capacity), e.count(`SELECT count(*) FROM parking_zones WHERE capacity = $1::int`, capacity); got != want {
+	if got, want := e.matched("parking", "capacity", capacity), e.Int(`SELECT count(*) FROM parking_zones WHERE capacity = $1::int`, capacity); got != want {
 		t.Errorf("capacity=%s: %d, want %d", capacity, got, want)
 	}
 	if got, want := e.matched("issues", "overdue", "true"),
-		e.count(`SELECT count(*) FROM issues WHERE issue_is_open(status) AND deadline < now()`); got != want {
+		e.Int(`SELECT count(*) FROM issues WHERE issue_is_open(status) AND deadline < now()`); got != want {
 		t.Errorf("overdue=true: %d, want %d", got, want)
 	}
 	grid := e.str(`SELECT code FROM areas WHERE level = 'grid' ORDER BY code LIMIT 1`)
-	if got := e.matched("grids", "parent", grid[:12]); got != e.count(`SELECT count(*) FROM areas WHERE level = 'grid' AND starts_with(code, $1)`, grid[:12]) {
+	if got := e.matched("grids", "parent", grid[:12]); got != e.Int(`SELECT count(*) FROM areas WHERE level = 'grid' AND starts_with(code, $1)`, grid[:12]) {
 		t.Errorf("grids parent=%s: %d", grid[:12], got)
 	}
 }
@@ -514,14 +514,14 @@ func TestFilters(t *testing.T) {
 	}
 	tables := map[string]string{"issues": "issues", "parking": "parking_zones", "points": "points", "inspections": "inspections"}
 	for _, c := range cases {
-		want := e.count(`SELECT count(*) FROM ` + tables[c.collection] + ` WHERE ` + c.sql)
+		want := e.Int(`SELECT count(*) FROM ` + tables[c.collection] + ` WHERE ` + c.sql)
 		got := e.matched(c.collection, append(c.kv, "filter", c.filter, "filter-lang", "cql2-text")...)
 		if got != want {
 			t.Errorf("%s: %d, want %d", c.filter, got, want)
 		}
 	}
 	// a filter that selects something and its negation partition the collection
-	total := e.count(`SELECT count(*) FROM issues WHERE rework_count IS NOT NULL`)
+	total := e.Int(`SELECT count(*) FROM issues WHERE rework_count IS NOT NULL`)
 	if a, b := e.matched("issues", "filter", "rework_count = 0"), e.matched("issues", "filter", "NOT rework_count = 0"); a+b != total {
 		t.Errorf("rework_count = 0 (%d) and its negation (%d) do not add up to %d", a, b, total)
 	}
@@ -590,7 +590,7 @@ func TestItem(t *testing.T) {
 	id := e.str(`SELECT min(id)::text FROM issues`)
 	var f feature
 	r := e.getJSON(e.url("/collections/issues/items/"+id), &f)
-	if fmt.Sprint(f.ID) != id || f.Properties["status"] == nil || r.header.Get("Content-Type") != "application/geo+json" {
+	if fmt.Sprint(f.ID) != id || f.Properties["status"] == nil || r.Header.Get("Content-Type") != "application/geo+json" {
 		t.Errorf("issue %s: id %v, properties %v", id, f.ID, f.Properties)
 	}
 	rels := map[string]string{}
@@ -600,13 +600,13 @@ func TestItem(t *testing.T) {
 	if rels["self"] != e.url("/collections/issues/items/"+id) || rels["collection"] != e.url("/collections/issues") {
 		t.Errorf("issue links %v", f.Links)
 	}
-	if r.header.Get("ETag") != "" {
+	if r.Header.Get("ETag") != "" {
 		t.Error("issues carry an ETag although they are not written here")
 	}
 	code := e.str(`SELECT min(code) FROM points`)
 	r = e.getJSON(e.url("/collections/points/items/"+code, "f", "json"), &f)
-	if f.ID != code || r.header.Get("ETag") != fmt.Sprintf(`"%v"`, f.Properties["version"]) {
-		t.Errorf("point %s: id %v, ETag %q, version %v", code, f.ID, r.header.Get("ETag"), f.Properties["version"])
+	if f.ID != code || r.Header.Get("ETag") != fmt.Sprintf(`"%v"`, f.Properties["version"]) {
+		t.Errorf("point %s: id %v, ETag %q, version %v", code, f.ID, r.Header.Get("ETag"), f.Properties["version"])
 	}
 	insp := e.str(`SELECT min(id)::text FROM inspections`)
 	e.getJSON(e.url("/collections/inspections/items/"+insp), &f)

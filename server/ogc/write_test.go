@@ -14,16 +14,16 @@ import (
 // changeOf returns the op and feature of the last change recorded for an
 // object of a layer ("" when there is none).
 func (e *env) changeOf(layer, id string) (op string, feature map[string]any, hasOldGeom bool) {
-	e.t.Helper()
+	e.T.Helper()
 	var raw []byte
-	err := e.st.Pool.QueryRow(e.t.Context(), `SELECT op, feature, old_geom IS NOT NULL FROM changes
+	err := e.Store.Pool.QueryRow(e.T.Context(), `SELECT op, feature, old_geom IS NOT NULL FROM changes
 		WHERE layer = $1 AND object_id = $2 ORDER BY seq DESC LIMIT 1`, layer, id).Scan(&op, &raw, &hasOldGeom)
 	if err != nil {
 		return "", nil, false
 	}
 	if raw != nil {
 		if err := json.Unmarshal(raw, &feature); err != nil {
-			e.t.Fatal(err)
+			e.T.Fatal(err)
 		}
 	}
 	return op, feature, hasOldGeom
@@ -32,16 +32,16 @@ func (e *env) changeOf(layer, id string) (op string, feature map[string]any, has
 // pointInGrid is a position inside the grid manager's community, and one
 // outside it, both inside some grid.
 func (e *env) pointInGrid(inside bool) (lon, lat float64, grid string) {
-	e.t.Helper()
+	e.T.Helper()
 	op := ""
 	if !inside {
 		op = "NOT "
 	}
-	err := e.st.Pool.QueryRow(e.t.Context(), `SELECT ST_X(p), ST_Y(p), code FROM (
+	err := e.Store.Pool.QueryRow(e.T.Context(), `SELECT ST_X(p), ST_Y(p), code FROM (
 			SELECT ST_PointOnSurface(geom) p, code FROM areas WHERE level = 'grid' AND `+op+`starts_with(code, $1)
-			ORDER BY code LIMIT 1) x`, e.scope).Scan(&lon, &lat, &grid)
+			ORDER BY code LIMIT 1) x`, e.Community).Scan(&lon, &lat, &grid)
 	if err != nil {
-		e.t.Fatalf("no grid %sinside %s: %v", op, e.scope, err)
+		e.T.Fatalf("no grid %sinside %s: %v", op, e.Community, err)
 	}
 	return lon, lat, grid
 }
@@ -60,23 +60,23 @@ func TestWritePoints(t *testing.T) {
 
 	// who may write
 	for _, role := range []string{auth.Viewer, auth.Planner, auth.GridManager, auth.Reporter} {
-		expectError(t, e.do("POST", items, role, body, geo...), http.StatusForbidden, "forbidden")
+		expectError(t, e.Call("POST", items, role, body, geo...), http.StatusForbidden, "forbidden")
 	}
-	expectError(t, e.do("POST", items, "", body, geo...), http.StatusUnauthorized, "unauthorized")
+	expectError(t, e.Call("POST", items, "", body, geo...), http.StatusUnauthorized, "unauthorized")
 
 	// create
-	r := e.do("POST", items, auth.Dispatcher, body, geo...)
-	if r.status != http.StatusCreated {
-		t.Fatalf("create: %d %s", r.status, r.body)
+	r := e.Call("POST", items, auth.Dispatcher, body, geo...)
+	if r.Status != http.StatusCreated {
+		t.Fatalf("create: %d %s", r.Status, r.Body)
 	}
-	if loc := r.header.Get("Location"); loc != items+"/T-0001" {
+	if loc := r.Header.Get("Location"); loc != items+"/T-0001" {
 		t.Errorf("Location %q", loc)
 	}
-	if r.header.Get("ETag") != `"1"` || r.header.Get("Content-Type") != "application/geo+json" {
-		t.Errorf("create headers %v", r.header)
+	if r.Header.Get("ETag") != `"1"` || r.Header.Get("Content-Type") != "application/geo+json" {
+		t.Errorf("create headers %v", r.Header)
 	}
 	var f feature
-	if err := json.Unmarshal(r.body, &f); err != nil {
+	if err := json.Unmarshal(r.Body, &f); err != nil {
 		t.Fatal(err)
 	}
 	if f.ID != "T-0001" || f.Properties["grid"] != grid || f.Properties["person"] != "张三" || f.Properties["version"] != 1.0 {
@@ -86,15 +86,15 @@ func TestWritePoints(t *testing.T) {
 	if op != "upsert" || change["id"] != "T-0001" {
 		t.Errorf("create change: %s %v", op, change)
 	}
-	expectError(t, e.do("POST", items, auth.Admin, body, geo...), http.StatusConflict, "exists")
+	expectError(t, e.Call("POST", items, auth.Admin, body, geo...), http.StatusConflict, "exists")
 
 	// replace: optional properties left out are cleared; If-Match guards
 	item := items + "/T-0001"
 	body = pointBody("T-0001", "改名点位", lon, lat, "")
-	expectError(t, e.do("PUT", item, auth.Admin, body, "If-Match", `"7"`), http.StatusPreconditionFailed, "precondition_failed")
-	r = e.do("PUT", item, auth.Admin, body, "If-Match", `"1"`)
-	if r.status != http.StatusOK || r.header.Get("ETag") != `"2"` {
-		t.Fatalf("replace: %d %s %s", r.status, r.header.Get("ETag"), r.body)
+	expectError(t, e.Call("PUT", item, auth.Admin, body, "If-Match", `"7"`), http.StatusPreconditionFailed, "precondition_failed")
+	r = e.Call("PUT", item, auth.Admin, body, "If-Match", `"1"`)
+	if r.Status != http.StatusOK || r.Header.Get("ETag") != `"2"` {
+		t.Fatalf("replace: %d %s %s", r.Status, r.Header.Get("ETag"), r.Body)
 	}
 	e.getJSON(item, &f)
 	if f.Properties["name"] != "改名点位" || f.Properties["person"] != "" || f.Properties["version"] != 2.0 {
@@ -103,29 +103,29 @@ func TestWritePoints(t *testing.T) {
 	if _, change, _ := e.changeOf("points", "T-0001"); change["properties"].(map[string]any)["name"] != "改名点位" {
 		t.Errorf("replace change %v", change)
 	}
-	expectError(t, e.do("PUT", item, auth.Admin, pointBody("T-0002", "x", lon, lat, "")), http.StatusBadRequest, "invalid_value")
-	expectError(t, e.do("PUT", items+"/NO-SUCH", auth.Admin, pointBody("NO-SUCH", "x", lon, lat, "")), http.StatusNotFound, "not_found")
+	expectError(t, e.Call("PUT", item, auth.Admin, pointBody("T-0002", "x", lon, lat, "")), http.StatusBadRequest, "invalid_value")
+	expectError(t, e.Call("PUT", items+"/NO-SUCH", auth.Admin, pointBody("NO-SUCH", "x", lon, lat, "")), http.StatusNotFound, "not_found")
 
 	// update: a merge patch
 	mp := []string{"Content-Type", "application/merge-patch+json"}
-	r = e.do("PATCH", item, auth.Admin, []byte(`{"properties": {"phone": "0510-12345678", "address": null}}`), mp...)
-	if r.status != http.StatusOK {
-		t.Fatalf("patch: %d %s", r.status, r.body)
+	r = e.Call("PATCH", item, auth.Admin, []byte(`{"properties": {"phone": "0510-12345678", "address": null}}`), mp...)
+	if r.Status != http.StatusOK {
+		t.Fatalf("patch: %d %s", r.Status, r.Body)
 	}
 	e.getJSON(item, &f)
 	if f.Properties["phone"] != "0510-12345678" || f.Properties["name"] != "改名点位" || f.Properties["version"] != 3.0 {
 		t.Errorf("patched %v", f.Properties)
 	}
-	expectError(t, e.do("PATCH", item, auth.Admin, []byte(`{"properties": {"name": null}}`), mp...), http.StatusBadRequest, "required")
-	expectError(t, e.do("PATCH", item, auth.Admin, []byte(`{"properties": {"colour": "red"}}`), mp...), http.StatusBadRequest, "unknown_property")
-	expectError(t, e.do("PATCH", item, auth.Admin, []byte(`[1]`), mp...), http.StatusBadRequest, "invalid_json")
-	expectError(t, e.do("PATCH", item, auth.Admin, []byte(`{}`), "Content-Type", "text/plain"), http.StatusUnsupportedMediaType, "")
+	expectError(t, e.Call("PATCH", item, auth.Admin, []byte(`{"properties": {"name": null}}`), mp...), http.StatusBadRequest, "required")
+	expectError(t, e.Call("PATCH", item, auth.Admin, []byte(`{"properties": {"colour": "red"}}`), mp...), http.StatusBadRequest, "unknown_property")
+	expectError(t, e.Call("PATCH", item, auth.Admin, []byte(`[1]`), mp...), http.StatusBadRequest, "invalid_json")
+	expectError(t, e.Call("PATCH", item, auth.Admin, []byte(`{}`), "Content-Type", "text/plain"), http.StatusUnsupportedMediaType, "")
 	// a new geometry in EPSG:4326 (latitude first)
 	lon2, lat2, grid2 := e.pointInGrid(false)
-	r = e.do("PATCH", item, auth.Admin, []byte(fmt.Sprintf(`{"geometry": {"type": "Point", "coordinates": [%f, %f]}}`, lat2, lon2)),
+	r = e.Call("PATCH", item, auth.Admin, []byte(fmt.Sprintf(`{"geometry": {"type": "Point", "coordinates": [%f, %f]}}`, lat2, lon2)),
 		"Content-Type", "application/merge-patch+json", "Content-Crs", "<http://www.opengis.net/def/crs/EPSG/0/4326>")
-	if r.status != http.StatusOK {
-		t.Fatalf("patch geometry: %d %s", r.status, r.body)
+	if r.Status != http.StatusOK {
+		t.Fatalf("patch geometry: %d %s", r.Status, r.Body)
 	}
 	e.getJSON(item, &f)
 	var at [2]float64
@@ -137,20 +137,20 @@ func TestWritePoints(t *testing.T) {
 	}
 
 	// delete
-	expectError(t, e.do("DELETE", item, auth.Viewer, nil), http.StatusForbidden, "forbidden")
-	expectError(t, e.do("DELETE", item, auth.Admin, nil, "If-Match", `"1"`), http.StatusPreconditionFailed, "precondition_failed")
-	if r := e.do("DELETE", item, auth.Admin, nil); r.status != http.StatusNoContent {
-		t.Fatalf("delete: %d %s", r.status, r.body)
+	expectError(t, e.Call("DELETE", item, auth.Viewer, nil), http.StatusForbidden, "forbidden")
+	expectError(t, e.Call("DELETE", item, auth.Admin, nil, "If-Match", `"1"`), http.StatusPreconditionFailed, "precondition_failed")
+	if r := e.Call("DELETE", item, auth.Admin, nil); r.Status != http.StatusNoContent {
+		t.Fatalf("delete: %d %s", r.Status, r.Body)
 	}
 	expectError(t, e.get(item, auth.Viewer), http.StatusNotFound, "not_found")
 	if op, _, old := e.changeOf("points", "T-0001"); op != "delete" || !old {
 		t.Errorf("delete change: %s, old geometry %v", op, old)
 	}
-	expectError(t, e.do("DELETE", item, auth.Admin, nil), http.StatusNotFound, "not_found")
+	expectError(t, e.Call("DELETE", item, auth.Admin, nil), http.StatusNotFound, "not_found")
 
 	// a point with inspections stays
 	inspected := e.str(`SELECT p.code FROM points p WHERE EXISTS (SELECT 1 FROM inspections i WHERE i.point_id = p.id) LIMIT 1`)
-	expectError(t, e.do("DELETE", items+"/"+inspected, auth.Admin, nil), http.StatusConflict, "referenced")
+	expectError(t, e.Call("DELETE", items+"/"+inspected, auth.Admin, nil), http.StatusConflict, "referenced")
 }
 
 func TestWriteValidation(t *testing.T) {
@@ -184,7 +184,7 @@ func TestWriteValidation(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			er := expectError(t, e.do("POST", items, auth.Admin, []byte(c.body), "Content-Type", "application/geo+json"), c.status, c.code)
+			er := expectError(t, e.Call("POST", items, auth.Admin, []byte(c.body), "Content-Type", "application/geo+json"), c.status, c.code)
 			if c.field != "" && er.Error.Fields[c.field] == "" {
 				t.Errorf("fields %v do not name %s", er.Error.Fields, c.field)
 			}
@@ -193,16 +193,16 @@ func TestWriteValidation(t *testing.T) {
 	// the feature id stands in for a missing code
 	body := fmt.Sprintf(`{"type": "Feature", "id": "BY-ID", "geometry": {"type": "Point", "coordinates": [%f, %f]},
 		"properties": {"name": "n", "category": "park", "unit": "cgj"}}`, lon, lat)
-	if r := e.do("POST", items, auth.Admin, []byte(body)); r.status != http.StatusCreated {
-		t.Errorf("create by id: %d %s", r.status, r.body)
+	if r := e.Call("POST", items, auth.Admin, []byte(body)); r.Status != http.StatusCreated {
+		t.Errorf("create by id: %d %s", r.Status, r.Body)
 	}
 	// read-only collections
-	r := e.do("POST", e.url("/collections/issues/items"), auth.Admin, []byte(body))
+	r := e.Call("POST", e.url("/collections/issues/items"), auth.Admin, []byte(body))
 	expectError(t, r, http.StatusMethodNotAllowed, "method_not_allowed")
-	if r.header.Get("Allow") == "" {
+	if r.Header.Get("Allow") == "" {
 		t.Error("405 without Allow")
 	}
-	expectError(t, e.do("POST", e.url("/collections/roads/items"), auth.Admin, []byte(body)), http.StatusNotFound, "not_found")
+	expectError(t, e.Call("POST", e.url("/collections/roads/items"), auth.Admin, []byte(body)), http.StatusNotFound, "not_found")
 }
 
 func TestWriteParking(t *testing.T) {
@@ -214,9 +214,9 @@ func TestWriteParking(t *testing.T) {
 	body := func(props string) []byte {
 		return []byte(`{"type": "Feature", "geometry": ` + polygon + `, "properties": {` + props + `}}`)
 	}
-	r := e.do("POST", items, auth.Admin, body(`"code": "TZ-1", "name": "潮汐车位试点", "kind": "tidal", "capacity": 40, "occupied": 12, "free": 1`))
-	if r.status != http.StatusCreated {
-		t.Fatalf("create parking: %d %s", r.status, r.body)
+	r := e.Call("POST", items, auth.Admin, body(`"code": "TZ-1", "name": "潮汐车位试点", "kind": "tidal", "capacity": 40, "occupied": 12, "free": 1`))
+	if r.Status != http.StatusCreated {
+		t.Fatalf("create parking: %d %s", r.Status, r.Body)
 	}
 	var f feature
 	e.getJSON(items+"/TZ-1", &f)
@@ -226,19 +226,19 @@ func TestWriteParking(t *testing.T) {
 	if op, change, _ := e.changeOf("parking", "TZ-1"); op != "upsert" || change == nil {
 		t.Errorf("parking change %s %v", op, change)
 	}
-	er := expectError(t, e.do("PATCH", items+"/TZ-1", auth.Dispatcher, []byte(`{"properties": {"occupied": 41}}`),
+	er := expectError(t, e.Call("PATCH", items+"/TZ-1", auth.Dispatcher, []byte(`{"properties": {"occupied": 41}}`),
 		"Content-Type", "application/merge-patch+json"), http.StatusBadRequest, "invalid_value")
 	if er.Error.Fields["properties.occupied"] == "" {
 		t.Errorf("occupied over capacity: fields %v", er.Error.Fields)
 	}
-	expectError(t, e.do("POST", items, auth.Admin, body(`"code": "TZ-2", "name": "n", "kind": "tidal", "capacity": 0`)),
+	expectError(t, e.Call("POST", items, auth.Admin, body(`"code": "TZ-2", "name": "n", "kind": "tidal", "capacity": 0`)),
 		http.StatusBadRequest, "invalid_value")
-	expectError(t, e.do("POST", items, auth.Admin, body(`"code": "TZ-2", "name": "n", "kind": "tidal", "capacity": 2.5`)),
+	expectError(t, e.Call("POST", items, auth.Admin, body(`"code": "TZ-2", "name": "n", "kind": "tidal", "capacity": 2.5`)),
 		http.StatusBadRequest, "invalid_type")
-	expectError(t, e.do("POST", items, auth.Admin, body(`"code": "TZ-2", "name": "n", "kind": "boat", "capacity": 5`)),
+	expectError(t, e.Call("POST", items, auth.Admin, body(`"code": "TZ-2", "name": "n", "kind": "boat", "capacity": 5`)),
 		http.StatusBadRequest, "invalid_value")
-	if r := e.do("DELETE", items+"/TZ-1", auth.Dispatcher, nil, "If-Match", `"1"`); r.status != http.StatusNoContent {
-		t.Fatalf("delete parking: %d %s", r.status, r.body)
+	if r := e.Call("DELETE", items+"/TZ-1", auth.Dispatcher, nil, "If-Match", `"1"`); r.Status != http.StatusNoContent {
+		t.Fatalf("delete parking: %d %s", r.Status, r.Body)
 	}
 	if op, _, _ := e.changeOf("parking", "TZ-1"); op != "delete" {
 		t.Errorf("parking delete change %q", op)
@@ -252,19 +252,19 @@ func TestWriteScope(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.st.CreateToken(t.Context(), "scoped-dispatcher", auth.Dispatcher, []string{e.scope}, hash, nil); err != nil {
+	if _, err := e.Store.CreateToken(t.Context(), "scoped-dispatcher", auth.Dispatcher, []string{e.Community}, hash, nil); err != nil {
 		t.Fatal(err)
 	}
-	e.tokens["scoped"] = tok
+	e.Tokens["scoped"] = tok
 	items := e.url("/collections/points/items")
 	lon, lat, _ := e.pointInGrid(false)
-	expectError(t, e.do("POST", items, "scoped", pointBody("S-OUT", "n", lon, lat, "")), http.StatusForbidden, "forbidden")
+	expectError(t, e.Call("POST", items, "scoped", pointBody("S-OUT", "n", lon, lat, "")), http.StatusForbidden, "forbidden")
 	lon, lat, _ = e.pointInGrid(true)
-	if r := e.do("POST", items, "scoped", pointBody("S-IN", "n", lon, lat, "")); r.status != http.StatusCreated {
-		t.Fatalf("scoped create inside: %d %s", r.status, r.body)
+	if r := e.Call("POST", items, "scoped", pointBody("S-IN", "n", lon, lat, "")); r.Status != http.StatusCreated {
+		t.Fatalf("scoped create inside: %d %s", r.Status, r.Body)
 	}
 	lon, lat, _ = e.pointInGrid(false)
-	r := e.do("PATCH", items+"/S-IN", "scoped", []byte(fmt.Sprintf(`{"geometry": {"type": "Point", "coordinates": [%f, %f]}}`, lon, lat)),
+	r := e.Call("PATCH", items+"/S-IN", "scoped", []byte(fmt.Sprintf(`{"geometry": {"type": "Point", "coordinates": [%f, %f]}}`, lon, lat)),
 		"Content-Type", "application/merge-patch+json")
 	expectError(t, r, http.StatusForbidden, "forbidden")
 }

@@ -13,7 +13,7 @@ import (
 // error list, and nothing written.
 func TestErrors(t *testing.T) {
 	e := newEnv(t)
-	lon, lat := e.pointIn(e.gridIn)
+	lon, lat := e.PointIn(e.GridIn)
 	at := func(kv ...string) url.Values {
 		v := url.Values{"service_code": {"trash_bin"}, "lat": {ftoa(lat)}, "long": {ftoa(lon)}}
 		for i := 0; i+1 < len(kv); i += 2 {
@@ -86,9 +86,9 @@ func TestErrors(t *testing.T) {
 			} else {
 				r = e.get(path, tt.role, form)
 			}
-			errs := r.errors(t, f)
-			if r.status != tt.status || len(errs) == 0 || errs[0].Code != tt.status || !strings.Contains(errs[0].Description, tt.want) {
-				t.Errorf("%s (%s): %d %s, want %d with %q", tt.name, f, r.status, r.body, tt.status, tt.want)
+			errs := errorsOf(t, r, f)
+			if r.Status != tt.status || len(errs) == 0 || errs[0].Code != tt.status || !strings.Contains(errs[0].Description, tt.want) {
+				t.Errorf("%s (%s): %d %s, want %d with %q", tt.name, f, r.Status, r.Body, tt.status, tt.want)
 			}
 		}
 	}
@@ -102,23 +102,23 @@ func TestErrors(t *testing.T) {
 func TestBodyErrors(t *testing.T) {
 	e := newEnv(t)
 	before := e.written()
-	r := e.do("POST", "/open311/v2/requests.json", []byte(`{"service_code":"noise"}`),
-		"Content-Type", "application/json", "Authorization", "Bearer "+e.keys[auth.Reporter])
-	if errs := r.errors(t, "json"); r.status != 400 || !strings.Contains(errs[0].Description, "x-www-form-urlencoded") {
-		t.Errorf("JSON body: %d %s", r.status, r.body)
+	r := e.Call("POST", "/open311/v2/requests.json", "", []byte(`{"service_code":"noise"}`),
+		"Content-Type", "application/json", "Authorization", "Bearer "+e.Tokens[auth.Reporter])
+	if errs := errorsOf(t, r, "json"); r.Status != 400 || !strings.Contains(errs[0].Description, "x-www-form-urlencoded") {
+		t.Errorf("JSON body: %d %s", r.Status, r.Body)
 	}
-	body, ctype := multipartForm(t, url.Values{"api_key": {e.keys[auth.Reporter]}, "service_code": {"noise"}}, "media", pngBytes(t))
-	r = e.do("POST", "/open311/v2/requests.xml", body, "Content-Type", ctype)
-	if errs := r.errors(t, "xml"); r.status != 400 || !strings.Contains(errs[0].Description, "media files") {
-		t.Errorf("media file: %d %s", r.status, r.body)
+	body, ctype := multipartForm(t, url.Values{"api_key": {e.Tokens[auth.Reporter]}, "service_code": {"noise"}}, "media", pngBytes(t))
+	r = e.Call("POST", "/open311/v2/requests.xml", "", body, "Content-Type", ctype)
+	if errs := errorsOf(t, r, "xml"); r.Status != 400 || !strings.Contains(errs[0].Description, "media files") {
+		t.Errorf("media file: %d %s", r.Status, r.Body)
 	}
-	big := url.Values{"api_key": {e.keys[auth.Reporter]}, "description": {strings.Repeat("x", 2<<20)}}
-	if r = e.post("/open311/v2/requests.json", "", big); r.status != http.StatusRequestEntityTooLarge {
-		t.Errorf("2 MiB form: %d %s", r.status, r.body)
+	big := url.Values{"api_key": {e.Tokens[auth.Reporter]}, "description": {strings.Repeat("x", 2<<20)}}
+	if r = e.post("/open311/v2/requests.json", "", big); r.Status != http.StatusRequestEntityTooLarge {
+		t.Errorf("2 MiB form: %d %s", r.Status, r.Body)
 	}
 	form := url.Values{"service_code": {"noise"}, "lat": {"95"}, "long": {"119.8"},
 		"attribute[time_of_day]": {"dusk"}, "attribute[colour]": {"red"}}
-	errs := e.post("/open311/v2/requests.json", auth.Reporter, form).must(t, 400).errors(t, "json")
+	errs := errorsOf(t, e.post("/open311/v2/requests.json", auth.Reporter, form).Want(t, 400), "json")
 	if len(errs) != 3 {
 		t.Errorf("want the unknown attribute, the bad key and lat at once: %+v", errs)
 	}

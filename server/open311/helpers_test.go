@@ -2,184 +2,79 @@ package open311_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"encoding/xml"
 	"image"
 	"image/color"
 	"image/png"
-	"io"
 	"mime/multipart"
-	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"strings"
 	"testing"
 
-	"citymap/server"
-	"citymap/server/auth"
-	"citymap/server/dbtest"
-	"citymap/server/store"
+	"citymap/server/apitest"
 )
 
 // env is a running instance on its own clone of the demo city, with one key per
-// role and a grid manager's community to test scopes with.
-type env struct {
-	t       testing.TB
-	st      *store.Store
-	url     string
-	keys    map[string]string // role → token
-	gridIn  string            // a grid in the grid manager's community
-	gridOut string            // a grid of another community
-}
+// role and a grid manager's community (GridIn; GridOut lies in another) to test
+// scopes with.
+type env struct{ *apitest.Env }
 
-func newEnv(t testing.TB) *env {
-	t.Helper()
-	st := dbtest.New(t)
-	e := &env{t: t, st: st, keys: map[string]string{}}
-	var community string
-	e.scan(`SELECT c.code, min(g.code) FROM areas c JOIN areas g ON g.level = 'grid' AND left(g.code, 12) = c.code
-		WHERE c.level = 'community' GROUP BY c.code ORDER BY c.code LIMIT 1`, nil, &community, &e.gridIn)
-	e.scan(`SELECT min(code) FROM areas WHERE level = 'grid' AND left(code, 12) <> $1`, []any{community}, &e.gridOut)
-	srv := server.New(server.Config{DataDir: t.TempDir()}, st)
-	t.Cleanup(srv.Close)
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(ts.Close)
-	e.url = ts.URL
-	for _, role := range auth.Roles {
-		var areas []string
-		if role == auth.GridManager {
-			areas = []string{community}
-		}
-		tok, hash, err := auth.NewToken()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := st.CreateToken(context.Background(), "open311-"+role, role, areas, hash, nil); err != nil {
-			t.Fatal(err)
-		}
-		e.keys[role] = tok
-	}
-	return e
-}
+type reply = apitest.Reply
 
-// scan runs a query that returns one row.
-func (e *env) scan(sql string, args []any, dest ...any) {
-	e.t.Helper()
-	if err := e.st.Pool.QueryRow(context.Background(), sql, args...).Scan(dest...); err != nil {
-		e.t.Fatalf("%s: %v", sql, err)
-	}
-}
-
-// pointIn returns a point inside the area with this code.
-func (e *env) pointIn(code string) (lon, lat float64) {
-	e.t.Helper()
-	e.scan(`SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p FROM areas WHERE code = $1) x`,
-		[]any{code}, &lon, &lat)
-	return lon, lat
-}
+func newEnv(t testing.TB) *env { return &env{apitest.New(t)} }
 
 // written counts the rows an intake writes.
 func (e *env) written() [3]int {
-	e.t.Helper()
+	e.T.Helper()
 	var n [3]int
-	e.scan(`SELECT (SELECT count(*) FROM issues), (SELECT count(*) FROM issue_events), (SELECT count(*) FROM changes)`,
+	e.Scan(`SELECT (SELECT count(*) FROM issues), (SELECT count(*) FROM issue_events), (SELECT count(*) FROM changes)`,
 		nil, &n[0], &n[1], &n[2])
 	return n
 }
 
-// reply is an HTTP answer.
-type reply struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-// do sends a request; body is a form (url.Values) or raw bytes with headers.
-func (e *env) do(method, path string, body any, headers ...string) reply {
-	e.t.Helper()
-	var rd io.Reader
-	ctype := ""
-	switch b := body.(type) {
-	case url.Values:
-		rd, ctype = strings.NewReader(b.Encode()), "application/x-www-form-urlencoded"
-	case []byte:
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, e.url+path, rd)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	if ctype != "" {
-		req.Header.Set("Content-Type", ctype)
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	data, err := io.ReadAll(res.Body)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return reply{status: res.StatusCode, header: res.Header, body: data}
-}
-
 // get sends GET path with the query and role's api_key ("" for none).
 func (e *env) get(path, role string, query url.Values) reply {
-	e.t.Helper()
+	e.T.Helper()
 	if query == nil {
 		query = url.Values{}
 	}
 	if role != "" {
-		query.Set("api_key", e.keys[role])
+		query.Set("api_key", e.Tokens[role])
 	}
-	return e.do("GET", path+"?"+query.Encode(), nil)
+	return e.Call("GET", path+"?"+query.Encode(), "", nil)
 }
 
 // post sends a form with role's api_key ("" for none).
 func (e *env) post(path, role string, form url.Values) reply {
-	e.t.Helper()
+	e.T.Helper()
 	if role != "" {
-		form.Set("api_key", e.keys[role])
+		form.Set("api_key", e.Tokens[role])
 	}
-	return e.do("POST", path, form)
-}
-
-// must expects a status.
-func (r reply) must(t testing.TB, status int) reply {
-	t.Helper()
-	if r.status != status {
-		t.Fatalf("status %d, want %d\n%s", r.status, status, r.body)
-	}
-	return r
+	return e.Call("POST", path, "", form)
 }
 
 // decode reads a JSON or XML body (after its format) into v, strictly: an XML
 // answer must be well-formed and of the expected content type.
-func (r reply) decode(t testing.TB, format string, v any) {
+func decodeAs(t testing.TB, r reply, format string, v any) {
 	t.Helper()
-	ctype := r.header.Get("Content-Type")
+	ctype := r.Header.Get("Content-Type")
 	var err error
 	switch format {
 	case "xml":
 		if ctype != "text/xml; charset=utf-8" {
 			t.Fatalf("content type %q for XML", ctype)
 		}
-		dec := xml.NewDecoder(bytes.NewReader(r.body))
+		dec := xml.NewDecoder(bytes.NewReader(r.Body))
 		dec.Strict = true
 		err = dec.Decode(v)
 	default:
 		if ctype != "application/json; charset=utf-8" {
 			t.Fatalf("content type %q for JSON", ctype)
 		}
-		err = json.Unmarshal(r.body, v)
+		err = json.Unmarshal(r.Body, v)
 	}
 	if err != nil {
-		t.Fatalf("not %s: %v\n%s", format, err, r.body)
+		t.Fatalf("not %s: %v\n%s", format, err, r.Body)
 	}
 }
 
@@ -263,41 +158,41 @@ type (
 )
 
 // services reads a service list in either format.
-func (r reply) services(t testing.TB, format string) []service {
+func servicesOf(t testing.TB, r reply, format string) []service {
 	t.Helper()
 	if format == "xml" {
 		var doc servicesXML
-		r.decode(t, format, &doc)
+		decodeAs(t, r, format, &doc)
 		return doc.Services
 	}
 	var list []service
-	r.decode(t, format, &list)
+	decodeAs(t, r, format, &list)
 	return list
 }
 
 // requests reads a request list in either format.
-func (r reply) requests(t testing.TB, format string) []request {
+func requestsOf(t testing.TB, r reply, format string) []request {
 	t.Helper()
 	if format == "xml" {
 		var doc requestsXML
-		r.decode(t, format, &doc)
+		decodeAs(t, r, format, &doc)
 		return doc.Requests
 	}
 	var list []request
-	r.decode(t, format, &list)
+	decodeAs(t, r, format, &list)
 	return list
 }
 
 // errors reads an error list in either format.
-func (r reply) errors(t testing.TB, format string) []apiError {
+func errorsOf(t testing.TB, r reply, format string) []apiError {
 	t.Helper()
 	if format == "xml" {
 		var doc errorsXML
-		r.decode(t, format, &doc)
+		decodeAs(t, r, format, &doc)
 		return doc.Errors
 	}
 	var list []apiError
-	r.decode(t, format, &list)
+	decodeAs(t, r, format, &list)
 	return list
 }
 

@@ -30,12 +30,12 @@ func TestClientWalk(t *testing.T) {
 }
 
 func (e *env) walk(t *testing.T, f string) {
-	checkServices(t, e.get("/open311/v2/services."+f, auth.Reporter, nil).must(t, http.StatusOK).services(t, f))
+	checkServices(t, servicesOf(t, e.get("/open311/v2/services."+f, auth.Reporter, nil).Want(t, http.StatusOK), f))
 	var def definition
-	e.get("/open311/v2/services/noise."+f, auth.Reporter, nil).must(t, http.StatusOK).decode(t, f, &def)
+	decodeAs(t, e.get("/open311/v2/services/noise."+f, auth.Reporter, nil).Want(t, http.StatusOK), f, &def)
 	checkNoiseDefinition(t, def)
 
-	lon, lat := e.pointIn(e.gridIn)
+	lon, lat := e.PointIn(e.GridIn)
 	form := url.Values{
 		"service_code": {"noise"}, "description": {"夜间施工噪声 " + f}, "address_string": {"测试路1号"},
 		"lat": {ftoa(lat)}, "long": {ftoa(lon)},
@@ -43,20 +43,20 @@ func (e *env) walk(t *testing.T, f string) {
 		"email": {"citizen@example.com"}, "phone": {"13800000000"}, "first_name": {"Li"},
 		"media_url": {"https://img.example.com/noise.jpg"},
 	}
-	res := e.post("/open311/v2/requests."+f, auth.Reporter, form).must(t, http.StatusCreated)
-	created := res.requests(t, f)
+	res := e.post("/open311/v2/requests."+f, auth.Reporter, form).Want(t, http.StatusCreated)
+	created := requestsOf(t, res, f)
 	if len(created) != 1 || created[0].ID == "" || !strings.Contains(created[0].Notice, "24 小时") ||
 		!strings.Contains(created[0].Notice, "市生态环境局") || created[0].AccountID != "" {
 		t.Fatalf("POST answered %+v", created)
 	}
 	id := created[0].ID
-	if loc := res.header.Get("Location"); loc != "/open311/v2/requests/"+id+"."+f {
+	if loc := res.Header.Get("Location"); loc != "/open311/v2/requests/"+id+"."+f {
 		t.Errorf("Location %q", loc)
 	}
 
 	got := e.getOne(t, f, id)
 	e.checkCreated(t, got, id, lon, lat)
-	if body := e.get("/open311/v2/requests/"+id+"."+f, auth.Viewer, nil).body; strings.Contains(string(body), "citizen@example.com") ||
+	if body := e.get("/open311/v2/requests/"+id+"."+f, auth.Viewer, nil).Body; strings.Contains(string(body), "citizen@example.com") ||
 		strings.Contains(string(body), "13800000000") {
 		t.Errorf("contact details exposed: %s", body)
 	}
@@ -118,7 +118,7 @@ func checkNoiseDefinition(t *testing.T, d definition) {
 // getOne reads request id as the reporter, expecting a list of one.
 func (e *env) getOne(t *testing.T, f, id string) request {
 	t.Helper()
-	rs := e.get("/open311/v2/requests/"+id+"."+f, auth.Reporter, nil).must(t, http.StatusOK).requests(t, f)
+	rs := requestsOf(t, e.get("/open311/v2/requests/"+id+"."+f, auth.Reporter, nil).Want(t, http.StatusOK), f)
 	if len(rs) != 1 || rs[0].ID != id {
 		t.Fatalf("requests/%s: %+v", id, rs)
 	}
@@ -130,7 +130,7 @@ func (e *env) checkCreated(t *testing.T, got request, id string, lon, lat float6
 	t.Helper()
 	var deadline, created time.Time
 	var unit string
-	e.scan(`SELECT i.deadline, i.created_at, u.name FROM issues i JOIN units u ON u.code = i.unit WHERE i.id = $1`,
+	e.Scan(`SELECT i.deadline, i.created_at, u.name FROM issues i JOIN units u ON u.code = i.unit WHERE i.id = $1`,
 		[]any{id}, &deadline, &created, &unit)
 	if got.Expected != deadline.Truncate(time.Second).In(cst).Format(time.RFC3339) {
 		t.Errorf("expected_datetime %s, deadline %s", got.Expected, deadline)
@@ -157,7 +157,7 @@ func (e *env) checkStored(t *testing.T, id string) {
 	t.Helper()
 	var source, reporter, actor string
 	var data []byte
-	e.scan(`SELECT i.source, i.reporter, ev.actor, ev.data FROM issues i
+	e.Scan(`SELECT i.source, i.reporter, ev.actor, ev.data FROM issues i
 		JOIN issue_events ev ON ev.issue_id = i.id AND ev.action = 'report' WHERE i.id = $1`,
 		[]any{id}, &source, &reporter, &actor, &data)
 	var d struct {
@@ -168,7 +168,7 @@ func (e *env) checkStored(t *testing.T, id string) {
 	if err := json.Unmarshal(data, &d); err != nil {
 		t.Fatal(err)
 	}
-	if source != "open311" || reporter != "open311-reporter" || actor != "reporter:open311-reporter" ||
+	if source != "open311" || reporter != "test-reporter" || actor != "reporter:test-reporter" ||
 		d.Attributes["time_of_day"] != "night" || d.Attributes["noise_source"] != "construction" ||
 		d.Contact["email"] != "citizen@example.com" || d.Contact["phone"] != "13800000000" || d.MediaURL == "" {
 		t.Errorf("stored %s %s %s %s", source, reporter, actor, data)
@@ -182,7 +182,7 @@ func (e *env) expectListed(t *testing.T, f string, query url.Values, status, id 
 	for k, v := range query {
 		q[k] = v
 	}
-	rs := e.get("/open311/v2/requests."+f, auth.Reporter, q).must(t, http.StatusOK).requests(t, f)
+	rs := requestsOf(t, e.get("/open311/v2/requests."+f, auth.Reporter, q).Want(t, http.StatusOK), f)
 	if slices.Contains(ids(rs), id) != want {
 		t.Errorf("status=%s: %s listed: %v, want %v", status, id, !want, want)
 	}
@@ -200,10 +200,10 @@ func (e *env) closeCase(t *testing.T, id, note string) {
 	for _, step := range []map[string]any{{"action": "register"}, {"action": "dispatch"}, {"action": "start"},
 		{"action": "resolve"}, {"action": "verify", "passed": true, "note": note}} {
 		body, _ := json.Marshal(step)
-		r := e.do("POST", "/api/v1/issues/"+id+"/actions", body,
-			"Authorization", "Bearer "+e.keys[auth.Dispatcher], "Content-Type", "application/json")
-		if r.status != http.StatusOK {
-			t.Fatalf("%v: %d %s", step, r.status, r.body)
+		r := e.Call("POST", "/api/v1/issues/"+id+"/actions", "", body,
+			"Authorization", "Bearer "+e.Tokens[auth.Dispatcher], "Content-Type", "application/json")
+		if r.Status != http.StatusOK {
+			t.Fatalf("%v: %d %s", step, r.Status, r.Body)
 		}
 	}
 }
@@ -215,12 +215,12 @@ func TestDiscovery(t *testing.T) {
 	e := newEnv(t)
 	for _, f := range []string{"json", "xml"} {
 		var d discovery
-		e.get("/open311/v2/discovery."+f, auth.Viewer, nil).must(t, http.StatusOK).decode(t, f, &d)
+		decodeAs(t, e.get("/open311/v2/discovery."+f, auth.Viewer, nil).Want(t, http.StatusOK), f, &d)
 		if len(d.Endpoints) != 1 || d.Changeset == "" || d.Contact == "" || d.KeyService == "" {
 			t.Fatalf("%s: %+v", f, d)
 		}
 		ep := d.Endpoints[0]
-		if ep.Specification != "http://wiki.open311.org/GeoReport_v2" || ep.URL != e.url+"/open311/v2/" ||
+		if ep.Specification != "http://wiki.open311.org/GeoReport_v2" || ep.URL != e.URL+"/open311/v2/" ||
 			ep.Type != "production" || !slices.Equal(ep.Formats, []string{"application/json", "text/xml"}) {
 			t.Errorf("%s: endpoint %+v", f, ep)
 		}
@@ -239,16 +239,16 @@ func TestLanguage(t *testing.T) {
 		t.Fatalf("no %s", code)
 		return service{}
 	}
-	en := find(e.get("/open311/v2/services.json", auth.Reporter, url.Values{"lang": {"en"}}).services(t, "json"), "noise")
+	en := find(servicesOf(t, e.get("/open311/v2/services.json", auth.Reporter, url.Values{"lang": {"en"}}), "json"), "noise")
 	if en.Name != "Noise nuisance" || en.Group != "event" || !strings.Contains(en.Desc, "within 24 hours") {
 		t.Errorf("lang=en: %+v", en)
 	}
-	r := e.do("GET", "/open311/v2/services.xml?api_key="+e.keys[auth.Reporter], nil, "Accept-Language", "en-GB,en;q=0.9")
-	if s := find(r.services(t, "xml"), "manhole_cover"); s.Name != "Damaged or missing manhole cover" || s.Group != "component" {
+	r := e.Call("GET", "/open311/v2/services.xml?api_key="+e.Tokens[auth.Reporter], "", nil, "Accept-Language", "en-GB,en;q=0.9")
+	if s := find(servicesOf(t, r, "xml"), "manhole_cover"); s.Name != "Damaged or missing manhole cover" || s.Group != "component" {
 		t.Errorf("Accept-Language en: %+v", s)
 	}
 	var d definition
-	e.get("/open311/v2/services/noise.json", auth.Reporter, url.Values{"lang": {"en"}}).decode(t, "json", &d)
+	decodeAs(t, e.get("/open311/v2/services/noise.json", auth.Reporter, url.Values{"lang": {"en"}}), "json", &d)
 	if d.Attributes[0].Desc != "When it happens" || d.Attributes[0].Values[1].Name != "night (22:00 to 06:00)" {
 		t.Errorf("definition in English: %+v", d.Attributes[0])
 	}
@@ -258,19 +258,21 @@ func TestLanguage(t *testing.T) {
 // an uploaded photo, a bearer header instead of api_key, and a located address.
 func TestPostVariants(t *testing.T) {
 	e := newEnv(t)
-	lon, lat := e.pointIn(e.gridIn)
+	lon, lat := e.PointIn(e.GridIn)
 	base := func() url.Values {
 		return url.Values{"service_code": {"trash_bin"}, "lat": {ftoa(lat)}, "long": {ftoa(lon)}}
 	}
 	t.Run("multipart", func(t *testing.T) {
 		form := base()
-		form.Set("api_key", e.keys[auth.Dispatcher])
+		form.Set("api_key", e.Tokens[auth.Dispatcher])
 		body, ctype := multipartForm(t, form, "", nil)
-		e.do("POST", "/open311/v2/requests.json", body, "Content-Type", ctype).must(t, http.StatusCreated)
+		e.Call("POST", "/open311/v2/requests.json", "", body, "Content-Type", ctype).Want(t, http.StatusCreated)
 	})
 	t.Run("bearer", func(t *testing.T) {
-		e.do("POST", "/open311/v2/requests.json", []byte(base().Encode()), "Content-Type", "application/x-www-form-urlencoded",
-			"Authorization", "Bearer "+e.keys[auth.Admin]).must(t, http.StatusCreated)
+		e.Call("POST", "/open311/v2/requests.json", "", []byte(base().Encode()), "Content-Type", "application/x-www-form-urlencoded",
+			"Authorization", "Bearer "+e.Tokens[auth.Admin]).Want(
+			t, http.StatusCreated)
+
 	})
 	t.Run("gcj02", func(t *testing.T) {
 		form := base()
@@ -279,7 +281,7 @@ func TestPostVariants(t *testing.T) {
 		form.Set("long", ftoa(g[0]))
 		form.Set("lat", ftoa(g[1]))
 		form.Set("coord_sys", "gcj02")
-		id := e.post("/open311/v2/requests.json", auth.Reporter, form).must(t, http.StatusCreated).requests(t, "json")[0].ID
+		id := requestsOf(t, e.post("/open311/v2/requests.json", auth.Reporter, form).Want(t, http.StatusCreated), "json")[0].ID
 		got := e.getOne(t, "json", id)
 		if math.Abs(got.Lat-lat) > 1e-5 || math.Abs(got.Long-lon) > 1e-5 {
 			t.Errorf("stored at %v,%v, want %v,%v", got.Long, got.Lat, lon, lat)
@@ -287,19 +289,19 @@ func TestPostVariants(t *testing.T) {
 	})
 	t.Run("photo", func(t *testing.T) {
 		body, ctype := multipartForm(t, url.Values{}, "photo", pngBytes(t))
-		up := e.do("POST", "/api/v1/photos", body, "Content-Type", ctype, "Authorization", "Bearer "+e.keys[auth.Reporter])
+		up := e.Call("POST", "/api/v1/photos", "", body, "Content-Type", ctype, "Authorization", "Bearer "+e.Tokens[auth.Reporter])
 		var photo struct{ ID, URL string }
-		if err := json.Unmarshal(up.must(t, http.StatusCreated).body, &photo); err != nil {
+		if err := json.Unmarshal(up.Want(t, http.StatusCreated).Body, &photo); err != nil {
 			t.Fatal(err)
 		}
 		form := base()
-		form.Set("media_url", e.url+photo.URL)
-		id := e.post("/open311/v2/requests.xml", auth.Reporter, form).must(t, http.StatusCreated).requests(t, "xml")[0].ID
-		if got := e.getOne(t, "xml", id); got.MediaURL != e.url+"/api/v1/photos/"+photo.ID {
+		form.Set("media_url", e.URL+photo.URL)
+		id := requestsOf(t, e.post("/open311/v2/requests.xml", auth.Reporter, form).Want(t, http.StatusCreated), "xml")[0].ID
+		if got := e.getOne(t, "xml", id); got.MediaURL != e.URL+"/api/v1/photos/"+photo.ID {
 			t.Errorf("media_url %q", got.MediaURL)
 		}
 		var photos []string
-		e.scan(`SELECT photos FROM issues WHERE id = $1`, []any{id}, &photos)
+		e.Scan(`SELECT photos FROM issues WHERE id = $1`, []any{id}, &photos)
 		if !slices.Equal(photos, []string{photo.ID}) {
 			t.Errorf("issue photos %v", photos)
 		}
@@ -311,13 +313,13 @@ func TestPostVariants(t *testing.T) {
 func (e *env) postAddress(t *testing.T) {
 	var name string
 	var lon, lat float64
-	e.scan(`SELECT name, ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) FROM points p
+	e.Scan(`SELECT name, ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) FROM points p
 		WHERE char_length(name) >= 4 AND (SELECT count(*) FROM points q WHERE strpos(q.name, p.name) > 0) = 1
 		  AND NOT EXISTS (SELECT 1 FROM parking_zones z WHERE strpos(z.name, p.name) > 0)
 		  AND NOT EXISTS (SELECT 1 FROM areas a WHERE a.level = 'grid' AND strpos(a.name, p.name) > 0)
 		ORDER BY code LIMIT 1`, nil, &name, &lon, &lat)
 	form := url.Values{"service_code": {"exposed_garbage"}, "address_string": {name}, "attribute[amount]": {"small"}}
-	id := e.post("/open311/v2/requests.json", auth.Reporter, form).must(t, http.StatusCreated).requests(t, "json")[0].ID
+	id := requestsOf(t, e.post("/open311/v2/requests.json", auth.Reporter, form).Want(t, http.StatusCreated), "json")[0].ID
 	got := e.getOne(t, "json", id)
 	if got.Address != name || math.Abs(got.Lat-lat) > 1e-6 || math.Abs(got.Long-lon) > 1e-6 {
 		t.Errorf("%s located at %v,%v (%s), want %v,%v", name, got.Long, got.Lat, got.Address, lon, lat)
@@ -328,16 +330,16 @@ func (e *env) postAddress(t *testing.T) {
 // reporters, dispatchers and admins submit, within their areas.
 func TestScopeAndRoles(t *testing.T) {
 	e := newEnv(t)
-	inLon, inLat := e.pointIn(e.gridIn)
-	outLon, outLat := e.pointIn(e.gridOut)
+	inLon, inLat := e.PointIn(e.GridIn)
+	outLon, outLat := e.PointIn(e.GridOut)
 	post := func(lon, lat float64) string {
 		form := url.Values{"service_code": {"street_vending"}, "lat": {ftoa(lat)}, "long": {ftoa(lon)}, "attribute[stalls]": {"3"}}
-		return e.post("/open311/v2/requests.json", auth.Reporter, form).must(t, http.StatusCreated).requests(t, "json")[0].ID
+		return requestsOf(t, e.post("/open311/v2/requests.json", auth.Reporter, form).Want(t, http.StatusCreated), "json")[0].ID
 	}
 	in, out := post(inLon, inLat), post(outLon, outLat)
 	both := url.Values{"service_request_id": {in + "," + out}}
 	for _, role := range auth.Roles {
-		got := ids(e.get("/open311/v2/requests.json", role, both).must(t, http.StatusOK).requests(t, "json"))
+		got := ids(requestsOf(t, e.get("/open311/v2/requests.json", role, both).Want(t, http.StatusOK), "json"))
 		want := []string{out, in} // newest first
 		if role == auth.GridManager {
 			want = []string{in}
@@ -346,20 +348,20 @@ func TestScopeAndRoles(t *testing.T) {
 			t.Errorf("%s lists %v, want %v", role, got, want)
 		}
 	}
-	e.get("/open311/v2/requests/"+out+".json", auth.GridManager, nil).must(t, http.StatusNotFound)
-	e.get("/open311/v2/requests/"+in+".json", auth.GridManager, nil).must(t, http.StatusOK)
+	e.get("/open311/v2/requests/"+out+".json", auth.GridManager, nil).Want(t, http.StatusNotFound)
+	e.get("/open311/v2/requests/"+in+".json", auth.GridManager, nil).Want(t, http.StatusOK)
 	for _, role := range []string{auth.GridManager, auth.Planner, auth.Viewer} {
 		form := url.Values{"service_code": {"trash_bin"}, "lat": {ftoa(inLat)}, "long": {ftoa(inLon)}}
-		e.post("/open311/v2/requests.json", role, form).must(t, http.StatusForbidden)
+		e.post("/open311/v2/requests.json", role, form).Want(t, http.StatusForbidden)
 	}
 	// a reporter key for one community cannot report elsewhere
 	tok, hash, _ := auth.NewToken()
-	if _, err := e.st.CreateToken(t.Context(), "scoped-reporter", auth.Reporter, []string{e.gridIn[:12]}, hash, nil); err != nil {
+	if _, err := e.Store.CreateToken(t.Context(), "scoped-reporter", auth.Reporter, []string{e.GridIn[:12]}, hash, nil); err != nil {
 		t.Fatal(err)
 	}
 	form := url.Values{"api_key": {tok}, "service_code": {"trash_bin"}, "lat": {ftoa(outLat)}, "long": {ftoa(outLon)}}
 	before := e.written()
-	e.do("POST", "/open311/v2/requests.json", form).must(t, http.StatusForbidden)
+	e.Call("POST", "/open311/v2/requests.json", "", form).Want(t, http.StatusForbidden)
 	if after := e.written(); after != before {
 		t.Errorf("refused out-of-scope report wrote %v → %v", before, after)
 	}
@@ -372,11 +374,11 @@ func TestListing(t *testing.T) {
 	// the category with the fewest recent issues, all of which fit on one page
 	var code string
 	var recent int
-	e.scan(`SELECT category, count(*) FILTER (WHERE created_at >= now() - interval '90 days') AS n FROM issues
+	e.Scan(`SELECT category, count(*) FILTER (WHERE created_at >= now() - interval '90 days') AS n FROM issues
 		GROUP BY category HAVING count(*) > count(*) FILTER (WHERE created_at >= now() - interval '90 days')
 		ORDER BY n, category LIMIT 1`, nil, &code, &recent)
 	q := url.Values{"service_code": {code}, "page_size": {"1000"}}
-	all := e.get("/open311/v2/requests.json", auth.Viewer, q).must(t, http.StatusOK).requests(t, "json")
+	all := requestsOf(t, e.get("/open311/v2/requests.json", auth.Viewer, q).Want(t, http.StatusOK), "json")
 	if len(all) != recent || recent > 1000 {
 		t.Errorf("%d %s requests in the default window, the database has %d", len(all), code, recent)
 	}
@@ -395,18 +397,18 @@ func TestListing(t *testing.T) {
 	}
 	q.Set("page_size", "2")
 	q.Set("page", "2")
-	p2 := e.get("/open311/v2/requests.xml", auth.Viewer, q).must(t, http.StatusOK).requests(t, "xml")
+	p2 := requestsOf(t, e.get("/open311/v2/requests.xml", auth.Viewer, q).Want(t, http.StatusOK), "xml")
 	if !slices.Equal(ids(p2), ids(all[2:4])) {
 		t.Errorf("page 2 of 2: %v, want %v", ids(p2), ids(all[2:4]))
 	}
 	// other filters are void with service_request_id, even wrong ones
 	q = url.Values{"service_request_id": {all[0].ID + ", " + all[1].ID}, "service_code": {"no_such"}, "status": {"nonsense"}}
-	if got := ids(e.get("/open311/v2/requests.json", auth.Viewer, q).must(t, http.StatusOK).requests(t, "json")); !slices.Equal(got, ids(all[:2])) {
+	if got := ids(requestsOf(t, e.get("/open311/v2/requests.json", auth.Viewer, q).Want(t, http.StatusOK), "json")); !slices.Equal(got, ids(all[:2])) {
 		t.Errorf("by ids: %v", got)
 	}
 	// an old window holds the seeded history
 	old := url.Values{"start_date": {time.Now().AddDate(0, -6, 0).Format(time.DateOnly)}, "page_size": {"5"}}
-	for _, r := range e.get("/open311/v2/requests.json", auth.Viewer, old).must(t, http.StatusOK).requests(t, "json") {
+	for _, r := range requestsOf(t, e.get("/open311/v2/requests.json", auth.Viewer, old).Want(t, http.StatusOK), "json") {
 		at, _ := time.Parse(time.RFC3339, r.Requested)
 		if at.After(time.Now().AddDate(0, -3, 1)) {
 			t.Errorf("start_date alone: %s requested %s, after the 90 days", r.ID, r.Requested)
@@ -417,7 +419,7 @@ func TestListing(t *testing.T) {
 // TestUnknownRoutes: the specification's error shape for paths and methods.
 func TestUnknownRoutes(t *testing.T) {
 	e := newEnv(t)
-	key := "?api_key=" + e.keys[auth.Admin]
+	key := "?api_key=" + e.Tokens[auth.Admin]
 	for _, tt := range []struct {
 		method, path string
 		status       int
@@ -430,13 +432,13 @@ func TestUnknownRoutes(t *testing.T) {
 		{"DELETE", "/open311/v2/requests.json", 405},
 		{"GET", "/open311/v3/services.json", 404},
 	} {
-		r := e.do(tt.method, tt.path+key, nil)
+		r := e.Call(tt.method, tt.path+key, "", nil)
 		f := "json"
 		if strings.HasSuffix(tt.path, ".xml") {
 			f = "xml"
 		}
-		if errs := r.errors(t, f); r.status != tt.status || len(errs) != 1 || errs[0].Code != tt.status {
-			t.Errorf("%s %s: %d %s", tt.method, tt.path, r.status, r.body)
+		if errs := errorsOf(t, r, f); r.Status != tt.status || len(errs) != 1 || errs[0].Code != tt.status {
+			t.Errorf("%s %s: %d %s", tt.method, tt.path, r.Status, r.Body)
 		}
 	}
 }

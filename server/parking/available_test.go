@@ -26,11 +26,11 @@ func availableSite(e *env) {
 
 // available asks for zones near site and returns their codes and properties.
 func (e *env) available(query string) ([]string, []map[string]any) {
-	e.t.Helper()
+	e.T.Helper()
 	q := fmt.Sprintf("/api/v1/parking/available?lon=%v&lat=%v&%s", site[0], site[1], query)
-	fc := e.must(http.StatusOK, "GET", q, "viewer", nil).json(e.t)
+	fc := e.Must(http.StatusOK, "GET", q, "viewer", nil).JSON(e.T)
 	if fc["type"] != "FeatureCollection" {
-		e.t.Fatalf("not a FeatureCollection: %v", fc)
+		e.T.Fatalf("not a FeatureCollection: %v", fc)
 	}
 	var codes []string
 	var props []map[string]any
@@ -95,7 +95,7 @@ func TestAvailableCoordinateSystems(t *testing.T) {
 	p := coordsys.FromWGS84(coordsys.GCJ02, orb.Point{site[0], site[1]})
 	q := fmt.Sprintf("/api/v1/parking/available?lon=%v&lat=%v&coord_sys=gcj02&at=%s", p[0], p[1],
 		url.QueryEscape("2026-11-23T20:00:00+08:00"))
-	fc := e.must(http.StatusOK, "GET", q, "planner", nil).json(t)
+	fc := e.Must(http.StatusOK, "GET", q, "planner", nil).JSON(t)
 	var codes []string
 	for _, f := range fc["features"].([]any) {
 		codes = append(codes, f.(map[string]any)["id"].(string))
@@ -123,10 +123,10 @@ func TestAvailableBadInputs(t *testing.T) {
 		{"lon=121&lat=31&coord_sys=mars", "coord_sys"},
 		{"lon=121&lat=31&radious=5", "radious"},
 	} {
-		r := e.call("GET", "/api/v1/parking/available?"+c.query, "admin", nil)
-		_, fields := r.errorOf(t)
-		if _, ok := fields[c.field]; r.status != http.StatusBadRequest || !ok {
-			t.Errorf("%s: %d %s, want 400 naming %s", c.query, r.status, r.body, c.field)
+		r := e.Call("GET", "/api/v1/parking/available?"+c.query, "admin", nil)
+		_, fields := r.ErrorOf(t)
+		if _, ok := fields[c.field]; r.Status != http.StatusBadRequest || !ok {
+			t.Errorf("%s: %d %s, want 400 naming %s", c.query, r.Status, r.Body, c.field)
 		}
 	}
 }
@@ -136,10 +136,10 @@ func TestZoneDetail(t *testing.T) {
 	id := e.addZone("T-B", "tidal", 40, 0, 300, "1 18:00 24:00", "2 00:00 07:30")
 	at := time.Now().Add(-time.Hour)
 	body := map[string]any{"items": []any{map[string]any{"zone": "T-B", "occupied": 12, "at": rfc(at)}}}
-	e.must(http.StatusOK, "POST", "/api/v1/parking/occupancy", "dispatcher", body)
-	e.exec(`INSERT INTO parking_readings (zone_id, at, occupied) VALUES ($1, now() - interval '2 days', 3)`, id)
+	e.Must(http.StatusOK, "POST", "/api/v1/parking/occupancy", "dispatcher", body)
+	e.Exec(`INSERT INTO parking_readings (zone_id, at, occupied) VALUES ($1, now() - interval '2 days', 3)`, id)
 
-	f := e.must(http.StatusOK, "GET", "/api/v1/parking/zones/T-B", "grid_manager", nil).json(t)
+	f := e.Must(http.StatusOK, "GET", "/api/v1/parking/zones/T-B", "grid_manager", nil).JSON(t)
 	p := f["properties"].(map[string]any)
 	if p["occupied"] != 12.0 || p["free"] != 28.0 || p["kind"] != "tidal" {
 		t.Errorf("properties %v", p)
@@ -157,5 +157,5 @@ func TestZoneDetail(t *testing.T) {
 	if open && p["closes_at"] == nil || !open && p["opens_at"] == nil {
 		t.Errorf("open_now %v, closes_at %v, opens_at %v", open, p["closes_at"], p["opens_at"])
 	}
-	e.must(http.StatusNotFound, "GET", "/api/v1/parking/zones/NO-SUCH-ZONE", "viewer", nil)
+	e.Must(http.StatusNotFound, "GET", "/api/v1/parking/zones/NO-SUCH-ZONE", "viewer", nil)
 }

@@ -50,7 +50,7 @@ func randomTag() string {
 // instance does; the returned function stops it.
 func (f *feed) start() func() {
 	f.t.Helper()
-	p := parking.New(f.e.st, auth.NewAuthenticator(f.e.st.TokenByHash), parking.Config{MQTT: f.cfg})
+	p := parking.New(f.e.Store, auth.NewAuthenticator(f.e.Store.TokenByHash), parking.Config{MQTT: f.cfg})
 	if err := p.Start(context.Background()); err != nil {
 		f.t.Fatal(err)
 	}
@@ -143,7 +143,7 @@ func TestMQTTReadings(t *testing.T) {
 	pub := f.publisher()
 	codes := e.smartZones(2)
 	at := f.warmUp(pub, codes[0])
-	seq := e.count(`SELECT seq FROM change_counter`)
+	seq := e.Int(`SELECT seq FROM change_counter`)
 
 	// a reading with a time, one that is not a reading, one for no zone, then a
 	// bare count (taken at arrival): the bad ones are acknowledged and dropped,
@@ -156,11 +156,11 @@ func TestMQTTReadings(t *testing.T) {
 	if z := e.zone(codes[0]); z.Occupied != 4 || !z.At.Equal(at.Add(time.Second)) {
 		t.Errorf("zone %s: %+v, want 4 at %s", codes[0], z, at.Add(time.Second))
 	}
-	if n := e.count(`SELECT count(*) FROM changes WHERE seq > $1 AND layer = 'parking'
+	if n := e.Int(`SELECT count(*) FROM changes WHERE seq > $1 AND layer = 'parking'
 		AND object_id = ANY($2)`, seq, codes); n != 2 {
 		t.Errorf("%d change rows, want 2", n)
 	}
-	if n := e.count(`SELECT count(*) FROM parking_readings r JOIN parking_zones z ON z.id = r.zone_id
+	if n := e.Int(`SELECT count(*) FROM parking_readings r JOIN parking_zones z ON z.id = r.zone_id
 		WHERE z.code = $1 AND r.occupied = 17 AND r.at > now() - interval '1 minute'`, codes[1]); n != 1 {
 		t.Errorf("the bare count is not in the history")
 	}
@@ -185,7 +185,7 @@ func TestMQTTQueuedWhileDown(t *testing.T) {
 	at := f.warmUp(pub, codes[0])
 	stop()
 
-	seq := e.count(`SELECT seq FROM change_counter`)
+	seq := e.Int(`SELECT seq FROM change_counter`)
 	b := e.zone(codes[1])
 	for i := 1; i <= 5; i++ {
 		pub.send(codes[0], reading(10+i, at.Add(time.Duration(i)*time.Second)))
@@ -202,11 +202,11 @@ func TestMQTTQueuedWhileDown(t *testing.T) {
 		z := e.zone(codes[0])
 		return z.Occupied == 15 && z.At.Equal(last) && e.zone(codes[1]).Occupied == b.Capacity
 	})
-	if n := e.count(`SELECT count(*) FROM parking_readings r JOIN parking_zones z ON z.id = r.zone_id
+	if n := e.Int(`SELECT count(*) FROM parking_readings r JOIN parking_zones z ON z.id = r.zone_id
 		WHERE z.code = $1 AND r.at > $2`, codes[0], at); n != 5 {
 		t.Errorf("%d of the 5 queued readings are in the history", n)
 	}
-	if n := e.count(`SELECT count(*) FROM changes WHERE seq > $1 AND layer = 'parking'`, seq); n < 2 {
+	if n := e.Int(`SELECT count(*) FROM changes WHERE seq > $1 AND layer = 'parking'`, seq); n < 2 {
 		t.Errorf("%d change rows, want at least 2", n)
 	}
 }

@@ -12,18 +12,18 @@ import (
 
 // smartZones returns the codes of n smart zones of the demo city.
 func (e *env) smartZones(n int) []string {
-	e.t.Helper()
-	rows, err := e.st.Pool.Query(e.t.Context(), `SELECT code FROM parking_zones WHERE kind = 'smart'
+	e.T.Helper()
+	rows, err := e.Store.Pool.Query(e.T.Context(), `SELECT code FROM parking_zones WHERE kind = 'smart'
 		ORDER BY code LIMIT $1`, n)
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	defer rows.Close()
 	var codes []string
 	for rows.Next() {
 		var c string
 		if err := rows.Scan(&c); err != nil {
-			e.t.Fatal(err)
+			e.T.Fatal(err)
 		}
 		codes = append(codes, c)
 	}
@@ -36,7 +36,7 @@ func TestOccupancyBatch(t *testing.T) {
 	e := newEnv(t)
 	codes := e.smartZones(3)
 	a, b, c := e.zone(codes[0]), e.zone(codes[1]), e.zone(codes[2])
-	seq0 := e.count(`SELECT seq FROM change_counter`)
+	seq0 := e.Int(`SELECT seq FROM change_counter`)
 	now := time.Now()
 	items := []any{
 		map[string]any{"zone": codes[0], "occupied": 5, "at": rfc(a.At.Add(time.Minute))},               // applied
@@ -51,7 +51,7 @@ func TestOccupancyBatch(t *testing.T) {
 		map[string]any{"zone": codes[0], "occupied": "many", "at": rfc(now)},                            // rejected
 		map[string]any{"zone": codes[0], "occupied": 1, "at": rfc(now), "battery": 3},                   // rejected
 	}
-	ans := e.must(http.StatusOK, "POST", "/api/v1/parking/occupancy", "reporter", map[string]any{"items": items}).json(t)
+	ans := e.Must(http.StatusOK, "POST", "/api/v1/parking/occupancy", "reporter", map[string]any{"items": items}).JSON(t)
 	for k, want := range map[string]float64{"applied": 2, "clamped": 1, "stale": 2, "rejected": 6} {
 		if ans[k] != want {
 			t.Errorf("%s = %v, want %v", k, ans[k], want)
@@ -88,29 +88,29 @@ func TestOccupancyBatch(t *testing.T) {
 		t.Errorf("zone %s changed on a stale reading: %+v, was %+v", codes[2], z, c)
 	}
 	// the feed: one upsert per changed zone, carrying the new occupancy
-	if n := e.count(`SELECT seq FROM change_counter`) - seq0; n != 2 {
+	if n := e.Int(`SELECT seq FROM change_counter`) - seq0; n != 2 {
 		t.Errorf("%d changes, want 2", n)
 	}
-	if n := e.count(`SELECT count(*) FROM changes WHERE seq > $1 AND layer = 'parking' AND op = 'upsert'
+	if n := e.Int(`SELECT count(*) FROM changes WHERE seq > $1 AND layer = 'parking' AND op = 'upsert'
 		AND ((object_id = $2 AND (feature->'properties'->>'occupied')::int = 7)
 		  OR (object_id = $3 AND (feature->'properties'->>'free')::int = 0))`, seq0, codes[0], codes[1]); n != 2 {
 		t.Errorf("%d matching change rows, want 2", n)
 	}
 	// the history keeps every valid reading, the out-of-order one too
-	if n := e.count(`SELECT count(*) FROM parking_readings WHERE zone_id = $1 AND at > $2`, a.ID, a.At); n != 3 {
+	if n := e.Int(`SELECT count(*) FROM parking_readings WHERE zone_id = $1 AND at > $2`, a.ID, a.At); n != 3 {
 		t.Errorf("zone %s has %d new readings, want 3", codes[0], n)
 	}
-	if n := e.count(`SELECT count(*) FROM parking_readings WHERE zone_id = $1 AND at > $2 AND occupied = $3`,
+	if n := e.Int(`SELECT count(*) FROM parking_readings WHERE zone_id = $1 AND at > $2 AND occupied = $3`,
 		b.ID, b.At, b.Capacity); n != 1 {
 		t.Errorf("zone %s: the clamped reading is not in the history", codes[1])
 	}
 
 	// the same batch again changes nothing: what applied is now stale
-	again := e.must(http.StatusOK, "POST", "/api/v1/parking/occupancy", "admin", map[string]any{"items": items}).json(t)
+	again := e.Must(http.StatusOK, "POST", "/api/v1/parking/occupancy", "admin", map[string]any{"items": items}).JSON(t)
 	if again["applied"] != 0.0 || again["clamped"] != 0.0 || again["stale"] != 5.0 {
 		t.Errorf("second time: %v", again)
 	}
-	if n := e.count(`SELECT seq FROM change_counter`) - seq0; n != 2 {
+	if n := e.Int(`SELECT seq FROM change_counter`) - seq0; n != 2 {
 		t.Errorf("%d changes after the repeat, want 2", n)
 	}
 }
@@ -135,16 +135,16 @@ func TestOccupancyBadInputs(t *testing.T) {
 		{"10,001 readings", tooMany, 400, "too_many", "items"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			seq, readings := e.count(`SELECT seq FROM change_counter`), e.count(`SELECT count(*) FROM parking_readings`)
-			r := e.call("POST", "/api/v1/parking/occupancy", "admin", c.body)
-			code, fields := r.errorOf(t)
-			if r.status != c.status || code != c.code {
-				t.Errorf("%d %s, want %d %s: %s", r.status, code, c.status, c.code, r.body)
+			seq, readings := e.Int(`SELECT seq FROM change_counter`), e.Int(`SELECT count(*) FROM parking_readings`)
+			r := e.Call("POST", "/api/v1/parking/occupancy", "admin", c.body)
+			code, fields := r.ErrorOf(t)
+			if r.Status != c.status || code != c.code {
+				t.Errorf("%d %s, want %d %s: %s", r.Status, code, c.status, c.code, r.Body)
 			}
 			if _, ok := fields[c.field]; c.field != "" && !ok {
 				t.Errorf("fields %v do not name %s", fields, c.field)
 			}
-			if e.count(`SELECT seq FROM change_counter`) != seq || e.count(`SELECT count(*) FROM parking_readings`) != readings {
+			if e.Int(`SELECT seq FROM change_counter`) != seq || e.Int(`SELECT count(*) FROM parking_readings`) != readings {
 				t.Error("a refused batch wrote something")
 			}
 		})
@@ -157,18 +157,18 @@ func TestOccupancyRoles(t *testing.T) {
 	body := map[string]any{"items": []any{map[string]any{"zone": zone, "occupied": 1, "at": rfc(time.Now())}}}
 	for role, want := range map[string]int{"admin": 200, "dispatcher": 200, "reporter": 200,
 		"grid_manager": 403, "planner": 403, "viewer": 403, "": 401} {
-		if r := e.call("POST", "/api/v1/parking/occupancy", role, body); r.status != want {
-			t.Errorf("POST occupancy as %q: %d, want %d", role, r.status, want)
+		if r := e.Call("POST", "/api/v1/parking/occupancy", role, body); r.Status != want {
+			t.Errorf("POST occupancy as %q: %d, want %d", role, r.Status, want)
 		}
 	}
 	available := "/api/v1/parking/available?lon=119.82&lat=31.36"
 	for role, want := range map[string]int{"admin": 200, "dispatcher": 200, "grid_manager": 200, "planner": 200,
 		"viewer": 200, "reporter": 403, "": 401} {
-		if r := e.call("GET", available, role, nil); r.status != want {
-			t.Errorf("GET available as %q: %d, want %d", role, r.status, want)
+		if r := e.Call("GET", available, role, nil); r.Status != want {
+			t.Errorf("GET available as %q: %d, want %d", role, r.Status, want)
 		}
-		if r := e.call("GET", "/api/v1/parking/zones/"+zone, role, nil); r.status != want {
-			t.Errorf("GET zone as %q: %d, want %d", role, r.status, want)
+		if r := e.Call("GET", "/api/v1/parking/zones/"+zone, role, nil); r.Status != want {
+			t.Errorf("GET zone as %q: %d, want %d", role, r.Status, want)
 		}
 	}
 }
@@ -178,7 +178,7 @@ func TestOccupancyRoles(t *testing.T) {
 func TestOccupancyReachesLive(t *testing.T) {
 	e := newEnv(t)
 	zone := e.smartZones(1)[0]
-	wsURL := "ws" + strings.TrimPrefix(e.url, "http") + "/live?access_token=" + e.tokens["viewer"]
+	wsURL := "ws" + strings.TrimPrefix(e.URL, "http") + "/live?access_token=" + e.Tokens["viewer"]
 	conn, _, err := websocket.DefaultDialer.Dial(wsURL, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -197,7 +197,7 @@ func TestOccupancyReachesLive(t *testing.T) {
 	}
 	at := e.zone(zone).At.Add(time.Second)
 	body := map[string]any{"items": []any{map[string]any{"zone": zone, "occupied": 3, "at": rfc(at)}}}
-	e.must(http.StatusOK, "POST", "/api/v1/parking/occupancy", "reporter", body)
+	e.Must(http.StatusOK, "POST", "/api/v1/parking/occupancy", "reporter", body)
 	for frame.Type != "change" {
 		if err := conn.ReadJSON(&frame); err != nil {
 			t.Fatal(err)

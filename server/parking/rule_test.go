@@ -37,7 +37,7 @@ func TestRuleSQLAgreesWithGo(t *testing.T) {
 	e.addZone("T-MON", "tidal", 10, 0, 0, "1 20:00 24:00")
 	ctx := context.Background()
 	instants := ruleInstants()
-	rows, err := e.st.Pool.Query(ctx, `SELECT z.id, t, parking_open_at(z.id, t, 'Asia/Shanghai'),
+	rows, err := e.Store.Pool.Query(ctx, `SELECT z.id, t, parking_open_at(z.id, t, 'Asia/Shanghai'),
 			parking_open_at(z.id, t)
 		FROM parking_zones z, unnest($1::timestamptz[]) AS t WHERE z.kind = 'tidal'`, instants)
 	if err != nil {
@@ -75,12 +75,12 @@ func TestRuleSQLAgreesWithGo(t *testing.T) {
 // schedules builds the Go schedule of every tidal zone, with the calendar
 // between two instants.
 func (e *env) schedules(from, to time.Time) map[int64]tidal.Schedule {
-	e.t.Helper()
+	e.T.Helper()
 	ctx := context.Background()
 	var ids []int64
-	rows, err := e.st.Pool.Query(ctx, `SELECT id FROM parking_zones WHERE kind = 'tidal'`)
+	rows, err := e.Store.Pool.Query(ctx, `SELECT id FROM parking_zones WHERE kind = 'tidal'`)
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	for rows.Next() {
 		var id int64
@@ -88,13 +88,13 @@ func (e *env) schedules(from, to time.Time) map[int64]tidal.Schedule {
 		ids = append(ids, id)
 	}
 	rows.Close()
-	openings, err := e.st.ParkingOpenings(ctx, ids)
+	openings, err := e.Store.ParkingOpenings(ctx, ids)
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
-	days, err := e.st.CalendarDays(ctx, from.In(shanghai), to.In(shanghai))
+	days, err := e.Store.CalendarDays(ctx, from.In(shanghai), to.In(shanghai))
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	cal := tidal.Calendar{}
 	for _, d := range days {

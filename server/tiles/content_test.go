@@ -19,14 +19,14 @@ import (
 // busiest is where the demo city's open issues are densest: its tiles hold
 // features at every zoom.
 func (e *env) busiest() orb.Point {
-	e.t.Helper()
+	e.T.Helper()
 	var p orb.Point
-	err := e.st.Pool.QueryRow(context.Background(), `SELECT ST_X(i.geom), ST_Y(i.geom) FROM issues i
-		WHERE issue_is_open(i.status)
-		ORDER BY (SELECT count(*) FROM issues j WHERE issue_is_open(j.status) AND j.geom && ST_Expand(i.geom, 0.005)) DESC, i.id
+	err := e.Store.Pool.QueryRow(context.Background(), `SELECT ST_X(i.geom), ST_Y(i.geom) FROM issues i
+		WHERE issue_is_open(i.Status)
+		ORDER BY (SELECT count(*) FROM issues j WHERE issue_is_open(j.Status) AND j.geom && ST_Expand(i.geom, 0.005)) DESC, i.id
 		LIMIT 1`).Scan(&p[0], &p[1])
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	return p
 }
@@ -34,16 +34,16 @@ func (e *env) busiest() orb.Point {
 // rowsByKey runs a query whose first column is a key and returns each row's
 // other columns as text by key.
 func (e *env) rowsByKey(sql string, args ...any) map[string][]string {
-	e.t.Helper()
-	rows, err := e.st.Pool.Query(context.Background(), sql, args...)
+	e.T.Helper()
+	rows, err := e.Store.Pool.Query(context.Background(), sql, args...)
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	out := map[string][]string{}
 	for rows.Next() {
 		vals, err := rows.Values()
 		if err != nil {
-			e.t.Fatal(err)
+			e.T.Fatal(err)
 		}
 		var cols []string
 		for _, v := range vals[1:] {
@@ -52,7 +52,7 @@ func (e *env) rowsByKey(sql string, args ...any) map[string][]string {
 		out[fmt.Sprint(vals[0])] = cols
 	}
 	if err := rows.Err(); err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	return out
 }
@@ -98,7 +98,7 @@ func (e *env) keysInside(sql string, args ...any) map[string]bool {
 func TestPointsAndParking(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, cached)
-	tok := e.tokens[auth.Viewer]
+	tok := e.Tokens[auth.Viewer]
 	for _, z := range []maptile.Zoom{12, 14, 16} {
 		tl := tileAt(yixing, z)
 		args := tileArgs(tl)
@@ -133,7 +133,7 @@ func TestPointsAndParking(t *testing.T) {
 func TestIssues(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, cached)
-	tok := e.tokens[auth.Viewer]
+	tok := e.Tokens[auth.Viewer]
 	busy := e.busiest()
 	for _, z := range []maptile.Zoom{14, 15, 16} {
 		tl := tileAt(busy, z)
@@ -162,10 +162,10 @@ func TestIssues(t *testing.T) {
 
 // cityTiles lists the tiles of zoom z over the demo city.
 func (e *env) cityTiles(z maptile.Zoom) []maptile.Tile {
-	e.t.Helper()
-	ext, err := e.st.CityExtent(context.Background())
+	e.T.Helper()
+	ext, err := e.Store.CityExtent(context.Background())
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	return tile.Covering(ext, z, 0)
 }
@@ -175,7 +175,7 @@ func (e *env) cityTiles(z maptile.Zoom) []maptile.Tile {
 func TestIssueClusters(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, cached)
-	tok := e.tokens[auth.Viewer]
+	tok := e.Tokens[auth.Viewer]
 	for _, z := range []maptile.Zoom{9, 12, 13} {
 		var count, overdue float64
 		for _, tl := range e.cityTiles(z) {
@@ -191,8 +191,8 @@ func TestIssueClusters(t *testing.T) {
 				overdue += f.props["overdue_count"].(float64)
 			}
 		}
-		wantCount := e.count(`SELECT count(*) FROM issues WHERE issue_is_open(status)`)
-		wantOverdue := e.count(`SELECT count(*) FROM issues WHERE issue_is_open(status) AND deadline < now()`)
+		wantCount := e.Int(`SELECT count(*) FROM issues WHERE issue_is_open(status)`)
+		wantOverdue := e.Int(`SELECT count(*) FROM issues WHERE issue_is_open(status) AND deadline < now()`)
 		if int64(count) != wantCount || int64(overdue) != wantOverdue {
 			t.Errorf("z%d: clusters count %v open issues (%v overdue), the database %d (%d)",
 				z, count, overdue, wantCount, wantOverdue)
@@ -203,7 +203,7 @@ func TestIssueClusters(t *testing.T) {
 func TestAreasFollowTheZoom(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, cached)
-	tok := e.tokens[auth.Viewer]
+	tok := e.Tokens[auth.Viewer]
 	for z, level := range map[maptile.Zoom]string{7: "district", 9: "street", 10: "street",
 		11: "community", 12: "community", 13: "grid", 16: "grid"} {
 		got := e.fetch("areas", tileAt(yixing, z), tok)
@@ -221,7 +221,7 @@ func TestAreasFollowTheZoom(t *testing.T) {
 		}
 	}
 	grids := e.fetch("grids", tileAt(yixing, 14), tok)
-	want := e.count(`SELECT count(*) FROM areas WHERE level = 'grid'
+	want := e.Int(`SELECT count(*) FROM areas WHERE level = 'grid'
 		AND ST_Intersects(geom, ST_Transform(ST_TileEnvelope($1, $2, $3), 4326))`, tileArgs(tileAt(yixing, 14))...)
 	if int64(len(grids.layer.features)) < want {
 		t.Errorf("grids z14: %d features, %d grids meet the tile", len(grids.layer.features), want)
@@ -238,7 +238,7 @@ func TestAreasFollowTheZoom(t *testing.T) {
 func TestFieldsMatchTileJSON(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, cached)
-	tok := e.tokens[auth.Viewer]
+	tok := e.Tokens[auth.Viewer]
 	busy := e.busiest()
 	for _, name := range []string{"areas", "grids", "points", "parking", "issues"} {
 		var doc struct {
@@ -283,25 +283,25 @@ func TestGridManagerScope(t *testing.T) {
 	e.waitFollowing()
 	ctx := context.Background()
 	var street string
-	err := e.st.Pool.QueryRow(ctx, `SELECT street_code FROM issues WHERE issue_is_open(status)
+	err := e.Store.Pool.QueryRow(ctx, `SELECT street_code FROM issues WHERE issue_is_open(status)
 		GROUP BY street_code ORDER BY count(*) DESC LIMIT 1`).Scan(&street)
 	if err != nil {
 		t.Fatal(err)
 	}
-	manager := e.token(auth.GridManager, street)
-	viewer := e.tokens[auth.Viewer]
+	manager := e.Token("tiles-test-"+auth.GridManager, auth.GridManager, []string{street})
+	viewer := e.Tokens[auth.Viewer]
 	var total float64
 	for _, tl := range e.cityTiles(12) {
 		for _, f := range e.fetch("issues", tl, manager).layer.features {
 			total += f.props["count"].(float64)
 		}
 	}
-	want := e.count(`SELECT count(*) FROM issues WHERE issue_is_open(status) AND grid_code LIKE $1 || '%'`, street)
+	want := e.Int(`SELECT count(*) FROM issues WHERE issue_is_open(status) AND grid_code LIKE $1 || '%'`, street)
 	if int64(total) != want {
 		t.Errorf("the grid manager's clusters count %v issues, its street has %d open", total, want)
 	}
 	var p orb.Point
-	if err := e.st.Pool.QueryRow(ctx, `SELECT ST_X(geom), ST_Y(geom) FROM issues
+	if err := e.Store.Pool.QueryRow(ctx, `SELECT ST_X(geom), ST_Y(geom) FROM issues
 		WHERE issue_is_open(status) AND street_code = $1 ORDER BY id LIMIT 1`, street).Scan(&p[0], &p[1]); err != nil {
 		t.Fatal(err)
 	}
@@ -329,12 +329,12 @@ func sum(l mvtLayer) float64 {
 
 // getJSON decodes a JSON answer.
 func (e *env) getJSON(path, tok string, v any) {
-	e.t.Helper()
+	e.T.Helper()
 	a := e.get(path, tok)
-	if a.status != 200 {
-		e.t.Fatalf("%s: %d %s", path, a.status, a.body)
+	if a.Status != 200 {
+		e.T.Fatalf("%s: %d %s", path, a.Status, a.Body)
 	}
-	if err := json.Unmarshal(a.body, v); err != nil {
-		e.t.Fatalf("%s: %v", path, err)
+	if err := json.Unmarshal(a.Body, v); err != nil {
+		e.T.Fatalf("%s: %v", path, err)
 	}
 }

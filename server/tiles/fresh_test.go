@@ -1,7 +1,6 @@
 package tiles_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -22,34 +21,17 @@ const fresh = time.Second
 
 // send makes a request with a JSON body.
 func (e *env) send(method, path, tok string, body any) answer {
-	e.t.Helper()
-	raw, err := json.Marshal(body)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	req, err := http.NewRequest(method, e.ts.URL+path, bytes.NewReader(raw))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+tok)
-	req.Header.Set("Content-Type", "application/json")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	var b bytes.Buffer
-	_, _ = b.ReadFrom(res.Body)
-	return answer{res.StatusCode, res.Header, b.Bytes()}
+	e.T.Helper()
+	return e.Call(method, path, "", body, "Authorization", "Bearer "+tok)
 }
 
 // warm fetches tiles until the cache holds them.
 func (e *env) warm(layer string, tok string, tiles ...maptile.Tile) {
-	e.t.Helper()
+	e.T.Helper()
 	for _, tl := range tiles {
 		e.fetch(layer, tl, tok)
 		if got := e.fetch(layer, tl, tok); got.outcome != "hit" {
-			e.t.Fatalf("%s: %s the second time, want a hit", tilePath(layer, tl), got.outcome)
+			e.T.Fatalf("%s: %s the second time, want a hit", tilePath(layer, tl), got.outcome)
 		}
 	}
 }
@@ -62,22 +44,22 @@ func TestFreshAfterIntake(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, cached)
 	e.waitFollowing()
-	viewer := e.tokens[auth.Viewer]
+	viewer := e.Tokens[auth.Viewer]
 	p := e.busiest()
 	near, cluster := tileAt(p, 15), tileAt(p, 12)
 	far := tileAt(orb.Point{p[0] + 0.2, p[1]}, 15)
 	e.warm("issues", viewer, near, cluster, far)
 	before := sum(e.fetch("issues", cluster, viewer).layer)
 
-	a := e.send(http.MethodPost, "/api/v1/issues", e.tokens[auth.Dispatcher], map[string]any{
+	a := e.send(http.MethodPost, "/api/v1/issues", e.Tokens[auth.Dispatcher], map[string]any{
 		"category": "exposed_garbage", "source": "grid_patrol", "description": "tile freshness",
 		"location": map[string]any{"type": "Point", "coordinates": []float64{p[0] + 1e-5, p[1]}},
 	})
-	if a.status != http.StatusCreated {
-		t.Fatalf("intake: %d %s", a.status, a.body)
+	if a.Status != http.StatusCreated {
+		t.Fatalf("intake: %d %s", a.Status, a.Body)
 	}
 	var issue struct{ ID int64 }
-	if err := json.Unmarshal(a.body, &issue); err != nil {
+	if err := json.Unmarshal(a.Body, &issue); err != nil {
 		t.Fatal(err)
 	}
 	took := waitFor(t, "the new issue in the z15 tile", fresh, func() bool {
@@ -92,10 +74,10 @@ func TestFreshAfterIntake(t *testing.T) {
 		t.Errorf("a tile 20 km away: %s, want it still cached", got.outcome)
 	}
 
-	a = e.send(http.MethodPost, fmt.Sprintf("/api/v1/issues/%d/actions", issue.ID), e.tokens[auth.Dispatcher],
+	a = e.send(http.MethodPost, fmt.Sprintf("/api/v1/issues/%d/actions", issue.ID), e.Tokens[auth.Dispatcher],
 		map[string]any{"action": "reject", "note": "not an issue"})
-	if a.status != http.StatusOK {
-		t.Fatalf("reject: %d %s", a.status, a.body)
+	if a.Status != http.StatusOK {
+		t.Fatalf("reject: %d %s", a.Status, a.Body)
 	}
 	waitFor(t, "the rejected issue to leave the z15 tile", fresh, func() bool {
 		_, ok := ids(e.fetch("issues", near, viewer).layer)[issue.ID]
@@ -114,10 +96,10 @@ func TestMovedPoint(t *testing.T) {
 	e := newEnv(t, cached)
 	e.waitFollowing()
 	ctx := context.Background()
-	viewer := e.tokens[auth.Viewer]
+	viewer := e.Tokens[auth.Viewer]
 	var code string
 	var from, to orb.Point
-	err := e.st.Pool.QueryRow(ctx, `SELECT p.code, ST_X(p.geom), ST_Y(p.geom), ST_X(q.geom), ST_Y(q.geom)
+	err := e.Store.Pool.QueryRow(ctx, `SELECT p.code, ST_X(p.geom), ST_Y(p.geom), ST_X(q.geom), ST_Y(q.geom)
 		FROM points p, points q WHERE GeometryType(p.geom) = 'POINT' AND GeometryType(q.geom) = 'POINT'
 		ORDER BY ST_Distance(p.geom, q.geom) DESC LIMIT 1`).Scan(&code, &from[0], &from[1], &to[0], &to[1])
 	if err != nil {
@@ -137,13 +119,13 @@ func TestMovedPoint(t *testing.T) {
 	if !has(was) || has(goes) {
 		t.Fatalf("before the move: in the old tile %v, in the new %v", has(was), has(goes))
 	}
-	a := e.send(http.MethodPut, "/ogc/collections/points/items/"+code, e.tokens[auth.Admin], map[string]any{
+	a := e.send(http.MethodPut, "/ogc/collections/points/items/"+code, e.Tokens[auth.Admin], map[string]any{
 		"type":       "Feature",
 		"geometry":   map[string]any{"type": "Point", "coordinates": []float64{to[0], to[1]}},
 		"properties": map[string]any{"code": code, "name": "moved", "category": "park", "unit": "cgj"},
 	})
-	if a.status != http.StatusOK {
-		t.Fatalf("PUT: %d %s", a.status, a.body)
+	if a.Status != http.StatusOK {
+		t.Fatalf("PUT: %d %s", a.Status, a.Body)
 	}
 	waitFor(t, "the point to leave its old tile and reach the new one", fresh, func() bool {
 		return !has(was) && has(goes)
@@ -153,10 +135,10 @@ func TestMovedPoint(t *testing.T) {
 // insertIssue writes an open issue with this deadline through the feed, as
 // intake does, and waits until the instance has heard of it.
 func (e *env) insertIssue(p orb.Point, deadline string) int64 {
-	e.t.Helper()
+	e.T.Helper()
 	ctx := context.Background()
 	var id, seq int64
-	err := e.st.InTx(ctx, func(tx pgx.Tx) error {
+	err := e.Store.InTx(ctx, func(tx pgx.Tx) error {
 		if err := tx.QueryRow(ctx, `INSERT INTO issues (source, category, geom, deadline, status, dispatched_at)
 			VALUES ('sensor', 'manhole_cover', ST_SetSRID(ST_MakePoint($1, $2), 4326), now() + $3::interval,
 			        'dispatched', now())
@@ -168,7 +150,7 @@ func (e *env) insertIssue(p orb.Point, deadline string) int64 {
 		return err
 	})
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	e.waitPublished(seq)
 	return id
@@ -177,17 +159,17 @@ func (e *env) insertIssue(p orb.Point, deadline string) int64 {
 // waitPublished waits until the instance has handed the changes up to seq to
 // its tile cache: a tile cached before that may yet be dropped by them.
 func (e *env) waitPublished(seq int64) {
-	e.t.Helper()
-	waitFor(e.t, "the change to reach the instance", fresh, func() bool {
+	e.T.Helper()
+	waitFor(e.T, "the change to reach the instance", fresh, func() bool {
 		return e.metric("citymap_live_published_seq") >= float64(seq)
 	})
 }
 
 func (e *env) head() int64 {
-	e.t.Helper()
-	h, err := store.FeedHead(context.Background(), e.st.Pool)
+	e.T.Helper()
+	h, err := store.FeedHead(context.Background(), e.Store.Pool)
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	return h
 }
@@ -198,7 +180,7 @@ func TestOverdueExpires(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, cached)
 	e.waitFollowing()
-	viewer := e.tokens[auth.Viewer]
+	viewer := e.Tokens[auth.Viewer]
 	// far from the demo city's issues, so that no other deadline comes first
 	p := orb.Point{119.60, 31.18}
 	id := e.insertIssue(p, "4 seconds")
@@ -243,12 +225,12 @@ func TestTidalOpens(t *testing.T) {
 	e := newEnv(t, cached)
 	e.waitFollowing()
 	ctx := context.Background()
-	viewer := e.tokens[auth.Viewer]
+	viewer := e.Tokens[auth.Viewer]
 	p := orb.Point{119.61, 31.19}
 	// a window opening in four seconds, local time, until the end of that day
 	var opens time.Time
 	var seq int64
-	err := e.st.InTx(ctx, func(tx pgx.Tx) error {
+	err := e.Store.InTx(ctx, func(tx pgx.Tx) error {
 		var id int64
 		if err := tx.QueryRow(ctx, `INSERT INTO parking_zones (code, name, kind, capacity, geom)
 			VALUES ('TIDE-1', 'test tidal zone', 'tidal', 20, ST_Buffer(ST_SetSRID(ST_MakePoint($1, $2), 4326), 0.0002))

@@ -1,53 +1,22 @@
 package tiles_test
 
 import (
-	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/paulmach/orb/maptile"
 
 	"citymap/geo/tile"
+	"citymap/server/apitest"
 	"citymap/server/auth"
 )
 
-// gdalTool finds a GDAL command. Without gdal-bin the test is skipped on a
-// developer's machine but fails in CI (CI=true) or when CITYMAP_REQUIRE_GDAL=1,
-// where a silently skipped interoperability test would prove nothing.
-func gdalTool(t *testing.T, name string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err == nil {
-		return path
-	}
-	msg := name + " not found: scripts/deps-gdal.sh installs gdal-bin (make deps runs it)"
-	if os.Getenv("CI") == "true" || os.Getenv("CITYMAP_REQUIRE_GDAL") == "1" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg + "; set CITYMAP_REQUIRE_GDAL=1 to make this a failure")
-	return ""
-}
-
-func runGDAL(t *testing.T, args ...string) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
-	// no user or system GDAL configuration, no proxy between GDAL and the test server
-	cmd.Env = append(os.Environ(), "GDAL_CONFIG_FILE=/dev/null", "NO_PROXY=127.0.0.1", "no_proxy=127.0.0.1",
-		"GDAL_HTTP_TIMEOUT=60", "CPL_VSIL_CURL_USE_CACHE=NO")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return string(out)
-}
+// noCache turns off GDAL's cache of HTTP reads for the tile tests.
+var noCache = []string{"CPL_VSIL_CURL_USE_CACHE=NO"}
 
 var (
 	featureCount = regexp.MustCompile(`Feature Count: (\d+)`)
@@ -60,10 +29,10 @@ var (
 // z/x/y. It must count the features our decoder counts and place them in the
 // tile.
 func TestGDAL(t *testing.T) {
-	ogrinfo := gdalTool(t, "ogrinfo")
+	ogrinfo := apitest.GDAL(t, "ogrinfo")
 	t.Parallel()
 	e := newEnv(t, cached)
-	tok := e.tokens[auth.Viewer]
+	tok := e.Tokens[auth.Viewer]
 	busy := e.busiest()
 	dir := t.TempDir()
 	cases := []struct {
@@ -77,15 +46,15 @@ func TestGDAL(t *testing.T) {
 			t.Fatalf("%s: empty", tilePath(c.layer, tl))
 		}
 		// over HTTP: the driver takes z/x/y from the URL
-		url := "MVT:" + e.ts.URL + tilePath(c.layer, tl) + "?access_token=" + tok
-		checkOgrinfo(t, runGDAL(t, ogrinfo, "-ro", "-al", "-so", "-oo", "CLIP=NO", url), c.layer, tl, want)
+		url := "MVT:" + e.URL + tilePath(c.layer, tl) + "?access_token=" + tok
+		checkOgrinfo(t, apitest.RunGDAL(t, noCache, ogrinfo, "-ro", "-al", "-so", "-oo", "CLIP=NO", url), c.layer, tl, want)
 		// a downloaded file, still gzip-compressed, georeferenced by open options
 		a := e.get(tilePath(c.layer, tl), tok, "Accept-Encoding", "gzip")
 		file := filepath.Join(dir, c.layer+strconv.Itoa(int(c.z))+".mvt")
-		if err := os.WriteFile(file, a.body, 0o644); err != nil {
+		if err := os.WriteFile(file, a.Body, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		out := runGDAL(t, ogrinfo, "-ro", "-al", "-so", "-oo", "CLIP=NO",
+		out := apitest.RunGDAL(t, noCache, ogrinfo, "-ro", "-al", "-so", "-oo", "CLIP=NO",
 			"-oo", "Z="+strconv.Itoa(int(tl.Z)), "-oo", "X="+strconv.Itoa(int(tl.X)), "-oo", "Y="+strconv.Itoa(int(tl.Y)), file)
 		checkOgrinfo(t, out, c.layer, tl, want)
 	}

@@ -3,11 +3,9 @@ package tiles_test
 import (
 	"bytes"
 	"compress/gzip"
-	"context"
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,90 +15,38 @@ import (
 	"github.com/paulmach/orb/maptile"
 
 	"citymap/server"
+	"citymap/server/apitest"
 	"citymap/server/auth"
-	"citymap/server/dbtest"
-	"citymap/server/store"
 	"citymap/server/tilecache"
 	"citymap/server/tiles"
 )
 
 // env is a citymap instance on a fresh clone of the demo city, with a token per
-// role.
-type env struct {
-	t      *testing.T
-	st     *store.Store
-	ts     *httptest.Server
-	tokens map[string]string
-}
+// role; the grid manager's covers the first street.
+type env struct{ *apitest.Env }
+
+// answer is a response with its body read.
+type answer = apitest.Reply
 
 func newEnv(t *testing.T, cfg tiles.Config) *env {
 	t.Helper()
-	st := dbtest.New(t)
-	srv := server.New(server.Config{DataDir: t.TempDir(), Tiles: cfg}, st)
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() { srv.Close(); ts.Close() })
-	e := &env{t: t, st: st, ts: ts, tokens: map[string]string{}}
-	for _, role := range auth.Roles {
-		if role != auth.GridManager {
-			e.tokens[role] = e.token(role)
-		}
-	}
-	// the grid manager of the first street
+	e := &env{apitest.NewWith(t, server.Config{Tiles: cfg})}
 	var street string
-	if err := st.Pool.QueryRow(context.Background(),
-		`SELECT min(code) FROM areas WHERE level = 'street'`).Scan(&street); err != nil {
-		t.Fatal(err)
-	}
-	e.tokens[auth.GridManager] = e.token(auth.GridManager, street)
+	e.Scan(`SELECT min(code) FROM areas WHERE level = 'street'`, nil, &street)
+	e.Tokens[auth.GridManager] = e.Token("tiles-test-"+auth.GridManager, auth.GridManager, []string{street})
 	return e
 }
 
 // cached is a config with the cache on.
 var cached = tiles.Config{CacheBytes: 64 << 20}
 
-func (e *env) token(role string, areas ...string) string {
-	e.t.Helper()
-	tok, hash, err := auth.NewToken()
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	if _, err := e.st.CreateToken(context.Background(), "tiles-test-"+role, role, areas, hash, nil); err != nil {
-		e.t.Fatal(err)
-	}
-	return tok
-}
-
-// answer is a response with its body read.
-type answer struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
 // get requests path with the token (none when empty) and header pairs.
 func (e *env) get(path, tok string, header ...string) answer {
-	e.t.Helper()
-	req, err := http.NewRequest(http.MethodGet, e.ts.URL+path, nil)
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	e.T.Helper()
 	if tok != "" {
-		req.Header.Set("Authorization", "Bearer "+tok)
+		header = append([]string{"Authorization", "Bearer " + tok}, header...)
 	}
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	// a Transport that leaves Accept-Encoding and gzip bodies alone
-	res, err := (&http.Transport{DisableCompression: true}).RoundTrip(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return answer{res.StatusCode, res.Header, body}
+	return e.Call(http.MethodGet, path, "", nil, header...)
 }
 
 // tileAt is the tile of zoom z holding p.
@@ -120,34 +66,34 @@ type fetched struct {
 
 // fetch gets a tile as a browser would (gzip) and decodes it.
 func (e *env) fetch(layer string, t maptile.Tile, tok string) fetched {
-	e.t.Helper()
+	e.T.Helper()
 	a := e.get(tilePath(layer, t), tok, "Accept-Encoding", "gzip")
-	f := fetched{status: a.status, outcome: a.header.Get("X-Tile-Cache"), etag: a.header.Get("ETag")}
-	switch a.status {
+	f := fetched{status: a.Status, outcome: a.Header.Get("X-Tile-Cache"), etag: a.Header.Get("ETag")}
+	switch a.Status {
 	case http.StatusNoContent:
 		return f
 	case http.StatusOK:
 	default:
-		e.t.Fatalf("%s: status %d: %s", tilePath(layer, t), a.status, a.body)
+		e.T.Fatalf("%s: status %d: %s", tilePath(layer, t), a.Status, a.Body)
 	}
-	raw := a.body
-	if a.header.Get("Content-Encoding") == "gzip" {
-		raw = gunzip(e.t, a.body)
+	raw := a.Body
+	if a.Header.Get("Content-Encoding") == "gzip" {
+		raw = gunzip(e.T, a.Body)
 	} else if len(raw) >= tilecache.MinGzip {
-		e.t.Fatalf("%s: %d bytes not gzip-compressed", tilePath(layer, t), len(raw))
+		e.T.Fatalf("%s: %d bytes not gzip-compressed", tilePath(layer, t), len(raw))
 	}
 	layers, err := decodeMVT(raw)
 	if err != nil {
-		e.t.Fatalf("%s: %v", tilePath(layer, t), err)
+		e.T.Fatalf("%s: %v", tilePath(layer, t), err)
 	}
 	if len(layers) != 1 {
-		e.t.Fatalf("%s: %d layers, want 1", tilePath(layer, t), len(layers))
+		e.T.Fatalf("%s: %d layers, want 1", tilePath(layer, t), len(layers))
 	}
 	f.layer = layers[layer]
 	return f
 }
 
-func gunzip(t *testing.T, b []byte) []byte {
+func gunzip(t testing.TB, b []byte) []byte {
 	t.Helper()
 	zr, err := gzip.NewReader(bytes.NewReader(b))
 	if err != nil {
@@ -160,43 +106,33 @@ func gunzip(t *testing.T, b []byte) []byte {
 	return out
 }
 
-// count runs a query that returns one number.
-func (e *env) count(sql string, args ...any) int64 {
-	e.t.Helper()
-	var n int64
-	if err := e.st.Pool.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
-		e.t.Fatalf("%s: %v", sql, err)
-	}
-	return n
-}
-
 // metric reads one value from /metrics.
 func (e *env) metric(name string) float64 {
-	e.t.Helper()
+	e.T.Helper()
 	a := e.get("/metrics", "")
-	for _, line := range strings.Split(string(a.body), "\n") {
+	for _, line := range strings.Split(string(a.Body), "\n") {
 		if v, ok := strings.CutPrefix(line, name+" "); ok {
 			f, err := strconv.ParseFloat(v, 64)
 			if err != nil {
-				e.t.Fatalf("metric %s: %q", name, line)
+				e.T.Fatalf("metric %s: %q", name, line)
 			}
 			return f
 		}
 	}
-	e.t.Fatalf("/metrics lacks %s", name)
+	e.T.Fatalf("/metrics lacks %s", name)
 	return 0
 }
 
 // waitFollowing waits until the cache follows the changes feed: before that it
 // stores nothing.
 func (e *env) waitFollowing() {
-	e.t.Helper()
-	waitFor(e.t, "the tile cache to follow the feed", 15*time.Second, func() bool {
+	e.T.Helper()
+	waitFor(e.T, "the tile cache to follow the feed", 15*time.Second, func() bool {
 		return e.metric("citymap_tile_cache_resets_total") >= 1
 	})
 }
 
-func waitFor(t *testing.T, what string, limit time.Duration, cond func() bool) time.Duration {
+func waitFor(t testing.TB, what string, limit time.Duration, cond func() bool) time.Duration {
 	t.Helper()
 	start := time.Now()
 	for !cond() {

@@ -30,7 +30,7 @@ type styleDoc struct {
 func TestStyle(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, cached)
-	tok := e.tokens[auth.Viewer]
+	tok := e.Tokens[auth.Viewer]
 	backgrounds := map[string]bool{}
 	for _, theme := range []string{"", "light", "dark"} {
 		var s styleDoc
@@ -54,7 +54,7 @@ func TestStyle(t *testing.T) {
 		}
 		for _, name := range []string{"areas", "grids", "points", "parking", "issues"} {
 			src := s.Sources[name]
-			if src["type"] != "vector" || src["url"] != e.ts.URL+"/tiles/"+name+".json" || !drawn[name] {
+			if src["type"] != "vector" || src["url"] != e.URL+"/tiles/"+name+".json" || !drawn[name] {
 				t.Errorf("theme %q: source %s %v, drawn %v", theme, name, src, drawn[name])
 			}
 		}
@@ -86,14 +86,14 @@ func TestBasemap(t *testing.T) {
 	t.Cleanup(base.Close)
 	e := newEnv(t, tiles.Config{CacheBytes: 1 << 20, BasemapStyle: base.URL + "/styles/base/style.json"})
 	var s styleDoc
-	e.getJSON("/style.json", e.tokens[auth.Viewer], &s)
+	e.getJSON("/style.json", e.Tokens[auth.Viewer], &s)
 	if len(s.Layers) < 4 || s.Layers[0].ID != "base-bg" || s.Layers[1].ID != "land" || s.Layers[2].ID != "pois" {
 		t.Fatalf("the basemap's layers do not come first: %+v", s.Layers[:min(4, len(s.Layers))])
 	}
 	if s.Layers[2].Source != "basemap-points" || s.Sources["basemap-points"] == nil {
 		t.Errorf("the basemap's clashing source: layer draws %q, sources %v", s.Layers[2].Source, s.Sources)
 	}
-	if s.Sources["points"]["url"] != e.ts.URL+"/tiles/points.json" {
+	if s.Sources["points"]["url"] != e.URL+"/tiles/points.json" {
 		t.Errorf("citymap's points source is %v", s.Sources["points"])
 	}
 	tilesURL := s.Sources["land"]["tiles"].([]any)[0]
@@ -110,7 +110,7 @@ func TestBasemap(t *testing.T) {
 	// a basemap that does not answer leaves the city on its own background
 	down := newEnv(t, tiles.Config{BasemapStyle: base.URL + "/missing.json"})
 	var plain styleDoc
-	down.getJSON("/style.json", down.tokens[auth.Viewer], &plain)
+	down.getJSON("/style.json", down.Tokens[auth.Viewer], &plain)
 	if len(plain.Layers) == 0 || plain.Layers[0].Type != "background" || !strings.HasPrefix(plain.Layers[0].ID, "citymap-") {
 		t.Errorf("without its basemap the style starts with %+v", plain.Layers[0])
 	}

@@ -18,7 +18,7 @@ var yixing = orb.Point{119.82, 31.36}
 func TestRequestErrors(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, cached)
-	viewer := e.tokens[auth.Viewer]
+	viewer := e.Tokens[auth.Viewer]
 	ok := tilePath("points", tileAt(yixing, 14))
 	tests := []struct {
 		name, path, tok string
@@ -27,7 +27,7 @@ func TestRequestErrors(t *testing.T) {
 	}{
 		{"no token", ok, "", http.StatusUnauthorized, "unauthorized"},
 		{"bad token", ok, "cm_nope", http.StatusUnauthorized, "unauthorized"},
-		{"reporter", ok, e.tokens[auth.Reporter], http.StatusForbidden, "forbidden"},
+		{"reporter", ok, e.Tokens[auth.Reporter], http.StatusForbidden, "forbidden"},
 		{"unknown layer", "/tiles/roads/14/13642/6688.mvt", viewer, http.StatusNotFound, "unknown_layer"},
 		{"not .mvt", "/tiles/points/14/13642/6688.png", viewer, http.StatusNotFound, "not_found"},
 		{"zoom too deep", "/tiles/points/25/0/0.mvt", viewer, http.StatusBadRequest, "invalid_tile"},
@@ -43,18 +43,18 @@ func TestRequestErrors(t *testing.T) {
 	for _, tc := range tests {
 		a := e.get(tc.path, tc.tok)
 		var body struct{ Error struct{ Code string } }
-		_ = json.Unmarshal(a.body, &body)
-		if a.status != tc.status || body.Error.Code != tc.code {
-			t.Errorf("%s: %d %s, want %d %s", tc.name, a.status, body.Error.Code, tc.status, tc.code)
+		_ = json.Unmarshal(a.Body, &body)
+		if a.Status != tc.status || body.Error.Code != tc.code {
+			t.Errorf("%s: %d %s, want %d %s", tc.name, a.Status, body.Error.Code, tc.status, tc.code)
 		}
 	}
 	// the token in the query, for clients that cannot set headers (GDAL URLs)
-	if a := e.get(ok+"?access_token="+viewer, ""); a.status != http.StatusOK {
-		t.Errorf("access_token: status %d", a.status)
+	if a := e.get(ok+"?access_token="+viewer, ""); a.Status != http.StatusOK {
+		t.Errorf("access_token: status %d", a.Status)
 	}
 	for _, role := range []string{auth.Admin, auth.Dispatcher, auth.GridManager, auth.Planner, auth.Viewer} {
-		if a := e.get(ok, e.tokens[role]); a.status != http.StatusOK {
-			t.Errorf("%s: status %d", role, a.status)
+		if a := e.get(ok, e.Tokens[role]); a.Status != http.StatusOK {
+			t.Errorf("%s: status %d", role, a.Status)
 		}
 	}
 }
@@ -65,67 +65,67 @@ func TestRequestErrors(t *testing.T) {
 func TestHTTPCaching(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, cached)
-	tok := e.tokens[auth.Viewer]
+	tok := e.Tokens[auth.Viewer]
 	path := tilePath("points", tileAt(yixing, 12))
 
 	gz := e.get(path, tok, "Accept-Encoding", "gzip, deflate, br")
-	if gz.status != http.StatusOK || gz.header.Get("Content-Encoding") != "gzip" ||
-		gz.header.Get("Content-Type") != "application/vnd.mapbox-vector-tile" {
-		t.Fatalf("gzip: %d %v", gz.status, gz.header)
+	if gz.Status != http.StatusOK || gz.Header.Get("Content-Encoding") != "gzip" ||
+		gz.Header.Get("Content-Type") != "application/vnd.mapbox-vector-tile" {
+		t.Fatalf("gzip: %d %v", gz.Status, gz.Header)
 	}
 	plain := e.get(path, tok)
-	if plain.status != http.StatusOK || plain.header.Get("Content-Encoding") != "" {
-		t.Fatalf("identity: %d %v", plain.status, plain.header)
+	if plain.Status != http.StatusOK || plain.Header.Get("Content-Encoding") != "" {
+		t.Fatalf("identity: %d %v", plain.Status, plain.Header)
 	}
-	if string(gunzip(t, gz.body)) != string(plain.body) {
+	if string(gunzip(t, gz.Body)) != string(plain.Body) {
 		t.Error("the gzip and identity bodies differ")
 	}
 	refused := e.get(path, tok, "Accept-Encoding", "gzip;q=0, identity")
-	if refused.header.Get("Content-Encoding") != "" {
+	if refused.Header.Get("Content-Encoding") != "" {
 		t.Error("gzip sent although the client refused it")
 	}
-	etag := gz.header.Get("ETag")
-	if etag == "" || etag != plain.header.Get("ETag") {
-		t.Fatalf("etags %q and %q", etag, plain.header.Get("ETag"))
+	etag := gz.Header.Get("ETag")
+	if etag == "" || etag != plain.Header.Get("ETag") {
+		t.Fatalf("etags %q and %q", etag, plain.Header.Get("ETag"))
 	}
-	for _, h := range []http.Header{gz.header, plain.header} {
+	for _, h := range []http.Header{gz.Header, plain.Header} {
 		if h.Get("Cache-Control") != "private, no-cache" || !strings.Contains(h.Get("Vary"), "Accept-Encoding") {
 			t.Errorf("caching headers %v", h)
 		}
 	}
 	for _, inm := range []string{etag, strings.TrimPrefix(etag, "W/"), `"other", ` + etag, "*"} {
 		a := e.get(path, tok, "If-None-Match", inm, "Accept-Encoding", "gzip")
-		if a.status != http.StatusNotModified || len(a.body) != 0 || a.header.Get("ETag") != etag {
-			t.Errorf("If-None-Match %s: %d", inm, a.status)
+		if a.Status != http.StatusNotModified || len(a.Body) != 0 || a.Header.Get("ETag") != etag {
+			t.Errorf("If-None-Match %s: %d", inm, a.Status)
 		}
 	}
-	if a := e.get(path, tok, "If-None-Match", `W/"stale"`); a.status != http.StatusOK {
-		t.Errorf("a stale If-None-Match: %d", a.status)
+	if a := e.get(path, tok, "If-None-Match", `W/"stale"`); a.Status != http.StatusOK {
+		t.Errorf("a stale If-None-Match: %d", a.Status)
 	}
 	// a tile too small to gain from gzip goes as it is
 	small := e.get(tilePath("points", tileAt(orb.Point{119.6, 31.2}, 16)), tok, "Accept-Encoding", "gzip")
-	if small.status == http.StatusOK && (len(small.body) >= tilecache.MinGzip || small.header.Get("Content-Encoding") != "") {
-		t.Errorf("small tile: %d bytes, encoding %q", len(small.body), small.header.Get("Content-Encoding"))
+	if small.Status == http.StatusOK && (len(small.Body) >= tilecache.MinGzip || small.Header.Get("Content-Encoding") != "") {
+		t.Errorf("small tile: %d bytes, encoding %q", len(small.Body), small.Header.Get("Content-Encoding"))
 	}
 
 	// the open sea east of Shanghai holds nothing
 	empty := e.get(tilePath("points", tileAt(orb.Point{124, 30}, 14)), tok, "Accept-Encoding", "gzip")
-	if empty.status != http.StatusNoContent || len(empty.body) != 0 || empty.header.Get("ETag") == "" {
-		t.Errorf("empty tile: %d, %d bytes, %v", empty.status, len(empty.body), empty.header)
+	if empty.Status != http.StatusNoContent || len(empty.Body) != 0 || empty.Header.Get("ETag") == "" {
+		t.Errorf("empty tile: %d, %d bytes, %v", empty.Status, len(empty.Body), empty.Header)
 	}
-	if a := e.get(tilePath("points", tileAt(orb.Point{124, 30}, 14)), tok, "If-None-Match", empty.header.Get("ETag")); a.status != http.StatusNotModified {
-		t.Errorf("empty tile revalidated: %d", a.status)
+	if a := e.get(tilePath("points", tileAt(orb.Point{124, 30}, 14)), tok, "If-None-Match", empty.Header.Get("ETag")); a.Status != http.StatusNotModified {
+		t.Errorf("empty tile revalidated: %d", a.Status)
 	}
 }
 
 func TestTileJSON(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, cached)
-	tok := e.tokens[auth.Viewer]
+	tok := e.Tokens[auth.Viewer]
 	for _, name := range []string{"areas", "grids", "points", "parking", "issues"} {
 		a := e.get("/tiles/"+name+".json?access_token="+tok, "")
-		if a.status != http.StatusOK {
-			t.Fatalf("%s: %d %s", name, a.status, a.body)
+		if a.Status != http.StatusOK {
+			t.Fatalf("%s: %d %s", name, a.Status, a.Body)
 		}
 		var doc struct {
 			TileJSON     string     `json:"tilejson"`
@@ -139,14 +139,14 @@ func TestTileJSON(t *testing.T) {
 				Fields map[string]string `json:"fields"`
 			} `json:"vector_layers"`
 		}
-		if err := json.Unmarshal(a.body, &doc); err != nil {
+		if err := json.Unmarshal(a.Body, &doc); err != nil {
 			t.Fatal(err)
 		}
-		want := e.ts.URL + "/tiles/" + name + "/{z}/{x}/{y}.mvt"
+		want := e.URL + "/tiles/" + name + "/{z}/{x}/{y}.mvt"
 		if doc.TileJSON != "3.0.0" || len(doc.Tiles) != 1 || doc.Tiles[0] != want {
 			t.Errorf("%s: tilejson %s, tiles %v, want [%s]", name, doc.TileJSON, doc.Tiles, want)
 		}
-		if strings.Contains(string(a.body), tok) {
+		if strings.Contains(string(a.Body), tok) {
 			t.Errorf("%s: the TileJSON carries the token", name)
 		}
 		if doc.MinZoom >= doc.MaxZoom || len(doc.VectorLayers) != 1 || doc.VectorLayers[0].ID != name ||
@@ -157,14 +157,14 @@ func TestTileJSON(t *testing.T) {
 		if b := doc.Bounds; !(b[0] > 119 && b[0] < 120 && b[1] > 31 && b[2] > b[0] && b[3] > b[1] && b[3] < 32) {
 			t.Errorf("%s: bounds %v", name, b)
 		}
-		again := e.get("/tiles/"+name+".json", tok, "If-None-Match", a.header.Get("ETag"))
-		if again.status != http.StatusNotModified {
-			t.Errorf("%s: revalidation %d", name, again.status)
+		again := e.get("/tiles/"+name+".json", tok, "If-None-Match", a.Header.Get("ETag"))
+		if again.Status != http.StatusNotModified {
+			t.Errorf("%s: revalidation %d", name, again.Status)
 		}
 	}
 	// behind a proxy the URLs name what the client reached
 	a := e.get("/tiles/issues.json", tok, "X-Forwarded-Proto", "https", "X-Forwarded-Host", "map.example.gov.cn")
-	if !strings.Contains(string(a.body), `"https://map.example.gov.cn/tiles/issues/{z}/{x}/{y}.mvt"`) {
-		t.Errorf("behind a proxy: %s", a.body)
+	if !strings.Contains(string(a.Body), `"https://map.example.gov.cn/tiles/issues/{z}/{x}/{y}.mvt"`) {
+		t.Errorf("behind a proxy: %s", a.Body)
 	}
 }
