@@ -147,6 +147,9 @@ func (h *Hub) catchUp(ctx context.Context, conn *pgx.Conn) error {
 			gapSince = time.Time{}
 		}
 		switch {
+		case len(rows) == 0 && h.announced.Load() > last:
+			// announced but not there: pruned before this instance read it
+			return h.skipPruned(ctx, last)
 		case len(batch) < len(rows):
 			if gapSince.IsZero() {
 				gapSince = time.Now()
@@ -196,6 +199,23 @@ func (h *Hub) onGap(ctx context.Context, next int64, lasted time.Duration) error
 		h.pause(ctx, time.Second)
 		return ctx.Err()
 	}
+	h.logger().Error("live: changes were pruned before this instance read them; clients reset",
+		"after", last, "oldest", oldest)
+	h.jump(oldest - 1)
+	return nil
+}
+
+// skipPruned handles a feed with nothing after last although later changes were
+// committed: a prune took them (and everything else) before this instance read
+// them, so it moves on to the head like onGap does.
+func (h *Hub) skipPruned(ctx context.Context, last int64) error {
+	qctx, cancel := context.WithTimeout(ctx, queryTimeout)
+	oldest, _, err := h.st.FeedBounds(qctx)
+	cancel()
+	if err != nil || oldest <= last+1 {
+		return err
+	}
+	h.m.gaps.Inc()
 	h.logger().Error("live: changes were pruned before this instance read them; clients reset",
 		"after", last, "oldest", oldest)
 	h.jump(oldest - 1)
