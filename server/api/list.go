@@ -39,14 +39,14 @@ func issueFilter(q url.Values) (store.IssueFilter, error) {
 	if f.BBox, err = parseBBox(q.Get("bbox")); err != nil {
 		return f, err
 	}
-	if f.Statuses, err = parseList(q, "status", func(s string) bool { return workflow.ValidStatus(s) }); err != nil {
+	if f.Statuses, err = respond.List(q, "status", func(s string) bool { return workflow.ValidStatus(s) }); err != nil {
 		return f, err
 	}
-	if f.Sources, err = parseList(q, "source", func(s string) bool { return slices.Contains(store.IssueSources, s) }); err != nil {
+	if f.Sources, err = respond.List(q, "source", func(s string) bool { return slices.Contains(store.IssueSources, s) }); err != nil {
 		return f, err
 	}
 	// categories are data, not code: an unknown one matches nothing
-	if f.Categories, err = parseList(q, "category", func(string) bool { return true }); err != nil {
+	if f.Categories, err = respond.List(q, "category", func(string) bool { return true }); err != nil {
 		return f, err
 	}
 	if f.Area = q.Get("area"); f.Area != "" && !areaCode.MatchString(f.Area) {
@@ -97,23 +97,6 @@ func parseBBox(s string) (*[4]float64, error) {
 		return nil, bad
 	}
 	return &b, nil
-}
-
-// parseList reads a comma-separated parameter, checking each value.
-func parseList(q url.Values, name string, valid func(string) bool) ([]string, error) {
-	var out []string
-	for _, v := range q[name] {
-		for _, s := range strings.Split(v, ",") {
-			if s = strings.TrimSpace(s); s == "" {
-				continue
-			}
-			if !valid(s) {
-				return nil, respond.Field(name, "invalid", fmt.Sprintf("unknown %s %q", name, s))
-			}
-			out = append(out, s)
-		}
-	}
-	return out, nil
 }
 
 func parseBool(q url.Values, name string) (bool, error) {

@@ -150,7 +150,7 @@ func (rp *Reports) parking(w http.ResponseWriter, r *http.Request) {
 		respond.Fail(w, r, err)
 		return
 	}
-	zones, _ := list(req.q, "zone", func(string) bool { return true })
+	zones, _ := respond.List(req.q, "zone", func(string) bool { return true })
 	f := store.ParkingFilter{From: req.rng.From, To: req.rng.To, Zones: zones, Scope: req.filter.Scope,
 		Geometry: req.filter.Geometry, Zone: req.filter.Zone}
 	var t *table.Table

@@ -99,34 +99,17 @@ func read(r *http.Request, name string, params []string, geo func(url.Values) bo
 func issueFilter(q url.Values, rng period.Range) (store.ReportFilter, error) {
 	f := store.ReportFilter{From: rng.From, To: rng.To, Zone: period.ZoneName}
 	var err error
-	if f.Sources, err = list(q, "source", func(s string) bool { return slices.Contains(store.IssueSources, s) }); err != nil {
+	if f.Sources, err = respond.List(q, "source", func(s string) bool { return slices.Contains(store.IssueSources, s) }); err != nil {
 		return f, err
 	}
 	// categories are data, not code: an unknown one matches nothing
-	if f.Categories, err = list(q, "category", func(string) bool { return true }); err != nil {
+	if f.Categories, err = respond.List(q, "category", func(string) bool { return true }); err != nil {
 		return f, err
 	}
 	if f.Area = q.Get("area"); f.Area != "" && !areaCode.MatchString(f.Area) {
 		return f, respond.Field("area", "invalid", "an area code has 6, 9, 12 or 14 digits")
 	}
 	return f, nil
-}
-
-// list reads a comma-separated parameter, checking each value.
-func list(q url.Values, name string, valid func(string) bool) ([]string, error) {
-	var out []string
-	for _, v := range q[name] {
-		for _, s := range strings.Split(v, ",") {
-			if s = strings.TrimSpace(s); s == "" {
-				continue
-			}
-			if !valid(s) {
-				return nil, respond.Field(name, "invalid", fmt.Sprintf("unknown %s %q", name, s))
-			}
-			out = append(out, s)
-		}
-	}
-	return out, nil
 }
 
 // oneOf reads a parameter that takes one of values, the first being the default.
