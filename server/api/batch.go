@@ -1,12 +1,9 @@
 package api
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"citymap/geo/coordsys"
 	"citymap/server/auth"
@@ -94,28 +91,10 @@ func (a *API) createIssues(w http.ResponseWriter, r *http.Request) {
 // decodeItem decodes and checks one batch item as strictly as a single intake.
 func decodeItem(raw json.RawMessage, sys coordsys.System) (store.NewIssue, *respond.Error) {
 	var in issueInput
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
-		return store.NewIssue{}, itemDecodeError(err)
+	if err := respond.DecodeItem(raw, &in); err != nil {
+		return store.NewIssue{}, err
 	}
 	return in.newIssue(sys)
-}
-
-func itemDecodeError(err error) *respond.Error {
-	var typ *json.UnmarshalTypeError
-	if errors.As(err, &typ) {
-		field := typ.Field
-		if field == "" {
-			field = "item"
-		}
-		return respond.Field(field, "invalid_type", fmt.Sprintf("%s must be %s", field, typ.Type))
-	}
-	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		name = strings.Trim(name, `"`)
-		return respond.Field(name, "unknown_field", fmt.Sprintf("unknown field %q", name))
-	}
-	return respond.Errorf(http.StatusBadRequest, "invalid_json", err.Error())
 }
 
 func summarize(results []batchResult) batchAnswer {

@@ -1,9 +1,7 @@
 package parking
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -94,10 +92,8 @@ func (p *Parking) postOccupancy(w http.ResponseWriter, r *http.Request) {
 // the rest is wrong, for the result.
 func decodeReading(raw json.RawMessage) (store.ParkingReading, *respond.Error) {
 	var in readingInput
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
-		return store.ParkingReading{Zone: in.Zone}, itemDecodeError(err)
+	if err := respond.DecodeItem(raw, &in); err != nil {
+		return store.ParkingReading{Zone: in.Zone}, err
 	}
 	rd := store.ParkingReading{Zone: strings.TrimSpace(in.Zone)}
 	if in.Occupied == nil {
@@ -113,22 +109,6 @@ func decodeReading(raw json.RawMessage) (store.ParkingReading, *respond.Error) {
 	}
 	rd.At = at
 	return rd, nil
-}
-
-func itemDecodeError(err error) *respond.Error {
-	var typ *json.UnmarshalTypeError
-	if errors.As(err, &typ) {
-		field := typ.Field
-		if field == "" {
-			field = "item"
-		}
-		return respond.Field(field, "invalid_type", fmt.Sprintf("%s must be %s", field, typ.Type))
-	}
-	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		name = strings.Trim(name, `"`)
-		return respond.Field(name, "unknown_field", fmt.Sprintf("unknown field %q", name))
-	}
-	return respond.Field("item", "invalid_json", "a reading is a JSON object {zone, occupied, at}")
 }
 
 func setOutcome(res *readingResult, o store.ReadingOutcome) {

@@ -1,6 +1,7 @@
 package respond
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,7 +23,7 @@ func Decode(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return decodeError(err, limit)
+		return decodeError(err, limit, "body")
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return Errorf(http.StatusBadRequest, "invalid_json", "trailing data after the JSON value")
@@ -30,7 +31,24 @@ func Decode(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
 	return nil
 }
 
-func decodeError(err error, limit int64) error {
+// DecodeItem decodes one item of a batch as strictly as Decode does a body; its
+// error names the item's field, or "item" for the item as a whole.
+func DecodeItem(raw json.RawMessage, v any) *Error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		e := decodeError(err, 0, "item").(*Error)
+		if e.Fields == nil {
+			e.Fields = map[string]string{"item": e.Message}
+		}
+		return e
+	}
+	return nil
+}
+
+// decodeError maps a JSON decoding error to an answer; whole names the value
+// decoded when the error is about all of it.
+func decodeError(err error, limit int64, whole string) error {
 	var tooBig *http.MaxBytesError
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError
@@ -43,7 +61,7 @@ func decodeError(err error, limit int64) error {
 	case errors.As(err, &typ):
 		field := typ.Field
 		if field == "" {
-			field = "body"
+			field = whole
 		}
 		return Field(field, "invalid_type", fmt.Sprintf("%s must be %s", field, typ.Type))
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):

@@ -67,3 +67,29 @@ func TestFailHidesInternalErrors(t *testing.T) {
 		t.Errorf("body %s lacks the error code", w.Body)
 	}
 }
+
+func TestDecodeItem(t *testing.T) {
+	type item struct {
+		Zone string `json:"zone"`
+		N    int    `json:"n"`
+	}
+	cases := []struct{ in, code, field string }{
+		{`{"zone":"Z1","n":3}`, "", ""},
+		{`{"zone":"Z1","colour":"red"}`, "unknown_field", "colour"},
+		{`{"n":"three"}`, "invalid_type", "n"},
+		{`[1,2]`, "invalid_type", "item"},
+	}
+	for _, c := range cases {
+		var v item
+		e := DecodeItem([]byte(c.in), &v)
+		if c.code == "" {
+			if e != nil {
+				t.Errorf("%s: %v", c.in, e)
+			}
+			continue
+		}
+		if e == nil || e.Status != http.StatusBadRequest || e.Code != c.code || e.Fields[c.field] == "" {
+			t.Errorf("%s: %+v, want 400 %s naming %s", c.in, e, c.code, c.field)
+		}
+	}
+}
