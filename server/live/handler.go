@@ -28,7 +28,8 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"/live is a websocket: connect with a websocket client"))
 		return
 	}
-	conn, err := h.upgrader.Upgrade(w, r, nil)
+	// under the websocket, a stallConn keeps a stream whole when a write times out
+	conn, err := h.upgrader.Upgrade(stallWriter{w}, r, nil)
 	if err != nil {
 		return // the upgrader has answered
 	}

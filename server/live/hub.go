@@ -39,12 +39,18 @@ type Config struct {
 	// PingEvery is how often the server pings; a client silent for three times as
 	// long is gone.
 	PingEvery time.Duration
-	// WriteTimeout bounds writing one frame.
+	// WriteTimeout bounds writing one frame; a client that takes longer is closed
+	// as slow.
 	WriteTimeout time.Duration
+	// CloseTimeout bounds writing a close frame, after what a write that timed
+	// out left: a client that stopped reading for good gets none.
+	CloseTimeout time.Duration
 	// PollEvery is the safety poll of the feed, should a notification be lost.
 	PollEvery time.Duration
 	// AllowedOrigins are browser origins besides the server's own host.
 	AllowedOrigins []string
+	// Logger receives the stream's log lines; nil is slog's default.
+	Logger *slog.Logger
 }
 
 func (c Config) withDefaults() Config {
@@ -58,6 +64,7 @@ func (c Config) withDefaults() Config {
 	def(&c.Heartbeat, 15*time.Second)
 	def(&c.PingEvery, 20*time.Second)
 	def(&c.WriteTimeout, 10*time.Second)
+	def(&c.CloseTimeout, time.Second)
 	def(&c.PollEvery, time.Second)
 	if c.QueueSize <= 0 {
 		c.QueueSize = 1024
@@ -329,4 +336,9 @@ func (h *Hub) pause(ctx context.Context, d time.Duration) {
 	}
 }
 
-func (h *Hub) logger() *slog.Logger { return slog.With("component", "live") }
+func (h *Hub) logger() *slog.Logger {
+	if h.cfg.Logger != nil {
+		return h.cfg.Logger.With("component", "live")
+	}
+	return slog.With("component", "live")
+}

@@ -11,6 +11,7 @@ import (
 type hubMetrics struct {
 	changes, queued, delivered metrics.Counter
 	overflows, slow, resets    metrics.Counter
+	writeTimeouts              metrics.Counter
 	reconnects                 metrics.Counter
 	gaps, pruned               metrics.Counter
 	replayed                   metrics.CounterVec
@@ -31,7 +32,9 @@ func newHubMetrics(reg *metrics.Registry, h *Hub) *hubMetrics {
 		overflows: reg.Counter("citymap_live_overflows_total",
 			"Clients whose queue overflowed and who caught up from the ring of recent changes."),
 		slow: reg.Counter("citymap_live_slow_closed_total",
-			"Clients closed as too slow: they fell further behind than the ring of recent changes."),
+			"Clients closed as too slow (4000): they fell further behind than the ring of recent changes, or a write to them timed out."),
+		writeTimeouts: reg.Counter("citymap_live_write_timeouts_total",
+			"Clients whose write timed out (they stopped reading): they are closed as slow."),
 		resets:     reg.Counter("citymap_live_resets_total", "Resets sent: resumes from changes no longer kept."),
 		reconnects: reg.Counter("citymap_live_feed_reconnects_total", "Reconnections of the feed listener."),
 		gaps:       reg.Counter("citymap_live_feed_gaps_total", "Reads of the feed that showed a hole and were repeated."),

@@ -78,10 +78,9 @@ func (c *client) replayFrom(cursor int64, fromFeed bool) error {
 			return err
 		}
 		for _, ch := range page {
-			if err := c.write(ch.frame); err != nil {
+			if err := c.writeChange(ch); err != nil {
 				return err
 			}
-			c.hub.m.delivered.Inc()
 		}
 		cursor, c.pos = next, next
 		if c.hub.joinAt(c, cursor) {

@@ -35,6 +35,7 @@ type client struct {
 	id         int
 	hub        *Hub
 	conn       *websocket.Conn
+	net        *stallConn // under conn
 	who        *auth.Principal
 	queue      chan *Change
 	requests   chan request
@@ -52,13 +53,15 @@ type client struct {
 
 	// owned by the session goroutine
 	pos        int64 // every matching change up to pos has been written
+	cut        int64 // the change whose write timed out part-way
 	subscribed bool
 }
 
 func newClient(h *Hub, conn *websocket.Conn, who *auth.Principal) *client {
+	sc, _ := conn.NetConn().(*stallConn)
 	return &client{
 		id:  int(h.nextID.Add(1)),
-		hub: h, conn: conn, who: who,
+		hub: h, conn: conn, net: sc, who: who,
 		queue:      make(chan *Change, h.cfg.QueueSize),
 		requests:   make(chan request, 1),
 		readerDone: make(chan struct{}),
@@ -90,7 +93,7 @@ func (c *client) run() {
 		case <-c.overflow:
 			err = c.catchUp()
 		case <-ping.C:
-			err = c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.hub.cfg.WriteTimeout))
+			err = c.ping()
 		case <-beat.C:
 			err = c.heartbeat()
 		}
@@ -112,12 +115,24 @@ func (c *client) failed(err error) {
 	}
 	switch {
 	case errors.Is(err, errSlow):
-		c.hub.m.slow.Inc()
-		c.close(CloseSlow, "slow")
+		c.closeSlow("fell behind the ring of recent changes")
+	case errors.Is(err, errStalled):
+		c.hub.m.writeTimeouts.Inc()
+		c.closeSlow("a write timed out: the client stopped reading")
 	case errors.Is(err, errReplay):
-		c.hub.logger().Warn("live: replay failed", "err", err)
-		c.close(CloseReplayFailed, "error")
+		sent := c.close(CloseReplayFailed, "error")
+		c.hub.logger().Warn("live: replay failed", "err", err, "token", c.who.Name,
+			"remote", c.conn.RemoteAddr().String(), "resume_since", c.pos, "close_sent", sent)
 	}
+}
+
+// closeSlow closes a client that cannot keep up (4000, with where to resume),
+// and counts and logs it.
+func (c *client) closeSlow(why string) {
+	c.hub.m.slow.Inc() // before the close frame, which the client may act on at once
+	sent := c.close(CloseSlow, "slow")
+	c.hub.logger().Warn("live: closed a slow client", "why", why, "token", c.who.Name,
+		"remote", c.conn.RemoteAddr().String(), "resume_since", c.pos, "close_sent", sent)
 }
 
 func (c *client) finish() {
@@ -126,12 +141,21 @@ func (c *client) finish() {
 	_ = c.conn.Close()
 }
 
-// close sends a close frame that says where to resume and waits briefly for the
-// client's answer.
-func (c *client) close(code int, typ string) {
+// close sends a close frame that says where to resume, best effort within
+// CloseTimeout, and waits briefly for the client's answer. After a write that
+// timed out, what it left goes first: then the change it was writing has reached
+// the client too. sent reports whether the close frame got through.
+func (c *client) close(code int, typ string) (sent bool) {
+	deadline := time.Now().Add(c.hub.cfg.CloseTimeout)
+	if c.net.stalled() {
+		if err := c.net.flush(deadline); err != nil {
+			return false
+		}
+		c.pos = max(c.pos, c.cut)
+	}
 	msg := websocket.FormatCloseMessage(code, closeReason(typ, c.pos))
-	if err := c.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(c.hub.cfg.WriteTimeout)); err != nil {
-		return
+	if err := c.conn.WriteControl(websocket.CloseMessage, msg, deadline); err != nil || c.net.stalled() {
+		return false
 	}
 	t := time.NewTimer(closeGrace)
 	defer t.Stop()
@@ -139,6 +163,7 @@ func (c *client) close(code int, typ string) {
 	case <-c.readerDone:
 	case <-t.C:
 	}
+	return true
 }
 
 // read turns client messages into requests for the session.
@@ -213,7 +238,16 @@ func (c *client) send(ch *Change) error {
 	if ch.Seq <= c.skip && !ch.reset {
 		return nil
 	}
+	return c.writeChange(ch)
+}
+
+// writeChange writes a change's frame: the client then has every matching
+// change up to it.
+func (c *client) writeChange(ch *Change) error {
 	if err := c.write(ch.frame); err != nil {
+		if errors.Is(err, errStalled) {
+			c.cut = ch.Seq // delivered if close gets the rest through
+		}
 		return err
 	}
 	c.pos = ch.Seq
@@ -242,11 +276,30 @@ func (c *client) heartbeat() error {
 	return c.write(seqFrame("heartbeat", c.pos))
 }
 
+// write writes a text frame within WriteTimeout; errStalled says it timed out.
 func (c *client) write(frame []byte) error {
 	if err := c.conn.SetWriteDeadline(time.Now().Add(c.hub.cfg.WriteTimeout)); err != nil {
 		return err
 	}
-	return c.conn.WriteMessage(websocket.TextMessage, frame)
+	if err := c.conn.WriteMessage(websocket.TextMessage, frame); err != nil {
+		return err
+	}
+	return c.stallErr()
+}
+
+func (c *client) ping() error {
+	if err := c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.hub.cfg.WriteTimeout)); err != nil {
+		return err
+	}
+	return c.stallErr()
+}
+
+// stallErr is errStalled once a write, whichever, has timed out.
+func (c *client) stallErr() error {
+	if c.net.stalled() {
+		return errStalled
+	}
+	return nil
 }
 
 // interrupted reports whether a replay should stop: a new subscription replaces
