@@ -75,15 +75,26 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	respond.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
+// readyz says whether the instance can serve: its database answers with every
+// migration, and its live stream follows the changes feed (an instance cut off
+// from the feed would serve /live clients nothing).
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
+	feed := s.obs.live.Feed()
+	notReady := func(msg string) {
+		respond.JSON(w, http.StatusServiceUnavailable, map[string]any{"feed": feed,
+			"error": respond.Errorf(http.StatusServiceUnavailable, "not_ready", msg)})
+	}
 	if err := s.store.Ready(ctx); err != nil {
-		respond.JSON(w, http.StatusServiceUnavailable, map[string]any{
-			"error": respond.Errorf(http.StatusServiceUnavailable, "not_ready", err.Error())})
+		notReady(err.Error())
 		return
 	}
-	respond.JSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	if !feed.Following {
+		notReady("not following the changes feed: the live stream is reconnecting or behind")
+		return
+	}
+	respond.JSON(w, http.StatusOK, map[string]any{"status": "ready", "feed": feed})
 }
 
 // statusWriter remembers the status and size of an answer for the request log.

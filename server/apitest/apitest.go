@@ -67,7 +67,29 @@ func NewWith(t testing.TB, cfg server.Config) *Env {
 		}
 		e.Tokens[role] = e.Token("test-"+role, role, areas)
 	}
+	e.waitReady()
 	return e
+}
+
+// waitReady waits for /readyz, as a load balancer would before sending traffic:
+// the instance then follows the changes feed too.
+func (e *Env) waitReady() {
+	e.T.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		res, err := http.Get(e.URL + "/readyz")
+		if err != nil {
+			e.T.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode == http.StatusOK {
+			return
+		}
+		if time.Now().After(deadline) {
+			e.T.Fatalf("/readyz still answers %d", res.StatusCode)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // Token creates a token as `citymap token create` does.

@@ -2,8 +2,10 @@ package live_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"os/user"
@@ -17,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"citymap/server/auth"
+	"citymap/server/live"
 	"citymap/server/store"
 )
 
@@ -143,11 +146,90 @@ func TestPostgresRestart(t *testing.T) {
 	}
 }
 
+// readiness is an answer of /readyz.
+type readiness struct {
+	status int
+	Status string
+	Feed   live.FeedState
+	Error  struct{ Code, Message string }
+}
+
+func (in *instance) readyz(t *testing.T) readiness {
+	t.Helper()
+	res, err := http.Get(in.ts.URL + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	r := readiness{status: res.StatusCode}
+	if err := json.NewDecoder(res.Body).Decode(&r); err != nil {
+		t.Fatalf("/readyz: %v", err)
+	}
+	return r
+}
+
+// TestReadyFollowsTheFeed: /readyz says whether the instance follows the changes
+// feed, not only whether its database answers. After an outage it turns green
+// only once the live stream flows again, which is within about a second of the
+// database being back.
+func TestReadyFollowsTheFeed(t *testing.T) {
+	t.Parallel()
+	pg := newCluster(t)
+	ctx := context.Background()
+	st, err := store.Open(ctx, pg.createDB(t, "citymap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Close)
+	if _, err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	in := startInstance(t, st, testConfig())
+	waitFor(t, "the instance to be ready", func() bool { return in.readyz(t).status == http.StatusOK })
+	if r := in.readyz(t); r.Status != "ready" || !r.Feed.Following || r.Feed.Lag != 0 {
+		t.Fatalf("ready: %+v", r)
+	}
+	c := dial(t, in.wsURL(), token(t, st, auth.Viewer))
+	start := c.subscribe(map[string]any{})
+	w := startWriter(st, []int64{newIssue(t, st, 119.80, 31.30, "manhole_cover", gridA)})
+	w.progress(t, 20)
+
+	pg.stop(t)
+	waitFor(t, "the feed to be lost", func() bool {
+		r := in.readyz(t)
+		return r.status == http.StatusServiceUnavailable && r.Error.Code == "not_ready" && !r.Feed.Following
+	})
+	time.Sleep(3 * time.Second) // the outage: long enough for backoffs to grow
+	pg.start(t)
+	back := time.Now()
+	waitFor(t, "the instance to be ready again", func() bool { return in.readyz(t).status == http.StatusOK })
+	readyAfter := time.Since(back)
+
+	// green means streaming: what is committed now reaches the client at once
+	ready := time.Now()
+	seq := mustTouch(t, st, newIssue(t, st, 119.81, 31.31, "manhole_cover", gridA))
+	got := c.changesThrough(seq)
+	flowing := time.Since(ready)
+	w.progress(t, 20)
+	w.halt()
+	end := retryHead(t, st)
+	got = append(got, c.changesThrough(end)...)
+	checkRun(t, got, start+1, end)
+	t.Logf("ready %v after the database was back; a change then took %v", readyAfter, flowing)
+	// bounds for a loaded machine: the tailer retries at most every half second
+	if readyAfter > 3*time.Second {
+		t.Errorf("ready only %v after the database was back", readyAfter)
+	}
+	if flowing > 2*time.Second {
+		t.Errorf("ready, but a change took %v to reach the client", flowing)
+	}
+}
+
 // cluster is a throwaway PostgreSQL server with its own data directory and port.
 type cluster struct {
-	dir, data  string
-	port       int
-	restartCmd func() *exec.Cmd
+	dir, data string
+	port      int
+	bin, opts string // pg_ctl's directory, the server's options
 }
 
 // newCluster initialises and starts a cluster; it stops and vanishes with the
@@ -166,7 +248,7 @@ func newCluster(t *testing.T) *cluster {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pg := &cluster{dir: dir, data: filepath.Join(dir, "data"), port: freePort(t)}
+	pg := &cluster{dir: dir, data: filepath.Join(dir, "data"), port: freePort(t), bin: bin}
 	t.Cleanup(func() {
 		_ = asPostgres(filepath.Join(bin, "pg_ctl"), "-D", pg.data, "-m", "immediate", "-w", "stop").Run()
 		os.RemoveAll(dir)
@@ -183,15 +265,23 @@ func newCluster(t *testing.T) *cluster {
 		}
 	}
 	run(t, asPostgres(initdb, "-D", pg.data, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C.UTF-8"))
-	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off", pg.port, dir)
-	run(t, asPostgres(filepath.Join(bin, "pg_ctl"), "-D", pg.data, "-l", filepath.Join(dir, "log"), "-w", "-t", "60", "-o", opts, "start"))
-	pg.restartCmd = func() *exec.Cmd {
-		// with its log file: a server writing to our pipe would keep run waiting
-		return asPostgres(filepath.Join(bin, "pg_ctl"), "-D", pg.data, "-l", filepath.Join(dir, "log"),
-			"-m", "fast", "-w", "-t", "60", "restart")
-	}
+	pg.opts = fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off", pg.port, dir)
+	pg.start(t)
 	return pg
 }
+
+// pgCtl runs pg_ctl on the cluster, the server writing to its log file: one
+// writing to our pipe would keep run waiting.
+func (pg *cluster) pgCtl(t *testing.T, args ...string) {
+	t.Helper()
+	run(t, asPostgres(filepath.Join(pg.bin, "pg_ctl"),
+		append([]string{"-D", pg.data, "-l", filepath.Join(pg.dir, "log"), "-w", "-t", "60"}, args...)...))
+}
+
+func (pg *cluster) start(t *testing.T) { t.Helper(); pg.pgCtl(t, "-o", pg.opts, "start") }
+
+// stop stops the server (fast: connections are cut).
+func (pg *cluster) stop(t *testing.T) { t.Helper(); pg.pgCtl(t, "-m", "fast", "stop") }
 
 func (pg *cluster) url(db string) string {
 	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", pg.port, db)
@@ -214,10 +304,7 @@ func (pg *cluster) createDB(t *testing.T, name string) string {
 
 // restart stops the server (fast: connections are cut) and starts it again with
 // the same options.
-func (pg *cluster) restart(t *testing.T) {
-	t.Helper()
-	run(t, pg.restartCmd())
-}
+func (pg *cluster) restart(t *testing.T) { t.Helper(); pg.pgCtl(t, "-m", "fast", "restart") }
 
 func asPostgres(name string, args ...string) *exec.Cmd {
 	if os.Geteuid() == 0 {

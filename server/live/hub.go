@@ -105,6 +105,9 @@ type Hub struct {
 	dbSem    chan struct{}
 	// announced is the highest head a notification or read has shown
 	announced atomic.Int64
+	// caughtUpAt is when the tailer last read to the end of the feed (Unix ns),
+	// 0 while its connection is down
+	caughtUpAt atomic.Int64
 	// observers hear every published change (observe.go)
 	observers observers
 }
@@ -165,6 +168,34 @@ func (h *Hub) Published() int64 {
 	defer h.mu.RUnlock()
 	return h.published
 }
+
+// FeedState says whether the hub follows the changes feed, for /readyz.
+type FeedState struct {
+	// Following: the hub listens on the feed and has read to its end within
+	// the last few seconds, so what commits now reaches its clients promptly.
+	Following bool `json:"following"`
+	// Lag counts the changes the feed has announced and the hub not yet queued.
+	Lag int64 `json:"lag"`
+	// Published is the sequence number up to which changes are queued.
+	Published int64 `json:"published"`
+}
+
+// Feed tells how the hub follows the feed. An instance whose tailer is cut off,
+// reconnecting or stuck behind is not Following, even when its database answers.
+func (h *Hub) Feed() FeedState {
+	published := h.Published()
+	at := h.caughtUpAt.Load()
+	return FeedState{
+		Following: at != 0 && time.Since(time.Unix(0, at)) < h.staleAfter(),
+		Lag:       max(0, h.announced.Load()-published),
+		Published: published,
+	}
+}
+
+// staleAfter is how long the tailer may go without reading to the end of the
+// feed: it does so at least every PollEvery while all is well, and within a few
+// pages of a burst.
+func (h *Hub) staleAfter() time.Duration { return max(5*time.Second, 3*h.cfg.PollEvery) }
 
 // Subscribers counts connected clients.
 func (h *Hub) Subscribers() int {

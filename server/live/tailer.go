@@ -20,9 +20,11 @@ import (
 // connection reads on from the last change published.
 
 const (
-	tailBatch    = 500
-	minBackoff   = 100 * time.Millisecond
-	maxBackoff   = 5 * time.Second
+	tailBatch  = 500
+	minBackoff = 100 * time.Millisecond
+	// maxBackoff keeps reconnecting cheap while the database is down (a connection
+	// attempt or two a second) and the stream back within a second once it is up.
+	maxBackoff   = 500 * time.Millisecond
 	queryTimeout = 10 * time.Second
 	// gapGrace is how long a hole in the feed may last before the tailer asks
 	// whether pruning made it; a hole should never happen (see catchUp).
@@ -31,14 +33,30 @@ const (
 
 func (h *Hub) tail(ctx context.Context) {
 	backoff := minBackoff
+	var lost time.Time // when the feed connection went, zero while it is up
+	attempts := 0
 	for {
-		err := h.tailSession(ctx, func() { backoff = minBackoff })
+		err := h.tailSession(ctx, func() {
+			backoff = minBackoff
+			if !lost.IsZero() {
+				h.logger().Info("live: feed connection restored", "after", time.Since(lost).Round(time.Millisecond),
+					"attempts", attempts)
+				lost, attempts = time.Time{}, 0
+			}
+		})
+		h.caughtUpAt.Store(0)
 		if ctx.Err() != nil {
 			return
 		}
 		// jitter spreads the reconnects of many instances after a database restart
 		d := backoff/2 + rand.N(backoff/2+1)
-		h.logger().Warn("live: feed connection lost, reconnecting", "err", err, "in", d.Round(time.Millisecond))
+		if lost.IsZero() {
+			lost = time.Now()
+			h.logger().Warn("live: feed connection lost, reconnecting", "err", err, "in", d.Round(time.Millisecond))
+		} else {
+			h.logger().Debug("live: feed still unreachable", "err", err, "in", d.Round(time.Millisecond))
+		}
+		attempts++
 		h.m.reconnects.Inc()
 		h.pause(ctx, d)
 		backoff = min(2*backoff, maxBackoff)
@@ -74,6 +92,7 @@ func (h *Hub) tailSession(ctx context.Context, connected func()) error {
 		if err := h.catchUp(ctx, conn); err != nil {
 			return err
 		}
+		h.caughtUpAt.Store(time.Now().UnixNano())
 		if err := h.await(ctx, conn); err != nil {
 			return err
 		}
