@@ -32,20 +32,25 @@ var (
 
 // replay sends the matching changes after since, then joins the live stream; a
 // since that the feed no longer covers (or never reached) gets a reset instead.
+//
+// What is covered is the feed's answer, the same on every instance: its oldest
+// change kept and its head. What this instance's ring holds does not count: an
+// instance up for long holds changes that the feed has pruned since, and one
+// just started does not, so the ring would answer differently from instance to
+// instance. A since ahead of this instance is fine (another was faster), one
+// beyond the feed's head is not (a database restored from an older backup).
 func (c *client) replay(since int64) error {
 	c.pos = since
-	if since > c.hub.Published() {
-		// ahead of this instance: fine if another instance was faster, not if the
-		// feed never had it (a database restored from an older backup)
-		_, head, err := c.hub.st.FeedBounds(c.context())
-		if err != nil {
-			return fmt.Errorf("%w: %v", errReplay, err)
-		}
-		if since > head {
-			return c.reset()
-		}
+	ctx, cancel := context.WithTimeout(c.context(), queryTimeout)
+	oldest, head, err := c.hub.st.FeedBounds(ctx)
+	cancel()
+	if err != nil {
+		return fmt.Errorf("%w: %v", errReplay, err)
 	}
-	err := c.replayFrom(since, true)
+	if since+1 < oldest || since > head {
+		return c.reset()
+	}
+	err = c.replayFrom(since, true)
 	if errors.Is(err, errPruned) {
 		return c.reset()
 	}
