@@ -18,9 +18,11 @@ type instrumentation struct {
 
 // startLive registers the instance's metrics and starts its live stream, which
 // Close stops. /metrics shows counters and gauges only, nothing about who is
-// connected or what changed, so it is open like /healthz.
+// connected or what changed, so it is open like /healthz. The Go runtime's and the
+// process's series (goroutines, heap, file descriptors) come with citymap's own.
 func (s *Server) startLive() {
 	reg := metrics.NewRegistry()
+	reg.AddRuntime()
 	s.obs = instrumentation{registry: reg, http: metrics.NewHTTP(reg),
 		live: live.New(s.cfg.Live, s.store, s.auth, reg)}
 	s.mux.Handle("GET /live", s.obs.live)

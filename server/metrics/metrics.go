@@ -1,6 +1,8 @@
 // Package metrics is a small registry of counters, gauges and histograms that it
 // exposes in the Prometheus text format (version 0.0.4) at GET /metrics. It has
-// just what citymap measures: no client library is pulled in for it.
+// just what citymap measures; the Go runtime's and the process's standard series
+// come from the Prometheus client library's collectors (AddRuntime), written
+// after citymap's own in the same format.
 package metrics
 
 import (
@@ -13,12 +15,29 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/common/expfmt"
 )
 
 // Registry holds an instance's metrics.
 type Registry struct {
 	mu       sync.Mutex
 	families map[string]*family
+	// gathered are the client library's families, exposed after the registry's
+	gathered []prometheus.Gatherer
+}
+
+// AddRuntime exposes the standard go_* and process_* series of the Prometheus
+// client library: goroutines, heap and GC, open and maximum file descriptors,
+// resident memory, CPU time.
+func (r *Registry) AddRuntime() {
+	g := prometheus.NewRegistry()
+	g.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.gathered = append(r.gathered, g)
 }
 
 // NewRegistry returns an empty registry.
@@ -204,8 +223,24 @@ func (r *Registry) Handler() http.Handler {
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 		bw := bufio.NewWriter(w)
 		r.write(bw)
+		r.writeGathered(bw)
 		_ = bw.Flush()
 	})
+}
+
+// writeGathered writes the client library's families in the same text format.
+// A collector that fails leaves out what it could not read, not the rest.
+func (r *Registry) writeGathered(w *bufio.Writer) {
+	r.mu.Lock()
+	gathered := slices.Clone(r.gathered)
+	r.mu.Unlock()
+	enc := expfmt.NewEncoder(w, expfmt.NewFormat(expfmt.TypeTextPlain))
+	for _, g := range gathered {
+		mfs, _ := g.Gather()
+		for _, mf := range mfs {
+			_ = enc.Encode(mf)
+		}
+	}
 }
 
 func (r *Registry) write(w *bufio.Writer) {

@@ -6,6 +6,9 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 )
 
 func scrape(t *testing.T, r *Registry) string {
@@ -97,5 +100,30 @@ func TestHTTPByPattern(t *testing.T) {
 		if !strings.Contains(out, line+"\n") {
 			t.Errorf("exposition lacks %q:\n%s", line, out)
 		}
+	}
+}
+
+// TestRuntime: the client library's Go runtime and process series follow the
+// registry's own, and the whole is one exposition that Prometheus's own text
+// parser reads (a family twice, or a malformed line, would fail it).
+func TestRuntime(t *testing.T) {
+	r := NewRegistry()
+	r.Counter("a_total", "Things.").Inc()
+	r.HistogramVec("b_seconds", "Latency.", []float64{1}, "route").With("GET /x").Observe(0.5)
+	r.AddRuntime()
+	p := expfmt.NewTextParser(model.LegacyValidation)
+	fams, err := p.TextToMetricFamilies(strings.NewReader(scrape(t, r)))
+	if err != nil {
+		t.Fatalf("the exposition does not parse: %v", err)
+	}
+	for _, name := range []string{"a_total", "b_seconds", "go_goroutines", "go_memstats_heap_alloc_bytes",
+		"go_gc_duration_seconds", "process_open_fds", "process_max_fds", "process_resident_memory_bytes"} {
+		f, ok := fams[name]
+		if !ok || len(f.GetMetric()) == 0 {
+			t.Errorf("no %s", name)
+		}
+	}
+	if g := fams["go_goroutines"].GetMetric()[0].GetGauge().GetValue(); g < 1 {
+		t.Errorf("go_goroutines %v", g)
 	}
 }
