@@ -53,6 +53,7 @@ func New(cfg Config, st *store.Store) *Server {
 	s := &Server{cfg: cfg, store: st, auth: auth.NewAuthenticator(st.TokenByHash), mux: http.NewServeMux()}
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
+	s.routeDebug()
 	s.routeWebmap()
 	s.startLive()
 	s.startTiles()

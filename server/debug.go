@@ -1,0 +1,21 @@
+package server
+
+import (
+	"net/http"
+	"net/http/pprof"
+
+	"citymap/server/auth"
+)
+
+// routeDebug serves Go's profiles (net/http/pprof) under /debug/pprof/ to admin
+// tokens only: they show the code, its memory and its command line, and a CPU
+// profile or trace costs the instance while it runs.
+func (s *Server) routeDebug() {
+	admin := func(h http.HandlerFunc) http.Handler { return s.auth.Require(h, auth.Admin) }
+	s.mux.Handle("GET /debug/pprof/", admin(pprof.Index)) // heap, goroutine, allocs, block, mutex…
+	s.mux.Handle("GET /debug/pprof/cmdline", admin(pprof.Cmdline))
+	s.mux.Handle("GET /debug/pprof/profile", admin(pprof.Profile))
+	s.mux.Handle("GET /debug/pprof/symbol", admin(pprof.Symbol))
+	s.mux.Handle("POST /debug/pprof/symbol", admin(pprof.Symbol)) // as go tool pprof asks
+	s.mux.Handle("GET /debug/pprof/trace", admin(pprof.Trace))
+}

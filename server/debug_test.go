@@ -1,0 +1,35 @@
+package server_test
+
+import (
+	"bytes"
+	"net/http"
+	"testing"
+
+	"citymap/server/apitest"
+	"citymap/server/auth"
+)
+
+// TestPprofAdminOnly: Go's profiles are served to admin tokens, and to no one
+// else.
+func TestPprofAdminOnly(t *testing.T) {
+	t.Parallel()
+	e := apitest.New(t)
+	for _, path := range []string{"/debug/pprof/", "/debug/pprof/heap?debug=1", "/debug/pprof/goroutine?debug=1",
+		"/debug/pprof/cmdline", "/debug/pprof/symbol"} {
+		for _, role := range append(auth.Roles, "") {
+			want := http.StatusForbidden
+			switch role {
+			case auth.Admin:
+				want = http.StatusOK
+			case "":
+				want = http.StatusUnauthorized
+			}
+			if r := e.Call("GET", path, role, nil); r.Status != want {
+				t.Errorf("GET %s as %q: %d, want %d", path, role, r.Status, want)
+			}
+		}
+	}
+	if r := e.Must(http.StatusOK, "GET", "/debug/pprof/goroutine?debug=1", auth.Admin, nil); !bytes.Contains(r.Body, []byte("goroutine profile:")) {
+		t.Errorf("goroutine profile:\n%.300s", r.Body)
+	}
+}
