@@ -149,6 +149,7 @@ func (c *client) close(code int, typ string) (sent bool) {
 	deadline := time.Now().Add(c.hub.cfg.CloseTimeout)
 	if c.net.stalled() {
 		if err := c.net.flush(deadline); err != nil {
+			c.net.abort()
 			return false
 		}
 		c.pos = max(c.pos, c.cut)

@@ -82,6 +82,15 @@ func (s *stallConn) flush(deadline time.Time) error {
 	return nil
 }
 
+// abort makes closing the connection reset it: what a client that stopped
+// reading was never sent (megabytes, maybe) is then dropped at once rather than
+// kept by the kernel while it tries on.
+func (s *stallConn) abort() {
+	if tcp, ok := s.Conn.(*net.TCPConn); ok {
+		_ = tcp.SetLinger(0)
+	}
+}
+
 // stallWriter hands the websocket upgrader the hijacked connection in a
 // stallConn.
 type stallWriter struct{ http.ResponseWriter }
