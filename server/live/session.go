@@ -288,6 +288,7 @@ func (c *client) write(frame []byte) error {
 	return c.stallErr()
 }
 
+// ping writes a ping within WriteTimeout, like write.
 func (c *client) ping() error {
 	if err := c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.hub.cfg.WriteTimeout)); err != nil {
 		return err
