@@ -133,14 +133,15 @@ func (t *Table) writeJSON(w *bufio.Writer) error {
 // by a comma.
 func (t *Table) writeMeta(w *bufio.Writer, open byte) error {
 	w.WriteByte(open)
+	if len(t.Meta) == 0 { // nil marshals as null, which has no members to cut out
+		return nil
+	}
 	b, err := json.Marshal(t.Meta)
 	if err != nil {
 		return err
 	}
-	if len(b) > 2 { // not {} or null
-		w.Write(b[1 : len(b)-1])
-		w.WriteByte(',')
-	}
+	w.Write(b[1 : len(b)-1])
+	w.WriteByte(',')
 	return nil
 }
 
