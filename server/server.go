@@ -67,7 +67,9 @@ func New(cfg Config, st *store.Store) *Server {
 }
 
 // Handler is the instance's HTTP handler.
-func (s *Server) Handler() http.Handler { return logRequests(s.obs.http.Wrap(s.mux)) }
+func (s *Server) Handler() http.Handler {
+	return logRequests(s.obs.http.Wrap(secureHeaders(s.mux)))
+}
 
 // Close stops the instance's background work.
 func (s *Server) Close() { s.stopParking(); s.stopLive(); s.stopTiles() }

@@ -9,8 +9,13 @@ import (
 
 // routeWebmap serves the browser app's pages and assets without a token (they hold
 // no data; the app asks for one), and answers every unknown path with the JSON 404.
+// The pages may fetch from the configured basemap's origin (their CSP).
 func (s *Server) routeWebmap() {
-	app := webmap.Handler()
+	var opt webmap.Options
+	if o := webmap.Origin(s.cfg.Tiles.BasemapStyle); o != "" {
+		opt.ConnectOrigins = []string{o}
+	}
+	app := webmap.Handler(opt)
 	for path := range webmap.Pages {
 		if path == "/" {
 			path = "/{$}"

@@ -26,4 +26,6 @@ await esbuild.build({
 // MapLibre runs its tile work in a module worker loaded by URL (lib/map.js sets it).
 cpSync('node_modules/maplibre-gl/dist/maplibre-gl-worker.mjs', 'dist/assets/maplibre-gl-worker.mjs');
 for (const p of pages) cpSync(`src/${p}`, `dist/${p}`);
+// The start page has no script, only its stylesheet (no inline style: the CSP).
+cpSync('src/index.css', 'dist/assets/index.css');
 console.log(`webmap: built ${entries.length} pages into dist/`);

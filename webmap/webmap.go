@@ -21,12 +21,23 @@ var Pages = map[string]string{
 	"/planner": "planner.html",
 }
 
+// Options tune what the pages may reach.
+type Options struct {
+	// ConnectOrigins are the origins besides this one that the pages (and
+	// MapLibre's worker) fetch from: the configured basemap style's.
+	ConnectOrigins []string
+}
+
 // Handler serves the pages and their assets. Assets carry content hashes in their
 // names only for chunks, so they are cached briefly; pages are always revalidated.
-func Handler() http.Handler {
+// Everything it serves carries the pages' Content-Security-Policy (Policy): the
+// assets too, since MapLibre's worker script runs under the policy of its own
+// answer.
+func Handler(opt Options) http.Handler {
 	sub, _ := fs.Sub(dist, "dist")
 	assets := http.FileServerFS(sub)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", Policy(r.Host, opt.ConnectOrigins))
 		if strings.HasPrefix(r.URL.Path, "/assets/") {
 			w.Header().Set("Cache-Control", "public, max-age=300")
 			assets.ServeHTTP(w, r)
@@ -46,4 +57,17 @@ func Handler() http.Handler {
 		w.Header().Set("Cache-Control", "no-cache")
 		_, _ = w.Write(body)
 	})
+}
+
+// Assets lists the paths of the files the pages load (/assets/…), for tests
+// that walk everything served.
+func Assets() ([]string, error) {
+	var paths []string
+	err := fs.WalkDir(dist, "dist/assets", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			paths = append(paths, strings.TrimPrefix(p, "dist"))
+		}
+		return err
+	})
+	return paths, err
 }

@@ -1,6 +1,8 @@
 package ogc
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"html/template"
 	"net/http"
 	"slices"
@@ -158,11 +160,22 @@ func components() obj {
 	}
 }
 
+// apiPageStyle is the page's style sheet, allowed by its hash in apiPagePolicy.
+const apiPageStyle = `body{font-family:sans-serif;margin:2em}td,th{padding:.2em .8em;text-align:left}code{font-size:1.05em}`
+
+// apiPagePolicy lets the page have its own style sheet and nothing else: no
+// script, no framing.
+var apiPagePolicy = func() string {
+	sum := sha256.Sum256([]byte(apiPageStyle))
+	return "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) +
+		"'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+}()
+
 // apiPage is the human-readable service description: the operations of the
 // OpenAPI document, listed.
 var apiPage = template.Must(template.New("api").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>citymap OGC API – Features</title>
-<style>body{font-family:sans-serif;margin:2em}td,th{padding:.2em .8em;text-align:left}code{font-size:1.05em}</style></head>
+<style>` + apiPageStyle + `</style></head>
 <body><h1>citymap OGC API – Features</h1>
 <p>Send a token as <code>Authorization: Bearer TOKEN</code> or <code>?access_token=TOKEN</code>.
 The machine-readable definition is <a href="{{.Base}}/api">{{.Base}}/api</a> (OpenAPI 3.0).</p>
@@ -190,6 +203,7 @@ func (h *Handler) apiHTML(w http.ResponseWriter, r *http.Request) {
 		return strings.Compare(a.Path+" "+a.Method, b.Path+" "+b.Method)
 	})
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Security-Policy", apiPagePolicy)
 	if err := apiPage.Execute(w, obj{"Base": base, "Ops": ops}); err != nil {
 		fail(w, r, err)
 	}

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -88,19 +89,33 @@ func (t *Table) writeCSV(w *bufio.Writer) error {
 	return cw.Error()
 }
 
-// text is a value as a CSV field: empty for NULL, numbers in full precision.
+// text is a value as a CSV field: empty for NULL, numbers in full precision,
+// text kept from being read as a formula (inert).
 func (t *Table) text(v any) string {
 	switch x := v.(type) {
 	case nil:
 		return ""
 	case string:
-		return x
+		return inert(x)
 	case float64:
 		return strconv.FormatFloat(x, 'f', -1, 64)
 	case time.Time:
 		return t.time(x).Format(time.RFC3339)
 	}
 	return fmt.Sprint(v)
+}
+
+// inert keeps a spreadsheet from taking text for a formula (CSV injection): a
+// zone named =HYPERLINK(…) must not become a link, nor @SUM(…) a sum, when a
+// planner opens the export in Excel. Text that begins with = + - @, a tab or a
+// carriage return gets a leading single quote, as OWASP's guidance on CSV
+// injection says, and then shows as the text it is. Only text: numbers are not
+// strings here, so a -3.5 in a numeric column stays a number.
+func inert(s string) string {
+	if s != "" && strings.IndexByte("=+-@\t\r", s[0]) >= 0 {
+		return "'" + s
+	}
+	return s
 }
 
 func (t *Table) time(x time.Time) time.Time {
@@ -133,14 +148,15 @@ func (t *Table) writeJSON(w *bufio.Writer) error {
 // by a comma.
 func (t *Table) writeMeta(w *bufio.Writer, open byte) error {
 	w.WriteByte(open)
+	if len(t.Meta) == 0 { // nil marshals as null, which has no members to cut out
+		return nil
+	}
 	b, err := json.Marshal(t.Meta)
 	if err != nil {
 		return err
 	}
-	if len(b) > 2 { // not {} or null
-		w.Write(b[1 : len(b)-1])
-		w.WriteByte(',')
-	}
+	w.Write(b[1 : len(b)-1])
+	w.WriteByte(',')
 	return nil
 }
 

