@@ -55,6 +55,7 @@ func New(cfg Config, st *store.Store) *Server {
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	s.routeWebmap()
 	s.startLive()
+	s.startAuth()
 	s.startTiles()
 	api.New(st, s.auth, cfg.DataDir).Register(s.mux)
 	ogc.New(st, s.auth).Register(s.mux)
@@ -69,7 +70,7 @@ func New(cfg Config, st *store.Store) *Server {
 func (s *Server) Handler() http.Handler { return logRequests(s.obs.http.Wrap(s.mux)) }
 
 // Close stops the instance's background work.
-func (s *Server) Close() { s.stopParking(); s.stopLive(); s.stopTiles() }
+func (s *Server) Close() { s.stopParking(); s.stopLive(); s.stopTiles(); s.stopAuth() }
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	respond.JSON(w, http.StatusOK, map[string]string{"status": "ok"})

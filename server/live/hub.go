@@ -45,6 +45,9 @@ type Config struct {
 	PollEvery time.Duration
 	// AllowedOrigins are browser origins besides the server's own host.
 	AllowedOrigins []string
+	// MaxPerToken and MaxClients cap the sockets of one token and of the
+	// instance (guard.go); zero takes the default, below zero is no cap.
+	MaxPerToken, MaxClients int
 }
 
 func (c Config) withDefaults() Config {
@@ -65,6 +68,12 @@ func (c Config) withDefaults() Config {
 	if c.RingSize <= 0 {
 		c.RingSize = 16384
 	}
+	if c.MaxPerToken == 0 {
+		c.MaxPerToken = DefaultMaxPerToken
+	}
+	if c.MaxClients == 0 {
+		c.MaxClients = DefaultMaxClients
+	}
 	return c
 }
 
@@ -79,6 +88,7 @@ type Hub struct {
 	auth     *auth.Authenticator
 	upgrader websocket.Upgrader
 	m        *hubMetrics
+	guard    *guard // caps and token checks, guard.go
 
 	mu        sync.RWMutex
 	index     *subindex.Index
@@ -126,6 +136,7 @@ func New(cfg Config, st *store.Store, authn *auth.Authenticator, reg *metrics.Re
 		Error:           upgradeError,
 	}
 	h.m = newHubMetrics(reg, h)
+	h.guard = newGuard(cfg, reg)
 	return h
 }
 
