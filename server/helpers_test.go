@@ -6,8 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -23,7 +23,7 @@ import (
 // real failure reaches it.
 const patience = 15 * time.Second
 
-// instance is one citymap server.
+// instance is one citymap server as serve runs it (HTTPServer on a listener).
 type instance struct {
 	srv *server.Server
 	url string // http://127.0.0.1:PORT
@@ -35,10 +35,17 @@ func startInstance(t *testing.T, st *store.Store, cfg server.Config) *instance {
 		cfg.DataDir = t.TempDir()
 	}
 	srv := server.New(cfg, st)
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() { srv.Close(); ts.Close() })
-	return &instance{srv: srv, url: ts.URL}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := srv.HTTPServer()
+	go func() { _ = hs.Serve(ln) }()
+	t.Cleanup(func() { srv.Close(); _ = hs.Close() })
+	return &instance{srv: srv, url: "http://" + ln.Addr().String()}
 }
+
+func (in *instance) addr() string { return strings.TrimPrefix(in.url, "http://") }
 
 // metric reads one value from the instance's /metrics.
 func (in *instance) metric(t *testing.T, name string) float64 {

@@ -35,6 +35,8 @@ type Config struct {
 	Timezone *time.Location
 	// Tiles tunes the vector tiles: cache size, basemap (tileswire.go).
 	Tiles tiles.Config
+	// HTTP bounds slow and idle clients (httpserver.go).
+	HTTP HTTPConfig
 }
 
 // Server is one citymap instance.
