@@ -42,7 +42,9 @@ trap cleanup EXIT
 
 port=18080
 while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
-CITYMAP_LOG_LEVEL=warn "$bin" serve --addr "127.0.0.1:$port" --data-dir "$work" 2>"$work/serve.log" &
+# one token plays every wall, so the caps on /live sockets (per token, in all) are off
+CITYMAP_LOG_LEVEL=warn "$bin" serve --addr "127.0.0.1:$port" --data-dir "$work" \
+	--live-max-per-token 0 --live-max 0 2>"$work/serve.log" &
 server=$!
 for _ in $(seq 600); do
 	curl -fs "http://127.0.0.1:$port/readyz" >/dev/null && break

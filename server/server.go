@@ -35,6 +35,8 @@ type Config struct {
 	Timezone *time.Location
 	// Tiles tunes the vector tiles: cache size, basemap (tileswire.go).
 	Tiles tiles.Config
+	// HTTP bounds slow and idle clients (httpserver.go).
+	HTTP HTTPConfig
 }
 
 // Server is one citymap instance.
@@ -56,6 +58,7 @@ func New(cfg Config, st *store.Store) *Server {
 	s.routeDebug()
 	s.routeWebmap()
 	s.startLive()
+	s.startAuth()
 	s.startTiles()
 	api.New(st, s.auth, cfg.DataDir).Register(s.mux)
 	ogc.New(st, s.auth).Register(s.mux)
@@ -72,7 +75,7 @@ func (s *Server) Handler() http.Handler {
 }
 
 // Close stops the instance's background work.
-func (s *Server) Close() { s.stopParking(); s.stopLive(); s.stopTiles() }
+func (s *Server) Close() { s.stopParking(); s.stopLive(); s.stopTiles(); s.stopAuth() }
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	respond.JSON(w, http.StatusOK, map[string]string{"status": "ok"})

@@ -36,7 +36,8 @@ func loadLive(ctx context.Context, args []string) error {
 	fs := newFlags("load live")
 	var cfg liveload.Config
 	fs.StringVar(&cfg.URL, "url", "ws://127.0.0.1:8080/live", "websocket URL of /live")
-	fs.StringVar(&cfg.Token, "token", os.Getenv("CITYMAP_TOKEN"), "a viewer (or stronger) token (env CITYMAP_TOKEN)")
+	fs.StringVar(&cfg.Token, "token", os.Getenv("CITYMAP_TOKEN"), "a viewer (or stronger) token, which every subscriber uses: the server's "+
+		"--live-max-per-token must allow --subscribers sockets (env CITYMAP_TOKEN)")
 	fs.IntVar(&cfg.Subscribers, "subscribers", 1000, "websocket subscribers")
 	fs.Float64Var(&cfg.Rate, "rate", 100, "changes committed per second")
 	fs.DurationVar(&cfg.Duration, "duration", 30*time.Second, "how long to write")

@@ -25,7 +25,12 @@ func runServe(ctx context.Context, args []string) error {
 	liveOpts := addLiveFlags(fs)
 	parkOpts := addParkingFlags(fs)
 	tileOpts := addTileFlags(fs)
+	httpOpts := addHTTPFlags(fs)
 	if err := parse(fs, args); err != nil {
+		return err
+	}
+	httpCfg, err := httpConfig(fs, httpOpts)
+	if err != nil {
 		return err
 	}
 	tileCfg, err := tileOpts.config(fs)
@@ -54,13 +59,14 @@ func runServe(ctx context.Context, args []string) error {
 		slog.Info("migrated", "applied", applied)
 	}
 	srv := server.New(server.Config{DataDir: *dataDir, Live: liveCfg,
-		MQTTURL: parkOpts.mqttURL, MQTTClientID: parkOpts.clientID, Timezone: cityTZ, Tiles: tileCfg}, st)
+		MQTTURL: parkOpts.mqttURL, MQTTClientID: parkOpts.clientID, Timezone: cityTZ, Tiles: tileCfg,
+		HTTP: httpCfg}, st)
 	defer srv.Close()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	hs := srv.HTTPServer()
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	slog.Info("serving", "addr", ln.Addr().String())

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Roles, from the most to the least powerful.
@@ -55,6 +56,15 @@ type Principal struct {
 	// Areas limits the principal to these area codes and everything below them;
 	// empty means the whole city.
 	Areas []string
+	// Expires is when the token stops working; zero means never.
+	Expires time.Time
+}
+
+// Same reports whether q grants what p does: the same token, role, areas and
+// expiry. A /live socket opened under p is closed when its token no longer does.
+func (p *Principal) Same(q *Principal) bool {
+	return p.TokenID == q.TokenID && p.Role == q.Role && slices.Equal(p.Areas, q.Areas) &&
+		p.Expires.Equal(q.Expires)
 }
 
 // Is reports whether the principal has one of the roles.

@@ -14,8 +14,10 @@ import (
 
 // ServeHTTP upgrades GET /live to a websocket for any token but a reporter's; the
 // token comes in the Authorization header or, from browsers, which cannot set
-// headers on websockets, as access_token.
+// headers on websockets, as access_token. The caps on sockets are checked before
+// the upgrade (guard.go).
 func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	changes := h.guard.changed()
 	who, ok := h.auth.Authenticate(w, r)
 	switch {
 	case !ok:
@@ -28,6 +30,11 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"/live is a websocket: connect with a websocket client"))
 		return
 	}
+	release, ok := h.admit(w, r, who)
+	if !ok {
+		return
+	}
+	defer release()
 	// under the websocket, a stallConn keeps a stream whole when a write times out
 	conn, err := h.upgrader.Upgrade(stallWriter{w}, r, nil)
 	if err != nil {
@@ -40,6 +47,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_ = conn.Close()
 		return
 	}
+	defer h.guardSession(c, changes)()
 	go c.read()
 	c.run()
 }

@@ -51,6 +51,9 @@ type Config struct {
 	AllowedOrigins []string
 	// Logger receives the stream's log lines; nil is slog's default.
 	Logger *slog.Logger
+	// MaxPerToken and MaxClients cap the sockets of one token and of the
+	// instance (guard.go); zero takes the default, below zero is no cap.
+	MaxPerToken, MaxClients int
 }
 
 func (c Config) withDefaults() Config {
@@ -72,6 +75,12 @@ func (c Config) withDefaults() Config {
 	if c.RingSize <= 0 {
 		c.RingSize = 16384
 	}
+	if c.MaxPerToken == 0 {
+		c.MaxPerToken = DefaultMaxPerToken
+	}
+	if c.MaxClients == 0 {
+		c.MaxClients = DefaultMaxClients
+	}
 	return c
 }
 
@@ -86,6 +95,7 @@ type Hub struct {
 	auth     *auth.Authenticator
 	upgrader websocket.Upgrader
 	m        *hubMetrics
+	guard    *guard // caps and token checks, guard.go
 
 	mu        sync.RWMutex
 	index     *subindex.Index
@@ -136,6 +146,7 @@ func New(cfg Config, st *store.Store, authn *auth.Authenticator, reg *metrics.Re
 		Error:           upgradeError,
 	}
 	h.m = newHubMetrics(reg, h)
+	h.guard = newGuard(cfg, reg)
 	return h
 }
 

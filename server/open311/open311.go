@@ -7,7 +7,9 @@
 //   - every endpoint needs a key, not only POST: citymap serves nothing but its
 //     health checks and static files without a token. The key is api_key (query
 //     or form), a bearer header or access_token. A missing or bad key is a 403,
-//     the specification's answer, where the REST API says 401;
+//     the specification's answer, where the REST API says 401. A key outside
+//     the body is checked before the body is read; a POST whose key is in its
+//     form may send at most 64 KiB (maxKeylessForm), one keyed outside 1 MiB;
 //   - errors are the specification's list of {code, description}, not citymap's
 //     usual {"error": {...}} body, since Open311 clients parse that list;
 //   - POST answers 201 Created;
@@ -138,11 +140,15 @@ func (h *Handler) serve(e endpoint) http.HandlerFunc {
 }
 
 func (h *Handler) prepare(c *call) error {
-	var err error
-	if c.params, err = readParams(c.w, c.r); err != nil {
+	limit, err := h.checkKeyFirst(c)
+	if err != nil {
+		auth.CloseAfterReply(c.w, c.r)
 		return err
 	}
-	if c.who, err = h.principal(c); err != nil {
+	if c.params, err = readParams(c.w, c.r, limit); err != nil {
+		return err
+	}
+	if c.who, err = h.principal(c.r, c.params); err != nil {
 		return err
 	}
 	if j := c.params.Get("jurisdiction_id"); j != "" && j != h.Jurisdiction {
@@ -152,20 +158,39 @@ func (h *Handler) prepare(c *call) error {
 	return nil
 }
 
+// maxKeylessForm bounds the body of a POST that carries its key in the form
+// itself, the specification's way: nothing vouches for the client until the
+// body is read, so it may send less than one whose key came first.
+const maxKeylessForm = 64 << 10
+
+// checkKeyFirst checks a POST's key before its body is read when the key comes
+// outside it (api_key in the query, a bearer header, access_token), so that a
+// bad key is refused with the body unread. It returns the limit of the body.
+func (h *Handler) checkKeyFirst(c *call) (limit int64, err error) {
+	if c.r.Method != http.MethodPost {
+		return maxForm, nil
+	}
+	_, err = h.auth.Principal(withKey(c.r, c.r.URL.Query()))
+	if errors.Is(err, auth.ErrNoToken) {
+		return maxKeylessForm, nil
+	}
+	return maxForm, keyError(err)
+}
+
 // readParams returns the query and, for a POST, the form body (url-encoded or
-// multipart), whose values come first.
-func readParams(w http.ResponseWriter, r *http.Request) (url.Values, error) {
+// multipart) of at most limit bytes, whose values come first.
+func readParams(w http.ResponseWriter, r *http.Request, limit int64) (url.Values, error) {
 	if r.Method != http.MethodPost {
 		return r.URL.Query(), nil
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	var err error
 	switch mt {
 	case "application/x-www-form-urlencoded":
 		err = r.ParseForm()
 	case "multipart/form-data":
-		err = r.ParseMultipartForm(maxForm)
+		err = r.ParseMultipartForm(limit)
 		if err == nil && r.MultipartForm != nil && len(r.MultipartForm.File) > 0 {
 			return nil, badRequest("media files are not taken here: upload the photo to /api/v1/photos and send its URL as media_url")
 		}
@@ -174,7 +199,7 @@ func readParams(w http.ResponseWriter, r *http.Request) (url.Values, error) {
 	}
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		return nil, fail(http.StatusRequestEntityTooLarge, "the body is over the limit of %d bytes", maxForm)
+		return nil, fail(http.StatusRequestEntityTooLarge, "the body is over the limit of %d bytes", limit)
 	}
 	if err != nil {
 		return nil, badRequest("malformed form body: %v", err)
@@ -182,26 +207,37 @@ func readParams(w http.ResponseWriter, r *http.Request) (url.Values, error) {
 	return r.Form, nil
 }
 
-// principal resolves the caller's key. The authenticator reads bearer headers,
-// so an api_key is handed to it as one; a bad api_key is refused even when a
-// header carries a good token, since the client meant the key.
-func (h *Handler) principal(c *call) (*auth.Principal, error) {
-	r := c.r
-	if key := c.params.Get("api_key"); key != "" {
-		r = c.r.WithContext(c.r.Context())
-		r.Header = c.r.Header.Clone()
-		r.Header.Set("Authorization", "Bearer "+key)
+// principal resolves the caller's key.
+func (h *Handler) principal(r *http.Request, params url.Values) (*auth.Principal, error) {
+	p, err := h.auth.Principal(withKey(r, params))
+	return p, keyError(err)
+}
+
+// withKey hands the api_key of params, if any, to the authenticator, which reads
+// bearer headers, as one; a bad api_key is refused even when a header carries a
+// good token, since the client meant the key.
+func withKey(r *http.Request, params url.Values) *http.Request {
+	key := params.Get("api_key")
+	if key == "" {
+		return r
 	}
-	p, err := h.auth.Principal(r)
+	r = r.WithContext(r.Context())
+	r.Header = r.Header.Clone()
+	r.Header.Set("Authorization", "Bearer "+key)
+	return r
+}
+
+// keyError answers the authenticator's errors in the specification's way.
+func keyError(err error) error {
 	switch {
+	case err == nil:
+		return nil
 	case errors.Is(err, auth.ErrNoToken):
-		return nil, fail(http.StatusForbidden, "api_key was not provided")
+		return fail(http.StatusForbidden, "api_key was not provided")
 	case errors.Is(err, store.ErrNoToken):
-		return nil, fail(http.StatusForbidden, "api_key is invalid")
-	case err != nil:
-		return nil, err
+		return fail(http.StatusForbidden, "api_key is invalid")
 	}
-	return p, nil
+	return err
 }
 
 // lang is the language of names and notices.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 )
 
@@ -64,6 +65,8 @@ func decodeError(err error, limit int64, whole string) error {
 			field = whole
 		}
 		return Field(field, "invalid_type", fmt.Sprintf("%s must be %s", field, typ.Type))
+	case errors.Is(err, os.ErrDeadlineExceeded): // the server's body deadline
+		return Errorf(http.StatusRequestTimeout, "body_timeout", "the body did not arrive in time")
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return Errorf(http.StatusBadRequest, "invalid_json", "the body is empty or cut short")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -44,6 +45,48 @@ func (s *Store) TokenByHash(ctx context.Context, hash []byte) (Token, error) {
 		return t, ErrNoToken
 	}
 	return t, err
+}
+
+// TokenByID finds the live token with this id, without marking it used: for
+// checking again what an open /live socket was granted.
+func (s *Store) TokenByID(ctx context.Context, id int64) (Token, error) {
+	var t Token
+	err := s.Pool.QueryRow(ctx, `SELECT id, name, role, areas, created_at, expires_at FROM api_tokens
+		WHERE id = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())`, id).
+		Scan(&t.ID, &t.Name, &t.Role, &t.Areas, &t.CreatedAt, &t.ExpiresAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return t, ErrNoToken
+	}
+	return t, err
+}
+
+// TokenChannel is the LISTEN channel on which migration 0015 announces the id of
+// every token revoked, deleted or otherwise changed ("*" when the table was
+// truncated), whoever changed it.
+const TokenChannel = "citymap_tokens"
+
+// TokenListenerName is the application_name of token listeners' connections,
+// which tells them apart in pg_stat_activity.
+const TokenListenerName = "citymap token listener"
+
+// ListenTokens opens a connection outside the pool that listens on TokenChannel.
+func (s *Store) ListenTokens(ctx context.Context) (*pgx.Conn, error) {
+	cfg := s.Pool.Config().ConnConfig.Copy()
+	if cfg.RuntimeParams == nil {
+		cfg.RuntimeParams = map[string]string{}
+	}
+	cfg.RuntimeParams["application_name"] = TokenListenerName
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect: %w", err)
+	}
+	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{TokenChannel}.Sanitize()); err != nil {
+		cctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_ = conn.Close(cctx)
+		return nil, err
+	}
+	return conn, nil
 }
 
 // RevokeToken revokes a token by name; it reports how many it revoked.
