@@ -14,6 +14,7 @@ import (
 	"citymap/server/auth"
 	"citymap/server/photos"
 	"citymap/server/respond"
+	"citymap/server/routes"
 	"citymap/server/store"
 )
 
@@ -41,7 +42,7 @@ var (
 )
 
 // Register adds the API's routes to mux.
-func (a *API) Register(mux *http.ServeMux) {
+func (a *API) Register(mux routes.Mux) {
 	route := func(pattern string, h http.HandlerFunc, roles []string) {
 		mux.Handle(pattern, a.auth.Require(h, roles...))
 	}

@@ -26,6 +26,7 @@ import (
 	"citymap/server/live"
 	"citymap/server/metrics"
 	"citymap/server/respond"
+	"citymap/server/routes"
 	"citymap/server/store"
 	"citymap/server/tilecache"
 )
@@ -81,7 +82,7 @@ func New(st *store.Store, a *auth.Authenticator, cfg Config, reg *metrics.Regist
 func (t *Tiles) Close() { t.renderer.Close() }
 
 // Register adds the routes to mux.
-func (t *Tiles) Register(mux *http.ServeMux) {
+func (t *Tiles) Register(mux routes.Mux) {
 	mux.Handle("GET /tiles/{layer}/{z}/{x}/{y}", t.auth.Require(http.HandlerFunc(t.serveTile), readers...))
 	mux.Handle("GET /tiles/{file}", t.auth.Require(http.HandlerFunc(t.serveTileJSON), readers...))
 	mux.Handle("GET /style.json", t.auth.Require(http.HandlerFunc(t.serveStyle), readers...))
