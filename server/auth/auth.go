@@ -55,6 +55,8 @@ type Principal struct {
 	// Areas limits the principal to these area codes and everything below them;
 	// empty means the whole city.
 	Areas []string
+	// Source is the issue source a reporter token reports for ("" for none).
+	Source string
 }
 
 // Is reports whether the principal has one of the roles.
