@@ -121,8 +121,7 @@ func (a *API) create(w http.ResponseWriter, r *http.Request) {
 		respond.Fail(w, r, err)
 		return
 	}
-	doc, err := a.store.CreateInspection(r.Context(), store.IssueActor{Actor: p.Actor(), Reporter: p.Name,
-		Scope: p.Areas}, n)
+	doc, err := a.store.CreateInspection(r.Context(), p.IssueActor(), n)
 	if err != nil {
 		fail(w, r, err)
 		return
