@@ -138,7 +138,9 @@ func (t *Tiles) serveTile(w http.ResponseWriter, r *http.Request) {
 	}
 	req := store.TileRequest{Layer: l.name, Z: uint32(tl.Z), X: tl.X, Y: tl.Y}
 	key := tilecache.Key{Layer: l.name, Z: tl.Z, X: tl.X, Y: tl.Y}
-	if p := auth.From(r.Context()); l.name == "issues" && len(p.Areas) > 0 {
+	// every layer is limited to a scoped token's areas, as the REST and OGC
+	// APIs and the live stream limit it
+	if p := auth.From(r.Context()); len(p.Areas) > 0 {
 		req.Scope = p.Areas
 		key.Variant = scopeVariant(p.Areas)
 	}
