@@ -17,6 +17,7 @@ import (
 	"citymap/server/parking"
 	"citymap/server/reports"
 	"citymap/server/respond"
+	"citymap/server/routes"
 	"citymap/server/store"
 	"citymap/server/tiles"
 )
@@ -44,7 +45,7 @@ type Server struct {
 	cfg   Config
 	store *store.Store
 	auth  *auth.Authenticator
-	mux   *http.ServeMux
+	mux   *routes.Recorder
 	obs   instrumentation  // /live and /metrics, livewire.go
 	park  *parking.Parking // parkingwire.go
 	tiles *tiles.Tiles     // tileswire.go
@@ -52,7 +53,7 @@ type Server struct {
 
 // New builds the instance's routes.
 func New(cfg Config, st *store.Store) *Server {
-	s := &Server{cfg: cfg, store: st, auth: auth.NewAuthenticator(st.TokenByHash), mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, store: st, auth: auth.NewAuthenticator(st.TokenByHash), mux: routes.NewRecorder()}
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	s.routeDebug()
@@ -68,6 +69,9 @@ func New(cfg Config, st *store.Store) *Server {
 	s.startParking()
 	return s
 }
+
+// Routes lists the patterns of every route the instance serves.
+func (s *Server) Routes() []string { return s.mux.Patterns() }
 
 // Handler is the instance's HTTP handler.
 func (s *Server) Handler() http.Handler {

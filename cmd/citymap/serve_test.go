@@ -104,20 +104,24 @@ func waitReady(t *testing.T, url string) {
 
 func TestCheckTokenRequest(t *testing.T) {
 	cases := []struct {
-		role, name string
-		codes      []string
-		ok         bool
+		role, name, source string
+		codes              []string
+		ok                 bool
 	}{
-		{"viewer", "wall 1", nil, true},
-		{"grid_manager", "张三", []string{"320282001001"}, true},
-		{"grid_manager", "张三", nil, false},
-		{"emperor", "x", nil, false},
-		{"admin", " ", nil, false},
+		{"viewer", "wall 1", "", nil, true},
+		{"grid_manager", "张三", "", []string{"320282001001"}, true},
+		{"grid_manager", "张三", "", nil, false},
+		{"emperor", "x", "", nil, false},
+		{"admin", " ", "", nil, false},
+		{"reporter", "12345 hotline", "hotline_12345", nil, true},
+		{"reporter", "lot system", "", nil, true},
+		{"reporter", "pigeons", "pigeon_post", nil, false},
+		{"dispatcher", "alice", "hotline_12345", nil, false},
 	}
 	for _, c := range cases {
-		err := checkTokenRequest(c.role, c.name, c.codes)
+		err := checkTokenRequest(c.role, c.name, c.source, c.codes)
 		if (err == nil) != c.ok {
-			t.Errorf("%s %q %v: err %v, want ok=%v", c.role, c.name, c.codes, err, c.ok)
+			t.Errorf("%s %q %q %v: err %v, want ok=%v", c.role, c.name, c.source, c.codes, err, c.ok)
 		}
 	}
 }

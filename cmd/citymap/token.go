@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"citymap/server/auth"
@@ -36,11 +37,13 @@ func tokenCreate(ctx context.Context, args []string) error {
 	role := fs.String("role", "", "role: "+strings.Join(auth.Roles, ", "))
 	areas := fs.String("areas", "", "comma-separated area codes the token is limited to (required for grid_manager)")
 	name := fs.String("name", "", "who or what holds the token")
+	source := fs.String("source", "", "for a reporter: the issue source it reports for and reads ("+
+		strings.Join(store.IssueSources, ", ")+"); without one it reads only what it reported")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	codes := splitCodes(*areas)
-	if err := checkTokenRequest(*role, *name, codes); err != nil {
+	if err := checkTokenRequest(*role, *name, *source, codes); err != nil {
 		return err
 	}
 	st, err := openStore(ctx)
@@ -55,7 +58,7 @@ func tokenCreate(ctx context.Context, args []string) error {
 	if len(missing) > 0 {
 		return fmt.Errorf("no area has the code(s) %s", strings.Join(missing, ", "))
 	}
-	token, err := createToken(ctx, st, *name, *role, codes)
+	token, err := createToken(ctx, st, store.Token{Name: *name, Role: *role, Areas: codes, Source: *source})
 	if err != nil {
 		return err
 	}
@@ -64,7 +67,7 @@ func tokenCreate(ctx context.Context, args []string) error {
 	return nil
 }
 
-func checkTokenRequest(role, name string, codes []string) error {
+func checkTokenRequest(role, name, source string, codes []string) error {
 	switch {
 	case !auth.ValidRole(role):
 		return fmt.Errorf("--role must be one of %s", strings.Join(auth.Roles, ", "))
@@ -72,18 +75,25 @@ func checkTokenRequest(role, name string, codes []string) error {
 		return errors.New("--name is required")
 	case role == auth.GridManager && len(codes) == 0:
 		return errors.New("a grid_manager token needs --areas")
+	case source != "" && role != auth.Reporter:
+		return errors.New("--source is for reporter tokens only")
+	case source != "" && !slices.Contains(store.IssueSources, source):
+		return fmt.Errorf("--source must be one of %s", strings.Join(store.IssueSources, ", "))
 	}
 	return nil
 }
 
-func createToken(ctx context.Context, st *store.Store, name, role string, codes []string) (string, error) {
+func createToken(ctx context.Context, st *store.Store, t store.Token) (string, error) {
 	token, hash, err := auth.NewToken()
 	if err != nil {
 		return "", err
 	}
-	_, err = st.CreateToken(ctx, name, role, codes, hash, nil)
+	_, err = st.StoreToken(ctx, t, hash)
 	return token, err
 }
+
+// demoSource is the source of the demo reporter: the city's main hotline.
+const demoSource = "hotline_12345"
 
 func splitCodes(s string) []string {
 	var out []string
@@ -141,11 +151,14 @@ func tokenDemo(ctx context.Context, args []string) error {
 		}
 		token := kept[role]
 		if _, err := st.TokenByHash(ctx, auth.Hash(token)); token == "" || err != nil {
-			var codes []string
-			if role == auth.GridManager {
-				codes = []string{scope}
+			t := store.Token{Name: "demo-" + role, Role: role}
+			switch role {
+			case auth.GridManager:
+				t.Areas = []string{scope}
+			case auth.Reporter:
+				t.Source = demoSource
 			}
-			if token, err = createToken(ctx, st, "demo-"+role, role, codes); err != nil {
+			if token, err = createToken(ctx, st, t); err != nil {
 				return err
 			}
 		}

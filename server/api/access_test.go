@@ -53,7 +53,7 @@ func TestAccessMatrix(t *testing.T) {
 	batch := map[string]any{"items": []any{newIssue("noise", inLon, inLat)}}
 
 	const (
-		ok, created, unauth, forbidden = 200, 201, 401, 403
+		ok, created, unauth, forbidden, notFound = 200, 201, 401, 403, 404
 	)
 	// columns: admin, dispatcher, grid_manager, planner, viewer, reporter, no token
 	roles := []string{auth.Admin, auth.Dispatcher, auth.GridManager, auth.Planner, auth.Viewer, auth.Reporter, ""}
@@ -85,7 +85,8 @@ func TestAccessMatrix(t *testing.T) {
 		{"attach photo elsewhere", attachAt(outLon, outLat),
 			[7]int{ok, ok, forbidden, forbidden, forbidden, forbidden, unauth}},
 		{"upload photo", upload, [7]int{created, created, created, forbidden, forbidden, created, unauth}},
-		{"get photo", get("/api/v1/photos/" + photo), [7]int{ok, ok, ok, ok, ok, ok, unauth}},
+		// a photo of no case yet: its uploader's, and everyone's who is limited in nothing
+		{"get photo", get("/api/v1/photos/" + photo), [7]int{ok, ok, notFound, ok, ok, notFound, unauth}},
 		{"categories", get("/api/v1/categories"), [7]int{ok, ok, ok, ok, ok, ok, unauth}},
 		{"units", get("/api/v1/units"), [7]int{ok, ok, ok, ok, ok, ok, unauth}},
 	}

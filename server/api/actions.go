@@ -79,7 +79,7 @@ func (a *API) issueAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	act.IfMatch = ifMatch(r)
-	res, err := a.store.ApplyIssueAction(r.Context(), actor(p), act)
+	res, err := a.store.ApplyIssueAction(r.Context(), p.IssueActor(), act)
 	var na *workflow.NotAllowedError
 	if errors.As(err, &na) {
 		notAllowed(w, p, na)

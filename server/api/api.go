@@ -14,6 +14,7 @@ import (
 	"citymap/server/auth"
 	"citymap/server/photos"
 	"citymap/server/respond"
+	"citymap/server/routes"
 	"citymap/server/store"
 )
 
@@ -41,7 +42,7 @@ var (
 )
 
 // Register adds the API's routes to mux.
-func (a *API) Register(mux *http.ServeMux) {
+func (a *API) Register(mux routes.Mux) {
 	route := func(pattern string, h http.HandlerFunc, roles []string) {
 		mux.Handle(pattern, a.auth.Require(h, roles...))
 	}
@@ -58,19 +59,24 @@ func (a *API) Register(mux *http.ServeMux) {
 	route("GET /api/v1/me", a.me, anyRole)
 }
 
-// actor is the principal as the store sees it.
-func actor(p *auth.Principal) store.IssueActor {
-	return store.IssueActor{Actor: p.Actor(), Reporter: p.Name, Scope: p.Areas}
-}
-
 // errOutOfScope answers a principal acting outside its areas.
 var errOutOfScope = respond.Errorf(http.StatusForbidden, "out_of_scope", "the issue lies outside your areas")
+
+// errExternalIDTaken answers a retried report whose (source, external_id)
+// names an issue the caller may not read: it learns that the pair is taken,
+// not what the issue says.
+var errExternalIDTaken = respond.Errorf(http.StatusConflict, "external_id_taken",
+	"another reporter's issue has this source and external_id")
 
 // fail answers the errors of the store's issue operations.
 func fail(w http.ResponseWriter, r *http.Request, err error) {
 	var field *store.IssueFieldError
 	var version *store.IssueVersionError
 	switch {
+	case errors.As(err, &field) && field.Code == store.CodeForeignSource:
+		e := respond.Field(field.Field, field.Code, field.Message)
+		e.Status = http.StatusForbidden
+		respond.Fail(w, r, e)
 	case errors.As(err, &field):
 		respond.Fail(w, r, respond.Field(field.Field, field.Code, field.Message))
 	case errors.As(err, &version):
@@ -80,6 +86,12 @@ func fail(w http.ResponseWriter, r *http.Request, err error) {
 		respond.Fail(w, r, respond.ErrNotFound)
 	case errors.Is(err, store.ErrIssueOutOfScope):
 		respond.Fail(w, r, errOutOfScope)
+	case errors.Is(err, store.ErrExternalIDTaken):
+		respond.Fail(w, r, errExternalIDTaken)
+	case errors.Is(err, store.ErrDuplicateOutOfScope):
+		e := respond.Field("duplicate_of", "out_of_scope", "the issue to merge into lies outside your areas")
+		e.Status = http.StatusForbidden
+		respond.Fail(w, r, e)
 	default:
 		respond.Fail(w, r, err)
 	}

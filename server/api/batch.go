@@ -60,12 +60,13 @@ func (a *API) createIssues(w http.ResponseWriter, r *http.Request) {
 		respond.Fail(w, r, err)
 		return
 	}
+	p := auth.From(r.Context())
 	results := make([]batchResult, len(in.Items))
 	var issues []store.NewIssue
 	var pos []int // pos[k] is the input index of issues[k]
 	for i, raw := range in.Items {
 		results[i] = batchResult{Index: i}
-		n, rerr := decodeItem(raw, sys)
+		n, rerr := decodeItem(raw, sys, p.Source)
 		if rerr != nil {
 			results[i].Status, results[i].Error = store.BatchRejected, rerr
 			continue
@@ -73,7 +74,7 @@ func (a *API) createIssues(w http.ResponseWriter, r *http.Request) {
 		issues = append(issues, n)
 		pos = append(pos, i)
 	}
-	out, err := a.store.CreateIssues(r.Context(), actor(auth.From(r.Context())), issues)
+	out, err := a.store.CreateIssues(r.Context(), p.IssueActor(), issues)
 	if err != nil {
 		fail(w, r, err)
 		return
@@ -89,12 +90,12 @@ func (a *API) createIssues(w http.ResponseWriter, r *http.Request) {
 }
 
 // decodeItem decodes and checks one batch item as strictly as a single intake.
-func decodeItem(raw json.RawMessage, sys coordsys.System) (store.NewIssue, *respond.Error) {
+func decodeItem(raw json.RawMessage, sys coordsys.System, source string) (store.NewIssue, *respond.Error) {
 	var in issueInput
 	if err := respond.DecodeItem(raw, &in); err != nil {
 		return store.NewIssue{}, err
 	}
-	return in.newIssue(sys)
+	return in.newIssue(sys, source)
 }
 
 func summarize(results []batchResult) batchAnswer {

@@ -66,7 +66,7 @@ func TestIssueInput(t *testing.T) {
 	for _, tt := range tests {
 		in := base()
 		tt.edit(&in)
-		n, err := in.newIssue(tt.sys)
+		n, err := in.newIssue(tt.sys, "")
 		switch {
 		case tt.field == "" && err != nil:
 			t.Errorf("%s: %v", tt.name, err)
@@ -83,7 +83,7 @@ func TestIssueInput(t *testing.T) {
 func TestIssueInputCoordSys(t *testing.T) {
 	lat, lon := 31.36, 119.82
 	in := issueInput{Category: "noise", Source: "sensor", Lat: &lat, Lon: &lon, CoordSys: "gcj02"}
-	n, err := in.newIssue(coordsys.BD09)
+	n, err := in.newIssue(coordsys.BD09, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,8 +34,12 @@ type issueInput struct {
 
 // newIssue checks the input and turns it into the store's form; sys is the
 // coordinate system of the request (the coord_sys query parameter), which the
-// body's own coord_sys overrides.
-func (in *issueInput) newIssue(sys coordsys.System) (store.NewIssue, *respond.Error) {
+// body's own coord_sys overrides, and source is the one of a reporter token,
+// which an input without a source reports under (the store refuses any other).
+func (in *issueInput) newIssue(sys coordsys.System, source string) (store.NewIssue, *respond.Error) {
+	if in.Source == "" {
+		in.Source = source
+	}
 	if in.CoordSys != "" {
 		s, err := coordsys.Parse(in.CoordSys)
 		if err != nil {
@@ -113,12 +117,13 @@ func (a *API) createIssue(w http.ResponseWriter, r *http.Request) {
 		respond.Fail(w, r, err)
 		return
 	}
-	n, rerr := in.newIssue(sys)
+	p := auth.From(r.Context())
+	n, rerr := in.newIssue(sys, p.Source)
 	if rerr != nil {
 		respond.Fail(w, r, rerr)
 		return
 	}
-	res, err := a.store.CreateIssue(r.Context(), actor(auth.From(r.Context())), n)
+	res, err := a.store.CreateIssue(r.Context(), p.IssueActor(), n)
 	if err != nil {
 		fail(w, r, err)
 		return

@@ -139,7 +139,7 @@ func (a *API) listIssues(w http.ResponseWriter, r *http.Request) {
 		respond.Fail(w, r, err)
 		return
 	}
-	f.Scope = p.Areas
+	f.Viewer = p.Viewer()
 	page, err := a.store.ListIssues(r.Context(), f)
 	if err != nil {
 		fail(w, r, err)
@@ -187,12 +187,12 @@ func (a *API) getIssue(w http.ResponseWriter, r *http.Request) {
 		respond.Fail(w, r, err)
 		return
 	}
-	doc, err := a.store.IssueByID(r.Context(), id)
+	doc, err := a.store.IssueByID(r.Context(), id, p.Viewer())
 	if err != nil {
 		fail(w, r, err)
 		return
 	}
-	if !maySee(p, doc) {
+	if !doc.Visible {
 		respond.Fail(w, r, seeError(p))
 		return
 	}
@@ -202,19 +202,8 @@ func (a *API) getIssue(w http.ResponseWriter, r *http.Request) {
 // seeError says why p may not see an issue.
 func seeError(p *auth.Principal) error {
 	if p.Is(auth.Reporter) {
-		return respond.Errorf(http.StatusForbidden, "forbidden", "a reporter reads only the issues it reported")
+		return respond.Errorf(http.StatusForbidden, "forbidden",
+			"a reporter reads only the issues of its source, or without one the issues it reported")
 	}
 	return errOutOfScope
-}
-
-// maySee reports whether p may read the issue: a reporter only what it reported,
-// everyone else what lies within its areas.
-func maySee(p *auth.Principal, doc store.IssueDoc) bool {
-	if p.Is(auth.Reporter) {
-		return doc.Reporter == p.Name
-	}
-	if len(p.Areas) == 0 {
-		return true
-	}
-	return doc.Grid != nil && p.Covers(*doc.Grid)
 }

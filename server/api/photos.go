@@ -55,12 +55,12 @@ func (a *API) attachPhotos(w http.ResponseWriter, r *http.Request) {
 	p := auth.From(r.Context())
 	// the scope is checked before the upload is read: a grid manager outside the
 	// issue's areas must not be able to fill the disk
-	doc, err := a.store.IssueByID(r.Context(), id)
+	doc, err := a.store.IssueByID(r.Context(), id, p.Viewer())
 	if err != nil {
 		fail(w, r, err)
 		return
 	}
-	if !maySee(p, doc) {
+	if !doc.Visible {
 		respond.Fail(w, r, errOutOfScope)
 		return
 	}
@@ -73,7 +73,7 @@ func (a *API) attachPhotos(w http.ResponseWriter, r *http.Request) {
 	for i, s := range saved {
 		ids[i] = s.ID
 	}
-	res, err := a.store.AttachIssuePhotos(r.Context(), actor(p), id, ids, "", ifMatch(r))
+	res, err := a.store.AttachIssuePhotos(r.Context(), p.IssueActor(), id, ids, "", ifMatch(r))
 	if err != nil {
 		fail(w, r, err)
 		return
@@ -152,15 +152,17 @@ func uploadError(err error) error {
 	return err
 }
 
-// servePhoto is GET /api/v1/photos/{id}. A photo's bytes never change under its
-// id, so clients may cache it for good.
+// servePhoto is GET /api/v1/photos/{id}. A photo follows the scope of the case
+// or inspection it belongs to: one the caller may not see answers 404, like a
+// photo never uploaded (store.PhotoFor). A photo's bytes never change under its
+// id, so clients may cache it for good (privately: it depends on the token).
 func (a *API) servePhoto(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	if !store.ValidPhotoID(id) {
 		respond.Fail(w, r, respond.ErrNotFound)
 		return
 	}
-	ph, err := a.store.PhotoByID(r.Context(), id)
+	ph, err := a.store.PhotoFor(r.Context(), id, auth.From(r.Context()).Viewer())
 	if err != nil {
 		fail(w, r, err)
 		return

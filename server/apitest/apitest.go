@@ -29,6 +29,7 @@ type Env struct {
 	T       testing.TB
 	Store   *store.Store
 	URL     string            // the test server's address
+	Server  *server.Server    // the instance (its routes)
 	Handler http.Handler      // the server's handler, to call without a network
 	DataDir string            // the server's data directory (photos)
 	Tokens  map[string]string // role → token
@@ -56,7 +57,7 @@ func NewWith(t testing.TB, cfg server.Config) *Env {
 	e.Scan(`SELECT min(code) FROM areas WHERE level = 'grid' AND left(code, 12) <> $1`, []any{e.Community}, &e.GridOut)
 	srv := server.New(cfg, st)
 	t.Cleanup(srv.Close)
-	e.Handler = srv.Handler()
+	e.Server, e.Handler = srv, srv.Handler()
 	ts := httptest.NewServer(e.Handler)
 	t.Cleanup(ts.Close)
 	e.URL = ts.URL
@@ -95,11 +96,18 @@ func (e *Env) waitReady() {
 // Token creates a token as `citymap token create` does.
 func (e *Env) Token(name, role string, areas []string) string {
 	e.T.Helper()
+	return e.TokenFor(store.Token{Name: name, Role: role, Areas: areas})
+}
+
+// TokenFor creates a token with everything a token may carry (a reporter's
+// source, say) and returns its secret.
+func (e *Env) TokenFor(t store.Token) string {
+	e.T.Helper()
 	tok, hash, err := auth.NewToken()
 	if err != nil {
 		e.T.Fatal(err)
 	}
-	if _, err := e.Store.CreateToken(context.Background(), name, role, areas, hash, nil); err != nil {
+	if _, err := e.Store.StoreToken(context.Background(), t, hash); err != nil {
 		e.T.Fatal(err)
 	}
 	return tok

@@ -56,15 +56,17 @@ type Principal struct {
 	// Areas limits the principal to these area codes and everything below them;
 	// empty means the whole city.
 	Areas []string
+	// Source is the issue source a reporter token reports for ("" for none).
+	Source string
 	// Expires is when the token stops working; zero means never.
 	Expires time.Time
 }
 
-// Same reports whether q grants what p does: the same token, role, areas and
-// expiry. A /live socket opened under p is closed when its token no longer does.
+// Same reports whether q grants what p does: the same token, role, areas, source
+// and expiry. A /live socket opened under p is closed when its token no longer does.
 func (p *Principal) Same(q *Principal) bool {
 	return p.TokenID == q.TokenID && p.Role == q.Role && slices.Equal(p.Areas, q.Areas) &&
-		p.Expires.Equal(q.Expires)
+		p.Source == q.Source && p.Expires.Equal(q.Expires)
 }
 
 // Is reports whether the principal has one of the roles.

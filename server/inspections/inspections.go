@@ -20,6 +20,7 @@ import (
 	"citymap/server/auth"
 	"citymap/server/period"
 	"citymap/server/respond"
+	"citymap/server/routes"
 	"citymap/server/store"
 	"citymap/server/table"
 )
@@ -41,7 +42,7 @@ var (
 )
 
 // Register adds the routes to mux.
-func (a *API) Register(mux *http.ServeMux) {
+func (a *API) Register(mux routes.Mux) {
 	route := func(pattern string, h http.HandlerFunc, roles []string) {
 		mux.Handle(pattern, a.auth.Require(h, roles...))
 	}
@@ -120,8 +121,7 @@ func (a *API) create(w http.ResponseWriter, r *http.Request) {
 		respond.Fail(w, r, err)
 		return
 	}
-	doc, err := a.store.CreateInspection(r.Context(), store.IssueActor{Actor: p.Actor(), Reporter: p.Name,
-		Scope: p.Areas}, n)
+	doc, err := a.store.CreateInspection(r.Context(), p.IssueActor(), n)
 	if err != nil {
 		fail(w, r, err)
 		return

@@ -16,6 +16,7 @@ import (
 	"citymap/server/auth"
 	"citymap/server/ogc/cql2"
 	"citymap/server/respond"
+	"citymap/server/routes"
 	"citymap/server/store"
 )
 
@@ -47,7 +48,7 @@ func New(st *store.Store, a *auth.Authenticator) *Handler {
 }
 
 // Register adds the API's routes to mux.
-func (h *Handler) Register(mux *http.ServeMux) {
+func (h *Handler) Register(mux routes.Mux) {
 	read := func(f http.HandlerFunc) http.Handler { return h.auth.Require(f, readers...) }
 	write := func(f http.HandlerFunc) http.Handler { return h.auth.Require(f, writers...) }
 	mux.Handle("GET /ogc", read(h.landing))

@@ -218,35 +218,31 @@ func TestAccess(t *testing.T) {
 		t.Errorf("next link %q drops the access token", next)
 	}
 
-	// a grid manager sees the issues and grids of its areas only
-	var mine featureCollection
-	r = e.Call("GET", e.url("/collections/issues/items", "limit", "10000"), auth.GridManager, nil)
-	if err := json.Unmarshal(r.Body, &mine); err != nil {
-		t.Fatal(err)
-	}
-	want := e.Int(`SELECT count(*) FROM issues WHERE starts_with(grid_code, $1)`, e.Community)
-	if mine.NumberMatched != want || want == 0 {
-		t.Errorf("grid manager sees %d issues, want %d", mine.NumberMatched, want)
-	}
-	for _, f := range mine.Features {
-		if g, _ := f.Properties["grid"].(string); !strings.HasPrefix(g, e.Community) {
-			t.Fatalf("grid manager of %s sees issue %v in grid %q", e.Community, f.ID, g)
+	// a grid manager sees what lies in its areas only, in every collection:
+	// of the areas also those that contain its own, the map around them
+	for _, c := range []struct{ collection, from, scoped, key string }{
+		{"areas", "areas o WHERE o.level <> 'grid'", "(starts_with(o.code, $1) OR starts_with($1, o.code))", "o.code"},
+		{"grids", "areas o WHERE o.level = 'grid'", "starts_with(o.code, $1)", "o.code"},
+		{"points", "points o WHERE true", "starts_with(o.grid_code, $1)", "o.code"},
+		{"parking", "parking_zones o WHERE true", "starts_with(o.grid_code, $1)", "o.code"},
+		{"issues", "issues o WHERE true", "starts_with(o.grid_code, $1)", "o.id::text"},
+		{"inspections", "inspections o JOIN points p ON p.id = o.point_id WHERE true",
+			"starts_with(p.grid_code, $1)", "o.id::text"},
+	} {
+		var mine featureCollection
+		r = e.Call("GET", e.url("/collections/"+c.collection+"/items", "limit", "10000"), auth.GridManager, nil)
+		if err := json.Unmarshal(r.Body, &mine); err != nil {
+			t.Fatal(err)
 		}
-	}
-	outside := e.str(`SELECT coalesce(min(id)::text, '') FROM issues WHERE grid_code IS NULL OR NOT starts_with(grid_code, $1)`, e.Community)
-	if outside != "" {
-		expectError(t, e.get(e.url("/collections/issues/items/"+outside), auth.GridManager), http.StatusNotFound, "not_found")
-		if r := e.get(e.url("/collections/issues/items/"+outside), auth.Viewer); r.Status != http.StatusOK {
-			t.Errorf("viewer: issue %s: %d", outside, r.Status)
+		want := e.Int(`SELECT count(*) FROM `+c.from+` AND `+c.scoped, e.Community)
+		if mine.NumberMatched != want || want == 0 {
+			t.Errorf("%s: the grid manager sees %d, want %d", c.collection, mine.NumberMatched, want)
 		}
-	}
-	var grids featureCollection
-	r = e.Call("GET", e.url("/collections/grids/items", "limit", "10000"), auth.GridManager, nil)
-	if err := json.Unmarshal(r.Body, &grids); err != nil {
-		t.Fatal(err)
-	}
-	if want := e.Int(`SELECT count(*) FROM areas WHERE level = 'grid' AND starts_with(code, $1)`, e.Community); grids.NumberMatched != want {
-		t.Errorf("grid manager sees %d grids, want %d", grids.NumberMatched, want)
+		outside := e.str(`SELECT min(`+c.key+`) FROM `+c.from+` AND NOT coalesce(`+c.scoped+`, false)`, e.Community)
+		expectError(t, e.get(e.url("/collections/"+c.collection+"/items/"+outside), auth.GridManager), http.StatusNotFound, "not_found")
+		if r := e.get(e.url("/collections/"+c.collection+"/items/"+outside), auth.Viewer); r.Status != http.StatusOK {
+			t.Errorf("%s: the viewer reads %s: %d", c.collection, outside, r.Status)
+		}
 	}
 }
 

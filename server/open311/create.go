@@ -50,8 +50,7 @@ func (h *Handler) createRequest(c *call) error {
 	if err != nil {
 		return err
 	}
-	by := store.IssueActor{Actor: c.who.Actor(), Reporter: c.who.Name, Scope: c.who.Areas}
-	res, err := h.store.CreateIssue(c.r.Context(), by, n)
+	res, err := h.store.CreateIssue(c.r.Context(), c.who.IssueActor(), n)
 	if err != nil {
 		return intakeError(err)
 	}
@@ -79,7 +78,13 @@ func (h *Handler) createdNotice(c *call, cl catalog, id int64, category string) 
 // before the address lookup, which only a request that is otherwise fine gets.
 func (h *Handler) newIssue(c *call, cl catalog) (store.NewIssue, error) {
 	p := c.params
-	n := store.NewIssue{Source: "open311", Category: strings.TrimSpace(p.Get("service_code")),
+	// Open311 is the protocol, the source is who speaks it: a hotline's key
+	// reports its hotline's cases, and reads them back here
+	source := "open311"
+	if c.who.Source != "" {
+		source = c.who.Source
+	}
+	n := store.NewIssue{Source: source, Category: strings.TrimSpace(p.Get("service_code")),
 		Description: strings.TrimSpace(p.Get("description")), Address: strings.TrimSpace(p.Get("address_string"))}
 	var errs failure
 	data := map[string]any{}

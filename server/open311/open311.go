@@ -30,6 +30,7 @@ import (
 
 	"citymap/server/auth"
 	"citymap/server/respond"
+	"citymap/server/routes"
 	"citymap/server/store"
 )
 
@@ -63,7 +64,7 @@ const maxForm = respond.MaxBody
 
 // Register adds the API's routes to mux. Format suffixes are part of the last
 // path segment, which the mux cannot split, so each route reads its segment.
-func (h *Handler) Register(mux *http.ServeMux) {
+func (h *Handler) Register(mux routes.Mux) {
 	mux.HandleFunc("GET /open311/v2/{doc}", h.top(map[string]endpoint{
 		"discovery": h.discovery, "services": h.services, "requests": h.listRequests}))
 	mux.HandleFunc("POST /open311/v2/{doc}", h.top(map[string]endpoint{"requests": h.createRequest}))

@@ -101,14 +101,15 @@ const (
 	maxSpan         = 90 * 24 * time.Hour
 )
 
-// listRequests is GET /open311/v2/requests.{json,xml}. Requests outside the
-// caller's areas are left out.
+// listRequests is GET /open311/v2/requests.{json,xml}. Requests the caller may
+// not see are left out: those outside its areas and, for a reporter (an Open311
+// client's key), those of other sources.
 func (h *Handler) listRequests(c *call) error {
 	f, err := h.requestFilter(c.r.Context(), c.params, time.Now())
 	if err != nil {
 		return err
 	}
-	f.Scope = c.who.Areas
+	f.Viewer = c.who.Viewer()
 	rs, err := h.store.Open311Requests(c.r.Context(), f)
 	if err != nil {
 		return err
@@ -278,12 +279,12 @@ func paging(page, size string) (limit, offset int, err error) {
 }
 
 // lookup finds the visible request the path names, or answers 404: a request
-// outside the caller's areas does not exist for it.
+// the caller may not see does not exist for it.
 func (h *Handler) lookup(c *call) (store.Open311Request, error) {
 	id, err := strconv.ParseInt(c.name, 10, 64)
 	if err == nil && id > 0 {
 		var rs []store.Open311Request
-		rs, err = h.store.Open311Requests(c.r.Context(), store.Open311Filter{IDs: []int64{id}, Scope: c.who.Areas})
+		rs, err = h.store.Open311Requests(c.r.Context(), store.Open311Filter{IDs: []int64{id}, Viewer: c.who.Viewer()})
 		if err != nil {
 			return store.Open311Request{}, err
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"citymap/geo/coordsys"
+	"citymap/server/auth"
 	"citymap/server/respond"
 	"citymap/server/store"
 )
@@ -115,6 +116,7 @@ func (p *Parking) available(w http.ResponseWriter, r *http.Request) {
 		respond.Fail(w, r, err)
 		return
 	}
+	q.Scope = auth.From(r.Context()).Areas
 	zones, err := p.store.AvailableParking(r.Context(), q)
 	if err != nil {
 		respond.Fail(w, r, err)
@@ -144,7 +146,7 @@ func (p *Parking) available(w http.ResponseWriter, r *http.Request) {
 // its properties, its weekly windows, whether it is open now and until when
 // (or when it opens next), and its readings of the last 24 hours.
 func (p *Parking) zone(w http.ResponseWriter, r *http.Request) {
-	z, err := p.store.ParkingZoneByCode(r.Context(), r.PathValue("code"))
+	z, err := p.store.ParkingZoneByCode(r.Context(), r.PathValue("code"), auth.From(r.Context()).Areas)
 	if errors.Is(err, store.ErrParkingZoneNotFound) {
 		respond.Fail(w, r, respond.ErrNotFound)
 		return

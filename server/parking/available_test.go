@@ -139,7 +139,9 @@ func TestZoneDetail(t *testing.T) {
 	e.Must(http.StatusOK, "POST", "/api/v1/parking/occupancy", "dispatcher", body)
 	e.Exec(`INSERT INTO parking_readings (zone_id, at, occupied) VALUES ($1, now() - interval '2 days', 3)`, id)
 
-	f := e.Must(http.StatusOK, "GET", "/api/v1/parking/zones/T-B", "grid_manager", nil).JSON(t)
+	// outside every grid, the zone is in no grid manager's areas
+	e.Must(http.StatusNotFound, "GET", "/api/v1/parking/zones/T-B", "grid_manager", nil)
+	f := e.Must(http.StatusOK, "GET", "/api/v1/parking/zones/T-B", "viewer", nil).JSON(t)
 	p := f["properties"].(map[string]any)
 	if p["occupied"] != 12.0 || p["free"] != 28.0 || p["kind"] != "tidal" {
 		t.Errorf("properties %v", p)

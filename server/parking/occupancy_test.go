@@ -167,6 +167,11 @@ func TestOccupancyRoles(t *testing.T) {
 		if r := e.Call("GET", available, role, nil); r.Status != want {
 			t.Errorf("GET available as %q: %d, want %d", role, r.Status, want)
 		}
+		// a grid manager reads the zones of its areas only
+		if role == "grid_manager" && e.Int(`SELECT count(*) FROM parking_zones
+			WHERE code = $1 AND starts_with(grid_code, $2)`, zone, e.Community) == 0 {
+			want = 404
+		}
 		if r := e.Call("GET", "/api/v1/parking/zones/"+zone, role, nil); r.Status != want {
 			t.Errorf("GET zone as %q: %d, want %d", role, r.Status, want)
 		}

@@ -17,6 +17,7 @@ import (
 	_ "time/tzdata" // the city's zone must load on hosts without a zoneinfo database
 
 	"citymap/server/auth"
+	"citymap/server/routes"
 	"citymap/server/store"
 )
 
@@ -64,7 +65,7 @@ var (
 )
 
 // Register adds the parking routes to mux.
-func (p *Parking) Register(mux *http.ServeMux) {
+func (p *Parking) Register(mux routes.Mux) {
 	route := func(pattern string, h http.HandlerFunc, roles []string) {
 		mux.Handle(pattern, p.auth.Require(h, roles...))
 	}

@@ -18,6 +18,7 @@ import (
 	"citymap/server/auth"
 	"citymap/server/period"
 	"citymap/server/respond"
+	"citymap/server/routes"
 	"citymap/server/store"
 	"citymap/server/table"
 )
@@ -38,7 +39,7 @@ func New(st *store.Store, a *auth.Authenticator) *Reports {
 var readers = []string{auth.Admin, auth.Dispatcher, auth.GridManager, auth.Planner, auth.Viewer}
 
 // Register adds the report routes to mux.
-func (rp *Reports) Register(mux *http.ServeMux) {
+func (rp *Reports) Register(mux routes.Mux) {
 	for pattern, h := range map[string]http.HandlerFunc{
 		"GET /api/v1/reports/areas":      rp.areas,
 		"GET /api/v1/reports/hotspots":   rp.hotspots,

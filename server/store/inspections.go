@@ -154,7 +154,7 @@ func (s *Store) CreateInspection(ctx context.Context, by IssueActor, n NewInspec
 		if err != nil {
 			return err
 		}
-		if err := checkDeductionRefs(ctx, tx, n); err != nil {
+		if err := checkDeductionRefs(ctx, tx, by, n); err != nil {
 			return err
 		}
 		var ids []int64
@@ -193,7 +193,7 @@ func pointForInspection(ctx context.Context, tx pgx.Tx, by IssueActor, code stri
 
 // checkDeductionRefs verifies that the deductions' categories and the photos
 // exist.
-func checkDeductionRefs(ctx context.Context, tx pgx.Tx, n NewInspection) error {
+func checkDeductionRefs(ctx context.Context, tx pgx.Tx, by IssueActor, n NewInspection) error {
 	cats := make([]string, len(n.Deductions))
 	for i, d := range n.Deductions {
 		cats[i] = d.Category
@@ -208,7 +208,7 @@ func checkDeductionRefs(ctx context.Context, tx pgx.Tx, n NewInspection) error {
 		return issueFieldErr(fmt.Sprintf("deductions[%d].category", missing[0]), "unknown_category",
 			"unknown category %q (see /api/v1/categories)", cats[missing[0]])
 	}
-	return checkIssueRefs(ctx, tx, "", n.Photos)
+	return checkIssueRefs(ctx, tx, by, "", n.Photos)
 }
 
 // storedDeduction is a deduction as inspections.deductions keeps it, with the

@@ -83,7 +83,7 @@ func (s *Store) ApplyIssueAction(ctx context.Context, by IssueActor, a IssueActi
 		if err != nil {
 			return err
 		}
-		data, err := actionData(ctx, tx, a, li)
+		data, err := actionData(ctx, tx, by, a, li)
 		if err != nil {
 			return err
 		}
@@ -120,7 +120,7 @@ func finishIssueWrite(ctx context.Context, tx pgx.Tx, by IssueActor, id int64, a
 
 // actionData checks the input an action carries and returns what its event
 // records.
-func actionData(ctx context.Context, tx pgx.Tx, a IssueAction, li lockedIssue) (map[string]any, error) {
+func actionData(ctx context.Context, tx pgx.Tx, by IssueActor, a IssueAction, li lockedIssue) (map[string]any, error) {
 	switch a.Action {
 	case workflow.Dispatch:
 		unit := a.Unit
@@ -141,22 +141,32 @@ func actionData(ctx context.Context, tx pgx.Tx, a IssueAction, li lockedIssue) (
 	case workflow.Verify:
 		return map[string]any{"passed": a.Passed}, nil
 	case workflow.Merge:
-		return mergeData(ctx, tx, a)
+		return mergeData(ctx, tx, by, a)
 	}
 	return map[string]any{}, nil
 }
 
-func mergeData(ctx context.Context, tx pgx.Tx, a IssueAction) (map[string]any, error) {
+// mergeData checks the issue a merge folds this one into: it must exist and be
+// one the actor may see, or a dispatcher of one street could fold its cases
+// into (and learn of) another street's.
+func mergeData(ctx context.Context, tx pgx.Tx, by IssueActor, a IssueAction) (map[string]any, error) {
 	if a.DuplicateOf == a.IssueID {
 		return nil, issueFieldErr("duplicate_of", "invalid", "an issue cannot duplicate itself")
 	}
+	q := &issueQuery{}
+	where := "i.id = " + q.arg(a.DuplicateOf)
 	var status string
-	err := tx.QueryRow(ctx, `SELECT status FROM issues WHERE id = $1`, a.DuplicateOf).Scan(&status)
+	var visible bool
+	err := tx.QueryRow(ctx, `SELECT i.status, `+by.Viewer().issueSQL("i", q.arg)+` FROM issues i WHERE `+where,
+		q.args...).Scan(&status, &visible)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, issueFieldErr("duplicate_of", "not_found", "no issue has the id %d", a.DuplicateOf)
 	}
 	if err != nil {
 		return nil, err
+	}
+	if !visible {
+		return nil, ErrDuplicateOutOfScope
 	}
 	if status == string(workflow.Merged) {
 		// chains of merges would hide the case that is really being worked
@@ -181,7 +191,7 @@ func (s *Store) AttachIssuePhotos(ctx context.Context, by IssueActor, id int64, 
 		if err != nil {
 			return err
 		}
-		if err := checkIssueRefs(ctx, tx, "", photos); err != nil {
+		if err := checkIssueRefs(ctx, tx, by, "", photos); err != nil {
 			return err
 		}
 		added := newPhotos(li.photos, photos)

@@ -42,14 +42,18 @@ func (s *Store) CreateIssues(ctx context.Context, by IssueActor, items []NewIssu
 	results := make([]IssueBatchResult, len(items))
 	var valid []int
 	for i := range items {
-		if err := items[i].check(); err != nil {
+		err := items[i].check()
+		if err == nil {
+			err = by.checkSource(&items[i])
+		}
+		if err != nil {
 			results[i] = rejected(err)
 			continue
 		}
 		valid = append(valid, i)
 	}
 	err := s.InTx(ctx, func(tx pgx.Tx) error {
-		valid, err := checkBatchRefs(ctx, tx, items, valid, results)
+		valid, err := checkBatchRefs(ctx, tx, by, items, valid, results)
 		if err != nil || len(valid) == 0 {
 			return err
 		}
@@ -67,7 +71,7 @@ func rejected(err *IssueFieldError) IssueBatchResult {
 
 // checkBatchRefs rejects the items whose category or photos do not exist and
 // returns the indices of those left.
-func checkBatchRefs(ctx context.Context, tx pgx.Tx, items []NewIssue, valid []int, results []IssueBatchResult) ([]int, error) {
+func checkBatchRefs(ctx context.Context, tx pgx.Tx, by IssueActor, items []NewIssue, valid []int, results []IssueBatchResult) ([]int, error) {
 	rows, err := tx.Query(ctx, `SELECT code FROM issue_categories`)
 	if err != nil {
 		return nil, err
@@ -76,7 +80,7 @@ func checkBatchRefs(ctx context.Context, tx pgx.Tx, items []NewIssue, valid []in
 	if err != nil {
 		return nil, err
 	}
-	photos, err := knownPhotos(ctx, tx, items, valid)
+	photos, err := knownPhotos(ctx, tx, by, items, valid)
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +101,9 @@ func checkBatchRefs(ctx context.Context, tx pgx.Tx, items []NewIssue, valid []in
 	}), nil
 }
 
-func knownPhotos(ctx context.Context, tx pgx.Tx, items []NewIssue, valid []int) (map[string]bool, error) {
+// knownPhotos returns which photos of the valid items exist and are the
+// actor's to use (see checkIssueRefs).
+func knownPhotos(ctx context.Context, tx pgx.Tx, by IssueActor, items []NewIssue, valid []int) (map[string]bool, error) {
 	var ids []string
 	for _, i := range valid {
 		ids = append(ids, items[i].Photos...)
@@ -106,7 +112,9 @@ func knownPhotos(ctx context.Context, tx pgx.Tx, items []NewIssue, valid []int) 
 	if len(ids) == 0 {
 		return known, nil
 	}
-	rows, err := tx.Query(ctx, `SELECT id FROM photos WHERE id = ANY($1)`, ids)
+	q := &issueQuery{}
+	where := "p.id = ANY(" + q.arg(ids) + ")"
+	rows, err := tx.Query(ctx, `SELECT p.id FROM photos p WHERE `+where+` AND `+by.Viewer().photoSQL("p.id", q.arg), q.args...)
 	if err != nil {
 		return nil, err
 	}
@@ -149,9 +157,6 @@ func insertBatch(ctx context.Context, tx pgx.Tx, by IssueActor, items []NewIssue
 	if err != nil {
 		return err
 	}
-	if err := resolveBatchRest(ctx, tx, by, results); err != nil {
-		return err
-	}
 	ids := make([]int64, len(created))
 	data := make([]string, len(created))
 	for k, c := range created {
@@ -159,7 +164,12 @@ func insertBatch(ctx context.Context, tx pgx.Tx, by IssueActor, items []NewIssue
 		ids[k] = c.id
 		data[k] = eventData(items[c.idx].Data)
 	}
+	// the report events first: an item repeating one created earlier in the
+	// batch names an issue that its reporter can see by them
 	if err := insertReportEvents(ctx, tx, by.Actor, ids, data); err != nil {
+		return err
+	}
+	if err := resolveBatchRest(ctx, tx, by, results); err != nil {
 		return err
 	}
 	_, err = AppendUpserts(ctx, tx, "issues", ids)
@@ -191,23 +201,31 @@ func insertBatchIssues(ctx context.Context, tx pgx.Tx, by IssueActor) ([]batchCr
 
 // resolveBatchRest sorts the items that were not inserted: their pair exists
 // (visible now, as each statement sees what committed before it), or their
-// location lies outside the actor's areas. An existing issue outside those areas
-// is not revealed.
+// location lies outside the actor's areas. An existing issue that the actor may
+// not read is not revealed: outside its areas the item is out of scope, and
+// another reporter's issue only tells that the pair is taken.
 func resolveBatchRest(ctx context.Context, tx pgx.Tx, by IssueActor, results []IssueBatchResult) error {
-	rows, err := tx.Query(ctx, `SELECT t.idx, i.id, i.id IS NOT NULL AND `+issueInScope("i.grid_code", "$1")+`
+	q := &issueQuery{}
+	inScope := issueInScope("i.grid_code", q.arg(by.scope()))
+	seen := by.Viewer().issueSQL("i", q.arg)
+	rows, err := tx.Query(ctx, `SELECT t.idx, i.id, i.id IS NOT NULL AND `+inScope+`, i.id IS NOT NULL AND `+seen+`
 		FROM issue_batch t
 		LEFT JOIN issues i ON i.source = t.source AND i.external_id = t.external_id
-		WHERE NOT EXISTS (SELECT 1 FROM issues created WHERE created.id = t.id)`, by.scope())
+		WHERE NOT EXISTS (SELECT 1 FROM issues created WHERE created.id = t.id)`, q.args...)
 	if err != nil {
 		return err
 	}
 	var idx int32
 	var id *int64
-	var visible bool
-	_, err = pgx.ForEachRow(rows, []any{&idx, &id, &visible}, func() error {
-		if visible {
+	var covered, visible bool
+	_, err = pgx.ForEachRow(rows, []any{&idx, &id, &covered, &visible}, func() error {
+		switch {
+		case visible:
 			results[idx] = IssueBatchResult{Status: BatchExisting, ID: *id}
-		} else {
+		case covered:
+			results[idx] = rejected(issueFieldErr("external_id", "external_id_taken",
+				"another reporter's issue has this source and external_id"))
+		default:
 			results[idx] = rejected(issueFieldErr("location", "out_of_scope", "the location lies outside your areas"))
 		}
 		return nil

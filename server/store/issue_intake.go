@@ -71,9 +71,12 @@ func (s *Store) CreateIssue(ctx context.Context, by IssueActor, n NewIssue) (Iss
 	if err := n.Check(); err != nil {
 		return IssueIntake{}, err
 	}
+	if err := by.checkSource(&n); err != nil {
+		return IssueIntake{}, err
+	}
 	var out IssueIntake
 	err := s.InTx(ctx, func(tx pgx.Tx) error {
-		if err := checkIssueRefs(ctx, tx, n.Category, n.Photos); err != nil {
+		if err := checkIssueRefs(ctx, tx, by, n.Category, n.Photos); err != nil {
 			return err
 		}
 		err := tx.QueryRow(ctx, fmt.Sprintf(insertIssuesSQL, singleIssueRow,
@@ -108,14 +111,18 @@ func (s *Store) CreateIssue(ctx context.Context, by IssueActor, n NewIssue) (Iss
 	return out, nil
 }
 
-// checkIssueRefs verifies the category (unless empty) and the photos exist.
-func checkIssueRefs(ctx context.Context, tx pgx.Tx, category string, photos []string) error {
+// checkIssueRefs verifies the category (unless empty) and that the photos
+// exist and are the actor's to use: a photo of a case it may not see is as
+// unknown to it as one never uploaded, or attaching it would let it read it.
+func checkIssueRefs(ctx context.Context, tx pgx.Tx, by IssueActor, category string, photos []string) error {
+	q := &issueQuery{}
+	cat, ids := q.arg(category), q.arg(issueNonNil(photos))
 	var known bool
 	var missing []int
-	err := tx.QueryRow(ctx, `SELECT $1 = '' OR EXISTS (SELECT 1 FROM issue_categories WHERE code = $1),
-		ARRAY(SELECT (i - 1)::int FROM unnest($2::text[]) WITH ORDINALITY AS p(id, i)
-		      WHERE NOT EXISTS (SELECT 1 FROM photos WHERE photos.id = p.id) ORDER BY i)`,
-		category, issueNonNil(photos)).Scan(&known, &missing)
+	err := tx.QueryRow(ctx, `SELECT `+cat+` = '' OR EXISTS (SELECT 1 FROM issue_categories WHERE code = `+cat+`),
+		ARRAY(SELECT (i - 1)::int FROM unnest(`+ids+`::text[]) WITH ORDINALITY AS p(id, i)
+		      WHERE NOT EXISTS (SELECT 1 FROM photos WHERE photos.id = p.id)
+		         OR NOT `+by.Viewer().photoSQL("p.id", q.arg)+` ORDER BY i)`, q.args...).Scan(&known, &missing)
 	if err != nil {
 		return err
 	}
@@ -130,45 +137,56 @@ func checkIssueRefs(ctx context.Context, tx pgx.Tx, category string, photos []st
 }
 
 // existingIssue answers a retried intake with the issue taken in before, or
-// reports that the location lies outside the actor's scope.
+// reports that the location lies outside the actor's scope, or that the issue
+// is another reporter's: a retry answers in full only what the actor may read.
 func existingIssue(ctx context.Context, tx pgx.Tx, by IssueActor, n NewIssue, out *IssueIntake) error {
 	if n.ExternalID == "" {
 		return ErrIssueOutOfScope
 	}
+	q := &issueQuery{}
+	where := fmt.Sprintf("i.source = %s AND i.external_id = %s", q.arg(n.Source), q.arg(n.ExternalID))
 	var grid *string
-	err := tx.QueryRow(ctx, `SELECT i.id, i.version, i.grid_code, issue_feature(i) FROM issues i
-		WHERE i.source = $1 AND i.external_id = $2`, n.Source, n.ExternalID).
-		Scan(&out.ID, &out.Version, &grid, &out.Feature)
-	if errors.Is(err, pgx.ErrNoRows) {
+	var visible bool
+	err := tx.QueryRow(ctx, `SELECT i.id, i.version, i.grid_code, `+by.Viewer().issueSQL("i", q.arg)+`,
+		issue_feature(i) FROM issues i WHERE `+where, q.args...).
+		Scan(&out.ID, &out.Version, &grid, &visible, &out.Feature)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
 		return ErrIssueOutOfScope
-	}
-	if err != nil {
+	case err != nil:
 		return err
-	}
-	if !by.covers(grid) {
+	case !by.covers(grid):
+		*out = IssueIntake{}
 		return ErrIssueOutOfScope
+	case !visible:
+		*out = IssueIntake{}
+		return ErrExternalIDTaken
 	}
 	out.Duplicates = json.RawMessage("[]")
 	return nil
 }
 
-// issueDuplicates finds possible duplicates of issue id within the actor's
-// scope. The bounding box lets the GiST index narrow the search before the exact
-// distance on the spheroid; its degrees are generous at any latitude of China.
+// issueDuplicates finds possible duplicates of issue id among the issues the
+// actor may see. The bounding box lets the GiST index narrow the search before
+// the exact distance on the spheroid; its degrees are generous at any latitude
+// of China.
 func (s *Store) issueDuplicates(ctx context.Context, by IssueActor, id int64) (json.RawMessage, error) {
+	q := &issueQuery{}
+	idArg, radius, window := q.arg(id), q.arg(DuplicateRadius), q.arg(DuplicateWindow)
+	visible := by.Viewer().issueSQL("o", q.arg)
 	var out json.RawMessage
-	err := s.Pool.QueryRow(ctx, `SELECT coalesce(jsonb_agg(f ORDER BY d, oid), '[]') FROM (
+	err := s.Pool.QueryRow(ctx, fmt.Sprintf(`SELECT coalesce(jsonb_agg(f ORDER BY d, oid), '[]') FROM (
 		SELECT jsonb_set(issue_feature(o), '{properties,distance_m}', to_jsonb(round(d.m::numeric, 1))) AS f,
 		       d.m AS d, o.id AS oid
 		FROM issues n
-		JOIN issues o ON o.geom && ST_Expand(n.geom, $2::float8 / (100000 * cos(radians(ST_Y(n.geom)))), $2::float8 / 100000.0)
+		JOIN issues o ON o.geom && ST_Expand(n.geom, %[2]s::float8 / (100000 * cos(radians(ST_Y(n.geom)))), %[2]s::float8 / 100000.0)
 		CROSS JOIN LATERAL (SELECT ST_Distance(o.geom::geography, n.geom::geography) AS m) d
-		WHERE n.id = $1 AND o.id <> n.id AND o.category = n.category
+		WHERE n.id = %[1]s AND o.id <> n.id AND o.category = n.category
 		  AND o.status IN ('reported', 'registered', 'dispatched', 'in_progress', 'resolved')
-		  AND o.created_at > now() - $3::interval
-		  AND d.m <= $2::float8 AND `+issueInScope("o.grid_code", "$4")+`
-		ORDER BY d.m, o.id LIMIT $5) x`,
-		id, DuplicateRadius, DuplicateWindow, by.scope(), maxDuplicates).Scan(&out)
+		  AND o.created_at > now() - %[3]s::interval
+		  AND d.m <= %[2]s::float8 AND %[4]s
+		ORDER BY d.m, o.id LIMIT %[5]d) x`, idArg, radius, window, visible, maxDuplicates),
+		q.args...).Scan(&out)
 	return out, err
 }
 

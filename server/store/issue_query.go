@@ -16,24 +16,28 @@ import (
 // IssueDoc is one issue as GET /api/v1/issues/{id} shows it, with what access
 // checks need.
 type IssueDoc struct {
-	ID       int64
-	Version  int
-	Grid     *string // nil when outside every grid
-	Reporter string
+	ID      int64
+	Version int
+	Grid    *string // nil when outside every grid
+	// Visible says the viewer may read the issue.
+	Visible bool
 	// Feature is issue_feature plus a "timeline" array of its events, oldest first.
 	Feature json.RawMessage
 }
 
-// IssueByID returns issue id with its timeline, or ErrIssueNotFound.
-func (s *Store) IssueByID(ctx context.Context, id int64) (IssueDoc, error) {
+// IssueByID returns issue id with its timeline and whether v may see it, or
+// ErrIssueNotFound.
+func (s *Store) IssueByID(ctx context.Context, id int64, v Viewer) (IssueDoc, error) {
 	d := IssueDoc{ID: id}
-	err := s.Pool.QueryRow(ctx, `SELECT i.version, i.grid_code, i.reporter,
+	q := &issueQuery{}
+	where := "i.id = " + q.arg(id)
+	err := s.Pool.QueryRow(ctx, `SELECT i.version, i.grid_code, `+v.issueSQL("i", q.arg)+`,
 		issue_feature(i) || jsonb_build_object('timeline', (
 			SELECT coalesce(jsonb_agg(jsonb_build_object('id', e.id, 'action', e.action,
 				'from', e.from_status, 'to', e.to_status, 'actor', e.actor, 'note', e.note,
 				'data', e.data, 'at', e.at) ORDER BY e.at, e.id), '[]')
 			FROM issue_events e WHERE e.issue_id = i.id))
-		FROM issues i WHERE i.id = $1`, id).Scan(&d.Version, &d.Grid, &d.Reporter, &d.Feature)
+		FROM issues i WHERE `+where, q.args...).Scan(&d.Version, &d.Grid, &d.Visible, &d.Feature)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return d, ErrIssueNotFound
 	}
@@ -64,9 +68,8 @@ type IssueFilter struct {
 	Sort       string // one of IssueSorts; "" is -created_at
 	Limit      int    // 0 is DefaultIssueLimit
 	Cursor     string // from the previous page's Next
-	// Scope limits the list to the caller's areas; Reporter to what it reported.
-	Scope    []string
-	Reporter string
+	// Viewer limits the list to what the caller may see.
+	Viewer Viewer
 }
 
 // IssuePage is one page of an issue list.
@@ -235,11 +238,8 @@ func addIssueFilters(q *issueQuery, f IssueFilter) {
 	if f.Text != "" {
 		q.add("(i.description ILIKE %[1]s OR i.address ILIKE %[1]s)", "%"+escapeLike(f.Text)+"%")
 	}
-	if len(f.Scope) > 0 {
-		q.where = append(q.where, issueInScope("i.grid_code", q.arg(f.Scope)))
-	}
-	if f.Reporter != "" {
-		q.add("i.reporter = %s", f.Reporter)
+	if v := f.Viewer.issueSQL("i", q.arg); v != "true" {
+		q.where = append(q.where, v)
 	}
 }
 

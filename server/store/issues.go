@@ -54,6 +54,10 @@ type IssueActor struct {
 	// Scope limits the actor to issues in these areas (codes of any level); empty
 	// means the whole city. An issue outside every grid is in no scope.
 	Scope []string
+	// IsReporter marks a reporter token, which reads back only what Viewer
+	// lets it; Source, when set, is the only source it may report under.
+	IsReporter bool
+	Source     string
 }
 
 // covers mirrors auth.Principal.Covers for an issue's grid code (nil when the
@@ -93,7 +97,25 @@ var (
 	ErrIssueNotFound   = errors.New("no such issue")
 	ErrIssueOutOfScope = errors.New("the issue lies outside the caller's areas")
 	ErrPhotoNotFound   = errors.New("no such photo")
+	// ErrExternalIDTaken says a retried (source, external_id) names an issue
+	// that another reporter reported: the caller may not read it.
+	ErrExternalIDTaken = errors.New("another reporter's issue has this source and external_id")
+	// ErrDuplicateOutOfScope says a merge names as duplicate_of an issue
+	// outside the caller's areas.
+	ErrDuplicateOutOfScope = errors.New("the issue merged into lies outside the caller's areas")
 )
+
+// CodeForeignSource is the code of the field error that refuses an issue under
+// a source that is not the reporter token's.
+const CodeForeignSource = "forbidden_source"
+
+// checkSource refuses an issue under another source than the actor's own.
+func (a IssueActor) checkSource(n *NewIssue) *IssueFieldError {
+	if a.Source == "" || n.Source == a.Source {
+		return nil
+	}
+	return issueFieldErr("source", CodeForeignSource, "this token reports for %s only", a.Source)
+}
 
 // IssueFieldError says which field of an issue input is wrong; the HTTP layer
 // answers it with a 400 that names the field.

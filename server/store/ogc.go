@@ -26,9 +26,11 @@ type ogcCollection struct {
 	key        string // what an item id is compared with
 	numericKey bool   // ids are numbers (issues, inspections), not codes
 	version    string // the optimistic-concurrency version, "" for none
-	// scope is the area code a grid manager's areas must prefix for it to see
-	// the object; "" when the collection is not scoped.
+	// scope is the area code a token's areas must prefix for it to see the
+	// object; context also shows the areas that contain its own (the
+	// district, street and community around a grid manager's grids).
 	scope      string
+	context    bool
 	timeProp   string // the queryable the datetime parameter filters on
 	queryables []cql2.Queryable
 }
@@ -82,7 +84,7 @@ func areaQueryables(levels ...string) []cql2.Queryable {
 var ogcCollections = map[string]*ogcCollection{
 	"areas": {
 		from: "areas o", where: "o.level <> 'grid'", feature: "area_feature(o)", geom: "o.geom",
-		key: "o.code", version: "o.version", timeProp: "updated_at",
+		key: "o.code", version: "o.version", scope: "o.code", context: true, timeProp: "updated_at",
 		queryables: areaQueryables("district", "street", "community"),
 	},
 	"grids": {
@@ -92,7 +94,7 @@ var ogcCollections = map[string]*ogcCollection{
 	},
 	"points": {
 		from: "points o", feature: "point_feature(o)", geom: "o.geom",
-		key: "o.code", version: "o.version", timeProp: "updated_at",
+		key: "o.code", version: "o.version", scope: "o.grid_code", timeProp: "updated_at",
 		queryables: []cql2.Queryable{
 			qs("code", "o.code", "point code"),
 			qs("name", "o.name", "name"),
@@ -106,7 +108,7 @@ var ogcCollections = map[string]*ogcCollection{
 	},
 	"parking": {
 		from: "parking_zones o", feature: "parking_feature(o)", geom: "o.geom",
-		key: "o.code", version: "o.version", timeProp: "updated_at",
+		key: "o.code", version: "o.version", scope: "o.grid_code", timeProp: "updated_at",
 		queryables: []cql2.Queryable{
 			qs("code", "o.code", "zone code"),
 			qs("name", "o.name", "name"),
@@ -154,7 +156,7 @@ var ogcCollections = map[string]*ogcCollection{
 	},
 	"inspections": {
 		from: "inspections o JOIN points p ON p.id = o.point_id", feature: inspectionFeature, geom: "p.geom",
-		key: "o.id", numericKey: true, timeProp: "inspected_at",
+		key: "o.id", numericKey: true, scope: "p.grid_code", timeProp: "inspected_at",
 		queryables: []cql2.Queryable{
 			qt("id", cql2.TypeInteger, "o.id", "inspection number"),
 			qs("point", "p.code", "code of the inspected point"),
@@ -257,8 +259,8 @@ func (c *ogcCollection) whereSQL(filter cql2.Expr, areas []string, params *cql2.
 	if c.where != "" {
 		conds = append(conds, c.where)
 	}
-	if len(areas) > 0 && c.scope != "" {
-		conds = append(conds, fmt.Sprintf("%s LIKE ANY(%s::text[])", c.scope, params.Add(prefixPatterns(areas))))
+	if len(areas) > 0 {
+		conds = append(conds, c.scopeSQL(areas, params))
 	}
 	if filter != nil {
 		props := make(map[string]cql2.Queryable, len(c.queryables))
@@ -275,6 +277,18 @@ func (c *ogcCollection) whereSQL(filter cql2.Expr, areas []string, params *cql2.
 		return "", nil
 	}
 	return " WHERE " + strings.Join(conds, " AND "), nil
+}
+
+// scopeSQL limits the collection to a token's areas: every collection is
+// scoped, so that a grid manager reads through the OGC API no more than the
+// REST API, the tiles and the live stream show it.
+func (c *ogcCollection) scopeSQL(areas []string, params *cql2.Params) string {
+	cond := fmt.Sprintf("%s LIKE ANY(%s::text[])", c.scope, params.Add(prefixPatterns(areas)))
+	if c.context {
+		cond = fmt.Sprintf("(%s OR EXISTS (SELECT 1 FROM unnest(%s::text[]) AS s(code) WHERE starts_with(s.code, %s)))",
+			cond, params.Add(areas), c.scope)
+	}
+	return cond
 }
 
 // prefixPatterns turns area codes into LIKE patterns matching every code they

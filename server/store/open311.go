@@ -14,8 +14,9 @@ import (
 )
 
 // Open311Request is an issue as Open311 GeoReport v2 shows it. It holds the
-// public fields only: Open311 requests are readable by every client, so neither
-// the reporter nor the contact details the report event keeps are here.
+// public fields only: Open311 requests are readable by every role (a reporter
+// its own), so neither the reporter nor the contact details the report event
+// keeps are here.
 type Open311Request struct {
 	ID            int64
 	Status        string
@@ -42,8 +43,8 @@ type Open311Filter struct {
 	Categories []string
 	Statuses   []string
 	From, To   *time.Time // both inclusive
-	// Scope limits the requests to the caller's areas (see IssueActor.Scope).
-	Scope         []string
+	// Viewer limits the requests to those the caller may see.
+	Viewer        Viewer
 	Limit, Offset int
 }
 
@@ -70,7 +71,7 @@ func (s *Store) Open311Requests(ctx context.Context, f Open311Filter) ([]Open311
 		q.add("i.id = ANY(%s)", f.IDs)
 	}
 	addIssueFilters(q, IssueFilter{Categories: f.Categories, Statuses: f.Statuses,
-		From: f.From, Scope: f.Scope})
+		From: f.From, Viewer: f.Viewer})
 	if f.To != nil {
 		q.add("i.created_at <= %s", *f.To)
 	}

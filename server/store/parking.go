@@ -223,6 +223,8 @@ type ParkingQuery struct {
 	At       time.Time
 	Timezone string // IANA name of the city's time zone
 	Limit    int
+	// Scope limits the zones to those in the caller's areas (empty: all).
+	Scope []string
 }
 
 // ParkingZone is a zone as the parking API serves it.
@@ -244,9 +246,9 @@ func (s *Store) AvailableParking(ctx context.Context, q ParkingQuery) ([]Parking
 			ST_Distance(z.geom::geography, `+point+`, false)
 		FROM parking_zones z
 		WHERE ST_DWithin(z.geom::geography, `+point+`, $3, false)
-			AND z.occupied < z.capacity AND parking_open_at(z.id, $4, $5)
+			AND z.occupied < z.capacity AND parking_open_at(z.id, $4, $5) AND `+issueInScope("z.grid_code", "$7")+`
 		ORDER BY z.geom::geography <-> `+point+`
-		LIMIT $6`, q.Lon, q.Lat, q.Radius, q.At, q.Timezone, q.Limit)
+		LIMIT $6`, q.Lon, q.Lat, q.Radius, q.At, q.Timezone, q.Limit, issueNonNil(q.Scope))
 	if err != nil {
 		return nil, err
 	}
@@ -257,11 +259,13 @@ func (s *Store) AvailableParking(ctx context.Context, q ParkingQuery) ([]Parking
 	})
 }
 
-// ParkingZoneByCode returns the zone with this code (ErrParkingZoneNotFound).
-func (s *Store) ParkingZoneByCode(ctx context.Context, code string) (ParkingZone, error) {
+// ParkingZoneByCode returns the zone with this code if it lies in scope (the
+// caller's areas; empty is all), else ErrParkingZoneNotFound.
+func (s *Store) ParkingZoneByCode(ctx context.Context, code string, scope []string) (ParkingZone, error) {
 	var z ParkingZone
 	err := s.Pool.QueryRow(ctx, `SELECT z.id, z.code, z.kind, parking_feature(z) FROM parking_zones z
-		WHERE z.code = $1`, code).Scan(&z.ID, &z.Code, &z.Kind, &z.Feature)
+		WHERE z.code = $1 AND `+issueInScope("z.grid_code", "$2"), code, issueNonNil(scope)).
+		Scan(&z.ID, &z.Code, &z.Kind, &z.Feature)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return z, ErrParkingZoneNotFound
 	}

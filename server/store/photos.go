@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -17,12 +18,18 @@ type Photo struct {
 	CreatedAt   time.Time
 }
 
-// RecordPhoto notes an uploaded photo. Uploading the same bytes again keeps the
-// first record: the id is the content, so nothing about the photo changed.
+// RecordPhoto notes an uploaded photo and who uploaded it. Uploading the same
+// bytes again keeps the first record: the id is the content, so nothing about
+// the photo changed; the second uploader is noted all the same, so that it may
+// read back its own upload.
 func (s *Store) RecordPhoto(ctx context.Context, p Photo) (Photo, error) {
 	err := s.Pool.QueryRow(ctx, `WITH ins AS (
 			INSERT INTO photos (id, content_type, size, uploaded_by) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (id) DO NOTHING RETURNING id, content_type, size, uploaded_by, created_at)
+			ON CONFLICT (id) DO NOTHING RETURNING id, content_type, size, uploaded_by, created_at),
+		up AS (
+			INSERT INTO photo_uploads (photo_id, uploaded_by) SELECT $1, $4
+			WHERE EXISTS (SELECT 1 FROM ins) OR EXISTS (SELECT 1 FROM photos WHERE id = $1)
+			ON CONFLICT DO NOTHING)
 		SELECT * FROM ins
 		UNION ALL
 		SELECT id, content_type, size, uploaded_by, created_at FROM photos WHERE id = $1
@@ -31,13 +38,33 @@ func (s *Store) RecordPhoto(ctx context.Context, p Photo) (Photo, error) {
 	return p, err
 }
 
-// PhotoByID returns the photo with this id, or ErrPhotoNotFound.
-func (s *Store) PhotoByID(ctx context.Context, id string) (Photo, error) {
+// PhotoFor returns the photo with this id if v may see it, else
+// ErrPhotoNotFound: a photo is seen by whoever uploaded it and by those who
+// may see a case or an inspection it belongs to. Every route that serves a
+// photo's bytes asks here first.
+func (s *Store) PhotoFor(ctx context.Context, id string, v Viewer) (Photo, error) {
+	q := &issueQuery{}
+	idArg := q.arg(id)
 	var p Photo
 	err := s.Pool.QueryRow(ctx, `SELECT id, content_type, size, uploaded_by, created_at
-		FROM photos WHERE id = $1`, id).Scan(&p.ID, &p.ContentType, &p.Size, &p.UploadedBy, &p.CreatedAt)
+		FROM photos WHERE id = `+idArg+` AND `+v.photoSQL(idArg, q.arg), q.args...).
+		Scan(&p.ID, &p.ContentType, &p.Size, &p.UploadedBy, &p.CreatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return p, ErrPhotoNotFound
 	}
 	return p, err
+}
+
+// photoSQL is the condition that the viewer may see the photo whose id is the
+// text expression id: one it uploaded, or one of a case or an inspection it
+// may see. A viewer limited in nothing sees every photo.
+func (v Viewer) photoSQL(id string, arg func(any) string) string {
+	if !v.Reporter && len(v.Scope) == 0 {
+		return "true"
+	}
+	return fmt.Sprintf(`(EXISTS (SELECT 1 FROM photo_uploads u WHERE u.photo_id = %[1]s AND u.uploaded_by = %[2]s)
+		OR EXISTS (SELECT 1 FROM issues i WHERE i.photos @> ARRAY[%[1]s]::text[] AND %[3]s)
+		OR EXISTS (SELECT 1 FROM inspections n JOIN points pt ON pt.id = n.point_id
+			WHERE n.photos @> ARRAY[%[1]s]::text[] AND %[4]s))`,
+		id, arg(v.Actor), v.issueSQL("i", arg), v.inspectionSQL("pt", arg))
 }

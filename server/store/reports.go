@@ -53,7 +53,7 @@ type ReportFilter struct {
 func (f ReportFilter) where(q *issueQuery) string {
 	sub := &issueQuery{args: q.args}
 	addIssueFilters(sub, IssueFilter{Categories: f.Categories, Sources: f.Sources, Area: f.Area,
-		From: &f.From, To: &f.To, Scope: f.Scope})
+		From: &f.From, To: &f.To, Viewer: Viewer{Scope: f.Scope}})
 	q.args = sub.args
 	return strings.Join(sub.where, " AND ")
 }

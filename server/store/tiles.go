@@ -62,8 +62,9 @@ func AreaLevelAt(z uint32) string {
 type TileRequest struct {
 	Layer   string
 	Z, X, Y uint32
-	// Scope limits the issues layer to these area codes and everything below
-	// them (a grid manager's); empty is the whole city.
+	// Scope limits every layer to these area codes and everything below them
+	// (a grid manager's); the areas layer also shows the areas that contain
+	// them, the map around its grids. Empty is the whole city.
 	Scope []string
 }
 
@@ -101,27 +102,39 @@ func surfaceGeom(g string) string {
 		SurfacePointMaxZoom, g, g))
 }
 
-// Each query takes z, x, y as $1..$3 (and its own parameters after them) and
-// returns the MVT and the expiry.
+// tileScope is true for every row when the scope ($4, LIKE patterns) is NULL,
+// else for those whose area code col lies in the scope.
+func tileScope(col string) string {
+	return fmt.Sprintf("($4::text[] IS NULL OR %s LIKE ANY ($4::text[]))", col)
+}
+
+// areaScope is tileScope for the areas layer, which also draws the areas that
+// contain the scope's ($5, the codes themselves): a grid manager sees its
+// street and district around its grids.
+const areaScope = `($4::text[] IS NULL OR a.code LIKE ANY ($4::text[])
+    OR EXISTS (SELECT 1 FROM unnest($5::text[]) AS s(code) WHERE starts_with(s.code, a.code)))`
+
+// Each query takes z, x, y as $1..$3, the scope as $4 (and its own parameters
+// after them) and returns the MVT and the expiry.
 var (
 	areasTileSQL = tileBounds + `, f AS (
     SELECT a.code, a.name, a.level,
            left(a.code, CASE a.level WHEN 'street' THEN 6 WHEN 'community' THEN 9 WHEN 'grid' THEN 12 END) AS parent,
            ` + mvtGeom("a.geom") + ` AS geom
     FROM areas a, bounds b
-    WHERE a.geom && b.q AND a.level = $4)
+    WHERE a.geom && b.q AND a.level = $6 AND ` + areaScope + `)
 SELECT ST_AsMVT(f, 'areas', 4096, 'geom'), NULL::timestamptz FROM f WHERE f.geom IS NOT NULL`
 
 	gridsTileSQL = tileBounds + `, f AS (
     SELECT a.code, a.name, a.manager, ` + mvtGeom("a.geom") + ` AS geom
     FROM areas a, bounds b
-    WHERE a.geom && b.q AND a.level = 'grid')
+    WHERE a.geom && b.q AND a.level = 'grid' AND ` + tileScope("a.code") + `)
 SELECT ST_AsMVT(f, 'grids', 4096, 'geom'), NULL::timestamptz FROM f WHERE f.geom IS NOT NULL`
 
 	pointsTileSQL = tileBounds + `, f AS (
     SELECT p.code, p.name, p.category, p.unit, p.grid_code AS grid, ` + surfaceGeom("p.geom") + ` AS geom
     FROM points p, bounds b
-    WHERE p.geom && b.q)
+    WHERE p.geom && b.q AND ` + tileScope("p.grid_code") + `)
 SELECT ST_AsMVT(f, 'points', 4096, 'geom'), NULL::timestamptz FROM f WHERE f.geom IS NOT NULL`
 
 	// open_now and its expiry are computed from one now(): the statement's.
@@ -130,14 +143,12 @@ SELECT ST_AsMVT(f, 'points', 4096, 'geom'), NULL::timestamptz FROM f WHERE f.geo
            z.kind = 'smart' OR coalesce(parking_open_at(z.id, now()), false) AS open_now,
            ` + surfaceGeom("z.geom") + ` AS geom
     FROM parking_zones z, bounds b
-    WHERE z.geom && b.q)
+    WHERE z.geom && b.q AND ` + tileScope("z.grid_code") + `)
 SELECT (SELECT ST_AsMVT(m, 'parking', 4096, 'geom') FROM (
             SELECT code, name, kind, capacity, occupied, free, open_now, geom FROM f WHERE geom IS NOT NULL) m),
        (SELECT min(parking_next_change(f.id, now())) FROM f WHERE f.kind = 'tidal' AND f.geom IS NOT NULL)`
 
-	// issueScope is true for every issue when $4 is NULL, else for those in
-	// the areas whose LIKE patterns $4 holds.
-	issueScope = `($4::text[] IS NULL OR i.grid_code LIKE ANY ($4::text[]))`
+	issueScope = tileScope("i.grid_code")
 
 	// Open issues one by one, with the issue number as the feature id. The
 	// expiry is the next deadline among them: that issue turns overdue then.
@@ -224,12 +235,16 @@ func (r *TileRenderer) Render(ctx context.Context, req TileRequest) (RenderedTil
 
 // tileQuery picks the layer's query and its arguments.
 func tileQuery(r TileRequest) (string, []any, error) {
-	args := []any{int32(r.Z), int64(r.X), int64(r.Y)}
+	var scope []string
+	if len(r.Scope) > 0 {
+		scope = prefixPatterns(r.Scope)
+	}
+	args := []any{int32(r.Z), int64(r.X), int64(r.Y), scope}
 	var sql string
 	switch r.Layer {
 	case "areas":
 		sql = areasTileSQL
-		args = append(args, AreaLevelAt(r.Z))
+		args = append(args, r.Scope, AreaLevelAt(r.Z))
 	case "grids":
 		sql = gridsTileSQL
 	case "points":
@@ -241,11 +256,6 @@ func tileQuery(r TileRequest) (string, []any, error) {
 		if r.Z <= IssueClusterMaxZoom {
 			sql = issueClustersTileSQL
 		}
-		var scope []string
-		if len(r.Scope) > 0 {
-			scope = prefixPatterns(r.Scope)
-		}
-		args = append(args, scope)
 	default:
 		return "", nil, fmt.Errorf("tiles: unknown layer %q", r.Layer)
 	}

@@ -17,6 +17,8 @@ type Token struct {
 	Areas     []string
 	CreatedAt time.Time
 	ExpiresAt *time.Time
+	// Source is the issue source a reporter token reports for; "" for none.
+	Source string
 }
 
 // ErrNoToken says no live token has that hash.
@@ -24,13 +26,18 @@ var ErrNoToken = errors.New("no such token")
 
 // CreateToken stores a token's hash.
 func (s *Store) CreateToken(ctx context.Context, name, role string, areas []string, hash []byte, expires *time.Time) (Token, error) {
-	if areas == nil {
-		areas = []string{}
+	return s.StoreToken(ctx, Token{Name: name, Role: role, Areas: areas, ExpiresAt: expires}, hash)
+}
+
+// StoreToken stores token t (its name, role, areas, source and expiry) under
+// the hash of its secret.
+func (s *Store) StoreToken(ctx context.Context, t Token, hash []byte) (Token, error) {
+	if t.Areas == nil {
+		t.Areas = []string{}
 	}
-	t := Token{Name: name, Role: role, Areas: areas, ExpiresAt: expires}
-	err := s.Pool.QueryRow(ctx, `INSERT INTO api_tokens (name, role, areas, token_hash, expires_at)
-		VALUES ($1, $2, $3, $4, $5) RETURNING id, created_at`,
-		name, role, areas, hash, expires).Scan(&t.ID, &t.CreatedAt)
+	err := s.Pool.QueryRow(ctx, `INSERT INTO api_tokens (name, role, areas, source, token_hash, expires_at)
+		VALUES ($1, $2, $3, nullif($4, ''), $5, $6) RETURNING id, created_at`,
+		t.Name, t.Role, t.Areas, t.Source, hash, t.ExpiresAt).Scan(&t.ID, &t.CreatedAt)
 	return t, err
 }
 
@@ -39,8 +46,8 @@ func (s *Store) TokenByHash(ctx context.Context, hash []byte) (Token, error) {
 	var t Token
 	err := s.Pool.QueryRow(ctx, `UPDATE api_tokens SET last_used_at = now()
 		WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
-		RETURNING id, name, role, areas, created_at, expires_at`, hash).
-		Scan(&t.ID, &t.Name, &t.Role, &t.Areas, &t.CreatedAt, &t.ExpiresAt)
+		RETURNING id, name, role, areas, coalesce(source, ''), created_at, expires_at`, hash).
+		Scan(&t.ID, &t.Name, &t.Role, &t.Areas, &t.Source, &t.CreatedAt, &t.ExpiresAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return t, ErrNoToken
 	}

@@ -82,8 +82,7 @@ var layers = []layer{
 		description: fmt.Sprintf("Open issues (cases not yet closed, rejected or merged). Up to z%d they are "+
 			"clustered: one feature per cell of 1/%d of the tile a side, at the centroid of its issues, with "+
 			"cluster, count and overdue_count. From z%d each open issue is a feature whose id is the issue "+
-			"number. overdue follows the clock: a tile is rendered again when the next deadline in it passes. "+
-			"A token limited to areas sees the issues of its areas only.",
+			"number. overdue follows the clock: a tile is rendered again when the next deadline in it passes.",
 			store.IssueClusterMaxZoom, store.IssueClusterCells, store.IssueClusterMaxZoom+1),
 		minZoom: 6, maxZoom: maxZoom,
 		fields: []field{

@@ -42,7 +42,8 @@ const freshness = " Tiles are never stale: a change committed to the map reaches
 	"touches within a second. They are served with Cache-Control: no-cache and an ETag, so clients " +
 	"revalidate each tile and get 304 Not Modified while it is unchanged. A tile without features is " +
 	"204 No Content. Every request needs a token (Authorization: Bearer, or ?access_token=); the tile " +
-	"URLs here do not carry one."
+	"URLs here do not carry one. A token limited to areas sees only what lies in its areas, in every " +
+	"layer; the areas layer also draws the areas that contain them."
 
 // centerZoom is the zoom of the TileJSON center and the style's start: the
 // whole demo city on a wall display.

@@ -26,6 +26,7 @@ import (
 	"citymap/server/live"
 	"citymap/server/metrics"
 	"citymap/server/respond"
+	"citymap/server/routes"
 	"citymap/server/store"
 	"citymap/server/tilecache"
 )
@@ -81,7 +82,7 @@ func New(st *store.Store, a *auth.Authenticator, cfg Config, reg *metrics.Regist
 func (t *Tiles) Close() { t.renderer.Close() }
 
 // Register adds the routes to mux.
-func (t *Tiles) Register(mux *http.ServeMux) {
+func (t *Tiles) Register(mux routes.Mux) {
 	mux.Handle("GET /tiles/{layer}/{z}/{x}/{y}", t.auth.Require(http.HandlerFunc(t.serveTile), readers...))
 	mux.Handle("GET /tiles/{file}", t.auth.Require(http.HandlerFunc(t.serveTileJSON), readers...))
 	mux.Handle("GET /style.json", t.auth.Require(http.HandlerFunc(t.serveStyle), readers...))
@@ -137,7 +138,9 @@ func (t *Tiles) serveTile(w http.ResponseWriter, r *http.Request) {
 	}
 	req := store.TileRequest{Layer: l.name, Z: uint32(tl.Z), X: tl.X, Y: tl.Y}
 	key := tilecache.Key{Layer: l.name, Z: tl.Z, X: tl.X, Y: tl.Y}
-	if p := auth.From(r.Context()); l.name == "issues" && len(p.Areas) > 0 {
+	// every layer is limited to a scoped token's areas, as the REST and OGC
+	// APIs and the live stream limit it
+	if p := auth.From(r.Context()); len(p.Areas) > 0 {
 		req.Scope = p.Areas
 		key.Variant = scopeVariant(p.Areas)
 	}

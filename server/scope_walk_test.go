@@ -1,0 +1,474 @@
+package server_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"mime/multipart"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"citymap/server"
+	"citymap/server/apitest"
+	"citymap/server/auth"
+	"citymap/server/live"
+	"citymap/server/store"
+)
+
+// The scope walk's world: callers with narrow scopes, and objects inside and
+// outside them that the walk builds itself (scope_test.go walks the surfaces).
+
+// caller is a token the walk reads with.
+type caller struct {
+	name, role, token string
+	areas             []string
+	source            string // a reporter's
+	actor             string // as issue events and photo uploads name it
+}
+
+func (c *caller) reporter() bool { return c.role == auth.Reporter }
+
+// unlimited reports whether the caller is limited in nothing: the walk's
+// control, which must see what the others may not.
+func (c *caller) unlimited() bool { return !c.reporter() && len(c.areas) == 0 }
+
+// covers reports whether the caller's areas hold the area with this code.
+func (c *caller) covers(code string) bool {
+	if c.unlimited() {
+		return true
+	}
+	return code != "" && slices.ContainsFunc(c.areas, func(a string) bool { return strings.HasPrefix(code, a) })
+}
+
+// viewsArea reports whether the caller may see an area code: its areas, what
+// lies in them and what contains them (the map around its grids).
+func (c *caller) viewsArea(code string) bool {
+	return c.covers(code) || slices.ContainsFunc(c.areas, func(a string) bool { return strings.HasPrefix(a, code) })
+}
+
+// object is something the walk built, which shows wherever marker appears.
+type object struct {
+	name   string
+	kind   string // issue, inspection, photo, point, parking, grid, area
+	id     string // what URLs name it by
+	grid   string // the area code it lies in (its own for grids and areas)
+	source string // an issue's
+	by     string // who reported the issue, or uploaded the photo
+	owners []*object
+	marker string
+}
+
+// sees is the rule every surface must keep: what the caller may see.
+func (c *caller) sees(o *object) bool {
+	switch o.kind {
+	case "photo":
+		if o.by == c.actor || (c.unlimited()) {
+			return true
+		}
+		return slices.ContainsFunc(o.owners, c.sees)
+	case "issue":
+		switch {
+		case !c.reporter():
+			return c.covers(o.grid)
+		case c.source != "":
+			return o.source == c.source
+		}
+		return o.by == c.actor
+	case "area":
+		return !c.reporter() && c.viewsArea(o.grid)
+	}
+	return !c.reporter() && c.covers(o.grid)
+}
+
+// walk is the instance, its callers and its objects.
+type walk struct {
+	*apitest.Env
+	control *caller
+	callers []*caller
+	objects map[string]*object
+	// every area code and parking zone (code → grid) of the database
+	areaCodes map[string]bool
+	zones     map[string]string
+	// where the walk's objects lie
+	gridIn, gridOut, community, street, streetOut string
+	inLon, inLat, outLon, outLat                  float64
+	// t0 is when the walk's cases were reported and its inspections made: in
+	// the past, so that reports over a range around it are final
+	t0       time.Time
+	seq0     int64
+	reportQS string // the report range
+}
+
+const (
+	walkHotline = "hotline_12345"
+	walkOther   = "hotline_12319"
+)
+
+func newWalk(t *testing.T) *walk {
+	t.Helper()
+	env := apitest.NewWith(t, server.Config{Live: live.Config{Heartbeat: 100 * time.Millisecond}})
+	w := &walk{Env: env, objects: map[string]*object{}, t0: time.Now().Add(-50 * time.Hour).Truncate(time.Second)}
+	w.gridIn, w.community, w.street = env.GridIn, env.GridIn[:12], env.GridIn[:9]
+	w.Scan(`SELECT min(code) FROM areas WHERE level = 'grid' AND left(code, 9) <> $1`, []any{w.street}, &w.gridOut)
+	w.streetOut = w.gridOut[:9]
+	w.inLon, w.inLat = w.PointIn(w.gridIn)
+	w.outLon, w.outLat = w.PointIn(w.gridOut)
+	w.control = &caller{name: "city-wide admin (control)", role: auth.Admin, token: env.Tokens[auth.Admin],
+		actor: auth.Admin + ":test-" + auth.Admin}
+	for _, c := range []*caller{
+		{name: "grid manager of one grid", role: auth.GridManager, areas: []string{w.gridIn}},
+		{name: "dispatcher of one street", role: auth.Dispatcher, areas: []string{w.street}},
+		{name: "admin of one street", role: auth.Admin, areas: []string{w.street}},
+		{name: "planner of one community", role: auth.Planner, areas: []string{w.community}},
+		{name: "viewer of one grid", role: auth.Viewer, areas: []string{w.gridIn}},
+		{name: "reporter of the 12345 hotline", role: auth.Reporter, source: walkHotline},
+		{name: "reporter without a source", role: auth.Reporter},
+	} {
+		tokenName := fmt.Sprintf("walk-%d", len(w.callers))
+		c.token = env.TokenFor(store.Token{Name: tokenName, Role: c.role, Areas: c.areas, Source: c.source})
+		c.actor = c.role + ":" + tokenName
+		w.callers = append(w.callers, c)
+	}
+	w.seq0 = w.head()
+	w.build()
+	w.areaCodes, w.zones = map[string]bool{}, map[string]string{}
+	for _, code := range w.strings(`SELECT code FROM areas`) {
+		w.areaCodes[code] = true
+	}
+	for _, z := range w.strings(`SELECT code || ' ' || coalesce(grid_code, '') FROM parking_zones`) {
+		code, grid, _ := strings.Cut(z, " ")
+		w.zones[code] = grid
+	}
+	day := func(d time.Time) string { return d.In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly) }
+	w.reportQS = "from=" + day(w.t0.AddDate(0, 0, -1)) + "&to=" + day(w.t0.AddDate(0, 0, 1))
+	return w
+}
+
+func (w *walk) head() int64 {
+	w.T.Helper()
+	h, err := store.FeedHead(w.T.Context(), w.Store.Pool)
+	if err != nil {
+		w.T.Fatal(err)
+	}
+	return h
+}
+
+func (w *walk) strings(sql string, args ...any) []string {
+	w.T.Helper()
+	var out []string
+	w.Scan(`SELECT coalesce(array_agg(x), '{}') FROM (`+sql+`) s(x)`, args, &out)
+	return out
+}
+
+func (w *walk) reporter(source string) *caller {
+	for _, c := range w.callers {
+		if c.reporter() && c.source == source {
+			return c
+		}
+	}
+	w.T.Fatalf("no reporter of source %q", source)
+	return nil
+}
+
+// call sends a request with the caller's token.
+func (w *walk) call(c *caller, method, path string, body any, headers ...string) apitest.Reply {
+	w.T.Helper()
+	return w.Call(method, path, "", body, append([]string{"Authorization", "Bearer " + c.token}, headers...)...)
+}
+
+func (w *walk) must(status int, c *caller, method, path string, body any, headers ...string) apitest.Reply {
+	w.T.Helper()
+	r := w.call(c, method, path, body, headers...)
+	if r.Status != status {
+		w.T.Fatalf("setup: %s %s as %s: %d, want %d\n%s", method, path, c.name, r.Status, status, r.Body)
+	}
+	return r
+}
+
+func (w *walk) add(o *object) *object {
+	w.objects[o.name] = o
+	return o
+}
+
+// build makes the walk's objects: for each kind, one inside every scoped
+// caller's areas (the grid manager's grid) and one outside them all (a grid of
+// another street), with photos, and a case of the reporter without a source.
+func (w *walk) build() {
+	w.T.Helper()
+	w.add(&object{name: "grid in", kind: "grid", id: w.gridIn, grid: w.gridIn})
+	w.add(&object{name: "grid out", kind: "grid", id: w.gridOut, grid: w.gridOut})
+	w.add(&object{name: "community in", kind: "area", id: w.community, grid: w.community})
+	w.add(&object{name: "street out", kind: "area", id: w.streetOut, grid: w.streetOut})
+	photo := func(name string, by *caller, seed byte) *object {
+		body, ctype := pngUpload(w.T, seed)
+		id := w.must(http.StatusCreated, by, "POST", "/api/v1/photos", body, "Content-Type", ctype).JSON(w.T)["id"].(string)
+		return w.add(&object{name: name, kind: "photo", id: id, by: by.actor, marker: id})
+	}
+	lot := w.reporter("")
+	for _, side := range []string{"in", "out"} {
+		lon, lat, grid := w.inLon, w.inLat, w.gridIn
+		if side == "out" {
+			lon, lat, grid = w.outLon, w.outLat, w.gridOut
+		}
+		for _, kind := range []string{"point", "parking"} {
+			w.ogcCreate(kind, side, lon, lat, grid)
+		}
+		w.ogcCreate("point", "inspected-"+side, lon, lat, grid)
+		source, ext := walkHotline, "walk-in"
+		if side == "out" {
+			source, ext = walkOther, "walk-out"
+		}
+		p := photo("photo of the issue "+side, w.control, byte(len(w.objects)))
+		issue := w.issue("issue "+side, w.control, source, ext, "noise", lon, lat, grid, p)
+		p.owners = []*object{issue}
+		w.inspection(side, grid, photo("photo of the inspection "+side, w.control, byte(len(w.objects))))
+	}
+	pl := photo("photo of the reporter's own case", lot, 200)
+	pl.owners = []*object{w.issue("issue of the reporter without a source", lot, "citizen_app", "walk-lot",
+		"noise", w.outLon, w.outLat, w.gridOut, pl)}
+	photo("photo the reporter uploaded", lot, 201)
+	// a case outside every scope 5 m from the grid manager's point, for the
+	// possible duplicates of an intake there: reported outside, then moved
+	edge := w.issue("issue just outside", w.control, walkOther, "walk-edge", "illegal_posting",
+		w.outLon, w.outLat, w.gridOut)
+	w.Exec(`UPDATE issues SET geom = ST_SetSRID(ST_MakePoint($2, $3), 4326) WHERE id = $1::bigint`,
+		edge.id, w.inLon+0.00005, w.inLat)
+	// reported at t0, in the past; the case outside is overdue, so that the
+	// reports' case figures count it
+	w.Exec(`UPDATE issues SET created_at = $1 WHERE description LIKE 'walk-%'`, w.t0)
+	w.Exec(`UPDATE issues SET deadline = $2 WHERE id = $1::bigint`, w.objects["issue out"].id, w.t0.Add(time.Hour))
+}
+
+// issue reports a case as by and records it.
+func (w *walk) issue(name string, by *caller, source, ext, category string, lon, lat float64, grid string,
+	photos ...*object) *object {
+	w.T.Helper()
+	marker := "walk-" + strings.ReplaceAll(name, " ", "-")
+	ids := []string{}
+	for _, p := range photos {
+		ids = append(ids, p.id)
+	}
+	body := map[string]any{"category": category, "source": source, "external_id": ext, "description": marker,
+		"location": map[string]any{"type": "Point", "coordinates": []float64{lon, lat}}, "photos": ids}
+	var f struct{ ID int64 }
+	w.must(http.StatusCreated, by, "POST", "/api/v1/issues", body).Decode(w.T, &f)
+	return w.add(&object{name: name, kind: "issue", id: fmt.Sprint(f.ID), grid: grid, source: source,
+		by: by.actor, marker: marker})
+}
+
+// ogcCreate writes a point or a parking zone through the OGC API, so that it
+// reaches the live stream too.
+func (w *walk) ogcCreate(kind, side string, lon, lat float64, grid string) {
+	w.T.Helper()
+	code := strings.ToUpper("WALK-" + side + "-" + kind)
+	props := fmt.Sprintf(`"code": %q, "name": %q, "category": "park", "unit": "walk-unit-%s"`, code, code, side)
+	collection := "points"
+	if kind == "parking" {
+		collection = "parking"
+		props = fmt.Sprintf(`"code": %q, "name": %q, "kind": "smart", "capacity": 10`, code, code)
+	}
+	body := []byte(fmt.Sprintf(`{"type": "Feature", "geometry": {"type": "Point", "coordinates": [%f, %f]},
+		"properties": {%s}}`, lon, lat, props))
+	w.must(http.StatusCreated, w.control, "POST", "/ogc/collections/"+collection+"/items", body,
+		"Content-Type", "application/geo+json")
+	w.add(&object{name: kind + " " + side, kind: kind, id: code, grid: grid, marker: code})
+	if kind == "parking" {
+		w.Exec(`INSERT INTO parking_readings (zone_id, at, occupied) SELECT id, $2, 3 FROM parking_zones WHERE code = $1`,
+			code, w.t0)
+	}
+}
+
+// inspection inspects the side's inspected point at t0 with a photo; outside,
+// a deduction opens a case there too.
+func (w *walk) inspection(side, grid string, photo *object) {
+	w.T.Helper()
+	marker := "walk-inspection-" + side
+	body := map[string]any{"point": "WALK-INSPECTED-" + strings.ToUpper(side) + "-POINT", "inspected_at": w.t0.Format(time.RFC3339),
+		"photos": []string{photo.id}, "note": marker, "deductions": []any{}}
+	opened := "walk-deduction-" + side
+	if side == "out" {
+		body["deductions"] = []any{map[string]any{"indicator": "环境卫生", "points": 10, "category": "noise",
+			"description": opened}}
+	}
+	var doc struct {
+		ID     int64
+		Issues []int64
+	}
+	w.must(http.StatusCreated, w.control, "POST", "/api/v1/inspections", body).Decode(w.T, &doc)
+	insp := w.add(&object{name: "inspection " + side, kind: "inspection", id: fmt.Sprint(doc.ID), grid: grid, marker: marker})
+	photo.owners = []*object{insp}
+	for _, id := range doc.Issues {
+		photo.owners = append(photo.owners, w.add(&object{name: "issue of the deduction " + side, kind: "issue",
+			id: fmt.Sprint(id), grid: grid, source: "inspection", by: w.control.actor, marker: opened}))
+	}
+}
+
+// The oracles: what a caller's answer may not hold.
+
+var digitRun = regexp.MustCompile(`[0-9]+`)
+
+// leaks lists what the body shows that the caller may not see: the markers of
+// the walk's objects it may not see, area codes outside its view, and parking
+// zones outside its areas.
+func (w *walk) leaks(c *caller, body []byte) []string {
+	var out []string
+	for _, o := range w.objects {
+		if o.marker != "" && !c.sees(o) && bytes.Contains(body, []byte(o.marker)) {
+			out = append(out, fmt.Sprintf("%s (%s)", o.name, o.marker))
+		}
+	}
+	if !c.reporter() {
+		seen := map[string]bool{}
+		for _, run := range digitRun.FindAll(body, -1) {
+			code := string(run)
+			if w.areaCodes[code] && !c.viewsArea(code) && !seen[code] {
+				seen[code] = true
+				out = append(out, "area "+code)
+			}
+		}
+	}
+	for code, grid := range w.zones {
+		if (c.reporter() || !c.covers(grid)) && bytes.Contains(body, []byte(code)) {
+			out = append(out, "parking zone "+code)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// hiddenIssues returns those of ids that the caller may not see, by the rule
+// written out here: a reporter sees its source's cases (without a source, the
+// ones it reported); everyone else the cases of its areas.
+func (w *walk) hiddenIssues(c *caller, ids []int64) []int64 {
+	if len(ids) == 0 || c.unlimited() {
+		return nil
+	}
+	var out []int64
+	w.Scan(`SELECT coalesce(array_agg(i.id ORDER BY i.id), '{}') FROM issues i WHERE i.id = ANY($1) AND NOT CASE
+		WHEN $2 AND $3 <> '' THEN i.source = $3
+		WHEN $2 THEN EXISTS (SELECT 1 FROM issue_events e WHERE e.issue_id = i.id AND e.action = 'report' AND e.actor = $4)
+		ELSE EXISTS (SELECT 1 FROM unnest($5::text[]) a WHERE starts_with(i.grid_code, a)) END`,
+		[]any{ids, c.reporter(), c.source, c.actor, c.areas}, &out)
+	return out
+}
+
+// Issue ids in answers.
+
+func featureIDs(body []byte) []int64 {
+	var fc struct{ Features []struct{ ID json.Number } }
+	_ = json.Unmarshal(body, &fc)
+	return numbers(fc.Features, func(f struct{ ID json.Number }) json.Number { return f.ID })
+}
+
+func duplicateIDs(body []byte) []int64 {
+	var f struct {
+		Dups []struct{ ID json.Number } `json:"possible_duplicates"`
+	}
+	_ = json.Unmarshal(body, &f)
+	return numbers(f.Dups, func(d struct{ ID json.Number }) json.Number { return d.ID })
+}
+
+func open311IDs(body []byte) []int64 {
+	var rs []struct {
+		ID json.Number `json:"service_request_id"`
+	}
+	_ = json.Unmarshal(body, &rs)
+	return numbers(rs, func(r struct {
+		ID json.Number `json:"service_request_id"`
+	}) json.Number {
+		return r.ID
+	})
+}
+
+func numbers[T any](xs []T, get func(T) json.Number) []int64 {
+	var out []int64
+	for _, x := range xs {
+		if n, err := get(x).Int64(); err == nil {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// liveFrames subscribes to /live as the caller from before the walk's writes
+// and returns what it was sent up to the feed's head: the replay, then
+// heartbeats, the first of which at the head ends it.
+func (w *walk) liveFrames(c *caller) (status int, frames [][]byte) {
+	w.T.Helper()
+	head := w.head()
+	url := "ws" + strings.TrimPrefix(w.URL, "http") + "/live"
+	conn, res, err := websocket.DefaultDialer.Dial(url, http.Header{"Authorization": {"Bearer " + c.token}})
+	if err != nil {
+		if res == nil {
+			w.T.Fatalf("live as %s: %v", c.name, err)
+		}
+		return res.StatusCode, nil
+	}
+	defer conn.Close()
+	sub := fmt.Sprintf(`{"type":"subscribe","since":%d}`, w.seq0)
+	if err := conn.WriteMessage(websocket.TextMessage, []byte(sub)); err != nil {
+		w.T.Fatal(err)
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+	for {
+		_, msg, err := conn.ReadMessage()
+		if err != nil {
+			w.T.Fatalf("live as %s: %v after %d frames", c.name, err, len(frames))
+		}
+		var f struct {
+			Type string
+			Seq  int64
+		}
+		_ = json.Unmarshal(msg, &f)
+		if f.Type == "heartbeat" && f.Seq >= head {
+			return http.StatusSwitchingProtocols, frames
+		}
+		frames = append(frames, msg)
+	}
+}
+
+// liveIssueIDs are the ids of the issue changes among frames.
+func liveIssueIDs(frames [][]byte) []int64 {
+	var out []int64
+	for _, msg := range frames {
+		var f struct {
+			Layer string
+			ID    json.Number
+		}
+		if json.Unmarshal(msg, &f) == nil && f.Layer == "issues" {
+			if n, err := f.ID.Int64(); err == nil {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
+}
+
+// pngUpload is a multipart upload of a small PNG that seed makes unique.
+func pngUpload(t testing.TB, seed byte) ([]byte, string) {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 4, 4))
+	img.Set(0, 0, color.RGBA{R: seed, G: 77, A: 255})
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	part, err := mw.CreateFormFile("photo", "walk.png")
+	if err == nil {
+		err = png.Encode(part, img)
+	}
+	if err == nil {
+		err = mw.Close()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes(), mw.FormDataContentType()
+}
