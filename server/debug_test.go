@@ -7,6 +7,7 @@ import (
 
 	"citymap/server/apitest"
 	"citymap/server/auth"
+	"citymap/server/store"
 )
 
 // TestPprofAdminOnly: Go's profiles are served to admin tokens, and to no one
@@ -28,6 +29,11 @@ func TestPprofAdminOnly(t *testing.T) {
 				t.Errorf("GET %s as %q: %d, want %d", path, role, r.Status, want)
 			}
 		}
+	}
+	// an admin of one street sees no more of the process than of the city outside it
+	e.Tokens["street admin"] = e.TokenFor(store.Token{Name: "street admin", Role: auth.Admin, Areas: []string{"320282001"}})
+	if r := e.Call("GET", "/debug/pprof/heap?debug=1", "street admin", nil); r.Status != http.StatusForbidden {
+		t.Errorf("GET /debug/pprof/heap as a scoped admin: %d, want 403", r.Status)
 	}
 	if r := e.Must(http.StatusOK, "GET", "/debug/pprof/goroutine?debug=1", auth.Admin, nil); !bytes.Contains(r.Body, []byte("goroutine profile:")) {
 		t.Errorf("goroutine profile:\n%.300s", r.Body)

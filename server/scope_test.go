@@ -79,6 +79,12 @@ var notData = map[string]string{
 	"PATCH /ogc/collections/{collectionId}/items/{featureId}":  "a write: answers what it wrote, inside the caller's areas (server/ogc tests)",
 	"DELETE /ogc/collections/{collectionId}/items/{featureId}": "a write: answers nothing",
 	"POST /open311/v2/{doc}":                                   "a write: answers the new request's id and deadline",
+	"GET /debug/pprof/":                                        "profiles of the process, city-wide admins only (TestPprofAdminOnly)",
+	"GET /debug/pprof/cmdline":                                 "profiles of the process, city-wide admins only (TestPprofAdminOnly)",
+	"GET /debug/pprof/profile":                                 "profiles of the process, city-wide admins only (TestPprofAdminOnly)",
+	"GET /debug/pprof/symbol":                                  "profiles of the process, city-wide admins only (TestPprofAdminOnly)",
+	"POST /debug/pprof/symbol":                                 "profiles of the process, city-wide admins only (TestPprofAdminOnly)",
+	"GET /debug/pprof/trace":                                   "profiles of the process, city-wide admins only (TestPprofAdminOnly)",
 }
 
 // surfaces lists every read of the instance, with objects inside and outside
