@@ -65,8 +65,11 @@ func New(cfg Config, st *store.Store) *Server {
 	return s
 }
 
-// Handler is the instance's HTTP handler.
-func (s *Server) Handler() http.Handler { return logRequests(s.obs.http.Wrap(s.mux)) }
+// Handler is the instance's HTTP handler: the request log, the metrics, then
+// text checks of the URL (cheap 400s before anything else).
+func (s *Server) Handler() http.Handler {
+	return logRequests(s.obs.http.Wrap(respond.CheckURL(s.mux)))
+}
 
 // Close stops the instance's background work.
 func (s *Server) Close() { s.stopParking(); s.stopLive(); s.stopTiles() }

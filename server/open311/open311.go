@@ -155,6 +155,9 @@ func (h *Handler) prepare(c *call) error {
 // readParams returns the query and, for a POST, the form body (url-encoded or
 // multipart), whose values come first.
 func readParams(w http.ResponseWriter, r *http.Request) (url.Values, error) {
+	if e := respond.CheckRequestURL(r); e != nil {
+		return nil, badRequest("%s", e.Message)
+	}
 	if r.Method != http.MethodPost {
 		return r.URL.Query(), nil
 	}
@@ -178,6 +181,9 @@ func readParams(w http.ResponseWriter, r *http.Request) (url.Values, error) {
 	}
 	if err != nil {
 		return nil, badRequest("malformed form body: %v", err)
+	}
+	if e := respond.CheckValues(r.Form); e != nil {
+		return nil, badRequest("%s", e.Message)
 	}
 	return r.Form, nil
 }

@@ -14,7 +14,8 @@ import (
 const MaxBody = 1 << 20
 
 // Decode reads a JSON body of at most limit bytes into v, rejecting unknown fields,
-// trailing data and bodies over the limit with an answer that names the problem.
+// trailing data, bodies over the limit and strings that are not text (NUL, see
+// CheckDecoded) with an answer that names the problem.
 func Decode(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") &&
 		!strings.HasPrefix(ct, "application/geo+json") {
@@ -27,6 +28,9 @@ func Decode(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return Errorf(http.StatusBadRequest, "invalid_json", "trailing data after the JSON value")
+	}
+	if e := CheckDecoded(v, "body"); e != nil {
+		return e
 	}
 	return nil
 }
@@ -43,7 +47,7 @@ func DecodeItem(raw json.RawMessage, v any) *Error {
 		}
 		return e
 	}
-	return nil
+	return CheckDecoded(v, "item")
 }
 
 // decodeError maps a JSON decoding error to an answer; whole names the value
