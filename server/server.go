@@ -11,6 +11,7 @@ import (
 	"citymap/server/api"
 	"citymap/server/auth"
 	"citymap/server/inspections"
+	"citymap/server/limit"
 	"citymap/server/live"
 	"citymap/server/ogc"
 	"citymap/server/open311"
@@ -35,17 +36,21 @@ type Config struct {
 	Timezone *time.Location
 	// Tiles tunes the vector tiles: cache size, basemap (tileswire.go).
 	Tiles tiles.Config
+	// Limits bound the work served at once and its time (limitswire.go); the
+	// zero value limits nothing, `citymap serve` sets limit.Defaults.
+	Limits limit.Config
 }
 
 // Server is one citymap instance.
 type Server struct {
-	cfg   Config
-	store *store.Store
-	auth  *auth.Authenticator
-	mux   *http.ServeMux
-	obs   instrumentation  // /live and /metrics, livewire.go
-	park  *parking.Parking // parkingwire.go
-	tiles *tiles.Tiles     // tileswire.go
+	cfg    Config
+	store  *store.Store
+	auth   *auth.Authenticator
+	mux    *http.ServeMux
+	obs    instrumentation  // /live and /metrics, livewire.go
+	limits *limit.Limiter   // limitswire.go
+	park   *parking.Parking // parkingwire.go
+	tiles  *tiles.Tiles     // tileswire.go
 }
 
 // New builds the instance's routes.
@@ -55,6 +60,7 @@ func New(cfg Config, st *store.Store) *Server {
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	s.routeWebmap()
 	s.startLive()
+	s.startLimits()
 	s.startTiles()
 	api.New(st, s.auth, cfg.DataDir).Register(s.mux)
 	ogc.New(st, s.auth).Register(s.mux)
@@ -65,10 +71,10 @@ func New(cfg Config, st *store.Store) *Server {
 	return s
 }
 
-// Handler is the instance's HTTP handler: the request log, the metrics, then
-// text checks of the URL (cheap 400s before anything else).
+// Handler is the instance's HTTP handler: the request log, the metrics, text
+// checks of the URL (cheap 400s before any waiting), the limits, the routes.
 func (s *Server) Handler() http.Handler {
-	return logRequests(s.obs.http.Wrap(respond.CheckURL(s.mux)))
+	return logRequests(s.obs.http.Wrap(respond.CheckURL(s.limits.Wrap(s.mux))))
 }
 
 // Close stops the instance's background work.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"citymap/server"
+	"citymap/server/store"
 )
 
 func init() {
@@ -25,7 +26,12 @@ func runServe(ctx context.Context, args []string) error {
 	liveOpts := addLiveFlags(fs)
 	parkOpts := addParkingFlags(fs)
 	tileOpts := addTileFlags(fs)
+	limitOpts := addLimitFlags(fs)
 	if err := parse(fs, args); err != nil {
+		return err
+	}
+	limits, err := limitOpts.config(fs)
+	if err != nil {
 		return err
 	}
 	tileCfg, err := tileOpts.config(fs)
@@ -41,7 +47,7 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	slog.Debug("open file limit", "files", raiseFileLimit())
-	st, err := openStore(ctx)
+	st, err := openStore(ctx, store.MaxConns(store.DefaultMaxConns), store.StatementTimeout(limitOpts.statementTimeout))
 	if err != nil {
 		return err
 	}
@@ -54,7 +60,7 @@ func runServe(ctx context.Context, args []string) error {
 		slog.Info("migrated", "applied", applied)
 	}
 	srv := server.New(server.Config{DataDir: *dataDir, Live: liveCfg,
-		MQTTURL: parkOpts.mqttURL, MQTTClientID: parkOpts.clientID, Timezone: cityTZ, Tiles: tileCfg}, st)
+		MQTTURL: parkOpts.mqttURL, MQTTClientID: parkOpts.clientID, Timezone: cityTZ, Tiles: tileCfg, Limits: limits}, st)
 	defer srv.Close()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
