@@ -86,6 +86,7 @@ func TestTextThatIsNotText(t *testing.T) {
 		{"NUL in a path", "GET", "/api/v1/parking/zones/" + zone + "%00", d, nil, 400, "invalid", "path", nil},
 		{"NUL in an OGC feature id", "GET", "/ogc/collections/points/items/" + point + "%00", d, nil, 400, "invalid", "path", nil},
 		{"NUL in an issue", "POST", "/api/v1/issues", d, issue("description", "a\x00b"), 400, "invalid", "description", nil},
+		{"a Latin-1 body", "POST", "/api/v1/issues", d, "{\"category\": \"caf\xe9\"}", 400, "invalid", "body", nil},
 		{"NUL in an external id", "POST", "/api/v1/issues", d, issue("external_id", "\x00"), 400, "invalid", "external_id", nil},
 		{"NUL in an action", "POST", "/api/v1/issues/1/actions", d, map[string]any{"action": "register", "note": "\x00"}, 400, "invalid", "note", nil},
 		{"NUL in an inspection", "POST", "/api/v1/inspections", d, map[string]any{"point": point, "note": "\x00"}, 400, "invalid", "note", nil},

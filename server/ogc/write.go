@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/paulmach/orb/geojson"
 
@@ -259,6 +260,9 @@ func readPatch(w http.ResponseWriter, r *http.Request) (map[string]any, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxFeatureBody))
 	if err != nil {
 		return nil, respond.Errorf(http.StatusRequestEntityTooLarge, "body_too_large", "the patch is too large")
+	}
+	if !utf8.Valid(body) {
+		return nil, respond.BadText("body", "is not valid UTF-8")
 	}
 	var patch map[string]any
 	if err := json.Unmarshal(body, &patch); err != nil || patch == nil {

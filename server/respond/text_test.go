@@ -75,6 +75,10 @@ func TestDecodeRefusesNUL(t *testing.T) {
 			t.Errorf("%s: %v, want a 400 naming %s", in, err, field)
 		}
 	}
+	r := httptest.NewRequest("POST", "/", strings.NewReader("{\"note\":\"caf\xe9\"}")) // Latin-1, not UTF-8
+	if e, ok := Decode(httptest.NewRecorder(), r, 1000, new(body)).(*Error); !ok || e.Fields["body"] == "" {
+		t.Errorf("a Latin-1 body: %v, want a 400 naming body", e)
+	}
 	var item struct {
 		Zone string `json:"zone"`
 	}
