@@ -1,9 +1,10 @@
--- Codes and free text as clients may write them (server/textcheck, which the
--- OGC writes and citymap import check first; this is the last line). A code of
--- a point or parking zone appears in URLs and file names: letters, digits and
--- . _ -, starting with a letter or digit, no "..", at most 64 characters. Names
--- and addresses are bounded so that one row cannot bloat every feature, tile
--- and stream frame it is in; issues get the limits intake has always applied.
+-- Codes and free text of mapped objects as clients may write them
+-- (server/textcheck, which the OGC writes and citymap import check first; this
+-- is the last line). A code of a point or parking zone appears in URLs and file
+-- names: letters, digits and . _ -, starting with a letter or digit, no "..",
+-- at most 64 characters. Names and addresses are bounded so that one row cannot
+-- bloat every feature, tile and stream frame it is in. (Issues have their
+-- limits at intake, store.NewIssue.)
 ALTER TABLE points
     ADD CONSTRAINT points_code_format CHECK (code ~ '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' AND strpos(code, '..') = 0) NOT VALID,
     ADD CONSTRAINT points_name_length CHECK (char_length(name) <= 200) NOT VALID,
@@ -22,10 +23,6 @@ ALTER TABLE areas
     ADD CONSTRAINT areas_name_length CHECK (char_length(name) <= 200) NOT VALID,
     ADD CONSTRAINT areas_manager_length CHECK (char_length(manager) <= 100) NOT VALID,
     ADD CONSTRAINT areas_manager_phone_length CHECK (char_length(manager_phone) <= 50) NOT VALID;
-
-ALTER TABLE issues
-    ADD CONSTRAINT issues_description_length CHECK (char_length(description) <= 4000) NOT VALID,
-    ADD CONSTRAINT issues_address_length CHECK (char_length(address) <= 500) NOT VALID;
 
 -- Added NOT VALID, then validated where the rows already stored allow it: a
 -- city whose old data breaks a rule keeps a server that starts (new writes are
