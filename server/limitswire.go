@@ -30,8 +30,7 @@ func classify(r *http.Request) string {
 	switch {
 	case p == "/healthz" || p == "/readyz" || p == "/metrics" || p == "/live":
 		return ""
-	case strings.HasPrefix(p, "/api/v1/reports/"),
-		r.Method == http.MethodPost && (p == "/api/v1/issues/batch" || p == "/api/v1/parking/occupancy"):
+	case strings.HasPrefix(p, "/api/v1/reports/"), isBigBatch(r):
 		return limit.Heavy
 	case r.Method == http.MethodPost && (p == "/api/v1/photos" ||
 		strings.HasPrefix(p, "/api/v1/issues/") && strings.HasSuffix(p, "/photos")):
@@ -45,6 +44,18 @@ func classify(r *http.Request) string {
 		return limit.Light
 	}
 	return ""
+}
+
+// smallBatch is the body size up to which a batch is a light write: a
+// sensor gateway's few readings, a hotline's few cases. Bigger ones (up to
+// 10,000 issues, seconds of work) are heavy, as are those of unknown size.
+const smallBatch = 64 << 10
+
+// isBigBatch reports whether r posts a batch of issues or parking readings
+// that is not small.
+func isBigBatch(r *http.Request) bool {
+	return r.Method == http.MethodPost && (r.URL.Path == "/api/v1/issues/batch" || r.URL.Path == "/api/v1/parking/occupancy") &&
+		(r.ContentLength < 0 || r.ContentLength > smallBatch)
 }
 
 // isOGCItems reports whether p is the items of an OGC collection (a page of
