@@ -86,6 +86,17 @@ func TestConstraintsReject(t *testing.T) {
 		{"grid manager without areas", `INSERT INTO api_tokens (name, role, token_hash) VALUES ('x', 'grid_manager', sha256('y'))`},
 		{"unhashed token", `INSERT INTO api_tokens (name, role, token_hash) VALUES ('x', 'viewer', 'secret')`},
 		{"unknown change layer", `INSERT INTO changes (seq, layer, op, object_id) VALUES (1, 'weather', 'upsert', '1')`},
+		{"point code climbing a path", `INSERT INTO points (code, name, category, unit, geom)
+			VALUES ('../x', '点位', 'park', '园林处', 'SRID=4326;POINT(119.85 31.35)')`},
+		{"point code of LIKE wildcards", `INSERT INTO points (code, name, category, unit, geom)
+			VALUES ('%_', '点位', 'park', '园林处', 'SRID=4326;POINT(119.85 31.35)')`},
+		{"point code of 65 characters", `INSERT INTO points (code, name, category, unit, geom)
+			VALUES (repeat('x', 65), '点位', 'park', '园林处', 'SRID=4326;POINT(119.85 31.35)')`},
+		{"point name of 201 characters", `UPDATE points SET name = repeat('名', 201) WHERE code = 'P1'`},
+		{"point address of 501 characters", `UPDATE points SET address = repeat('路', 501) WHERE code = 'P1'`},
+		{"parking code with a space", `UPDATE parking_zones SET code = 'Z 1' WHERE code = 'Z1'`},
+		{"parking name of a megabyte", `UPDATE parking_zones SET name = repeat('x', 1 << 20) WHERE code = 'Z1'`},
+		{"area name of 201 characters", `UPDATE areas SET name = repeat('区', 201) WHERE code = '320282'`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -108,5 +119,20 @@ func TestConstraintsReject(t *testing.T) {
 		if _, err := st.Pool.Exec(ctx, sql); err != nil {
 			t.Errorf("valid row refused: %v\n%s", err, sql)
 		}
+	}
+}
+
+// The demo city passes every constraint, those of text (migration 0016, added
+// NOT VALID and validated where the stored rows allow) included.
+func TestDemoCityPassesEveryConstraint(t *testing.T) {
+	st := dbtest.New(t)
+	var invalid []string
+	err := st.Pool.QueryRow(context.Background(), `SELECT coalesce(array_agg(conname::text), '{}') FROM pg_constraint
+		WHERE connamespace = 'public'::regnamespace AND NOT convalidated`).Scan(&invalid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(invalid) > 0 {
+		t.Errorf("constraints left unvalidated on the demo city: %v", invalid)
 	}
 }

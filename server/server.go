@@ -11,6 +11,7 @@ import (
 	"citymap/server/api"
 	"citymap/server/auth"
 	"citymap/server/inspections"
+	"citymap/server/limit"
 	"citymap/server/live"
 	"citymap/server/ogc"
 	"citymap/server/open311"
@@ -38,17 +39,21 @@ type Config struct {
 	Tiles tiles.Config
 	// HTTP bounds slow and idle clients (httpserver.go).
 	HTTP HTTPConfig
+	// Limits bound the work served at once and its time (limitswire.go); the
+	// zero value limits nothing, `citymap serve` sets limit.Defaults.
+	Limits limit.Config
 }
 
 // Server is one citymap instance.
 type Server struct {
-	cfg   Config
-	store *store.Store
-	auth  *auth.Authenticator
-	mux   *routes.Recorder
-	obs   instrumentation  // /live and /metrics, livewire.go
-	park  *parking.Parking // parkingwire.go
-	tiles *tiles.Tiles     // tileswire.go
+	cfg    Config
+	store  *store.Store
+	auth   *auth.Authenticator
+	mux    *routes.Recorder
+	obs    instrumentation  // /live and /metrics, livewire.go
+	limits *limit.Limiter   // limitswire.go
+	park   *parking.Parking // parkingwire.go
+	tiles  *tiles.Tiles     // tileswire.go
 }
 
 // New builds the instance's routes.
@@ -60,6 +65,7 @@ func New(cfg Config, st *store.Store) *Server {
 	s.routeWebmap()
 	s.startLive()
 	s.startAuth()
+	s.startLimits()
 	s.startTiles()
 	api.New(st, s.auth, cfg.DataDir).Register(s.mux)
 	ogc.New(st, s.auth).Register(s.mux)
@@ -73,9 +79,11 @@ func New(cfg Config, st *store.Store) *Server {
 // Routes lists the patterns of every route the instance serves.
 func (s *Server) Routes() []string { return s.mux.Patterns() }
 
-// Handler is the instance's HTTP handler.
+// Handler is the instance's HTTP handler: the request log, the metrics, the
+// security headers, text checks of the URL (cheap 400s before any waiting),
+// the limits, the routes.
 func (s *Server) Handler() http.Handler {
-	return logRequests(s.obs.http.Wrap(secureHeaders(s.mux)))
+	return logRequests(s.obs.http.Wrap(secureHeaders(respond.CheckURL(s.limits.Wrap(s.mux)))))
 }
 
 // Close stops the instance's background work.

@@ -92,12 +92,12 @@ func parse(fs *flag.FlagSet, args []string) error {
 }
 
 // openStore connects to DATABASE_URL.
-func openStore(ctx context.Context) (*store.Store, error) {
+func openStore(ctx context.Context, opts ...store.Option) (*store.Store, error) {
 	url := os.Getenv("DATABASE_URL")
 	if url == "" {
 		return nil, errors.New("DATABASE_URL is not set (make run sets it for the project-local database)")
 	}
-	return store.Open(ctx, url)
+	return store.Open(ctx, url, opts...)
 }
 
 // envOr returns the environment variable key, or def when it is unset.

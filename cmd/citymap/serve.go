@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"citymap/server"
+	"citymap/server/store"
 )
 
 func init() {
@@ -26,10 +27,15 @@ func runServe(ctx context.Context, args []string) error {
 	parkOpts := addParkingFlags(fs)
 	tileOpts := addTileFlags(fs)
 	httpOpts := addHTTPFlags(fs)
+	limitOpts := addLimitFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	httpCfg, err := httpConfig(fs, httpOpts)
+	if err != nil {
+		return err
+	}
+	limits, err := limitOpts.config(fs)
 	if err != nil {
 		return err
 	}
@@ -46,7 +52,7 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	slog.Debug("open file limit", "files", raiseFileLimit())
-	st, err := openStore(ctx)
+	st, err := openStore(ctx, store.MaxConns(store.DefaultMaxConns), store.StatementTimeout(limitOpts.statementTimeout))
 	if err != nil {
 		return err
 	}
@@ -60,7 +66,7 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	srv := server.New(server.Config{DataDir: *dataDir, Live: liveCfg,
 		MQTTURL: parkOpts.mqttURL, MQTTClientID: parkOpts.clientID, Timezone: cityTZ, Tiles: tileCfg,
-		HTTP: httpCfg}, st)
+		HTTP: httpCfg, Limits: limits}, st)
 	defer srv.Close()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

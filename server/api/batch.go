@@ -47,8 +47,9 @@ func (a *API) createIssues(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch {
-	case in.Items == nil:
-		respond.Fail(w, r, respond.Field("items", "required", "items is required"))
+	case len(in.Items) == 0:
+		// an empty batch is a sender's bug, not a batch that went well
+		respond.Fail(w, r, respond.Field("items", "required", "items (a non-empty array of issues) is required"))
 		return
 	case len(in.Items) > store.MaxIssueBatch:
 		respond.Fail(w, r, respond.Field("items", "too_many",

@@ -11,7 +11,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paulmach/orb"
+
+	"citymap/geo/validate"
 	"citymap/server/auth"
+	"citymap/server/period"
 	"citymap/server/respond"
 	"citymap/server/store"
 	"citymap/server/workflow"
@@ -21,9 +25,6 @@ import (
 // refused: a misspelt filter that is silently ignored returns the wrong issues.
 var listParams = []string{"bbox", "status", "category", "source", "area", "overdue", "unassigned",
 	"from", "to", "q", "sort", "limit", "cursor", "access_token"}
-
-// cityTime is the zone in which dates without a time are read: China has one.
-var cityTime = time.FixedZone("CST", 8*3600)
 
 var areaCode = regexp.MustCompile(`^[0-9]{6}([0-9]{3}([0-9]{3}([0-9]{2})?)?)?$`)
 
@@ -58,10 +59,10 @@ func issueFilter(q url.Values) (store.IssueFilter, error) {
 	if f.Unassigned, err = parseBool(q, "unassigned"); err != nil {
 		return f, err
 	}
-	if f.From, err = parseTime(q.Get("from"), "from", false); err != nil {
+	if f.From, err = parseTime(q, "from", false); err != nil {
 		return f, err
 	}
-	if f.To, err = parseTime(q.Get("to"), "to", true); err != nil {
+	if f.To, err = parseTime(q, "to", true); err != nil {
 		return f, err
 	}
 	f.Text, f.Sort, f.Cursor = strings.TrimSpace(q.Get("q")), q.Get("sort"), q.Get("cursor")
@@ -80,23 +81,14 @@ func parseBBox(s string) (*[4]float64, error) {
 	if s == "" {
 		return nil, nil
 	}
-	bad := respond.Field("bbox", "invalid", "bbox is west,south,east,north in degrees, west < east, south < north")
-	parts := strings.Split(s, ",")
-	if len(parts) != 4 {
-		return nil, bad
+	v, err := validate.ParseBBox(s)
+	if err == nil {
+		err = validate.BBox(orb.Bound{Min: orb.Point{v[0], v[1]}, Max: orb.Point{v[2], v[3]}})
 	}
-	var b [4]float64
-	for i, p := range parts {
-		v, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
-		if err != nil {
-			return nil, bad
-		}
-		b[i] = v
+	if err != nil {
+		return nil, respond.Field("bbox", "invalid", err.Error())
 	}
-	if b[0] < -180 || b[2] > 180 || b[1] < -90 || b[3] > 90 || b[0] >= b[2] || b[1] >= b[3] {
-		return nil, bad
-	}
-	return &b, nil
+	return &[4]float64{v[0], v[1], v[2], v[3]}, nil
 }
 
 func parseBool(q url.Values, name string) (bool, error) {
@@ -111,23 +103,14 @@ func parseBool(q url.Values, name string) (bool, error) {
 	return v, nil
 }
 
-// parseTime reads an RFC 3339 time or a date. A date as the end of a range
-// includes its whole day: to=2025-06-30 means before July 1st.
-func parseTime(s, name string, end bool) (*time.Time, error) {
-	if s == "" {
-		return nil, nil
+// parseTime reads an optional time as the reports do (period.Time), nil when
+// it is absent.
+func parseTime(q url.Values, name string, end bool) (*time.Time, error) {
+	t, err := period.Time(q, name, end)
+	if err != nil || t.IsZero() {
+		return nil, err
 	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return &t, nil
-	}
-	d, err := time.ParseInLocation(time.DateOnly, s, cityTime)
-	if err != nil {
-		return nil, respond.Field(name, "invalid", name+" is an RFC 3339 time or a date (YYYY-MM-DD)")
-	}
-	if end {
-		d = d.AddDate(0, 0, 1)
-	}
-	return &d, nil
+	return &t, nil
 }
 
 // listIssues is GET /api/v1/issues: a GeoJSON FeatureCollection, one page at a

@@ -35,7 +35,13 @@ func photoURL(id string) string { return "/api/v1/photos/" + id }
 // uploadPhoto is POST /api/v1/photos (multipart, one "photo" part): 201 with the
 // photo's id.
 func (a *API) uploadPhoto(w http.ResponseWriter, r *http.Request) {
-	saved, err := a.receivePhotos(w, r, 1)
+	staged, err := a.receivePhotos(w, r, 1)
+	defer discard(staged)
+	if err != nil {
+		respond.Fail(w, r, err)
+		return
+	}
+	saved, err := a.store.RecordPhotos(r.Context(), records(r, staged), place(staged))
 	if err != nil {
 		respond.Fail(w, r, err)
 		return
@@ -45,7 +51,10 @@ func (a *API) uploadPhoto(w http.ResponseWriter, r *http.Request) {
 }
 
 // attachPhotos is POST /api/v1/issues/{id}/photos (multipart, one or more
-// "photo" parts, optional "note"): 200 with the issue.
+// "photo" parts): 200 with the issue. The photos are recorded and attached in
+// one transaction and their files placed just before it commits, so a refused
+// request (a part refused, a stale If-Match, an issue with too many photos)
+// leaves neither rows nor files.
 func (a *API) attachPhotos(w http.ResponseWriter, r *http.Request) {
 	id, err := issueID(r)
 	if err != nil {
@@ -64,16 +73,13 @@ func (a *API) attachPhotos(w http.ResponseWriter, r *http.Request) {
 		respond.Fail(w, r, errOutOfScope)
 		return
 	}
-	saved, err := a.receivePhotos(w, r, maxPhotosPerRequest)
+	staged, err := a.receivePhotos(w, r, maxPhotosPerRequest)
+	defer discard(staged)
 	if err != nil {
 		respond.Fail(w, r, err)
 		return
 	}
-	ids := make([]string, len(saved))
-	for i, s := range saved {
-		ids[i] = s.ID
-	}
-	res, err := a.store.AttachIssuePhotos(r.Context(), p.IssueActor(), id, ids, "", ifMatch(r))
+	res, err := a.store.AttachUploadedPhotos(r.Context(), p.IssueActor(), id, records(r, staged), "", ifMatch(r), place(staged))
 	if err != nil {
 		fail(w, r, err)
 		return
@@ -81,9 +87,10 @@ func (a *API) attachPhotos(w http.ResponseWriter, r *http.Request) {
 	writeFeature(w, http.StatusOK, res.Version, res.Feature)
 }
 
-// receivePhotos stores the "photo" parts of a multipart request (at most max)
-// and records them. Parts are streamed to disk, never held in memory.
-func (a *API) receivePhotos(w http.ResponseWriter, r *http.Request, max int) ([]store.Photo, error) {
+// receivePhotos reads and checks the "photo" parts of a multipart request (at
+// most max) into temporary files, streamed, never held in memory. The photos
+// are staged even when an error is returned, for the caller to discard.
+func (a *API) receivePhotos(w http.ResponseWriter, r *http.Request, max int) ([]*photos.Staged, error) {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "multipart/form-data" {
 		return nil, respond.Errorf(http.StatusUnsupportedMediaType, "unsupported_media_type",
@@ -94,42 +101,62 @@ func (a *API) receivePhotos(w http.ResponseWriter, r *http.Request, max int) ([]
 	if err != nil {
 		return nil, respond.Field(photoField, "invalid", err.Error())
 	}
-	var saved []store.Photo
+	var staged []*photos.Staged
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return nil, uploadError(err)
+			return staged, uploadError(err)
 		}
 		if part.FormName() != photoField {
-			return nil, respond.Field(part.FormName(), "unknown_field",
+			return staged, respond.Field(part.FormName(), "unknown_field",
 				fmt.Sprintf("unknown field %q: send the image as %q", part.FormName(), photoField))
 		}
-		if len(saved) == max {
-			return nil, respond.Field(photoField, "too_many", fmt.Sprintf("at most %d photos per request", max))
+		if len(staged) == max {
+			return staged, respond.Field(photoField, "too_many", fmt.Sprintf("at most %d photos per request", max))
 		}
-		ph, err := a.savePhoto(r, part)
+		st, err := a.photos.Stage(part)
+		part.Close()
 		if err != nil {
-			return nil, err
+			return staged, uploadError(err)
 		}
-		saved = append(saved, ph)
+		staged = append(staged, st)
 	}
-	if len(saved) == 0 {
+	if len(staged) == 0 {
 		return nil, respond.Field(photoField, "required", "the field \"photo\" with an image is required")
 	}
-	return saved, nil
+	return staged, nil
 }
 
-func (a *API) savePhoto(r *http.Request, part *multipart.Part) (store.Photo, error) {
-	defer part.Close()
-	s, err := a.photos.Save(part)
-	if err != nil {
-		return store.Photo{}, uploadError(err)
+// records are the rows of staged photos, uploaded by the caller.
+func records(r *http.Request, staged []*photos.Staged) []store.Photo {
+	out := make([]store.Photo, len(staged))
+	for i, s := range staged {
+		out[i] = store.Photo{ID: s.ID, ContentType: s.ContentType, Size: s.Size,
+			UploadedBy: auth.From(r.Context()).Actor()}
 	}
-	return a.store.RecordPhoto(r.Context(), store.Photo{ID: s.ID, ContentType: s.ContentType, Size: s.Size,
-		UploadedBy: auth.From(r.Context()).Actor()})
+	return out
+}
+
+// place puts staged photos where they are served from.
+func place(staged []*photos.Staged) func() error {
+	return func() error {
+		for _, s := range staged {
+			if err := s.Place(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// discard removes the files of staged photos not placed.
+func discard(staged []*photos.Staged) {
+	for _, s := range staged {
+		s.Discard()
+	}
 }
 
 // uploadError answers the ways an upload can be refused.

@@ -122,18 +122,69 @@ func TestPhotoLimits(t *testing.T) {
 	if code, _ := r.ErrorOf(t); r.Status != http.StatusUnsupportedMediaType || code != "unsupported_media_type" {
 		t.Errorf("raw body: %d %s", r.Status, code)
 	}
-	// refused uploads leave nothing behind, on disk or in the database; the
-	// second of "two photos" was refused before it was read
-	if n := e.Int(`SELECT count(*) FROM photos`); n != 1 {
-		t.Errorf("%d photos recorded, want the first of two", n)
+	// refused uploads leave nothing behind, on disk or in the database: not
+	// even the first of "two photos", which was read before the second was
+	// refused
+	e.noPhotosLeft(0)
+}
+
+// noPhotosLeft checks that the database and the data directory hold want
+// photos, and no temporary files.
+func (e *env) noPhotosLeft(want int) {
+	e.T.Helper()
+	if n := e.Int(`SELECT count(*) FROM photos`); n != int64(want) {
+		e.T.Errorf("%d photos recorded, want %d", n, want)
 	}
-	files, _ := filepath.Glob(filepath.Join(e.DataDir, "photos", "*", "*"))
-	if len(files) != 1 {
-		t.Errorf("files left: %v", files)
+	files, _ := filepath.Glob(filepath.Join(e.DataDir, "photos", "[0-9a-f][0-9a-f]", "*"))
+	if len(files) != want {
+		e.T.Errorf("files left: %v, want %d", files, want)
 	}
 	if tmp, _ := os.ReadDir(filepath.Join(e.DataDir, "photos", "tmp")); len(tmp) != 0 {
-		t.Errorf("temporary files left: %d", len(tmp))
+		e.T.Errorf("temporary files left: %d", len(tmp))
 	}
+}
+
+// Attaching photos is all or nothing: however the request is refused, after
+// the photos were read or not, no photo row and no file is left.
+func TestRefusedAttachmentsLeaveNothing(t *testing.T) {
+	e := newEnv(t)
+	lon, lat := e.PointIn(e.GridIn)
+	issue := e.create(newIssue("noise", lon, lat))
+	path := fmt.Sprintf("/api/v1/issues/%d/photos", issue.ID)
+	full := e.create(newIssue("noise", lon, lat))
+	e.Exec(`UPDATE issues SET photos = array_fill(repeat('a', 64), ARRAY[20]) WHERE id = $1`, full.ID)
+	six := []any{}
+	for i := range 6 {
+		six = append(six, "photo", pngBytes(t, uint8(40+i)))
+	}
+	before := e.counts()
+	cases := []struct {
+		name    string
+		path    string
+		parts   []any
+		status  int
+		headers []string
+	}{
+		{"a stale If-Match", path, []any{"photo", pngBytes(t, 30), "photo", pngBytes(t, 31)}, 412, []string{"If-Match", `"7"`}},
+		{"the second part not an image", path, []any{"photo", pngBytes(t, 32), "photo", []byte("text")}, 415, nil},
+		{"a part in a wrong field", path, []any{"photo", pngBytes(t, 33), "file", pngBytes(t, 34)}, 400, nil},
+		{"six photos", path, six, 400, nil},
+		{"an issue with its 20 photos", fmt.Sprintf("/api/v1/issues/%d/photos", full.ID), []any{"photo", pngBytes(t, 35)}, 400, nil},
+	}
+	for _, c := range cases {
+		body, ctype := multipartBody(t, c.parts...)
+		r := e.Call("POST", c.path, auth.Dispatcher, body, append([]string{"Content-Type", ctype}, c.headers...)...)
+		if r.Status != c.status {
+			t.Errorf("%s: %d, want %d\n%s", c.name, r.Status, c.status, r.Body)
+		}
+	}
+	e.noPhotosLeft(0)
+	if after := e.counts(); after != before {
+		t.Errorf("refused attachments wrote: %+v → %+v", before, after)
+	}
+	// and one that is taken leaves its rows and files
+	e.upload(http.StatusOK, path, auth.Dispatcher, "photo", pngBytes(t, 36), "photo", pngBytes(t, 37))
+	e.noPhotosLeft(2)
 }
 
 func TestIssuePhotos(t *testing.T) {

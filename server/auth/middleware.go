@@ -67,7 +67,7 @@ var ErrNoToken = errors.New("no token")
 // clients that cannot set headers (browser websockets, GDAL URLs), the access_token
 // query parameter.
 func (a *Authenticator) Principal(r *http.Request) (*Principal, error) {
-	token := bearer(r)
+	token := Bearer(r)
 	if token == "" {
 		return nil, ErrNoToken
 	}
@@ -157,7 +157,9 @@ func (a *Authenticator) cached() int {
 	return len(a.cache)
 }
 
-func bearer(r *http.Request) string {
+// Bearer is the token a request carries: its Authorization bearer header, else
+// its access_token query parameter; "" for none.
+func Bearer(r *http.Request) string {
 	h := r.Header.Get("Authorization")
 	if scheme, tok, ok := strings.Cut(h, " "); ok && strings.EqualFold(scheme, "Bearer") {
 		return strings.TrimSpace(tok)

@@ -161,11 +161,15 @@ func areaLevel(layer Layer, p props) (string, error) {
 
 func pointRow(p props) (store.PointRow, error) {
 	var r store.PointRow
-	var err error
+	code, err := p.code()
+	if err != nil {
+		return r, err
+	}
+	r.Code = code
 	for _, f := range []struct {
 		name string
 		dst  *string
-	}{{"code", &r.Code}, {"name", &r.Name}, {"category", &r.Category}, {"unit", &r.Unit}} {
+	}{{"name", &r.Name}, {"category", &r.Category}, {"unit", &r.Unit}} {
 		if *f.dst, err = p.required(f.name); err != nil {
 			return r, err
 		}
@@ -224,7 +228,7 @@ func parkingRow(p props) (store.ParkingRow, error) {
 
 func parkingText(p props, r *store.ParkingRow) error {
 	var err error
-	if r.Code, err = p.required("code"); err != nil {
+	if r.Code, err = p.code(); err != nil {
 		return err
 	}
 	if r.Name, err = p.required("name"); err != nil {

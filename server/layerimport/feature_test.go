@@ -97,6 +97,8 @@ func TestCheckFeatureAreas(t *testing.T) {
 		{"no level", Areas, feature(square, gridProps), "properties.level", "required"},
 		{"unknown level", Areas, feature(square, with(district, map[string]any{"level": "county"})), "properties.level", `unknown level "county"`},
 		{"code of another level", Areas, feature(square, with(district, map[string]any{"code": "320282001"})), "properties.code", "must be 6 digits for a district"},
+		{"name of 201 characters", Areas, feature(square, with(district, map[string]any{"name": strings.Repeat("区", 201)})), "properties.name", "at most 200"},
+		{"manager phone of 51 digits", Areas, feature(square, with(district, map[string]any{"manager_phone": strings.Repeat("1", 51)})), "properties.manager_phone", "at most 50"},
 	})
 }
 
@@ -114,6 +116,12 @@ func TestCheckFeaturePoints(t *testing.T) {
 		{"address is a boolean", Points, feature(point, with(pointProps, map[string]any{"address": true})), "properties.address", "got a boolean"},
 		{"bad grid code", Points, feature(point, with(pointProps, map[string]any{"grid_code": "3202"})), "properties.grid_code", "14-digit"},
 		{"bad grid alias", Points, feature(point, with(pointProps, map[string]any{"grid": "x"})), "properties.grid", "14-digit"},
+		{"code climbing a path", Points, feature(point, with(pointProps, map[string]any{"code": "../x"})), "properties.code", "only letters"},
+		{"code of LIKE wildcards", Points, feature(point, with(pointProps, map[string]any{"code": "%_"})), "properties.code", "only letters"},
+		{"code of 10 kB", Points, feature(point, with(pointProps, map[string]any{"code": strings.Repeat("x", 10<<10)})), "properties.code", "at most 64"},
+		{"name of 1 MB", Points, feature(point, with(pointProps, map[string]any{"name": strings.Repeat("x", 1<<20)})), "properties.name", "at most 200"},
+		{"address of 501 characters", Points, feature(point, with(pointProps, map[string]any{"address": strings.Repeat("路", 501)})), "properties.address", "at most 500"},
+		{"NUL in a unit", Points, feature(point, with(pointProps, map[string]any{"unit": "a\x00b"})), "properties.unit", "NUL"},
 	})
 }
 
@@ -126,6 +134,8 @@ func TestCheckFeatureParking(t *testing.T) {
 		{"windows as a JSON string", Parking, feature(point, with(tidal, map[string]any{"windows": `[{"weekday":6,"opens":"00:00","closes":"24:00"}]`})), "", ""},
 
 		{"unknown kind", Parking, feature(point, with(parkingProps, map[string]any{"kind": "valet"})), "properties.kind", `unknown kind "valet"`},
+		{"code with a space", Parking, feature(point, with(parkingProps, map[string]any{"code": "PK 01"})), "properties.code", "only letters"},
+		{"operator of 201 characters", Parking, feature(point, with(parkingProps, map[string]any{"operator": strings.Repeat("公", 201)})), "properties.operator", "at most 200"},
 		{"no capacity", Parking, feature(point, with(parkingProps, map[string]any{"capacity": nil})), "properties.capacity", "required"},
 		{"zero capacity", Parking, feature(point, with(parkingProps, map[string]any{"capacity": 0})), "properties.capacity", "positive"},
 		{"fractional capacity", Parking, feature(point, with(parkingProps, map[string]any{"capacity": 1.5})), "properties.capacity", "integer"},

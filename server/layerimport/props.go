@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"citymap/geo/validate"
+	"citymap/server/textcheck"
 )
 
 // props are a feature's properties, decoded with json.Number so that long
@@ -21,18 +22,37 @@ func fieldError(name, format string, args ...any) error {
 
 // text returns the trimmed string property name; ok is false when it is
 // absent or null. Numbers are accepted as their literal text because GIS tools
-// export numeric-looking columns (codes, phone numbers) as JSON numbers.
+// export numeric-looking columns (codes, phone numbers) as JSON numbers. The
+// text must pass the rules the OGC writes check too (server/textcheck): no
+// NUL, valid UTF-8, names and addresses of bounded length.
 func (p props) text(name string) (s string, ok bool, err error) {
 	switch v := p[name].(type) {
 	case nil:
 		return "", false, nil
 	case string:
-		return strings.TrimSpace(v), true, nil
+		s = strings.TrimSpace(v)
 	case json.Number:
-		return v.String(), true, nil
+		s = v.String()
 	default:
 		return "", true, fieldError(name, "must be a string, got %s", kind(v))
 	}
+	if problem := textcheck.Column(name, s); problem != "" {
+		return "", true, fieldError(name, "%s", problem)
+	}
+	return s, true, nil
+}
+
+// code returns the required code of a point or parking zone, which must be
+// one (textcheck.Code).
+func (p props) code() (string, error) {
+	code, err := p.required("code")
+	if err != nil {
+		return "", err
+	}
+	if problem := textcheck.Code(code); problem != "" {
+		return "", fieldError("code", "%s", problem)
+	}
+	return code, nil
 }
 
 // required returns a non-empty text property.

@@ -5,12 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 
 	"github.com/paulmach/orb"
 
+	"citymap/geo/validate"
 	"citymap/server/auth"
 )
 
@@ -122,19 +122,11 @@ func (f *filter) setBBox(b []float64) *protoError {
 	if len(b) != 4 {
 		return bad
 	}
-	for i, v := range b {
-		limit := 180.0
-		if i%2 == 1 {
-			limit = 90
-		}
-		if math.IsNaN(v) || math.Abs(v) > limit {
-			return bad
-		}
-	}
-	if b[0] > b[2] || b[1] > b[3] {
+	bound := orb.Bound{Min: orb.Point{b[0], b[1]}, Max: orb.Point{b[2], b[3]}}
+	if validate.BBox(bound) != nil {
 		return bad
 	}
-	f.bbox, f.hasBBox = orb.Bound{Min: orb.Point{b[0], b[1]}, Max: orb.Point{b[2], b[3]}}, true
+	f.bbox, f.hasBBox = bound, true
 	return nil
 }
 

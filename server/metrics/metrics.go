@@ -125,6 +125,12 @@ type CounterVec struct{ f *family }
 // With returns the counter for these label values, in the order of the names.
 func (v CounterVec) With(values ...string) Counter { return Counter{v.f.get(values)} }
 
+// GaugeVec is a gauge with labels.
+type GaugeVec struct{ f *family }
+
+// With returns the gauge for these label values, in the order of the names.
+func (v GaugeVec) With(values ...string) Gauge { return Gauge{v.f.get(values)} }
+
 // HistogramVec is a histogram with labels.
 type HistogramVec struct{ f *family }
 
@@ -146,6 +152,11 @@ func (r *Registry) CounterVec(name, help string, labels ...string) CounterVec {
 // Gauge registers a gauge.
 func (r *Registry) Gauge(name, help string) Gauge {
 	return Gauge{r.add(&family{name: name, help: help, kind: "gauge"}).get(nil)}
+}
+
+// GaugeVec registers a gauge with labels.
+func (r *Registry) GaugeVec(name, help string, labels ...string) GaugeVec {
+	return GaugeVec{r.add(&family{name: name, help: help, kind: "gauge", labels: labels})}
 }
 
 // GaugeFunc registers a gauge whose value fn computes at each scrape.

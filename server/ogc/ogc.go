@@ -149,8 +149,11 @@ func fail(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.As(err, &ferr):
 		code := "invalid_filter"
-		if ferr.Unsupported {
+		switch {
+		case ferr.Unsupported:
 			code = "unsupported_filter"
+		case ferr.TooComplex:
+			code = "filter_too_complex"
 		}
 		err = respond.Field("filter", code, ferr.Error())
 	case errors.As(err, &inv) && inv.Field == "filter":

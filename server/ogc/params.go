@@ -3,7 +3,6 @@ package ogc
 import (
 	"fmt"
 	"maps"
-	"math"
 	"net/url"
 	"slices"
 	"strconv"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"citymap/geo/validate"
 	"citymap/server/ogc/cql2"
 	"citymap/server/respond"
 	"citymap/server/store"
@@ -143,17 +143,9 @@ func bboxFilter(q url.Values) (cql2.Expr, error) {
 }
 
 func parseBBox(s string, c crs) (orb.Bound, error) {
-	parts := strings.Split(s, ",")
-	if len(parts) != 4 && len(parts) != 6 {
-		return orb.Bound{}, badParam("bbox", "needs 4 numbers (or 6 with heights), got %d", len(parts))
-	}
-	v := make([]float64, len(parts))
-	for i, p := range parts {
-		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
-		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-			return orb.Bound{}, badParam("bbox", "%q is not a number", p)
-		}
-		v[i] = f
+	v, err := validate.ParseBBox(s, 4, 6)
+	if err != nil {
+		return orb.Bound{}, badParam("bbox", "%s", err)
 	}
 	if len(v) == 6 {
 		// heights: nothing here has any, so they cannot exclude anything
@@ -165,7 +157,7 @@ func parseBBox(s string, c crs) (orb.Bound, error) {
 	lo := c.toStorage(orb.Point{v[0], v[1]}).(orb.Point)
 	hi := c.toStorage(orb.Point{v[2], v[3]}).(orb.Point)
 	b := orb.Bound{Min: lo, Max: hi}
-	if b.Min[0] < -180 || b.Max[0] > 180 || b.Min[1] < -90 || b.Max[1] > 90 {
+	if err := validate.BBox(b); err != nil {
 		return orb.Bound{}, badParam("bbox", "%s is outside the valid range of %s", s, c.code)
 	}
 	return b, nil

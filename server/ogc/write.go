@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/paulmach/orb/geojson"
 
@@ -16,6 +17,7 @@ import (
 	"citymap/server/auth"
 	"citymap/server/respond"
 	"citymap/server/store"
+	"citymap/server/textcheck"
 )
 
 // maxFeatureBody bounds a written feature: a detailed polygon fits many times.
@@ -259,9 +261,15 @@ func readPatch(w http.ResponseWriter, r *http.Request) (map[string]any, error) {
 	if err != nil {
 		return nil, respond.Errorf(http.StatusRequestEntityTooLarge, "body_too_large", "the patch is too large")
 	}
+	if !utf8.Valid(body) {
+		return nil, respond.BadText("body", "is not valid UTF-8")
+	}
 	var patch map[string]any
 	if err := json.Unmarshal(body, &patch); err != nil || patch == nil {
 		return nil, respond.Errorf(http.StatusBadRequest, "invalid_json", "a merge patch must be a JSON object")
+	}
+	if e := respond.CheckDecoded(patch, "body"); e != nil {
+		return nil, e
 	}
 	if g, ok := patch["geometry"]; ok && g != nil {
 		c, err := bodyCRS(r)
@@ -395,6 +403,9 @@ func featureColumns(collection string, props map[string]json.RawMessage) (map[st
 			if err := json.Unmarshal(raw, &s); err != nil {
 				return nil, respond.Field(field, "invalid_type", name+" must be a string")
 			}
+			if err := checkText(field, name, s); err != nil {
+				return nil, err
+			}
 			cols[name] = s
 		}
 	}
@@ -411,6 +422,7 @@ func featureCode(f featureIn, cols map[string]any, code string) (string, error) 
 		}
 	}
 	prop, _ := cols["code"].(string)
+	creating := code == ""
 	if code == "" {
 		code = prop
 		if code == "" {
@@ -422,8 +434,25 @@ func featureCode(f featureIn, cols map[string]any, code string) (string, error) 
 		return "", respond.Field("properties.code", "invalid_value", "the code cannot change: create a new feature instead")
 	case id != "" && id != code:
 		return "", respond.Field("id", "invalid_value", "id and code disagree")
+	case creating && code != "":
+		// a new code must be one; an existing one is what the path named
+		if p := textcheck.Code(code); p != "" {
+			return "", respond.Field("properties.code", "invalid_value", "code "+p)
+		}
 	}
 	return code, nil
+}
+
+// checkText applies the shared rules of mapped objects' text to a property.
+func checkText(field, name, s string) error {
+	p := textcheck.Column(name, s)
+	switch {
+	case p == "":
+		return nil
+	case textcheck.TooLong(p):
+		return respond.Field(field, "too_long", name+" "+p)
+	}
+	return respond.Field(field, "invalid", name+" "+p)
 }
 
 // requireColumns checks required properties and fills defaults for the rest,

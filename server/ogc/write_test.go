@@ -2,6 +2,7 @@ package ogc_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"citymap/server/auth"
+	"citymap/server/store"
 )
 
 // changeOf returns the op and feature of the last change recorded for an
@@ -267,4 +269,50 @@ func TestWriteScope(t *testing.T) {
 	r := e.Call("PATCH", items+"/S-IN", "scoped", []byte(fmt.Sprintf(`{"geometry": {"type": "Point", "coordinates": [%f, %f]}}`, lon, lat)),
 		"Content-Type", "application/merge-patch+json")
 	expectError(t, r, http.StatusForbidden, "forbidden")
+}
+
+// Codes are codes and names are names: a code that climbs a path, holds LIKE
+// wildcards or runs to kilobytes, and a megabyte name, are refused naming the
+// property, and nothing is written; the database's constraints (migration
+// 0016) refuse the same when a writer skips the checks.
+func TestWriteLooseText(t *testing.T) {
+	e := newEnv(t)
+	lon, lat, _ := e.pointInGrid(true)
+	items := e.url("/collections/points/items")
+	points := e.Int(`SELECT count(*) FROM points`)
+	cases := []struct {
+		name, body, code, field string
+	}{
+		{"code climbing a path", string(pointBody("../x", "n", lon, lat, "")), "invalid_value", "properties.code"},
+		{"code of LIKE wildcards", string(pointBody("%_", "n", lon, lat, "")), "invalid_value", "properties.code"},
+		{"code with a slash", string(pointBody("a/b", "n", lon, lat, "")), "invalid_value", "properties.code"},
+		{"code of 10 kB", string(pointBody(strings.Repeat("x", 10<<10), "n", lon, lat, "")), "invalid_value", "properties.code"},
+		{"id as a loose code", fmt.Sprintf(`{"type": "Feature", "id": "..", "geometry": {"type": "Point", "coordinates": [%f, %f]},
+			"properties": {"name": "n", "category": "park", "unit": "cgj"}}`, lon, lat), "invalid_value", "properties.code"},
+		{"name of 1 MB", string(pointBody("X1", strings.Repeat("名", 1<<20/3), lon, lat, "")), "too_long", "properties.name"},
+		{"address of 501 characters", string(pointBody("X1", "n", lon, lat, `, "address": "`+strings.Repeat("路", 501)+`"`)), "too_long", "properties.address"},
+		{"NUL in a person", string(pointBody("X1", "n", lon, lat, `, "person": "a\u0000"`)), "invalid", "properties.person"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			er := expectError(t, e.Call("POST", items, auth.Admin, []byte(c.body), "Content-Type", "application/geo+json"),
+				http.StatusBadRequest, c.code)
+			if er.Error.Fields[c.field] == "" {
+				t.Errorf("fields %v do not name %s", er.Error.Fields, c.field)
+			}
+		})
+	}
+	if n := e.Int(`SELECT count(*) FROM points`); n != points {
+		t.Errorf("refused writes left %d points, want %d", n, points)
+	}
+	// the last line: the store's own write, handed a loose code, is refused by the database
+	_, _, err := e.Store.OGCCreate(t.Context(), "points", store.OGCValues{
+		Columns: map[string]any{"code": "%_", "name": "n", "category": "park", "address": "", "unit": "cgj",
+			"person": "", "phone": ""},
+		Geometry: []byte(fmt.Sprintf(`{"type": "Point", "coordinates": [%f, %f]}`, lon, lat)),
+	}, func(string) error { return nil })
+	var inv *store.OGCInvalidError
+	if !errors.As(err, &inv) || inv.Field != "properties.code" {
+		t.Errorf("a loose code past the handler: %v, want an invalid properties.code", err)
+	}
 }

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+
+	"citymap/server/respond"
 )
 
 // format is the answer format an endpoint's suffix asks for.
@@ -190,8 +192,13 @@ func encode(f format, v any, encodeXML func(*xml.Encoder) error) ([]byte, error)
 func writeError(w http.ResponseWriter, r *http.Request, f format, err error) {
 	fl, ok := err.(failure)
 	if !ok || len(fl) == 0 {
-		slog.Error("open311: request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-		fl = fail(http.StatusInternalServerError, "internal error")
+		// a database outage or a deadline is a 503 with Retry-After, as elsewhere
+		e := respond.Classify(err)
+		if e.Status == http.StatusInternalServerError {
+			slog.Error("open311: request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		}
+		respond.SetRetryAfter(w, e.RetryAfter)
+		fl = fail(e.Status, "%s", e.Message)
 	}
 	writeList(w, f, fl.status(), "errors", "error", fl)
 }

@@ -181,6 +181,9 @@ func (h *Handler) checkKeyFirst(c *call) (limit int64, err error) {
 // readParams returns the query and, for a POST, the form body (url-encoded or
 // multipart) of at most limit bytes, whose values come first.
 func readParams(w http.ResponseWriter, r *http.Request, limit int64) (url.Values, error) {
+	if e := respond.CheckRequestURL(r); e != nil {
+		return nil, badRequest("%s", e.Message)
+	}
 	if r.Method != http.MethodPost {
 		return r.URL.Query(), nil
 	}
@@ -204,6 +207,9 @@ func readParams(w http.ResponseWriter, r *http.Request, limit int64) (url.Values
 	}
 	if err != nil {
 		return nil, badRequest("malformed form body: %v", err)
+	}
+	if e := respond.CheckValues(r.Form); e != nil {
+		return nil, badRequest("%s", e.Message)
 	}
 	return r.Form, nil
 }

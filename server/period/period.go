@@ -26,6 +26,15 @@ const (
 	MaxDays     = 366
 )
 
+// The dates a client may name lie from Earliest to MaxAhead after now: the
+// city's records start long after 2000, planning a period ahead is fine, and a
+// date like 9999-12-31 is a typo or a probe (its period would end in the year
+// 10000, which no JSON time can say).
+var Earliest = time.Date(2000, 1, 1, 0, 0, 0, 0, Zone)
+
+// MaxAhead is how far after now a date may lie.
+const MaxAhead = 366 * 24 * time.Hour
+
 // Kinds of calendar period.
 const (
 	Week    = "week"
@@ -94,7 +103,7 @@ func Parse(q url.Values, now time.Time) (Range, error) {
 	}
 	r := Range{To: now}
 	if s := q.Get("to"); s != "" {
-		t, err := parseTime(s, "to", true)
+		t, err := parseTime(s, "to", true, now)
 		if err != nil {
 			return r, err
 		}
@@ -102,7 +111,7 @@ func Parse(q url.Values, now time.Time) (Range, error) {
 	}
 	r.From = r.To.AddDate(0, 0, -DefaultDays)
 	if s := q.Get("from"); s != "" {
-		t, err := parseTime(s, "from", false)
+		t, err := parseTime(s, "from", false, now)
 		if err != nil {
 			return r, err
 		}
@@ -114,7 +123,7 @@ func Parse(q url.Values, now time.Time) (Range, error) {
 func parseCalendar(kind, date string, now time.Time) (Range, error) {
 	day := now
 	if date != "" {
-		t, err := parseTime(date, "date", false)
+		t, err := parseTime(date, "date", false, now)
 		if err != nil {
 			return Range{}, err
 		}
@@ -137,28 +146,33 @@ func (r Range) check() error {
 	return nil
 }
 
-// parseTime reads an RFC 3339 time or a date of the city's calendar; as the end
-// of a range a date means the end of that day.
-func parseTime(s, name string, end bool) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	d, err := time.ParseInLocation(time.DateOnly, s, Zone)
+// parseTime reads an RFC 3339 time or a date of the city's calendar between
+// Earliest and MaxAhead after now; as the end of a range a date means the end
+// of that day.
+func parseTime(s, name string, end bool, now time.Time) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		return time.Time{}, respond.Field(name, "invalid", name+" is an RFC 3339 time or a date (YYYY-MM-DD)")
+		if t, err = time.ParseInLocation(time.DateOnly, s, Zone); err != nil {
+			return time.Time{}, respond.Field(name, "invalid", name+" is an RFC 3339 time or a date (YYYY-MM-DD)")
+		}
+		if end {
+			t = t.AddDate(0, 0, 1)
+		}
 	}
-	if end {
-		d = d.AddDate(0, 0, 1)
+	if t.Before(Earliest) || t.After(now.Add(MaxAhead)) {
+		return time.Time{}, respond.Field(name, "out_of_range", fmt.Sprintf(
+			"%s must lie between %s and a year from now", name, Earliest.Format(time.DateOnly)))
 	}
-	return d, nil
+	return t, nil
 }
 
-// Time reads one optional time parameter (RFC 3339 or a date); end says whether a
-// date means the end of its day. A missing parameter gives the zero time.
+// Time reads one optional time parameter (RFC 3339 or a date, within the
+// range parseTime allows); end says whether a date means the end of its day. A
+// missing parameter gives the zero time.
 func Time(q url.Values, name string, end bool) (time.Time, error) {
 	s := q.Get(name)
 	if s == "" {
 		return time.Time{}, nil
 	}
-	return parseTime(s, name, end)
+	return parseTime(s, name, end, time.Now())
 }

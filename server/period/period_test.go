@@ -60,6 +60,12 @@ func TestParseErrors(t *testing.T) {
 		"period=month&from=2026-01-01":                      "period",
 		"date=2026-01-01":                                   "date",
 		"period=month&date=01/02/2026":                      "date",
+		"period=month&date=9999-12-31":                      "date", // its period would end in the year 10000
+		"period=week&date=1999-12-31":                       "date",
+		"to=9999-12-31":                                     "to",
+		"from=1999-12-31&to=2000-01-05":                     "from",
+		"from=2027-11-28":                                   "from", // more than a year after now
+		"to=1970-01-01T00:00:00Z":                           "to",
 	}
 	for query, field := range cases {
 		q, _ := url.ParseQuery(query)
@@ -67,6 +73,27 @@ func TestParseErrors(t *testing.T) {
 		var re *respond.Error
 		if !errors.As(err, &re) || re.Status != 400 || re.Fields[field] == "" {
 			t.Errorf("%s: %v, want a 400 naming %s", query, err, field)
+		}
+	}
+}
+
+// Time reads the filters of lists with the same limits, around the real now.
+func TestTime(t *testing.T) {
+	today := time.Now().In(Zone).Format(time.DateOnly)
+	for query, ok := range map[string]bool{
+		"":                           true,
+		"from=" + today:              true,
+		"from=2001-02-03T04:05:06Z":  true,
+		"from=9999-12-31":            false,
+		"from=1999-01-01":            false,
+		"from=10000-01-01T00:00:00Z": false,
+		"from=2001-02-30":            false,
+	} {
+		q, _ := url.ParseQuery(query)
+		_, err := Time(q, "from", false)
+		var re *respond.Error
+		if ok != (err == nil) || (!ok && (!errors.As(err, &re) || re.Fields["from"] == "")) {
+			t.Errorf("%q: %v, want ok=%v", query, err, ok)
 		}
 	}
 }

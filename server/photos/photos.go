@@ -46,31 +46,69 @@ type Saved struct {
 	Size        int64
 }
 
-// Save reads a photo from r, checks its size and type and stores it. The bytes go
-// to a temporary file first and are renamed into place, so a reader never sees a
-// partial photo and a failed upload leaves nothing behind.
+// Save reads a photo from r, checks its size and type and stores it (Stage,
+// then Place).
 func (d *Dir) Save(r io.Reader) (Saved, error) {
-	tmpDir := filepath.Join(d.root, "tmp")
-	if err := os.MkdirAll(tmpDir, 0o755); err != nil {
-		return Saved{}, err
-	}
-	tmp, err := os.CreateTemp(tmpDir, "upload-*")
+	st, err := d.Stage(r)
 	if err != nil {
 		return Saved{}, err
 	}
-	defer os.Remove(tmp.Name()) // a no-op once renamed
+	defer st.Discard()
+	return st.Saved, st.Place()
+}
+
+// Staged is a photo read and checked but not yet in place: a request that
+// takes several photos, or records them in the database, places them only once
+// everything else has succeeded, and discards them otherwise, so that a refused
+// request leaves nothing behind.
+type Staged struct {
+	Saved
+	tmp   string
+	final string
+}
+
+// Stage reads a photo from r into a temporary file, checking its size and
+// type; a failure leaves nothing behind.
+func (d *Dir) Stage(r io.Reader) (*Staged, error) {
+	tmpDir := filepath.Join(d.root, "tmp")
+	if err := os.MkdirAll(tmpDir, 0o755); err != nil {
+		return nil, err
+	}
+	tmp, err := os.CreateTemp(tmpDir, "upload-*")
+	if err != nil {
+		return nil, err
+	}
 	s, err := copyChecked(tmp, r)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return Saved{}, err
+		os.Remove(tmp.Name())
+		return nil, err
 	}
-	final := d.Path(s.ID, s.ContentType)
-	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
-		return Saved{}, err
+	return &Staged{Saved: s, tmp: tmp.Name(), final: d.Path(s.ID, s.ContentType)}, nil
+}
+
+// Place moves the photo to where it is served from. A reader never sees a
+// partial photo: the file appears whole, by a rename.
+func (s *Staged) Place() error {
+	if err := os.MkdirAll(filepath.Dir(s.final), 0o755); err != nil {
+		return err
 	}
-	return s, os.Rename(tmp.Name(), final)
+	if err := os.Rename(s.tmp, s.final); err != nil {
+		return err
+	}
+	s.tmp = ""
+	return nil
+}
+
+// Discard removes the temporary file of a photo not placed; after Place it
+// does nothing.
+func (s *Staged) Discard() {
+	if s.tmp != "" {
+		os.Remove(s.tmp)
+		s.tmp = ""
+	}
 }
 
 // copyChecked copies r to w, hashing it, sniffing its type from the first bytes

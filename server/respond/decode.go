@@ -9,25 +9,40 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"unicode/utf8"
 )
 
 // MaxBody is the default limit of a JSON request body.
 const MaxBody = 1 << 20
 
 // Decode reads a JSON body of at most limit bytes into v, rejecting unknown fields,
-// trailing data and bodies over the limit with an answer that names the problem.
+// trailing data, bodies over the limit, bodies that are not UTF-8 and strings
+// that are not text (NUL, see CheckDecoded) with an answer that names the
+// problem.
 func Decode(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") &&
 		!strings.HasPrefix(ct, "application/geo+json") {
 		return Errorf(http.StatusUnsupportedMediaType, "unsupported_media_type", "send application/json")
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
+	// read whole (json.Decoder buffers a value whole anyway) to see that it is
+	// UTF-8, which the decoder would silently mend into U+FFFD
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		return decodeError(err, limit, "body")
+	}
+	if !utf8.Valid(body) {
+		return BadText("body", "is not valid UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return decodeError(err, limit, "body")
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return Errorf(http.StatusBadRequest, "invalid_json", "trailing data after the JSON value")
+	}
+	if e := CheckDecoded(v, "body"); e != nil {
+		return e
 	}
 	return nil
 }
@@ -44,7 +59,7 @@ func DecodeItem(raw json.RawMessage, v any) *Error {
 		}
 		return e
 	}
-	return nil
+	return CheckDecoded(v, "item")
 }
 
 // decodeError maps a JSON decoding error to an answer; whole names the value

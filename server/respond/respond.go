@@ -4,8 +4,11 @@ package respond
 
 import (
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"time"
 )
 
 // Error is the machine-readable error body.
@@ -14,6 +17,9 @@ type Error struct {
 	Code    string            `json:"code"`
 	Message string            `json:"message"`
 	Fields  map[string]string `json:"fields,omitempty"`
+	// RetryAfter, when set, goes out as the Retry-After header: the answer
+	// is about a passing condition (overload, an outage), not the request.
+	RetryAfter time.Duration `json:"-"`
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
@@ -45,15 +51,38 @@ func RawJSON(w http.ResponseWriter, status int, body []byte) {
 	_, _ = w.Write(body)
 }
 
-// Fail writes err as the error body: an *Error as it says, anything else as a 500
-// whose details stay in the log.
+// Unavailable builds a 503 answer that tells the client when to try again.
+func Unavailable(code, message string, retryAfter time.Duration) *Error {
+	return &Error{Status: http.StatusServiceUnavailable, Code: code, Message: message, RetryAfter: retryAfter}
+}
+
+// Fail writes err as the error body: an *Error as it says (wrapped ones too), a
+// database outage or a query past its deadline as a 503 with Retry-After
+// (Classify), anything else as a 500 whose details stay in the log.
 func Fail(w http.ResponseWriter, r *http.Request, err error) {
-	e, ok := err.(*Error)
-	if !ok {
+	e := Classify(err)
+	switch {
+	case e.Status == http.StatusInternalServerError:
 		slog.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-		e = Errorf(http.StatusInternalServerError, "internal", "internal error")
+	case !isError(err):
+		slog.Warn("request failed", "method", r.Method, "path", r.URL.Path, "code", e.Code, "err", err)
 	}
+	SetRetryAfter(w, e.RetryAfter)
 	JSON(w, e.Status, map[string]*Error{"error": e})
+}
+
+func isError(err error) bool {
+	var e *Error
+	return errors.As(err, &e)
+}
+
+// SetRetryAfter sets the Retry-After header in whole seconds (at least one);
+// zero leaves it out.
+func SetRetryAfter(w http.ResponseWriter, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(int((d+time.Second-1)/time.Second)))
 }
 
 // Common answers.
@@ -61,4 +90,5 @@ var (
 	ErrNotFound     = Errorf(http.StatusNotFound, "not_found", "no such resource")
 	ErrUnauthorized = Errorf(http.StatusUnauthorized, "unauthorized", "a valid bearer token is required")
 	ErrForbidden    = Errorf(http.StatusForbidden, "forbidden", "this token may not do that")
+	ErrInternal     = Errorf(http.StatusInternalServerError, "internal", "internal error")
 )

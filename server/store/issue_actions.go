@@ -179,6 +179,25 @@ func mergeData(ctx context.Context, tx pgx.Tx, by IssueActor, a IssueAction) (ma
 // already has are not added twice). Errors as ApplyIssueAction, and
 // *IssueFieldError for unknown photos or too many.
 func (s *Store) AttachIssuePhotos(ctx context.Context, by IssueActor, id int64, photos []string, note string, ifMatch []int) (IssueChange, error) {
+	return s.attachIssuePhotos(ctx, by, id, photos, note, ifMatch, nil, nil)
+}
+
+// AttachUploadedPhotos records photos just uploaded and adds them to an issue
+// in one transaction, calling place (which puts their files where they are
+// served from) just before it commits: a refused attachment (a stale If-Match,
+// an issue out of scope or full) leaves no photo rows behind, and place is not
+// called. Errors as AttachIssuePhotos.
+func (s *Store) AttachUploadedPhotos(ctx context.Context, by IssueActor, id int64, uploads []Photo, note string,
+	ifMatch []int, place func() error) (IssueChange, error) {
+	ids := make([]string, len(uploads))
+	for i, p := range uploads {
+		ids[i] = p.ID
+	}
+	return s.attachIssuePhotos(ctx, by, id, ids, note, ifMatch, uploads, place)
+}
+
+func (s *Store) attachIssuePhotos(ctx context.Context, by IssueActor, id int64, photos []string, note string,
+	ifMatch []int, uploads []Photo, place func() error) (IssueChange, error) {
 	if err := checkIssuePhotoIDs(photos); err != nil {
 		return IssueChange{}, err
 	}
@@ -190,6 +209,11 @@ func (s *Store) AttachIssuePhotos(ctx context.Context, by IssueActor, id int64, 
 		li, err := lockIssue(ctx, tx, by, id, ifMatch)
 		if err != nil {
 			return err
+		}
+		for _, p := range uploads {
+			if _, err := recordPhoto(ctx, tx, p); err != nil {
+				return err
+			}
 		}
 		if err := checkIssueRefs(ctx, tx, by, "", photos); err != nil {
 			return err
@@ -205,8 +229,12 @@ func (s *Store) AttachIssuePhotos(ctx context.Context, by IssueActor, id int64, 
 			return err
 		}
 		out.Status = li.status
-		return finishIssueWrite(ctx, tx, by, id, "update", li.status, li.status, note,
+		err = finishIssueWrite(ctx, tx, by, id, "update", li.status, li.status, note,
 			map[string]any{"photos": added}, &out)
+		if err != nil || place == nil {
+			return err
+		}
+		return place()
 	})
 	return out, err
 }

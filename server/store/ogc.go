@@ -295,9 +295,8 @@ func (c *ogcCollection) scopeSQL(areas []string, params *cql2.Params) string {
 // prefix, escaping LIKE's wildcards although area codes are digits.
 func prefixPatterns(areas []string) []string {
 	out := make([]string, len(areas))
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 	for i, a := range areas {
-		out[i] = r.Replace(a) + "%"
+		out[i] = escapeLike(a) + "%"
 	}
 	return out
 }

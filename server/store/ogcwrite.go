@@ -264,7 +264,8 @@ func ogcWriteError(err error) error {
 }
 
 // ogcConstraintField names the property behind a constraint, e.g.
-// points_category_fkey → properties.category, parking_geom_valid → geometry.
+// points_category_fkey → properties.category, parking_code_format →
+// properties.code, parking_geom_valid → geometry.
 func ogcConstraintField(constraint string) string {
 	switch {
 	case constraint == "":
@@ -279,6 +280,8 @@ func ogcConstraintField(constraint string) string {
 		name = name[i+1:]
 	}
 	name = strings.TrimPrefix(name, "zones_") // parking_zones_capacity_check
-	name = strings.TrimSuffix(strings.TrimSuffix(name, "_check"), "_fkey")
+	for _, suffix := range []string{"_check", "_fkey", "_format", "_length"} {
+		name = strings.TrimSuffix(name, suffix)
+	}
 	return "properties." + name
 }

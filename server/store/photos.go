@@ -18,12 +18,39 @@ type Photo struct {
 	CreatedAt   time.Time
 }
 
-// RecordPhoto notes an uploaded photo and who uploaded it. Uploading the same
-// bytes again keeps the first record: the id is the content, so nothing about
-// the photo changed; the second uploader is noted all the same, so that it may
-// read back its own upload.
+// RecordPhoto notes an uploaded photo whose file is in place, and who uploaded it.
 func (s *Store) RecordPhoto(ctx context.Context, p Photo) (Photo, error) {
-	err := s.Pool.QueryRow(ctx, `WITH ins AS (
+	out, err := s.RecordPhotos(ctx, []Photo{p}, nil)
+	if err != nil {
+		return p, err
+	}
+	return out[0], nil
+}
+
+// RecordPhotos notes uploaded photos in one transaction, calling place (which
+// puts their files where they are served from; nil when they are there) just
+// before it commits: a failure leaves no rows, and rows never point to files
+// that are not there. Uploading the same bytes again keeps the first record:
+// the id is the content, so nothing about the photo changed.
+func (s *Store) RecordPhotos(ctx context.Context, ps []Photo, place func() error) ([]Photo, error) {
+	out := make([]Photo, len(ps))
+	err := s.InTx(ctx, func(tx pgx.Tx) error {
+		for i, p := range ps {
+			var err error
+			if out[i], err = recordPhoto(ctx, tx, p); err != nil {
+				return err
+			}
+		}
+		if place == nil {
+			return nil
+		}
+		return place()
+	})
+	return out, err
+}
+
+func recordPhoto(ctx context.Context, tx pgx.Tx, p Photo) (Photo, error) {
+	err := tx.QueryRow(ctx, `WITH ins AS (
 			INSERT INTO photos (id, content_type, size, uploaded_by) VALUES ($1, $2, $3, $4)
 			ON CONFLICT (id) DO NOTHING RETURNING id, content_type, size, uploaded_by, created_at),
 		up AS (

@@ -6,8 +6,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -17,16 +22,60 @@ import (
 // Store is the database behind a citymap instance.
 type Store struct {
 	Pool *pgxpool.Pool
+	// probe is a pool of one connection for Ready, so that a readiness check
+	// never waits behind requests that hold every connection of Pool; nil
+	// (a Store made by hand) checks through Pool.
+	probe *pgxpool.Pool
+}
+
+// Option tunes the connections of a store.
+type Option func(*pgxpool.Config)
+
+// StatementTimeout makes d the statement_timeout of every connection unless
+// the URL sets one: the safety net under the request deadlines of a server
+// (server/limit), for whatever runs without one.
+func StatementTimeout(d time.Duration) Option {
+	return func(c *pgxpool.Config) {
+		params := c.ConnConfig.RuntimeParams
+		if _, set := params["statement_timeout"]; !set && d > 0 {
+			params["statement_timeout"] = strconv.FormatInt(d.Milliseconds(), 10)
+		}
+	}
+}
+
+// DefaultMaxConns is a server's pool size unless its URL says pool_max_conns:
+// pgx's own default (the number of CPUs, at least 4) is fewer connections
+// than the heavy and medium requests a server serves at once, which would
+// leave light ones waiting for a connection behind them.
+const DefaultMaxConns = 20
+
+// MaxConns sizes the pool unless the URL says pool_max_conns.
+func MaxConns(n int32) Option {
+	return func(c *pgxpool.Config) {
+		if !strings.Contains(c.ConnString(), "pool_max_conns") {
+			c.MaxConns = n
+		}
+	}
 }
 
 // Open connects to the database at url. PostGIS geometry values travel as EWKB
-// bytes ([]byte in Go; encode and decode them with orb's ewkb package).
-func Open(ctx context.Context, url string) (*Store, error) {
+// bytes ([]byte in Go; encode and decode them with orb's ewkb package). A
+// query whose context ends is cancelled in PostgreSQL too (a cancel request,
+// then the connection is dropped if that is not answered within a second):
+// pgx's default only drops the connection, which leaves the query running
+// on the server, where a timed-out request's work would go on to its end.
+func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("database url: %w", err)
 	}
 	cfg.AfterConnect = registerGeometry
+	cfg.ConnConfig.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: time.Second}
+	}
+	for _, o := range opts {
+		o(cfg)
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -35,11 +84,23 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("database unreachable: %w", err)
 	}
-	return &Store{Pool: pool}, nil
+	probeCfg := cfg.Copy()
+	probeCfg.MaxConns, probeCfg.MinConns = 1, 0
+	probe, err := pgxpool.NewWithConfig(ctx, probeCfg) // connects on first use
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return &Store{Pool: pool, probe: probe}, nil
 }
 
 // Close releases every connection.
-func (s *Store) Close() { s.Pool.Close() }
+func (s *Store) Close() {
+	s.Pool.Close()
+	if s.probe != nil {
+		s.probe.Close()
+	}
+}
 
 // registerGeometry lets geometry columns be read and written in binary: PostGIS's
 // binary form is EWKB, which the bytea codec passes through untouched.
@@ -72,7 +133,11 @@ var ErrNotReady = errors.New("migrations pending")
 
 // Ready checks that the database answers and carries every migration.
 func (s *Store) Ready(ctx context.Context) error {
-	v, err := migrations.Current(ctx, s.Pool)
+	pool := s.Pool
+	if s.probe != nil {
+		pool = s.probe
+	}
+	v, err := migrations.Current(ctx, pool)
 	if err != nil {
 		return err
 	}

@@ -202,6 +202,9 @@ func TestErrors(t *testing.T) {
 		{"LIKE with a property pattern", "name LIKE status", true, "LIKE patterns other than string literals"},
 		{"IN with a property", "status IN (name)", true, "IN lists of anything but literals"},
 		{"deep nesting", strings.Repeat("NOT ", 100) + "overdue", false, "deeper than"},
+		{"1,500 conditions", strings.Repeat("status = 'a' OR ", 1499) + "status = 'b'", false, "more than 100 conditions"},
+		{"101 conditions", strings.Repeat("overdue OR ", 100) + "overdue", false, "more than 100 conditions"},
+		{"an IN list of 1,001", "status IN (" + strings.Repeat("'a', ", 1000) + "'b')", false, "more than 1000 values"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -212,6 +215,9 @@ func TestErrors(t *testing.T) {
 			}
 			if !strings.Contains(e.Error(), c.want) {
 				t.Errorf("%s: error %q does not say %q", c.filter, e.Error(), c.want)
+			}
+			if limit := strings.Contains(e.Msg, "(the limit)"); e.TooComplex != limit {
+				t.Errorf("%s: too complex = %v for %q", c.filter, e.TooComplex, e.Msg)
 			}
 			if e.Unsupported != c.unsupported {
 				t.Errorf("%s: unsupported = %v, want %v (%v)", c.filter, e.Unsupported, c.unsupported, e)

@@ -15,6 +15,9 @@ type Error struct {
 	Pos         int
 	Msg         string
 	Unsupported bool
+	// TooComplex says the filter is past one of the limits (MaxConditions and
+	// the others), which its message names.
+	TooComplex bool
 }
 
 func (e *Error) Error() string {
@@ -26,6 +29,10 @@ func (e *Error) Error() string {
 
 func errorf(pos int, format string, args ...any) *Error {
 	return &Error{Pos: pos, Msg: fmt.Sprintf(format, args...)}
+}
+
+func tooComplex(pos int, format string, args ...any) *Error {
+	return &Error{Pos: pos, Msg: fmt.Sprintf(format, args...), TooComplex: true}
 }
 
 func unsupported(pos int, format string, args ...any) *Error {
