@@ -31,9 +31,9 @@ func (e *env) busiest() orb.Point {
 	return p
 }
 
-// quietParking waits, when a tidal zone of tile t (z12 or below: its tiles of
-// higher zooms are inside) opens or closes within the next half minute, until it
-// has: open_now then holds still while the test fetches tiles and asks the
+// quietParking waits, when a tidal zone of tile t (and so of the tiles inside
+// it) opens or closes within the next half minute, until it has: open_now and
+// the tiles' expiry then hold still while the test fetches tiles and asks the
 // database, each at its own instant, whatever the hour.
 func (e *env) quietParking(t maptile.Tile) {
 	e.T.Helper()
@@ -301,6 +301,8 @@ func TestGridManagerScope(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, cached)
 	e.waitFollowing()
+	// no deadline expires a cached tile while the test expects it cached
+	e.QuietDeadlines(time.Hour)
 	ctx := context.Background()
 	var street string
 	err := e.Store.Pool.QueryRow(ctx, `SELECT street_code FROM issues WHERE issue_is_open(status)

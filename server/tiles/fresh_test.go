@@ -44,6 +44,8 @@ func TestFreshAfterIntake(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, cached)
 	e.waitFollowing()
+	// no deadline expires a cached tile while the test expects it cached
+	e.QuietDeadlines(time.Hour)
 	viewer := e.Tokens[auth.Viewer]
 	p := e.busiest()
 	near, cluster := tileAt(p, 15), tileAt(p, 12)
@@ -240,6 +242,8 @@ func TestTidalOpens(t *testing.T) {
 	ctx := context.Background()
 	viewer := e.Tokens[auth.Viewer]
 	p := orb.Point{119.61, 31.19}
+	// no zone of the demo city there opens or closes meanwhile (the tile would expire)
+	e.quietParking(tileAt(p, 16))
 	// a window opening in four seconds, local time, for a minute (to midnight
 	// when that is sooner): a window to midnight opening just after it would be
 	// open already on the evening before when both days are lived alike (a
