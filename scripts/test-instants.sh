@@ -18,7 +18,7 @@ cd "$root"
 # far apart, and each a day the calendar or the clock treats specially
 default_instants=(
 	2026-10-01T10:00:00+08:00 # National Day, a public holiday
-	2026-02-17T09:00:00+08:00 # Spring Festival (the calendar's), ten months before the default
+	2026-02-17T09:00:00+08:00 # Spring Festival (the calendar's), nine months before the default
 	2026-11-28T03:00:00+08:00 # a Saturday night
 	2026-11-30T23:30:00+08:00 # a month end, half an hour before local midnight
 	2026-12-31T23:59:00+08:00 # a year end, a minute before local midnight
