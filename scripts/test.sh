@@ -2,9 +2,14 @@
 # make test: the same bootstrap as make run into throwaway databases, then vet,
 # staticcheck and every test against the real PostGIS.
 #
-# Tests clone a template database (migrated, demo city at scale 1 with seed 1). The
-# template is named after a hash of what builds it, so a second run reuses it and a
-# change to the migrations or the seed rebuilds it.
+# Tests clone a template database (migrated, demo city at scale 1 with seed 1, seeded
+# as of a fixed instant: CITYMAP_TEST_SEED_NOW, default below). The template is named
+# after a hash of what builds it and after that instant, so a second run reuses it, a
+# change to the migrations or the seed rebuilds it, and templates of different instants
+# never mix. How tests get their data and their clock: docs/TESTING.md.
+#
+#   scripts/test.sh                  vet, staticcheck, every test
+#   scripts/test.sh --template-only  build the template when missing, print its name
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -28,18 +33,41 @@ for db in $(q "SELECT datname FROM pg_database WHERE datname LIKE 'citymap\_t\_%
 	q "DROP DATABASE IF EXISTS \"$db\"" 2>/dev/null || true
 done
 
-hash=$(cat migrations/*.sql $(find server/democity cmd/citymap/seed.go -name '*.go' ! -name '*_test.go' 2>/dev/null | sort) |
+# The instant the demo city leads up to. Fixed, so the data is the same on any day
+# and at any hour; a Thursday evening, nothing special. scripts/test-instants.sh
+# runs the suite against others (holidays, weekend nights, month and year ends).
+default_seed_now=2026-11-26T20:00:00+08:00
+seed_now=${CITYMAP_TEST_SEED_NOW:-$default_seed_now}
+# canonical UTC form: the same instant written two ways is one template
+seed_utc=$(date -u -d "$seed_now" +%Y-%m-%dT%H:%M:%SZ) || {
+	echo "test: CITYMAP_TEST_SEED_NOW=$seed_now is no time (want RFC 3339)" >&2
+	exit 2
+}
+
+src=$(cat migrations/*.sql $(find server/democity cmd/citymap/seed.go -name '*.go' ! -name '*_test.go' 2>/dev/null | sort) |
 	sha256sum | cut -c1-12)
-template=citymap_tpl_$hash
+# citymap_tpl_<source>_<instant, UTC>, e.g. citymap_tpl_1a2b3c4d5e6f_20261126t120000z
+template=citymap_tpl_${src}_$(date -u -d "$seed_utc" +%Y%m%dt%H%M%Sz)
 if [ -z "$(q "SELECT 1 FROM pg_database WHERE datname = '$template'")" ]; then
-	for db in $(q "SELECT datname FROM pg_database WHERE datname LIKE 'citymap\_tpl\_%'"); do
-		q "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)"
+	# Templates built by another source are stale; those of other instants of this
+	# source are kept (test-instants.sh uses them). No FORCE: one a session is
+	# connected to (a build under way) stays, a later run drops it. A DROP waits for a
+	# clone being made, so a run of the older source still going loses its template
+	# after its current clone: its next tests fail with "template ... does not exist".
+	for db in $(q "SELECT datname FROM pg_database WHERE datname LIKE 'citymap\_tpl\_%'
+		AND datname NOT LIKE 'citymap\_tpl\_${src}\_%'"); do
+		q "DROP DATABASE IF EXISTS \"$db\"" 2>/dev/null || echo "test: $db is in use, kept" >&2
 	done
-	echo "test: building template $template (migrate + demo city, scale 1, seed 1)" >&2
+	# an interrupted build of this template; one under way (connected) is no leftover
+	q "DROP DATABASE IF EXISTS \"${template}_building\"" 2>/dev/null || {
+		echo "test: another run is building $template: retry when it is done" >&2
+		exit 1
+	}
+	echo "test: building template $template (migrate + demo city, scale 1, seed 1, now $seed_utc)" >&2
 	q "CREATE DATABASE \"${template}_building\""
 	url=$(scripts/db.sh url "${template}_building")
 	DATABASE_URL=$url "$bin" migrate >/dev/null
-	DATABASE_URL=$url "$bin" seed --scale 1 --seed 1 >&2
+	DATABASE_URL=$url "$bin" seed --scale 1 --seed 1 --now "$seed_utc" >&2
 	q "ALTER DATABASE \"${template}_building\" RENAME TO \"$template\""
 fi
 

@@ -137,6 +137,13 @@ func (e *Env) Int(sql string, args ...any) int64 {
 	return n
 }
 
+// QuietDeadlines makes sure no issue turns overdue during the next d (see
+// dbtest.QuietDeadlines).
+func (e *Env) QuietDeadlines(d time.Duration) {
+	e.T.Helper()
+	dbtest.QuietDeadlines(e.T, e.Store, d)
+}
+
 // PointIn returns a point inside the area with this code.
 func (e *Env) PointIn(code string) (lon, lat float64) {
 	e.T.Helper()

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -280,13 +281,16 @@ func TestListInspections(t *testing.T) {
 
 func TestOverduePoints(t *testing.T) {
 	e := apitest.New(t)
-	// a weekly point that is not overdue, made overdue by moving its inspections back
+	// a weekly point inspected a day ago, whatever instant the demo city leads up
+	// to; then made overdue by moving its inspection back 30 days
 	var code, grid string
 	e.Scan(`SELECT p.code, p.grid_code FROM points p JOIN point_categories c ON c.code = p.category
-		WHERE c.cycle = 'weekly' AND (SELECT max(inspected_at) FROM inspections WHERE point_id = p.id) > now() - interval '5 days'
-		ORDER BY p.code LIMIT 1`, nil, &code, &grid)
+		WHERE c.cycle = 'weekly' ORDER BY p.code LIMIT 1`, nil, &code, &grid)
+	forgetInspections(e, code)
+	e.Exec(`INSERT INTO inspections (point_id, inspected_at, inspector, score)
+		SELECT id, now() - interval '1 day', '督查员 王敏', 100 FROM points WHERE code = $1`, code)
 	if overdueRow(e, grid, code) != nil {
-		t.Fatalf("%s is overdue before the test", code)
+		t.Fatalf("%s is overdue a day after its inspection", code)
 	}
 	e.Exec(`UPDATE inspections SET inspected_at = inspected_at - interval '30 days'
 		WHERE point_id = (SELECT id FROM points WHERE code = $1)`, code)
@@ -294,23 +298,37 @@ func TestOverduePoints(t *testing.T) {
 	if row == nil {
 		t.Fatalf("%s is not listed as overdue", code)
 	}
-	if d := row["days_overdue"].(float64); d < 23 || d > 30 || row["cycle"] != "weekly" || row["unit"] == "" {
+	// inspected 31 days ago, due 7 days later: 24 whole days overdue
+	if row["days_overdue"] != 24.0 || row["cycle"] != "weekly" || row["unit"] == "" {
 		t.Errorf("overdue row %v", row)
 	}
 	e.Must(http.StatusCreated, "POST", "/api/v1/inspections", auth.Admin, body(code))
 	if overdueRow(e, grid, code) != nil {
 		t.Errorf("%s is still overdue after its inspection", code)
 	}
-	// a point never inspected comes first, without days
-	// the cases its inspections opened stay (with their events); only the link goes
+	// a point never inspected comes first, without days, with the other points
+	// never inspected (how many the demo city has depends on its instant)
+	forgetInspections(e, code)
+	var all struct{ Rows []map[string]any }
+	e.Get("/api/v1/points/overdue", auth.Viewer).Decode(t, &all)
+	i := slices.IndexFunc(all.Rows, func(r map[string]any) bool { return r["code"] == code })
+	if i < 0 || all.Rows[i]["days_overdue"] != nil {
+		t.Fatalf("never inspected point %s not listed without days: %v", code, all.Rows[:min(len(all.Rows), i+1)])
+	}
+	for _, r := range all.Rows[:i] {
+		if r["days_overdue"] != nil {
+			t.Errorf("never inspected point %s comes after %v", code, r)
+		}
+	}
+}
+
+// forgetInspections deletes a point's inspections; the cases they opened stay
+// (with their events), only the link goes.
+func forgetInspections(e *apitest.Env, code string) {
+	e.T.Helper()
 	e.Exec(`UPDATE issues SET inspection_id = NULL WHERE inspection_id IN
 		(SELECT i.id FROM inspections i JOIN points p ON p.id = i.point_id WHERE p.code = $1)`, code)
 	e.Exec(`DELETE FROM inspections WHERE point_id = (SELECT id FROM points WHERE code = $1)`, code)
-	var all struct{ Rows []map[string]any }
-	e.Get("/api/v1/points/overdue", auth.Viewer).Decode(t, &all)
-	if len(all.Rows) == 0 || all.Rows[0]["code"] != code || all.Rows[0]["days_overdue"] != nil {
-		t.Errorf("never inspected point not first: %v", all.Rows[:min(len(all.Rows), 1)])
-	}
 }
 
 // overdueRow returns the point's row of the overdue list of its grid, or nil.
@@ -331,7 +349,9 @@ func overdueRow(e *apitest.Env, grid, code string) map[string]any {
 
 func TestOverdueFormatsAndScope(t *testing.T) {
 	e := apitest.New(t)
-	e.Exec(`UPDATE inspections SET inspected_at = inspected_at - interval '200 days'`)
+	// every inspection 200 days ago or longer: every point is overdue, whatever
+	// instant the demo city leads up to
+	e.Exec(`UPDATE inspections SET inspected_at = least(inspected_at, now()) - interval '200 days'`)
 	total := e.Int(`SELECT count(*) FROM points`)
 	csv := e.Get("/api/v1/points/overdue?format=csv", auth.Planner)
 	if lines := countLines(csv.Body); lines != total+1 {

@@ -58,13 +58,8 @@ func (in *instance) wsURL() string { return "ws" + strings.TrimPrefix(in.ts.URL,
 // metric reads one value from the instance's /metrics.
 func (in *instance) metric(t *testing.T, name string) float64 {
 	t.Helper()
-	res, err := http.Get(in.ts.URL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
-	for _, line := range strings.Split(string(body), "\n") {
+	body := in.metrics(t)
+	for _, line := range strings.Split(body, "\n") {
 		if v, ok := strings.CutPrefix(line, name+" "); ok {
 			var f float64
 			if _, err := fmt.Sscan(v, &f); err != nil {
@@ -75,6 +70,23 @@ func (in *instance) metric(t *testing.T, name string) float64 {
 	}
 	t.Fatalf("/metrics lacks %s:\n%s", name, body)
 	return 0
+}
+
+// has says whether /metrics has a sample of name.
+func (in *instance) has(t *testing.T, name string) bool {
+	t.Helper()
+	return strings.Contains("\n"+in.metrics(t), "\n"+name+" ")
+}
+
+func (in *instance) metrics(t *testing.T) string {
+	t.Helper()
+	res, err := http.Get(in.ts.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return string(body)
 }
 
 // waitFor polls cond until it holds or the test's patience runs out.

@@ -524,10 +524,11 @@ func TestMetrics(t *testing.T) {
 	for _, name := range []string{"citymap_live_queue_depth", "citymap_live_feed_lag"} {
 		in.metric(t, name) // present
 	}
-	// a websocket counts once it has ended
+	// a websocket counts once it has ended: its handler has returned, a moment
+	// after the subscriber left
 	c.conn.Close()
 	waitFor(t, "the websocket in the request count", func() bool {
-		return in.metric(t, "citymap_live_subscribers") == 0
+		return in.metric(t, "citymap_live_subscribers") == 0 && in.has(t, `citymap_http_requests_total{route="GET /live",code="101"}`)
 	})
 	if n := in.metric(t, `citymap_http_requests_total{route="GET /live",code="101"}`); n != 1 {
 		t.Errorf("GET /live counted %v times", n)

@@ -368,24 +368,33 @@ func TestScopeAndRoles(t *testing.T) {
 }
 
 // TestListing: the 90-day default window, paging, and a service_request_id list
-// that makes other filters void.
+// that makes other filters void. The test dates one category's issues itself,
+// whatever instant the demo city leads up to: six in the last days, the rest
+// 100 days ago and before, an hour apart, none near an edge of a window.
 func TestListing(t *testing.T) {
 	e := newEnv(t)
-	// the category with the fewest recent issues, all of which fit on one page
 	var code string
-	var recent int
-	e.Scan(`SELECT category, count(*) FILTER (WHERE created_at >= now() - interval '90 days') AS n FROM issues
-		GROUP BY category HAVING count(*) > count(*) FILTER (WHERE created_at >= now() - interval '90 days')
-		ORDER BY n, category LIMIT 1`, nil, &code, &recent)
+	var total int
+	e.Scan(`SELECT category, count(*) FROM issues GROUP BY category ORDER BY count(*), category LIMIT 1`,
+		nil, &code, &total)
+	const recent = 6
+	var now time.Time
+	e.Scan(`WITH c AS (SELECT id, row_number() OVER (ORDER BY id) AS n FROM issues WHERE category = $1),
+		u AS (UPDATE issues i SET created_at = CASE WHEN c.n <= $2 THEN now() - c.n * interval '1 day'
+				ELSE now() - interval '100 days' - c.n * interval '1 hour' END
+			FROM c WHERE i.id = c.id RETURNING 1)
+		SELECT now() FROM u LIMIT 1`, []any{code, recent}, &now)
+	if total < 20 {
+		t.Fatalf("the demo city has %d %s issues", total, code)
+	}
 	q := url.Values{"service_code": {code}, "page_size": {"1000"}}
 	all := requestsOf(t, e.get("/open311/v2/requests.json", auth.Viewer, q).Want(t, http.StatusOK), "json")
-	if len(all) != recent || recent > 1000 {
-		t.Errorf("%d %s requests in the default window, the database has %d", len(all), code, recent)
+	if len(all) != recent {
+		t.Errorf("%d %s requests in the default window, want the %d of the last days", len(all), code, recent)
 	}
-	limit := time.Now().Add(-90*24*time.Hour - time.Minute)
 	for i, r := range all {
 		at, err := time.Parse(time.RFC3339, r.Requested)
-		if err != nil || at.Before(limit) || r.ServiceCode != code {
+		if err != nil || at.Before(now.AddDate(0, 0, -recent-1)) || r.ServiceCode != code {
 			t.Fatalf("%s (%s) requested %s, outside the window", r.ID, r.ServiceCode, r.Requested)
 		}
 		if i > 0 && r.Requested > all[i-1].Requested {
@@ -393,7 +402,7 @@ func TestListing(t *testing.T) {
 		}
 	}
 	if len(all) < 4 {
-		t.Fatalf("the demo city has %d recent %s requests", len(all), code)
+		t.Fatalf("%d requests: too few to page", len(all))
 	}
 	q.Set("page_size", "2")
 	q.Set("page", "2")
@@ -406,12 +415,18 @@ func TestListing(t *testing.T) {
 	if got := ids(requestsOf(t, e.get("/open311/v2/requests.json", auth.Viewer, q).Want(t, http.StatusOK), "json")); !slices.Equal(got, ids(all[:2])) {
 		t.Errorf("by ids: %v", got)
 	}
-	// an old window holds the seeded history
-	old := url.Values{"start_date": {time.Now().AddDate(0, -6, 0).Format(time.DateOnly)}, "page_size": {"5"}}
-	for _, r := range requestsOf(t, e.get("/open311/v2/requests.json", auth.Viewer, old).Want(t, http.StatusOK), "json") {
+	// start_date alone: the 90 days after it, which hold the older issues
+	start := now.In(cst).AddDate(0, -6, 0)
+	day := time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, cst)
+	old := url.Values{"service_code": {code}, "start_date": {day.Format(time.DateOnly)}, "page_size": {"5"}}
+	got := requestsOf(t, e.get("/open311/v2/requests.json", auth.Viewer, old).Want(t, http.StatusOK), "json")
+	if len(got) != 5 {
+		t.Errorf("start_date alone: %d requests, want a page of 5", len(got))
+	}
+	for _, r := range got {
 		at, _ := time.Parse(time.RFC3339, r.Requested)
-		if at.After(time.Now().AddDate(0, -3, 1)) {
-			t.Errorf("start_date alone: %s requested %s, after the 90 days", r.ID, r.Requested)
+		if at.Before(day) || at.After(day.AddDate(0, 0, 90)) {
+			t.Errorf("start_date alone: %s requested %s, outside the 90 days from %s", r.ID, r.Requested, day)
 		}
 	}
 }

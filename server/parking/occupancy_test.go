@@ -10,7 +10,10 @@ import (
 	"github.com/gorilla/websocket"
 )
 
-// smartZones returns the codes of n smart zones of the demo city.
+// smartZones returns the codes of n smart zones of the demo city, each last
+// read an hour ago (its later readings gone): readings the test takes at the
+// real clock or after that one are then new, whatever instant the demo city
+// leads up to.
 func (e *env) smartZones(n int) []string {
 	e.T.Helper()
 	rows, err := e.Store.Pool.Query(e.T.Context(), `SELECT code FROM parking_zones WHERE kind = 'smart'
@@ -27,6 +30,13 @@ func (e *env) smartZones(n int) []string {
 		}
 		codes = append(codes, c)
 	}
+	if err := rows.Err(); err != nil {
+		e.T.Fatal(err)
+	}
+	rows.Close()
+	e.Exec(`UPDATE parking_zones SET occupancy_at = now() - interval '1 hour' WHERE code = ANY($1)`, codes)
+	e.Exec(`DELETE FROM parking_readings r USING parking_zones z
+		WHERE z.id = r.zone_id AND z.code = ANY($1) AND r.at >= z.occupancy_at`, codes)
 	return codes
 }
 

@@ -66,6 +66,7 @@ type request struct {
 	name   string // the report's name, in the answer and the CSV file name
 	format table.Format
 	rng    period.Range
+	at     time.Time // when the range's cases are judged: evaluatedAt
 	filter store.ReportFilter
 }
 
@@ -85,13 +86,18 @@ func read(r *http.Request, name string, params []string, geo func(url.Values) bo
 	if req.format, err = table.Negotiate(r, geo(q)); err != nil {
 		return nil, err
 	}
-	if req.rng, err = period.Parse(q, time.Now()); err != nil {
+	// one clock for the request: the default range, the evaluation time the
+	// answer states and the one its figures are judged at
+	now := time.Now()
+	if req.rng, err = period.Parse(q, now); err != nil {
 		return nil, err
 	}
+	req.at = evaluatedAt(req.rng, now)
 	req.filter, err = issueFilter(q, req.rng)
 	if err != nil {
 		return nil, err
 	}
+	req.filter.At = req.at
 	req.filter.Scope = auth.From(r.Context()).Areas
 	req.filter.Geometry = req.format == table.GeoJSON
 	return req, nil
@@ -146,8 +152,8 @@ func (req *request) write(w http.ResponseWriter, r *http.Request, t *table.Table
 
 // evaluatedAt is when a range's cases are judged: its end, or now for a range
 // that has not ended (the store uses the same rule).
-func evaluatedAt(rng period.Range) time.Time {
-	if now := time.Now(); now.Before(rng.To) {
+func evaluatedAt(rng period.Range, now time.Time) time.Time {
+	if now.Before(rng.To) {
 		return now.Truncate(time.Second)
 	}
 	return rng.To
@@ -158,6 +164,6 @@ func (req *request) judged(meta map[string]any) map[string]any {
 	if meta == nil {
 		meta = map[string]any{}
 	}
-	meta["evaluated_at"] = evaluatedAt(req.rng).In(period.Zone)
+	meta["evaluated_at"] = req.at.In(period.Zone)
 	return meta
 }

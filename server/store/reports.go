@@ -30,7 +30,9 @@ import (
 //     closed issues.
 //
 // Rates are NULL when their denominator is 0. Judging at min(To, now) makes the
-// figures of a past range final: they do not change as late cases close.
+// figures of a past range final: they do not change as late cases close. "now"
+// is the filter's At when it has one (the instant the answer says it judged at),
+// else the statement's now().
 
 // ReportFilter selects the issues a report counts.
 type ReportFilter struct {
@@ -46,6 +48,18 @@ type ReportFilter struct {
 	Geometry bool
 	// Zone is the PostgreSQL name of the city's time zone, for local days.
 	Zone string
+	// At is the clock cases are judged by: at min(To, At). Zero is the
+	// statement's now().
+	At time.Time
+}
+
+// cut is the SQL of the instant the filter's cases are judged at.
+func (f ReportFilter) cut(q *issueQuery) string {
+	var at *time.Time
+	if !f.At.IsZero() {
+		at = &f.At
+	}
+	return fmt.Sprintf("least(%s::timestamptz, coalesce(%s::timestamptz, now()))", q.arg(f.To), q.arg(at))
 }
 
 // where adds the filter's conditions on issues i to q's arguments and returns
@@ -71,11 +85,12 @@ func figuresSQL(q *issueQuery, f ReportFilter, key string) string {
 		percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM i.resolved_at - i.dispatched_at))
 			FILTER (WHERE k.closed) AS median_handling_s
 	FROM issues i
-	CROSS JOIN LATERAL (SELECT i.status = 'closed' AND i.closed_at < least(%[2]s::timestamptz, now()) AS closed) k
+	CROSS JOIN LATERAL (SELECT %[2]s AS at) c
+	CROSS JOIN LATERAL (SELECT i.status = 'closed' AND i.closed_at < c.at AS closed) k
 	CROSS JOIN LATERAL (SELECT k.closed OR (i.status NOT IN ('rejected', 'merged')
-		AND i.deadline < least(%[2]s::timestamptz, now())) AS due) m
+		AND i.deadline < c.at) AS due) m
 	WHERE %[3]s
-	GROUP BY 1`, key, q.arg(f.To), where)
+	GROUP BY 1`, key, f.cut(q), where)
 }
 
 // figureColumns turns the counts of figuresSQL (as s) into a report's columns.

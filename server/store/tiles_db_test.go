@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/maptile"
 
 	"citymap/server/dbtest"
 	"citymap/server/store"
@@ -111,15 +113,26 @@ func TestParkingNextChange(t *testing.T) {
 }
 
 // TestRenderTileExpires checks a tile's expiry: the next deadline of the open
-// issues it draws.
+// issues it draws. The test sets the deadlines itself, whatever instant the demo
+// city was seeded at: no other open issue is due within a day, and at a place of
+// the city it adds two open issues due in one and two hours and a closed one due
+// sooner, which does not count.
 func TestRenderTileExpires(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	st := dbtest.New(t)
-	var z, x, y int64 = 11, 0, 0
-	err := st.Pool.QueryRow(ctx, `SELECT floor((ST_X(geom) + 180) / 360 * 2048),
-			floor((1 - ln(tan(radians(ST_Y(geom))) + 1 / cos(radians(ST_Y(geom)))) / pi()) / 2 * 2048)
-		FROM issues WHERE issue_is_open(status) AND deadline > now() ORDER BY deadline LIMIT 1`).Scan(&x, &y)
+	dbtest.QuietDeadlines(t, st, 24*time.Hour)
+	var p orb.Point
+	var want time.Time
+	err := st.Pool.QueryRow(ctx, `WITH p AS (SELECT geom FROM issues WHERE issue_is_open(status) ORDER BY id LIMIT 1),
+		added AS (INSERT INTO issues (source, category, geom, status, deadline, closed_at)
+			SELECT 'sensor', 'manhole_cover', p.geom, d.status, now() + d.due,
+			       CASE WHEN d.status = 'closed' THEN now() END
+			FROM p, (VALUES ('dispatched', interval '1 hour'), ('dispatched', interval '2 hours'),
+			                ('closed', interval '30 minutes')) AS d(status, due)
+			RETURNING status, geom, deadline)
+		SELECT ST_X(geom), ST_Y(geom), deadline FROM added WHERE status = 'dispatched' ORDER BY deadline LIMIT 1`).
+		Scan(&p[0], &p[1], &want)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,22 +141,10 @@ func TestRenderTileExpires(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer renderer.Close()
-	for _, zoom := range []int64{z, 15} {
-		tx, ty := x, y
-		if zoom == 15 {
-			// the z15 tile of the first deadline
-			if err := st.Pool.QueryRow(ctx, `SELECT floor((ST_X(geom) + 180) / 360 * 32768),
-					floor((1 - ln(tan(radians(ST_Y(geom))) + 1 / cos(radians(ST_Y(geom)))) / pi()) / 2 * 32768)
-				FROM issues WHERE issue_is_open(status) AND deadline > now() ORDER BY deadline LIMIT 1`).Scan(&tx, &ty); err != nil {
-				t.Fatal(err)
-			}
-		}
-		got, err := renderer.Render(ctx, store.TileRequest{Layer: "issues", Z: uint32(zoom), X: uint32(tx), Y: uint32(ty)})
+	for _, zoom := range []maptile.Zoom{11, 15} {
+		tl := maptile.At(p, zoom)
+		got, err := renderer.Render(ctx, store.TileRequest{Layer: "issues", Z: uint32(tl.Z), X: tl.X, Y: tl.Y})
 		if err != nil {
-			t.Fatal(err)
-		}
-		var want time.Time
-		if err := st.Pool.QueryRow(ctx, `SELECT min(deadline) FROM issues WHERE issue_is_open(status) AND deadline > now()`).Scan(&want); err != nil {
 			t.Fatal(err)
 		}
 		if len(got.MVT) == 0 || !got.Expires.Equal(want) {

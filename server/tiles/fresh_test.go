@@ -44,6 +44,8 @@ func TestFreshAfterIntake(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, cached)
 	e.waitFollowing()
+	// no deadline expires a cached tile while the test expects it cached
+	e.QuietDeadlines(time.Hour)
 	viewer := e.Tokens[auth.Viewer]
 	p := e.busiest()
 	near, cluster := tileAt(p, 15), tileAt(p, 12)
@@ -181,11 +183,13 @@ func TestOverdueExpires(t *testing.T) {
 	e := newEnv(t, cached)
 	e.waitFollowing()
 	viewer := e.Tokens[auth.Viewer]
-	// far from the demo city's issues, so that no other deadline comes first
+	// the only open issue of its z13 tile: what the demo city holds there
+	// (overdue or not, and its deadlines) depends on the instant it was seeded at
 	p := orb.Point{119.60, 31.18}
+	near, cluster := tileAt(p, 16), tileAt(p, 13)
+	e.clearIssues(cluster)
 	id := e.insertIssue(p, "4 seconds")
 	deadline := time.Now().Add(4 * time.Second)
-	near, cluster := tileAt(p, 16), tileAt(p, 13)
 	e.warm("issues", viewer, near, cluster)
 	if f := ids(e.fetch("issues", near, viewer).layer)[id]; f.props["overdue"] != false {
 		t.Fatalf("before the deadline: overdue %v", f.props["overdue"])
@@ -210,6 +214,17 @@ func TestOverdueExpires(t *testing.T) {
 	}
 }
 
+// clearIssues moves the issues in tile t (and its buffer) a degree south, out
+// of the city, before the test caches any tile: the tile then holds what the
+// test puts there and nothing else.
+func (e *env) clearIssues(t maptile.Tile) {
+	e.T.Helper()
+	e.Exec(`UPDATE issues SET geom = ST_Translate(geom, 0, -1) WHERE geom && `+envelope, tileArgs(t)...)
+	if n := e.Int(`SELECT count(*) FROM issues WHERE geom && `+envelope, tileArgs(t)...); n != 0 {
+		e.T.Fatalf("%d issues left in %v", n, t)
+	}
+}
+
 func overdueIn(l mvtLayer) float64 {
 	var n float64
 	for _, f := range l.features {
@@ -227,7 +242,12 @@ func TestTidalOpens(t *testing.T) {
 	ctx := context.Background()
 	viewer := e.Tokens[auth.Viewer]
 	p := orb.Point{119.61, 31.19}
-	// a window opening in four seconds, local time, until the end of that day
+	// no zone of the demo city there opens or closes meanwhile (the tile would expire)
+	e.quietParking(tileAt(p, 16))
+	// a window opening in four seconds, local time, for a minute (to midnight
+	// when that is sooner): a window to midnight opening just after it would be
+	// open already on the evening before when both days are lived alike (a
+	// Sunday and a holiday)
 	var opens time.Time
 	var seq int64
 	err := e.Store.InTx(ctx, func(tx pgx.Tx) error {
@@ -240,7 +260,8 @@ func TestTidalOpens(t *testing.T) {
 		if err := tx.QueryRow(ctx, `WITH t AS (SELECT date_trunc('second', now()) + interval '4 seconds' AS at),
 				l AS (SELECT at, (at AT TIME ZONE city_timezone()) AS local FROM t)
 			INSERT INTO parking_windows (zone_id, weekday, opens, closes)
-			SELECT $1, parking_weekday(local::date), local::time, '24:00' FROM l
+			SELECT $1, parking_weekday(local::date), local::time,
+			       CASE WHEN local::time < '23:59' THEN local::time + interval '1 minute' ELSE '24:00' END FROM l
 			RETURNING (SELECT at FROM l)`, id).Scan(&opens); err != nil {
 			return err
 		}
