@@ -162,7 +162,9 @@ func TestClientStopsReading(t *testing.T) {
 			line = logs.line(`msg="live: closed a slow client"`, remote)
 			return line != ""
 		})
-		for _, want := range []string{"token=test-viewer", "resume_since=", "close_sent=false", `why="a write timed out`} {
+		// whether the close frame still fits in the kernel's buffers depends on
+		// how far the stalled write got, so only its mention is asserted
+		for _, want := range []string{"token=test-viewer", "resume_since=", "close_sent=", `why="a write timed out`} {
 			if !strings.Contains(line, want) {
 				t.Errorf("log line lacks %s: %s", want, line)
 			}
