@@ -106,16 +106,21 @@ func TestCheckTokenRequest(t *testing.T) {
 	cases := []struct {
 		role, name string
 		codes      []string
+		unit       string
 		ok         bool
 	}{
-		{"viewer", "wall 1", nil, true},
-		{"grid_manager", "张三", []string{"320282001001"}, true},
-		{"grid_manager", "张三", nil, false},
-		{"emperor", "x", nil, false},
-		{"admin", " ", nil, false},
+		{"viewer", "wall 1", nil, "", true},
+		{"grid_manager", "张三", []string{"320282001001"}, "", true},
+		{"grid_manager", "张三", nil, "", false},
+		{"emperor", "x", nil, "", false},
+		{"admin", " ", nil, "", false},
+		{"unit", "城管局李四", nil, "cgj", true},
+		{"unit", "城管局李四", nil, "", false},
+		{"viewer", "wall 1", nil, "cgj", false},
+		{"reviewer", "创建办", nil, "", true},
 	}
 	for _, c := range cases {
-		err := checkTokenRequest(c.role, c.name, c.codes)
+		err := checkTokenRequest(c.role, c.name, c.codes, c.unit)
 		if (err == nil) != c.ok {
 			t.Errorf("%s %q %v: err %v, want ok=%v", c.role, c.name, c.codes, err, c.ok)
 		}

@@ -36,11 +36,12 @@ func tokenCreate(ctx context.Context, args []string) error {
 	role := fs.String("role", "", "role: "+strings.Join(auth.Roles, ", "))
 	areas := fs.String("areas", "", "comma-separated area codes the token is limited to (required for grid_manager)")
 	name := fs.String("name", "", "who or what holds the token")
+	unit := fs.String("unit", "", "the unit code a unit token acts for (required for unit, see /api/v1/units)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	codes := splitCodes(*areas)
-	if err := checkTokenRequest(*role, *name, codes); err != nil {
+	if err := checkTokenRequest(*role, *name, codes, *unit); err != nil {
 		return err
 	}
 	st, err := openStore(ctx)
@@ -55,7 +56,12 @@ func tokenCreate(ctx context.Context, args []string) error {
 	if len(missing) > 0 {
 		return fmt.Errorf("no area has the code(s) %s", strings.Join(missing, ", "))
 	}
-	token, err := createToken(ctx, st, *name, *role, codes)
+	if *unit != "" {
+		if known, err := st.UnitExists(ctx, *unit); err != nil || !known {
+			return errors.Join(err, fmt.Errorf("no unit has the code %s (see /api/v1/units)", *unit))
+		}
+	}
+	token, err := createToken(ctx, st, *name, *role, codes, *unit)
 	if err != nil {
 		return err
 	}
@@ -64,7 +70,7 @@ func tokenCreate(ctx context.Context, args []string) error {
 	return nil
 }
 
-func checkTokenRequest(role, name string, codes []string) error {
+func checkTokenRequest(role, name string, codes []string, unit string) error {
 	switch {
 	case !auth.ValidRole(role):
 		return fmt.Errorf("--role must be one of %s", strings.Join(auth.Roles, ", "))
@@ -72,16 +78,20 @@ func checkTokenRequest(role, name string, codes []string) error {
 		return errors.New("--name is required")
 	case role == auth.GridManager && len(codes) == 0:
 		return errors.New("a grid_manager token needs --areas")
+	case role == auth.Unit && unit == "":
+		return errors.New("a unit token needs --unit")
+	case role != auth.Unit && unit != "":
+		return errors.New("only a unit token takes --unit")
 	}
 	return nil
 }
 
-func createToken(ctx context.Context, st *store.Store, name, role string, codes []string) (string, error) {
+func createToken(ctx context.Context, st *store.Store, name, role string, codes []string, unit string) (string, error) {
 	token, hash, err := auth.NewToken()
 	if err != nil {
 		return "", err
 	}
-	_, err = st.CreateToken(ctx, name, role, codes, hash, nil)
+	_, err = st.CreateUnitToken(ctx, name, role, codes, unit, hash, nil)
 	return token, err
 }
 
@@ -145,7 +155,11 @@ func tokenDemo(ctx context.Context, args []string) error {
 			if role == auth.GridManager {
 				codes = []string{scope}
 			}
-			if token, err = createToken(ctx, st, "demo-"+role, role, codes); err != nil {
+			unit := ""
+			if role == auth.Unit {
+				unit = DemoUnit // the unit the demo city's tasks mostly go to
+			}
+			if token, err = createToken(ctx, st, "demo-"+role, role, codes, unit); err != nil {
 				return err
 			}
 		}
@@ -158,6 +172,9 @@ func tokenDemo(ctx context.Context, args []string) error {
 	fmt.Print(body)
 	return nil
 }
+
+// DemoUnit is the unit of the demo unit token: the city-management bureau.
+const DemoUnit = "cgj"
 
 func readDemoTokens(file string) map[string]string {
 	out := map[string]string{}

@@ -20,10 +20,14 @@ const (
 	Planner     = "planner"
 	Viewer      = "viewer"
 	Reporter    = "reporter"
+	// Unit is a responsible unit's staff: it sees and works its unit's tasks only.
+	Unit = "unit"
+	// Reviewer is the 创建办: it hands out tasks and accepts or returns them.
+	Reviewer = "reviewer"
 )
 
 // Roles lists every role.
-var Roles = []string{Admin, Dispatcher, GridManager, Planner, Viewer, Reporter}
+var Roles = []string{Admin, Dispatcher, GridManager, Planner, Viewer, Reporter, Unit, Reviewer}
 
 // ValidRole reports whether r names a role.
 func ValidRole(r string) bool { return slices.Contains(Roles, r) }
@@ -55,6 +59,8 @@ type Principal struct {
 	// Areas limits the principal to these area codes and everything below them;
 	// empty means the whole city.
 	Areas []string
+	// Unit is the unit code a unit token acts for ("" for other roles).
+	Unit string
 }
 
 // Is reports whether the principal has one of the roles.

@@ -59,7 +59,7 @@ func (a *Authenticator) Principal(r *http.Request) (*Principal, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Principal{TokenID: t.ID, Name: t.Name, Role: t.Role, Areas: t.Areas}
+	p := &Principal{TokenID: t.ID, Name: t.Name, Role: t.Role, Areas: t.Areas, Unit: t.Unit}
 	a.mu.Lock()
 	if len(a.cache) > 10000 {
 		clear(a.cache)

@@ -14,6 +14,7 @@ type Token struct {
 	Name      string
 	Role      string
 	Areas     []string
+	Unit      string // the unit a unit token acts for
 	CreatedAt time.Time
 	ExpiresAt *time.Time
 }
@@ -23,13 +24,19 @@ var ErrNoToken = errors.New("no such token")
 
 // CreateToken stores a token's hash.
 func (s *Store) CreateToken(ctx context.Context, name, role string, areas []string, hash []byte, expires *time.Time) (Token, error) {
+	return s.CreateUnitToken(ctx, name, role, areas, "", hash, expires)
+}
+
+// CreateUnitToken stores a token's hash with the unit it acts for (a unit
+// token needs one, other roles none).
+func (s *Store) CreateUnitToken(ctx context.Context, name, role string, areas []string, unit string, hash []byte, expires *time.Time) (Token, error) {
 	if areas == nil {
 		areas = []string{}
 	}
-	t := Token{Name: name, Role: role, Areas: areas, ExpiresAt: expires}
-	err := s.Pool.QueryRow(ctx, `INSERT INTO api_tokens (name, role, areas, token_hash, expires_at)
-		VALUES ($1, $2, $3, $4, $5) RETURNING id, created_at`,
-		name, role, areas, hash, expires).Scan(&t.ID, &t.CreatedAt)
+	t := Token{Name: name, Role: role, Areas: areas, Unit: unit, ExpiresAt: expires}
+	err := s.Pool.QueryRow(ctx, `INSERT INTO api_tokens (name, role, areas, unit, token_hash, expires_at)
+		VALUES ($1, $2, $3, nullif($4, ''), $5, $6) RETURNING id, created_at`,
+		name, role, areas, unit, hash, expires).Scan(&t.ID, &t.CreatedAt)
 	return t, err
 }
 
@@ -38,8 +45,8 @@ func (s *Store) TokenByHash(ctx context.Context, hash []byte) (Token, error) {
 	var t Token
 	err := s.Pool.QueryRow(ctx, `UPDATE api_tokens SET last_used_at = now()
 		WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
-		RETURNING id, name, role, areas, created_at, expires_at`, hash).
-		Scan(&t.ID, &t.Name, &t.Role, &t.Areas, &t.CreatedAt, &t.ExpiresAt)
+		RETURNING id, name, role, areas, coalesce(unit, ''), created_at, expires_at`, hash).
+		Scan(&t.ID, &t.Name, &t.Role, &t.Areas, &t.Unit, &t.CreatedAt, &t.ExpiresAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return t, ErrNoToken
 	}
@@ -69,4 +76,11 @@ func (s *Store) FirstCommunityCode(ctx context.Context) (string, error) {
 	var code string
 	err := s.Pool.QueryRow(ctx, `SELECT coalesce(min(code), '') FROM areas WHERE level = 'community'`).Scan(&code)
 	return code, err
+}
+
+// UnitExists reports whether a unit has this code.
+func (s *Store) UnitExists(ctx context.Context, code string) (bool, error) {
+	var known bool
+	err := s.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM units WHERE code = $1)`, code).Scan(&known)
+	return known, err
 }
