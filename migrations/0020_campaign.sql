@@ -78,8 +78,9 @@ CREATE TABLE tasks (
     point_codes    text[] NOT NULL DEFAULT '{}',
     -- where the task lies, for the map: its points, else its areas (NULL: the city)
     geom           geometry(Geometry, 4326),
-    -- the grid, community and street its place lies in (first point or area)
-    grid_code      text,
+    -- the most precise area code its place lies in: its first point's grid, or
+    -- its first area (NULL: the whole city)
+    area_code      text,
     due_at         timestamptz NOT NULL,
     status         text NOT NULL DEFAULT 'open'
                    CHECK (status IN ('open', 'in_progress', 'submitted', 'done', 'returned')),
@@ -99,6 +100,7 @@ CREATE INDEX tasks_campaign_idx ON tasks (campaign_id);
 CREATE INDEX tasks_indicator_idx ON tasks (indicator_code);
 CREATE INDEX tasks_open_due_idx ON tasks (due_at) WHERE status <> 'done';
 CREATE INDEX tasks_geom_idx ON tasks USING gist (geom);
+CREATE INDEX tasks_area_idx ON tasks (area_code text_pattern_ops);
 
 -- Every step of a task, with who did it, when and what it carried.
 CREATE TABLE task_events (
@@ -153,9 +155,10 @@ RETURN jsonb_build_object(
         'owner_phone', t.owner_phone,
         'areas', to_jsonb(t.areas),
         'points', to_jsonb(t.point_codes),
-        'grid', t.grid_code,
-        'community', left(t.grid_code, 12),
-        'street', left(t.grid_code, 9),
+        'area', t.area_code,
+        'grid', CASE WHEN length(t.area_code) = 14 THEN t.area_code END,
+        'community', CASE WHEN length(t.area_code) >= 12 THEN left(t.area_code, 12) END,
+        'street', CASE WHEN length(t.area_code) >= 9 THEN left(t.area_code, 9) END,
         'due_at', t.due_at,
         'status', t.status,
         'overdue', task_is_overdue(t, now()),

@@ -163,7 +163,7 @@ func write(ctx context.Context, tx pgx.Tx, c *City, opt SeedOptions) ([]TableCou
 		table string
 		run   func(context.Context, pgx.Tx) (int64, error)
 	}{
-		{"areas", c.writeAreas}, {"units", c.writeUnits}, {"points", c.writePoints},
+		{"areas", c.writeAreas}, {"units", c.writeUnits}, {"indicators", writeIndicators}, {"points", c.writePoints},
 		{"inspections", c.writeInspections}, {"parking_zones", c.writeZones},
 		{"parking_windows", c.writeWindows}, {"parking_readings", c.writeReadings},
 		{"calendar_days", c.writeCalendar},
