@@ -28,7 +28,7 @@ for db in $(q "SELECT datname FROM pg_database WHERE datname LIKE 'citymap\_t\_%
 	q "DROP DATABASE IF EXISTS \"$db\"" 2>/dev/null || true
 done
 
-hash=$(cat migrations/*.sql $(find server/democity cmd/citymap/seed.go -name '*.go' ! -name '*_test.go' 2>/dev/null | sort) |
+hash=$(cat migrations/*.sql server/democity/catalog/*.csv $(find server/democity cmd/citymap/seed.go -name '*.go' ! -name '*_test.go' 2>/dev/null | sort) |
 	sha256sum | cut -c1-12)
 template=citymap_tpl_$hash
 if [ -z "$(q "SELECT 1 FROM pg_database WHERE datname = '$template'")" ]; then

@@ -10,6 +10,7 @@ import (
 
 	"citymap/server/api"
 	"citymap/server/auth"
+	"citymap/server/campaign"
 	"citymap/server/inspections"
 	"citymap/server/live"
 	"citymap/server/ogc"
@@ -62,6 +63,7 @@ func New(cfg Config, st *store.Store) *Server {
 	open311.New(st, s.auth).Register(s.mux)
 	inspections.New(st, s.auth).Register(s.mux)
 	reports.New(st, s.auth).Register(s.mux)
+	campaign.New(st, s.auth, cfg.DataDir).Register(s.mux)
 	s.startParking()
 	return s
 }

@@ -84,3 +84,12 @@ func (s *Store) UnitExists(ctx context.Context, code string) (bool, error) {
 	err := s.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM units WHERE code = $1)`, code).Scan(&known)
 	return known, err
 }
+
+// UnitIsNamed reports whether the unit with this code is the one a point
+// names as responsible (points keep the unit's name).
+func (s *Store) UnitIsNamed(ctx context.Context, code, name string) (bool, error) {
+	var ok bool
+	err := s.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM units WHERE code = $1 AND (name = $2 OR code = $2))`,
+		code, name).Scan(&ok)
+	return ok, err
+}
