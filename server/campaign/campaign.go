@@ -83,11 +83,7 @@ func fail(w http.ResponseWriter, r *http.Request, err error) {
 	var version *store.TaskVersionError
 	switch {
 	case errors.As(err, &field):
-		e := respond.Field(field.Field, field.Code, field.Message)
-		if strings.HasPrefix(field.Code, "unknown_") {
-			e.Status = http.StatusUnprocessableEntity
-		}
-		respond.Fail(w, r, e)
+		respond.Fail(w, r, respond.Field(field.Field, field.Code, field.Message))
 	case errors.As(err, &version):
 		w.Header().Set("ETag", etag(version.Current))
 		respond.Fail(w, r, respond.Errorf(http.StatusPreconditionFailed, "version_mismatch", version.Error()))
