@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -137,7 +138,7 @@ func (a *API) indicators(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := store.IndicatorFilter{Kind: q.Get("kind"), Category: q.Get("category"), Unit: q.Get("unit")}
-	if f.Kind != "" && !contains(store.IndicatorKinds, f.Kind) {
+	if f.Kind != "" && !slices.Contains(store.IndicatorKinds, f.Kind) {
 		respond.Fail(w, r, respond.Field("kind", "invalid", "kind is one of field, declaration, questionnaire"))
 		return
 	}
@@ -182,20 +183,11 @@ func (a *API) checklist(w http.ResponseWriter, r *http.Request) {
 	respond.JSON(w, http.StatusOK, c)
 }
 
-func contains(list []string, v string) bool {
-	for _, s := range list {
-		if s == v {
-			return true
-		}
-	}
-	return false
-}
-
 // knownParams refuses parameters an endpoint does not know: a misspelt filter
 // silently ignored would answer with the wrong rows.
 func knownParams(q map[string][]string, known ...string) error {
 	for name := range q {
-		if !contains(known, name) {
+		if !slices.Contains(known, name) {
 			return respond.Field(name, "unknown_parameter", fmt.Sprintf("unknown parameter %q", name))
 		}
 	}

@@ -105,6 +105,10 @@ func TestLossScopeAndFormats(t *testing.T) {
 	}
 	i := get(e, "/api/v1/reports/indicators?"+march, "fxa")
 	expect(t, "甲's FX.1", row(t, i.Rows, "indicator", "FX.1"), map[string]any{"points_lost": 4.0})
+	// a grid manager's report holds its areas only: none of the fixture's
+	if g := get(e, "/api/v1/reports/units?"+march, auth.GridManager); len(g.Rows) != 0 {
+		t.Errorf("a grid manager elsewhere sees %v", g.Rows)
+	}
 	// GeoJSON places a street office on its street
 	var fc struct {
 		Features []struct {

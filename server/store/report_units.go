@@ -69,6 +69,10 @@ func (s *Store) UnitLossReport(ctx context.Context, f LossFilter) (*table.Table,
 	top := deductionsSQL(q, f, f.From, f.To)
 	cases := figuresSQL(q, f.ReportFilter, "i.unit")
 	from, to := q.arg(f.From), q.arg(f.To)
+	taskScope := ""
+	if len(f.Scope) > 0 {
+		taskScope = " AND " + issueInScope("t.area_code", q.arg(f.Scope))
+	}
 	unitCond := ""
 	if f.Unit != "" {
 		unitCond = " AND u.code = " + q.arg(f.Unit)
@@ -86,7 +90,7 @@ func (s *Store) UnitLossReport(ctx context.Context, f LossFilter) (*table.Table,
 		tk AS (SELECT t.unit, count(*) AS tasks,
 				count(*) FILTER (WHERE t.status = 'done' AND t.done_at < ` + cut + `) AS tasks_done,
 				count(*) FILTER (WHERE NOT (t.status = 'done' AND t.done_at < ` + cut + `) AND t.due_at < ` + cut + `) AS tasks_overdue
-			FROM tasks t WHERE t.due_at >= ` + from + ` AND t.due_at < ` + to + ` GROUP BY t.unit)
+			FROM tasks t WHERE t.due_at >= ` + from + ` AND t.due_at < ` + to + taskScope + ` GROUP BY t.unit)
 		SELECT rc.rank, u.code AS unit, u.name, u.kind,
 			coalesce(cur.lost, 0)::float8 AS points_lost, coalesce(cur.deductions, 0) AS deductions,
 			coalesce(top.top, '') AS top_indicators,
