@@ -157,7 +157,7 @@ func (a *API) indicators(w http.ResponseWriter, r *http.Request) {
 
 // checklist is GET /api/v1/points/{code}/checklist: the field indicators an
 // inspector checks at the point. A grid manager sees the points of its areas,
-// unit staff the points their unit is responsible for.
+// unit staff the points their unit is responsible for or has tasks at.
 func (a *API) checklist(w http.ResponseWriter, r *http.Request) {
 	c, err := a.store.PointChecklist(r.Context(), r.PathValue("code"))
 	if err != nil {
@@ -170,13 +170,13 @@ func (a *API) checklist(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if p.Unit != "" {
-		ok, err := a.store.UnitIsNamed(r.Context(), p.Unit, c.Unit)
+		ok, err := a.store.UnitWorksPoint(r.Context(), p.Unit, c.Point)
 		if err != nil {
 			respond.Fail(w, r, err)
 			return
 		}
 		if !ok {
-			respond.Fail(w, r, respond.Errorf(http.StatusForbidden, "out_of_scope", "your unit is not responsible for the point"))
+			respond.Fail(w, r, respond.Errorf(http.StatusForbidden, "out_of_scope", "your unit is neither responsible for the point nor has a task at it"))
 			return
 		}
 	}

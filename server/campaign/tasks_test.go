@@ -278,3 +278,17 @@ func TestSpawnOverdueTasks(t *testing.T) {
 	e.Must(http.StatusForbidden, "POST", "/api/v1/tasks/spawn", auth.Unit, nil)
 	e.Must(http.StatusOK, "POST", "/api/v1/tasks/spawn", auth.Reviewer, nil)
 }
+
+// Unit staff read the checklists of the points their tasks are at, and of no
+// other unit's points.
+func TestUnitChecklist(t *testing.T) {
+	e := newEnv(t)
+	var point string
+	e.Scan(`SELECT min(p.code) FROM points p WHERE p.unit NOT IN (SELECT name FROM units WHERE code IN ($1, $2))`,
+		[]any{e.Unit, otherUnit}, &point)
+	path := "/api/v1/points/" + point + "/checklist"
+	e.Must(http.StatusForbidden, "GET", path, auth.Unit, nil)
+	e.newTask(auth.Reviewer, map[string]any{"points": []string{point}})
+	e.Get(path, auth.Unit)
+	e.Must(http.StatusForbidden, "GET", path, "other_unit", nil)
+}

@@ -85,11 +85,12 @@ func (s *Store) UnitExists(ctx context.Context, code string) (bool, error) {
 	return known, err
 }
 
-// UnitIsNamed reports whether the unit with this code is the one a point
-// names as responsible (points keep the unit's name).
-func (s *Store) UnitIsNamed(ctx context.Context, code, name string) (bool, error) {
+// UnitWorksPoint reports whether the unit with this code is responsible for
+// the point (points keep the unit's name) or has a task at it.
+func (s *Store) UnitWorksPoint(ctx context.Context, unit, point string) (bool, error) {
 	var ok bool
-	err := s.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM units WHERE code = $1 AND (name = $2 OR code = $2))`,
-		code, name).Scan(&ok)
+	err := s.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM units u JOIN points p ON p.unit IN (u.name, u.code)
+			WHERE u.code = $1 AND p.code = $2)
+		OR EXISTS (SELECT 1 FROM tasks WHERE unit = $1 AND $2 = ANY(point_codes))`, unit, point).Scan(&ok)
 	return ok, err
 }

@@ -39,7 +39,7 @@ func prerequisites() (node, chromium string, err error) {
 	if node, err = exec.LookPath("node"); err != nil {
 		return "", "", fmt.Errorf("no node: %w", err)
 	}
-	for _, f := range []string{"../node_modules/playwright-core/package.json", "../dist/wall.html", "../dist/grid.html", "../dist/planner.html"} {
+	for _, f := range []string{"../node_modules/playwright-core/package.json", "../dist/wall.html", "../dist/grid.html", "../dist/planner.html", "../dist/tasks.html"} {
 		if _, err := os.Stat(f); err != nil {
 			return "", "", fmt.Errorf("webmap/%s is missing: run make build", f[3:])
 		}
@@ -71,9 +71,11 @@ func TestBrowser(t *testing.T) {
 	e.Scan(`SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p FROM areas WHERE code = $1) x`,
 		[]any{e.GridOut}, &lon, &lat)
 
+	task, otherTask := unitTasks(e)
 	tokens, _ := json.Marshal(map[string]string{
 		"viewer": e.Tokens["viewer"], "grid_manager": e.Tokens["grid_manager"],
 		"planner": e.Tokens["planner"], "admin": e.Tokens["admin"],
+		"unit": e.Tokens["unit"], "reviewer": e.Tokens["reviewer"],
 	})
 	shots, err := filepath.Abs("../../test-results/screenshots")
 	if err != nil {
@@ -88,6 +90,8 @@ func TestBrowser(t *testing.T) {
 		"CITYMAP_E2E_URL="+e.URL,
 		"CITYMAP_E2E_TOKENS="+string(tokens),
 		"CITYMAP_E2E_ISSUE="+strconv.FormatInt(issue, 10),
+		"CITYMAP_E2E_TASK="+strconv.FormatInt(task, 10),
+		"CITYMAP_E2E_OTHER_TASK="+strconv.FormatInt(otherTask, 10),
 		fmt.Sprintf("CITYMAP_E2E_POINT=%.7f,%.7f", lon, lat),
 		"CITYMAP_E2E_SCREENSHOTS="+shots,
 		"CITYMAP_E2E_RESULT="+resultFile,
@@ -127,4 +131,27 @@ func dispatchedIssue(e *apitest.Env) int64 {
 	e.Must(http.StatusOK, "POST", path, "dispatcher", map[string]any{"action": "register"})
 	e.Must(http.StatusOK, "POST", path, "dispatcher", map[string]any{"action": "dispatch", "unit": "swgs"})
 	return created.ID
+}
+
+// unitTasks hands the test unit a task at a point (with a checklist) and
+// another unit a task, overdue, that the wall must count and the test unit
+// must not see.
+func unitTasks(e *apitest.Env) (mine, other int64) {
+	e.T.Helper()
+	var point string
+	e.Scan(`SELECT min(code) FROM points`, nil, &point)
+	due := time.Now().Add(96 * time.Hour).Format(time.RFC3339)
+	var t struct {
+		ID int64 `json:"id"`
+	}
+	e.Must(http.StatusCreated, "POST", "/api/v1/tasks", "reviewer", map[string]any{
+		"title": "浏览器测试：门前三包整改", "unit": e.Unit, "owner": "测试责任人", "points": []string{point}, "due_at": due,
+	}).Decode(e.T, &t)
+	mine = t.ID
+	e.Must(http.StatusCreated, "POST", "/api/v1/tasks", "reviewer", map[string]any{
+		"title": "浏览器测试：他单位逾期任务", "unit": "zjj", "owner": "他人", "points": []string{point}, "due_at": due,
+	}).Decode(e.T, &t)
+	// overdue longer than any of the demo city's, so that it leads the wall's list
+	e.Exec(`UPDATE tasks SET due_at = now() - interval '400 days' WHERE id = $1`, t.ID)
+	return mine, t.ID
 }
