@@ -41,3 +41,22 @@ func TestIndicatorsImportCommand(t *testing.T) {
 		t.Errorf("%d indicators after a rejected file, want 2 (%v)", n, err)
 	}
 }
+
+// citymap token demo prints a token for every role, the new unit and
+// reviewer roles included; the unit's acts for the demo unit.
+func TestTokenDemoNewRoles(t *testing.T) {
+	st := dbtest.Empty(t)
+	ctx := context.Background()
+	if _, err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	url := st.Pool.Config().ConnString()
+	out, errOut, code := runCitymap(t, buildBinary(t), url, "token", "demo", "--file", filepath.Join(t.TempDir(), "tokens"))
+	if code != 0 || !strings.Contains(out, "\nunit=cm_") || !strings.Contains(out, "\nreviewer=cm_") {
+		t.Fatalf("token demo: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	var unit string
+	if err := st.Pool.QueryRow(ctx, `SELECT unit FROM api_tokens WHERE role = 'unit'`).Scan(&unit); err != nil || unit != DemoUnit {
+		t.Errorf("demo unit token acts for %q (%v), want %s", unit, err, DemoUnit)
+	}
+}
