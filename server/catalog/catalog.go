@@ -114,7 +114,8 @@ func readCSV(data []byte) ([][]string, []int, error) {
 }
 
 func readXLSX(data []byte) ([][]string, []int, error) {
-	f, err := excelize.OpenReader(bytes.NewReader(data))
+	// a catalogue unpacks to some megabytes: a workbook that claims more is refused
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: 256 << 20, UnzipXMLSizeLimit: 64 << 20})
 	if err != nil {
 		return nil, nil, fmt.Errorf("XLSX: %w", err)
 	}

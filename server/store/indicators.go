@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -45,6 +46,12 @@ func (s *Store) ImportIndicators(ctx context.Context, rows []IndicatorRow, dryRu
 // imports its catalogue in its own transaction).
 func ImportIndicatorsTx(ctx context.Context, tx pgx.Tx, rows []IndicatorRow) (ImportCount, error) {
 	count := ImportCount{Kind: "indicators"}
+	// names are resolved to codes in a copy: the caller's rows stay as read
+	rows = slices.Clone(rows)
+	for i := range rows {
+		rows[i].PointCategories = slices.Clone(rows[i].PointCategories)
+		rows[i].CoUnits = slices.Clone(rows[i].CoUnits)
+	}
 	if err := resolveIndicatorRefs(ctx, tx, rows); err != nil {
 		return count, err
 	}
