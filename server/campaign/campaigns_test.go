@@ -139,6 +139,21 @@ func TestLeaders(t *testing.T) {
 	if len(rep.Rows) == 0 {
 		t.Fatal("no community rows")
 	}
+	// the red/black list of streets names them too
+	var rb struct{ Rows []map[string]any }
+	e.Get("/api/v1/reports/redblack?entity=areas&level=street&metric=closure_rate&n=100", auth.Planner).Decode(t, &rb)
+	seen := false
+	for _, r := range rb.Rows {
+		if r["code"] == street {
+			seen = true
+			if l, _ := r["leader"].(string); !strings.Contains(l, "测试领导（副市长）") {
+				t.Errorf("red/black row of %s: leader %q", street, l)
+			}
+		}
+	}
+	if !seen {
+		t.Errorf("street %s not ranked: %v", street, rb.Rows)
+	}
 	for _, bad := range []map[string]any{{"name": "", "areas": []string{street}}, {"name": "x"},
 		{"name": "x", "areas": []string{e.GridIn}}} {
 		if r := e.Call("POST", "/api/v1/leaders", auth.Reviewer, bad); r.Status != http.StatusBadRequest {

@@ -301,6 +301,6 @@ func (s *Store) Leaders(ctx context.Context, area string) ([]Leader, error) {
 // leaderColumn is the SQL of the leaders linked to the area whose code is col
 // or to an area above it, as "name（post）" joined by "、".
 func leaderColumn(col string) string {
-	return `(SELECT string_agg(l.name || CASE WHEN l.post <> '' THEN '（' || l.post || '）' ELSE '' END, '、' ORDER BY l.id)
-		FROM leaders l WHERE EXISTS (SELECT 1 FROM unnest(l.areas) la WHERE starts_with(` + col + `, la))) AS leader`
+	return `(SELECT string_agg(ld.name || CASE WHEN ld.post <> '' THEN '（' || ld.post || '）' ELSE '' END, '、' ORDER BY ld.id)
+		FROM leaders ld WHERE EXISTS (SELECT 1 FROM unnest(ld.areas) la WHERE starts_with(` + col + `, la))) AS leader`
 }
