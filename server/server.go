@@ -10,7 +10,6 @@ import (
 
 	"citymap/server/api"
 	"citymap/server/auth"
-	"citymap/server/campaign"
 	"citymap/server/inspections"
 	"citymap/server/live"
 	"citymap/server/ogc"
@@ -36,6 +35,9 @@ type Config struct {
 	Timezone *time.Location
 	// Tiles tunes the vector tiles: cache size, basemap (tileswire.go).
 	Tiles tiles.Config
+	// TaskRules is how often unfixed overdue findings become tasks (the
+	// indicators' task rules, campaignwire.go); 0 leaves it to citymap tasks spawn.
+	TaskRules time.Duration
 }
 
 // Server is one citymap instance.
@@ -47,6 +49,8 @@ type Server struct {
 	obs   instrumentation  // /live and /metrics, livewire.go
 	park  *parking.Parking // parkingwire.go
 	tiles *tiles.Tiles     // tileswire.go
+	// stopRules ends the task rules (campaignwire.go)
+	stopRules func()
 }
 
 // New builds the instance's routes.
@@ -63,7 +67,7 @@ func New(cfg Config, st *store.Store) *Server {
 	open311.New(st, s.auth).Register(s.mux)
 	inspections.New(st, s.auth).Register(s.mux)
 	reports.New(st, s.auth).Register(s.mux)
-	campaign.New(st, s.auth, cfg.DataDir).Register(s.mux)
+	s.startCampaign()
 	s.startParking()
 	return s
 }
@@ -72,7 +76,7 @@ func New(cfg Config, st *store.Store) *Server {
 func (s *Server) Handler() http.Handler { return logRequests(s.obs.http.Wrap(s.mux)) }
 
 // Close stops the instance's background work.
-func (s *Server) Close() { s.stopParking(); s.stopLive(); s.stopTiles() }
+func (s *Server) Close() { s.stopParking(); s.stopLive(); s.stopTiles(); s.stopRules() }
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	respond.JSON(w, http.StatusOK, map[string]string{"status": "ok"})

@@ -7,8 +7,10 @@
 package campaign
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strconv"
@@ -192,4 +194,26 @@ func knownParams(q map[string][]string, known ...string) error {
 		}
 	}
 	return nil
+}
+
+// RunTaskRules applies the indicators' task rules every interval until ctx
+// ends: unfixed overdue findings become tasks (store.SpawnOverdueTasks). Every
+// instance may run it; the tasks' unique issue keeps each finding to one task.
+func (a *API) RunTaskRules(ctx context.Context, every time.Duration) {
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		ids, err := a.store.SpawnOverdueTasks(ctx, a.now())
+		switch {
+		case err != nil && ctx.Err() == nil:
+			slog.Error("task rules", "err", err)
+		case len(ids) > 0:
+			slog.Info("task rules: unfixed findings became tasks", "tasks", len(ids))
+		}
+	}
 }

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"citymap/server"
+	"citymap/server/apitest"
 	"citymap/server/auth"
 	"citymap/server/store"
 )
@@ -291,4 +293,23 @@ func TestUnitChecklist(t *testing.T) {
 	e.newTask(auth.Reviewer, map[string]any{"points": []string{point}})
 	e.Get(path, auth.Unit)
 	e.Must(http.StatusForbidden, "GET", path, "other_unit", nil)
+}
+
+// With Config.TaskRules the instance applies the task rules by itself.
+func TestTaskRulesInBackground(t *testing.T) {
+	e := &env{Env: apitest.NewWith(t, server.Config{TaskRules: 50 * time.Millisecond})}
+	e.Exec(`INSERT INTO indicators (code, name, kind, max_points, point_categories, task_days)
+		VALUES ('T1', '测试：地面保洁', 'field', 5, (SELECT array_agg(code) FROM point_categories), 1)`)
+	e.Scan(`SELECT min(code) FROM points`, nil, &e.Point)
+	var ins struct{ Issues []int64 }
+	e.Must(http.StatusCreated, "POST", "/api/v1/inspections", auth.Admin, map[string]any{"point": e.Point,
+		"deductions": []map[string]any{{"indicator_code": "T1", "points": 2, "category": "exposed_garbage"}}}).Decode(t, &ins)
+	e.Exec(`UPDATE issues SET deadline = now() - interval '1 hour', unit = 'cgj' WHERE id = $1`, ins.Issues[0])
+	deadline := time.Now().Add(10 * time.Second)
+	for e.Int(`SELECT count(*) FROM tasks WHERE issue_id = $1`, ins.Issues[0]) != 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("no task for the unfixed finding after 10 s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
