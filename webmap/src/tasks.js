@@ -5,7 +5,7 @@
 // as text (h() and textContent), never as HTML.
 import './lib/base.css';
 import './tasks.css';
-import { ApiError, get, post, request } from './lib/api.js';
+import { ApiError, download, get, post, request } from './lib/api.js';
 import { $, fill, h, toast } from './lib/dom.js';
 import { fmtDateTime, fmtDuration } from './lib/format.js';
 import { apply, bindToggle, onLangChange, t } from './lib/i18n.js';
@@ -124,12 +124,11 @@ function history(events) {
       '📎 ' + d.slice(0, 10))))));
 }
 
-// openDocument fetches a document with the token and opens it in a new tab.
-async function openDocument(id) {
-  const res = await request(`/api/v1/documents/${encodeURIComponent(id)}`, { raw: true });
-  const url = URL.createObjectURL(await res.blob());
-  window.open(url, '_blank', 'noopener');
-  setTimeout(() => URL.revokeObjectURL(url), 60000);
+// openDocument fetches a document with the token and saves it as a file
+// (never opened in the page's origin).
+function openDocument(id) {
+  download(`/api/v1/documents/${encodeURIComponent(id)}`, null, id.slice(0, 12)).catch((err) =>
+    toast(t('tasks.failed', { message: err.message }), 'error'));
 }
 
 function actions(p) {
