@@ -25,8 +25,12 @@ func runServe(ctx context.Context, args []string) error {
 	liveOpts := addLiveFlags(fs)
 	parkOpts := addParkingFlags(fs)
 	tileOpts := addTileFlags(fs)
-	taskRules := fs.Duration("task-rules", 10*time.Minute, "how often unfixed overdue findings become tasks (the indicators' task rules; 0: off, run citymap tasks spawn instead)")
+	taskOpts := addTaskFlags(fs)
 	if err := parse(fs, args); err != nil {
+		return err
+	}
+	taskRules, err := taskOpts.interval(fs)
+	if err != nil {
 		return err
 	}
 	tileCfg, err := tileOpts.config(fs)
@@ -55,7 +59,7 @@ func runServe(ctx context.Context, args []string) error {
 		slog.Info("migrated", "applied", applied)
 	}
 	srv := server.New(server.Config{DataDir: *dataDir, Live: liveCfg,
-		MQTTURL: parkOpts.mqttURL, MQTTClientID: parkOpts.clientID, Timezone: cityTZ, Tiles: tileCfg, TaskRules: *taskRules}, st)
+		MQTTURL: parkOpts.mqttURL, MQTTClientID: parkOpts.clientID, Timezone: cityTZ, Tiles: tileCfg, TaskRules: taskRules}, st)
 	defer srv.Close()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
