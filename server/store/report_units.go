@@ -138,7 +138,8 @@ func (s *Store) IndicatorLossReport(ctx context.Context, f LossFilter) (*table.T
 	q := &issueQuery{}
 	unitCond := ""
 	if f.Unit != "" {
-		unitCond = " AND x.unit_name IN (SELECT name FROM units WHERE code = " + q.arg(f.Unit) + ")"
+		u := q.arg(f.Unit)
+		unitCond = " AND x.unit_name IN (SELECT name FROM units WHERE code = " + u + " UNION SELECT " + u + "::text)"
 	}
 	cur := `SELECT x.indicator_code AS code, sum(x.points) AS lost, count(*) AS deductions,
 			count(DISTINCT x.point_id) AS points, count(DISTINCT x.inspection_id) AS inspections
