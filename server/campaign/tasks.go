@@ -3,14 +3,18 @@ package campaign
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"citymap/server/auth"
+	"citymap/server/period"
 	"citymap/server/respond"
 	"citymap/server/store"
+	"citymap/server/table"
 	"citymap/server/taskflow"
 )
 
@@ -71,7 +75,10 @@ func writeFeature(w http.ResponseWriter, status, version int, feature []byte) {
 	_, _ = w.Write(feature)
 }
 
-var taskParams = []string{"unit", "status", "campaign", "indicator", "area", "overdue", "limit", "access_token"}
+// codePattern is what unit, indicator and area codes look like.
+var codePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$`)
+
+var taskParams = []string{"unit", "status", "campaign", "indicator", "area", "overdue", "limit", "format", "access_token"}
 
 // listTasks is GET /api/v1/tasks?unit=&status=&campaign=&indicator=&area=&overdue=true:
 // the tasks by due date as a FeatureCollection with the total and the number
@@ -85,6 +92,12 @@ func (a *API) listTasks(w http.ResponseWriter, r *http.Request) {
 	p := auth.From(r.Context())
 	f := store.TaskFilter{Unit: q.Get("unit"), Indicator: q.Get("indicator"), Area: q.Get("area"),
 		Now: a.now(), Scope: p.Areas}
+	for name, v := range map[string]string{"unit": f.Unit, "indicator": f.Indicator, "area": f.Area} {
+		if v != "" && !codePattern.MatchString(v) {
+			respond.Fail(w, r, respond.Field(name, "invalid", name+" is a code: letters, digits, dots, dashes and underscores"))
+			return
+		}
+	}
 	if p.Unit != "" {
 		if f.Unit != "" && f.Unit != p.Unit {
 			respond.Fail(w, r, errOtherUnit)
@@ -119,6 +132,15 @@ func (a *API) listTasks(w http.ResponseWriter, r *http.Request) {
 		respond.Fail(w, r, respond.Field("overdue", "invalid", "overdue is true or false"))
 		return
 	}
+	switch q.Get("format") {
+	case "", "geojson":
+	case "csv":
+		a.taskCSV(w, r, f)
+		return
+	default:
+		respond.Fail(w, r, respond.Field("format", "invalid", "format is geojson (the default) or csv"))
+		return
+	}
 	body, err := a.store.ListTasks(r.Context(), f)
 	if err != nil {
 		fail(w, r, err)
@@ -126,6 +148,23 @@ func (a *API) listTasks(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/geo+json")
 	_, _ = w.Write(body)
+}
+
+// taskCSV answers the task list as CSV for Excel (the 任务清单 to print).
+func (a *API) taskCSV(w http.ResponseWriter, r *http.Request, f store.TaskFilter) {
+	t, err := a.store.TaskTable(r.Context(), f)
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	t.Zone = period.Zone
+	name := "tasks_" + f.Now.In(period.Zone).Format("20060102")
+	if f.Unit != "" {
+		name = "tasks_" + f.Unit + "_" + f.Now.In(period.Zone).Format("20060102")
+	}
+	if err := table.Write(w, table.CSV, t, name); err != nil {
+		slog.Error("write task list", "err", err)
+	}
 }
 
 // getTask is GET /api/v1/tasks/{id}: the task with its events.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -312,4 +313,25 @@ func TestTaskRulesInBackground(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// The task list prints as CSV for Excel, scoped like the list.
+func TestTaskCSV(t *testing.T) {
+	e := newEnv(t)
+	mine, _ := e.newTask(auth.Reviewer, nil)
+	other, _ := e.newTask(auth.Reviewer, map[string]any{"unit": otherUnit})
+	r := e.Get("/api/v1/tasks?format=csv&limit=2000", auth.Unit)
+	body := string(r.Body)
+	if r.Header.Get("Content-Type") != "text/csv; charset=utf-8" || !strings.HasPrefix(body, "\ufeffid,title,status,overdue,unit,") {
+		t.Fatalf("CSV %s: %.80q", r.Header.Get("Content-Type"), body)
+	}
+	if !strings.Contains(body, fmt.Sprintf("\r\n%d,测试任务：门前三包整改,open,false,%s,", mine.ID, e.Unit)) ||
+		strings.Contains(body, fmt.Sprintf("\r\n%d,", other.ID)) {
+		t.Errorf("the unit's CSV: %s", body)
+	}
+	if cd := r.Header.Get("Content-Disposition"); !strings.Contains(cd, "tasks_"+e.Unit+"_") {
+		t.Errorf("Content-Disposition %q", cd)
+	}
+	e.Must(http.StatusBadRequest, "GET", "/api/v1/tasks?format=xml", auth.Reviewer, nil)
+	e.Must(http.StatusBadRequest, "GET", `/api/v1/tasks?format=csv&unit=a"b`, auth.Reviewer, nil)
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"citymap/server/table"
 	"citymap/server/taskflow"
 )
 
@@ -420,10 +421,9 @@ type TaskFilter struct {
 	Limit     int
 }
 
-// ListTasks returns the tasks that match f as a GeoJSON FeatureCollection with
-// the number matched ("total") and how many of those are overdue.
-func (s *Store) ListTasks(ctx context.Context, f TaskFilter) (json.RawMessage, error) {
-	q := &issueQuery{}
+// taskWhere is the condition of f on tasks t, with its arguments in q; now
+// names f.Now among them.
+func taskWhere(q *issueQuery, f TaskFilter) (where, now string) {
 	if f.Unit != "" {
 		q.add("t.unit = %s", f.Unit)
 	}
@@ -439,22 +439,32 @@ func (s *Store) ListTasks(ctx context.Context, f TaskFilter) (json.RawMessage, e
 	if f.Area != "" {
 		q.add("starts_with(t.area_code, %s)", f.Area)
 	}
-	now := q.arg(f.Now)
+	now = q.arg(f.Now)
 	if f.Overdue {
 		q.where = append(q.where, "task_is_overdue(t, "+now+")")
 	}
 	if len(f.Scope) > 0 {
 		q.where = append(q.where, issueInScope("t.area_code", q.arg(f.Scope)))
 	}
-	where := "true"
+	where = "true"
 	if len(q.where) > 0 {
 		where = strings.Join(q.where, " AND ")
 	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = DefaultTaskLimit
+	return where, now
+}
+
+func (f TaskFilter) limit() int {
+	if f.Limit <= 0 {
+		return DefaultTaskLimit
 	}
-	limit = min(limit, MaxTaskLimit)
+	return min(f.Limit, MaxTaskLimit)
+}
+
+// ListTasks returns the tasks that match f as a GeoJSON FeatureCollection with
+// the number matched ("total") and how many of those are overdue.
+func (s *Store) ListTasks(ctx context.Context, f TaskFilter) (json.RawMessage, error) {
+	q := &issueQuery{}
+	where, now := taskWhere(q, f)
 	var out json.RawMessage
 	err := s.Pool.QueryRow(ctx, fmt.Sprintf(`WITH m AS (SELECT t.* FROM tasks t WHERE %[1]s),
 			page AS (SELECT * FROM m t ORDER BY t.due_at, t.id LIMIT %[2]d)
@@ -462,8 +472,22 @@ func (s *Store) ListTasks(ctx context.Context, f TaskFilter) (json.RawMessage, e
 			'total', (SELECT count(*) FROM m),
 			'overdue', (SELECT count(*) FROM m t WHERE task_is_overdue(t, %[3]s)),
 			'features', (SELECT coalesce(jsonb_agg(task_feature(t) ORDER BY t.due_at, t.id), '[]') FROM page t))`,
-		where, limit, now), q.args...).Scan(&out)
+		where, f.limit(), now), q.args...).Scan(&out)
 	return out, err
+}
+
+// TaskTable is the task list as a table (the 任务清单 a unit prints): one row
+// per task that matches f, soonest due first.
+func (s *Store) TaskTable(ctx context.Context, f TaskFilter) (*table.Table, error) {
+	q := &issueQuery{}
+	where, now := taskWhere(q, f)
+	return s.queryTable(ctx, fmt.Sprintf(`SELECT t.id, t.title, t.status, task_is_overdue(t, %[3]s) AS overdue,
+			t.unit, u.name AS unit_name, t.owner, t.owner_phone, t.due_at, t.indicator_code AS indicator,
+			i.name AS indicator_name, c.name AS campaign, array_to_string(t.point_codes, '、') AS points,
+			t.area_code AS area, t.created_at, t.submitted_at, t.done_at
+		FROM tasks t JOIN units u ON u.code = t.unit
+		LEFT JOIN indicators i ON i.code = t.indicator_code LEFT JOIN campaigns c ON c.id = t.campaign_id
+		WHERE %[1]s ORDER BY t.due_at, t.id LIMIT %[2]d`, where, f.limit(), now), q.args...)
 }
 
 // SpawnOverdueTasks applies the indicators' task rules at time now: every
