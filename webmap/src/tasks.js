@@ -206,6 +206,19 @@ async function loadChecklists(points) {
       h('td', { class: 'muted' }, ind.standard))))))));
 }
 
+// exportList saves the list as filtered as CSV (the 任务清单 to print).
+async function exportList(button) {
+  button.disabled = true;
+  try {
+    const file = await download('/api/v1/tasks', { ...FILTERS[S.filter], format: 'csv', limit: 2000 }, 'tasks.csv');
+    toast(t('tasks.exported', { file }), 'ok');
+  } catch (err) {
+    toast(t('tasks.failed', { message: err.message }), 'error');
+  } finally {
+    button.disabled = false;
+  }
+}
+
 function setFilter(name) {
   S.filter = name;
   for (const b of document.querySelectorAll('.seg')) b.setAttribute('aria-pressed', String(b.dataset.filter === name));
@@ -220,6 +233,7 @@ async function main() {
   await loadCatalog();
   whoami();
   for (const b of document.querySelectorAll('.seg')) b.addEventListener('click', () => setFilter(b.dataset.filter));
+  $('#export').addEventListener('click', (e) => exportList(e.currentTarget));
   await loadList();
   onLangChange(() => {
     whoami();

@@ -238,6 +238,11 @@ async function tasks(browser) {
   await page.click('.seg[data-filter=todo]');
   await page.waitForSelector(item, { timeout: 10000 });
   await shot(page, 'tasks.png');
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout: 10000 }), page.click('#export')]);
+  const csv = readFileSync(await download.path(), 'utf8');
+  if (!csv.startsWith('\ufeffid,title,') || !csv.includes(`\r\n${TASK},`) || csv.includes(`\r\n${OTHER_TASK},`)) {
+    fail('tasks', `task list export: ${JSON.stringify(csv.slice(0, 80))}`);
+  } else results.checks.tasks_export = download.suggestedFilename();
   await page.click(item);
   await page.waitForSelector('#detail button[data-action=start]', { timeout: 10000 });
   await page.waitForSelector('#checklists tr', { timeout: 10000 });
