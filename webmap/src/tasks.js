@@ -121,7 +121,7 @@ function history(events) {
     h('div', { class: 'muted' }, e.actor),
     e.note ? h('div', {}, e.note) : null,
     (e.documents || []).map((d) => h('button', { type: 'button', class: 'btn btn-ghost btn-small doc', onclick: () => openDocument(d) },
-      '📎 ' + d.slice(0, 10))))));
+      `${t('tasks.file')} ${d.slice(0, 10)}`)))));
 }
 
 // openDocument fetches a document with the token and saves it as a file
