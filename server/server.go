@@ -42,6 +42,9 @@ type Config struct {
 	// Limits bound the work served at once and its time (limitswire.go); the
 	// zero value limits nothing, `citymap serve` sets limit.Defaults.
 	Limits limit.Config
+	// TaskRules is how often unfixed overdue findings become tasks (the
+	// indicators' task rules, campaignwire.go); 0 leaves it to citymap tasks spawn.
+	TaskRules time.Duration
 }
 
 // Server is one citymap instance.
@@ -54,6 +57,8 @@ type Server struct {
 	limits *limit.Limiter   // limitswire.go
 	park   *parking.Parking // parkingwire.go
 	tiles  *tiles.Tiles     // tileswire.go
+	// stopRules ends the task rules (campaignwire.go)
+	stopRules func()
 }
 
 // New builds the instance's routes.
@@ -72,6 +77,7 @@ func New(cfg Config, st *store.Store) *Server {
 	open311.New(st, s.auth).Register(s.mux)
 	inspections.New(st, s.auth).Register(s.mux)
 	reports.New(st, s.auth).Register(s.mux)
+	s.startCampaign()
 	s.startParking()
 	return s
 }
@@ -87,7 +93,7 @@ func (s *Server) Handler() http.Handler {
 }
 
 // Close stops the instance's background work.
-func (s *Server) Close() { s.stopParking(); s.stopLive(); s.stopTiles(); s.stopAuth() }
+func (s *Server) Close() { s.stopParking(); s.stopLive(); s.stopTiles(); s.stopAuth(); s.stopRules() }
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	respond.JSON(w, http.StatusOK, map[string]string{"status": "ok"})

@@ -19,6 +19,7 @@ var Pages = map[string]string{
 	"/wall":    "wall.html",
 	"/grid":    "grid.html",
 	"/planner": "planner.html",
+	"/tasks":   "tasks.html",
 }
 
 // Options tune what the pages may reach.

@@ -28,10 +28,15 @@ func runServe(ctx context.Context, args []string) error {
 	tileOpts := addTileFlags(fs)
 	httpOpts := addHTTPFlags(fs)
 	limitOpts := addLimitFlags(fs)
+	taskOpts := addTaskFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	httpCfg, err := httpConfig(fs, httpOpts)
+	if err != nil {
+		return err
+	}
+	taskRules, err := taskOpts.interval(fs)
 	if err != nil {
 		return err
 	}
@@ -66,7 +71,7 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	srv := server.New(server.Config{DataDir: *dataDir, Live: liveCfg,
 		MQTTURL: parkOpts.mqttURL, MQTTClientID: parkOpts.clientID, Timezone: cityTZ, Tiles: tileCfg,
-		HTTP: httpCfg, Limits: limits}, st)
+		HTTP: httpCfg, Limits: limits, TaskRules: taskRules}, st)
 	defer srv.Close()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -106,20 +106,25 @@ func TestCheckTokenRequest(t *testing.T) {
 	cases := []struct {
 		role, name, source string
 		codes              []string
+		unit               string
 		ok                 bool
 	}{
-		{"viewer", "wall 1", "", nil, true},
-		{"grid_manager", "张三", "", []string{"320282001001"}, true},
-		{"grid_manager", "张三", "", nil, false},
-		{"emperor", "x", "", nil, false},
-		{"admin", " ", "", nil, false},
-		{"reporter", "12345 hotline", "hotline_12345", nil, true},
-		{"reporter", "lot system", "", nil, true},
-		{"reporter", "pigeons", "pigeon_post", nil, false},
-		{"dispatcher", "alice", "hotline_12345", nil, false},
+		{"viewer", "wall 1", "", nil, "", true},
+		{"grid_manager", "张三", "", []string{"320282001001"}, "", true},
+		{"grid_manager", "张三", "", nil, "", false},
+		{"emperor", "x", "", nil, "", false},
+		{"admin", " ", "", nil, "", false},
+		{"reporter", "12345 hotline", "hotline_12345", nil, "", true},
+		{"reporter", "lot system", "", nil, "", true},
+		{"reporter", "pigeons", "pigeon_post", nil, "", false},
+		{"dispatcher", "alice", "hotline_12345", nil, "", false},
+		{"unit", "城管局李四", "", nil, "cgj", true},
+		{"unit", "城管局李四", "", nil, "", false},
+		{"viewer", "wall 1", "", nil, "cgj", false},
+		{"reviewer", "创建办", "", nil, "", true},
 	}
 	for _, c := range cases {
-		err := checkTokenRequest(c.role, c.name, c.source, c.codes)
+		err := checkTokenRequest(c.role, c.name, c.source, c.codes, c.unit)
 		if (err == nil) != c.ok {
 			t.Errorf("%s %q %q %v: err %v, want ok=%v", c.role, c.name, c.source, c.codes, err, c.ok)
 		}

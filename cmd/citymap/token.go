@@ -39,11 +39,12 @@ func tokenCreate(ctx context.Context, args []string) error {
 	name := fs.String("name", "", "who or what holds the token")
 	source := fs.String("source", "", "for a reporter: the issue source it reports for and reads ("+
 		strings.Join(store.IssueSources, ", ")+"); without one it reads only what it reported")
+	unit := fs.String("unit", "", "the unit code a unit token acts for (required for unit, see /api/v1/units)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	codes := splitCodes(*areas)
-	if err := checkTokenRequest(*role, *name, *source, codes); err != nil {
+	if err := checkTokenRequest(*role, *name, *source, codes, *unit); err != nil {
 		return err
 	}
 	st, err := openStore(ctx)
@@ -58,7 +59,12 @@ func tokenCreate(ctx context.Context, args []string) error {
 	if len(missing) > 0 {
 		return fmt.Errorf("no area has the code(s) %s", strings.Join(missing, ", "))
 	}
-	token, err := createToken(ctx, st, store.Token{Name: *name, Role: *role, Areas: codes, Source: *source})
+	if *unit != "" {
+		if known, err := st.UnitExists(ctx, *unit); err != nil || !known {
+			return errors.Join(err, fmt.Errorf("no unit has the code %s (see /api/v1/units)", *unit))
+		}
+	}
+	token, err := createToken(ctx, st, store.Token{Name: *name, Role: *role, Areas: codes, Source: *source, Unit: *unit})
 	if err != nil {
 		return err
 	}
@@ -67,7 +73,7 @@ func tokenCreate(ctx context.Context, args []string) error {
 	return nil
 }
 
-func checkTokenRequest(role, name, source string, codes []string) error {
+func checkTokenRequest(role, name, source string, codes []string, unit string) error {
 	switch {
 	case !auth.ValidRole(role):
 		return fmt.Errorf("--role must be one of %s", strings.Join(auth.Roles, ", "))
@@ -79,6 +85,10 @@ func checkTokenRequest(role, name, source string, codes []string) error {
 		return errors.New("--source is for reporter tokens only")
 	case source != "" && !slices.Contains(store.IssueSources, source):
 		return fmt.Errorf("--source must be one of %s", strings.Join(store.IssueSources, ", "))
+	case role == auth.Unit && unit == "":
+		return errors.New("a unit token needs --unit")
+	case role != auth.Unit && unit != "":
+		return errors.New("only a unit token takes --unit")
 	}
 	return nil
 }
@@ -158,6 +168,9 @@ func tokenDemo(ctx context.Context, args []string) error {
 			case auth.Reporter:
 				t.Source = demoSource
 			}
+			if role == auth.Unit {
+				t.Unit = DemoUnit // the unit the demo city's tasks mostly go to
+			}
 			if token, err = createToken(ctx, st, t); err != nil {
 				return err
 			}
@@ -171,6 +184,9 @@ func tokenDemo(ctx context.Context, args []string) error {
 	fmt.Print(body)
 	return nil
 }
+
+// DemoUnit is the unit of the demo unit token: the city-management bureau.
+const DemoUnit = "cgj"
 
 func readDemoTokens(file string) map[string]string {
 	out := map[string]string{}

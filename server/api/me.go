@@ -13,6 +13,8 @@ type principal struct {
 	Role string `json:"role"`
 	// Areas are the codes the principal is limited to; empty: the whole city.
 	Areas []string `json:"areas"`
+	// Unit is the unit a unit token acts for (absent for other roles).
+	Unit string `json:"unit,omitempty"`
 }
 
 // me is GET /api/v1/me: the caller's name, role and area scope, so that a
@@ -24,5 +26,5 @@ func (a *API) me(w http.ResponseWriter, r *http.Request) {
 	if areas == nil {
 		areas = []string{}
 	}
-	respond.JSON(w, http.StatusOK, principal{Name: p.Name, Role: p.Role, Areas: areas})
+	respond.JSON(w, http.StatusOK, principal{Name: p.Name, Role: p.Role, Areas: areas, Unit: p.Unit})
 }

@@ -35,7 +35,13 @@ type Env struct {
 	Tokens  map[string]string // role → token
 
 	Community, GridIn, GridOut string
+	// Unit is the unit the unit role's token acts for (UnitCode).
+	Unit string
 }
+
+// UnitCode is the unit of the unit role's token: a department every database
+// has (the migrations create it).
+const UnitCode = "cgj"
 
 // New starts an instance on a fresh clone of the test template.
 func New(t testing.TB) *Env {
@@ -65,6 +71,11 @@ func NewWith(t testing.TB, cfg server.Config) *Env {
 		var areas []string
 		if role == auth.GridManager {
 			areas = []string{e.Community}
+		}
+		if role == auth.Unit {
+			e.Unit = UnitCode
+			e.Tokens[role] = e.UnitToken("test-"+role, UnitCode)
+			continue
 		}
 		e.Tokens[role] = e.Token("test-"+role, role, areas)
 	}
@@ -108,6 +119,19 @@ func (e *Env) TokenFor(t store.Token) string {
 		e.T.Fatal(err)
 	}
 	if _, err := e.Store.StoreToken(context.Background(), t, hash); err != nil {
+		e.T.Fatal(err)
+	}
+	return tok
+}
+
+// UnitToken creates a token for the staff of a unit.
+func (e *Env) UnitToken(name, unit string) string {
+	e.T.Helper()
+	tok, hash, err := auth.NewToken()
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	if _, err := e.Store.CreateUnitToken(context.Background(), name, auth.Unit, nil, unit, hash, nil); err != nil {
 		e.T.Fatal(err)
 	}
 	return tok

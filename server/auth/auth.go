@@ -21,10 +21,14 @@ const (
 	Planner     = "planner"
 	Viewer      = "viewer"
 	Reporter    = "reporter"
+	// Unit is a responsible unit's staff: it sees and works its unit's tasks only.
+	Unit = "unit"
+	// Reviewer is the 创建办: it hands out tasks and accepts or returns them.
+	Reviewer = "reviewer"
 )
 
 // Roles lists every role.
-var Roles = []string{Admin, Dispatcher, GridManager, Planner, Viewer, Reporter}
+var Roles = []string{Admin, Dispatcher, GridManager, Planner, Viewer, Reporter, Unit, Reviewer}
 
 // ValidRole reports whether r names a role.
 func ValidRole(r string) bool { return slices.Contains(Roles, r) }
@@ -58,15 +62,17 @@ type Principal struct {
 	Areas []string
 	// Source is the issue source a reporter token reports for ("" for none).
 	Source string
+	// Unit is the unit code a unit token acts for ("" for other roles).
+	Unit string
 	// Expires is when the token stops working; zero means never.
 	Expires time.Time
 }
 
-// Same reports whether q grants what p does: the same token, role, areas, source
-// and expiry. A /live socket opened under p is closed when its token no longer does.
+// Same reports whether q grants what p does: the same token, role, areas, source,
+// unit and expiry. A /live socket opened under p is closed when its token no longer does.
 func (p *Principal) Same(q *Principal) bool {
 	return p.TokenID == q.TokenID && p.Role == q.Role && slices.Equal(p.Areas, q.Areas) &&
-		p.Source == q.Source && p.Expires.Equal(q.Expires)
+		p.Source == q.Source && p.Unit == q.Unit && p.Expires.Equal(q.Expires)
 }
 
 // Is reports whether the principal has one of the roles.

@@ -90,7 +90,7 @@ func (a *Authenticator) Principal(r *http.Request) (*Principal, error) {
 }
 
 func principalOf(t store.Token) *Principal {
-	p := &Principal{TokenID: t.ID, Name: t.Name, Role: t.Role, Areas: t.Areas, Source: t.Source}
+	p := &Principal{TokenID: t.ID, Name: t.Name, Role: t.Role, Areas: t.Areas, Source: t.Source, Unit: t.Unit}
 	if t.ExpiresAt != nil {
 		p.Expires = *t.ExpiresAt
 	}

@@ -4,7 +4,7 @@ import "citymap/server/store"
 
 // Viewer is what the principal may read of the cases: those in its areas and,
 // for a reporter, only its source's (or, without a source, those it reported
-// itself). Every surface that serves cases or their photos asks it.
+// itself); for a unit's staff, what their unit answers for. Every surface that serves cases or their photos asks it.
 func (p *Principal) Viewer() store.Viewer {
 	return p.IssueActor().Viewer()
 }
@@ -12,5 +12,5 @@ func (p *Principal) Viewer() store.Viewer {
 // IssueActor is the principal as the store's issue writes see it.
 func (p *Principal) IssueActor() store.IssueActor {
 	return store.IssueActor{Actor: p.Actor(), Reporter: p.Name, Scope: p.Areas,
-		IsReporter: p.Is(Reporter), Source: p.Source}
+		IsReporter: p.Is(Reporter), Source: p.Source, Unit: p.Unit}
 }

@@ -21,10 +21,12 @@ type Inspection struct {
 // Deduction is one indicator that lost points; Category is the issue category a
 // finding of it opens ("" for none).
 type Deduction struct {
-	Indicator string  `json:"indicator"`
-	Points    float64 `json:"points"`
-	Note      string  `json:"note"`
-	Category  string  `json:"-"`
+	// IndicatorCode is the catalogue's code; Indicator its name.
+	IndicatorCode string  `json:"indicator_code"`
+	Indicator     string  `json:"indicator"`
+	Points        float64 `json:"points"`
+	Note          string  `json:"note"`
+	Category      string  `json:"-"`
 }
 
 // indicator is an evaluation indicator, the issue category it maps to, and notes
@@ -148,8 +150,10 @@ func (c *City) inspect(r *rand.Rand, p int, at time.Time, inspector string) Insp
 	n := deductionCount(r, pt.Heat)
 	for _, k := range r.Perm(len(names))[:min(n, len(names))] {
 		ind := indicatorNamed(names[k])
-		d := Deduction{Indicator: ind.name, Points: oneOf(r, []float64{0.5, 1, 1, 1.5, 2, 2, 3, 5}),
-			Note: oneOf(r, ind.notes), Category: ind.category}
+		entry := fieldIndicator(pt.Category, ind.name)
+		d := Deduction{IndicatorCode: entry.code, Indicator: ind.name,
+			Points: min(oneOf(r, []float64{0.5, 1, 1, 1.5, 2, 2, 3, 5}), entry.maxPoints),
+			Note:   oneOf(r, ind.notes), Category: ind.category}
 		in.Deductions = append(in.Deductions, d)
 		in.Score -= d.Points
 	}

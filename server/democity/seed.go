@@ -45,7 +45,8 @@ var ErrNotEmpty = errors.New("database already has data")
 
 // seededTables are emptied by Replace and analysed after seeding.
 var seededTables = []string{"areas", "points", "inspections", "parking_zones", "parking_windows",
-	"parking_readings", "calendar_days", "issues", "issue_events", "changes"}
+	"parking_readings", "calendar_days", "issues", "issue_events", "changes",
+	"task_events", "tasks", "campaigns", "leaders"}
 
 // lockKey serialises seeders of one database.
 const lockKey = 0x7365_6564_6369_7479 // "seedcity"
@@ -163,10 +164,10 @@ func write(ctx context.Context, tx pgx.Tx, c *City, opt SeedOptions) ([]TableCou
 		table string
 		run   func(context.Context, pgx.Tx) (int64, error)
 	}{
-		{"areas", c.writeAreas}, {"units", c.writeUnits}, {"points", c.writePoints},
+		{"areas", c.writeAreas}, {"units", c.writeUnits}, {"indicators", writeIndicators}, {"points", c.writePoints},
 		{"inspections", c.writeInspections}, {"parking_zones", c.writeZones},
 		{"parking_windows", c.writeWindows}, {"parking_readings", c.writeReadings},
-		{"calendar_days", c.writeCalendar},
+		{"calendar_days", c.writeCalendar}, {"tasks", c.writeCampaigns},
 	}
 	var out []TableCount
 	report := func(t TableCount) {

@@ -112,6 +112,17 @@ var seedChecks = []seedCheck{
 	{"holidays of 2026", `SELECT count(*) FROM calendar_days WHERE kind = 'holiday' AND extract(year FROM day) = 2026`, 33, 33},
 	{"street offices", `SELECT count(*) FROM units u JOIN areas a ON a.code = u.area_code
 		WHERE u.kind = 'street_office' AND a.level = 'street'`, 6, 20},
+	{"indicators", `SELECT count(*) FROM indicators i WHERE NOT EXISTS (SELECT 1 FROM indicators c WHERE c.parent_code = i.code)`, 60, 500},
+	{"deductions without an indicator", `SELECT count(*) FROM inspections n, jsonb_array_elements(n.deductions) d
+		WHERE NOT EXISTS (SELECT 1 FROM indicators i JOIN points p ON p.id = n.point_id WHERE i.code = d->>'indicator_code'
+			AND p.category = ANY(i.point_categories) AND (d->>'points')::numeric <= i.max_points)`, 0, 0},
+	{"campaigns", `SELECT count(*) FROM campaigns`, 4, 20},
+	{"task statuses", `SELECT count(DISTINCT status) FROM tasks`, 5, 5},
+	{"tasks of the demo unit", `SELECT count(*) FROM tasks WHERE unit = 'cgj'`, 10, 1000},
+	{"task histories", `SELECT count(*) FROM tasks t WHERE t.version <> (SELECT count(*) FROM task_events e WHERE e.task_id = t.id)
+		OR t.status <> (SELECT e.to_status FROM task_events e WHERE e.task_id = t.id ORDER BY e.at DESC, e.id DESC LIMIT 1)`, 0, 0},
+	{"placed tasks", `SELECT count(*) FROM tasks WHERE geom IS NULL OR area_code IS NULL`, 0, 0},
+	{"leaders", `SELECT count(*) FROM leaders`, 6, 100},
 	{"issue sequence", `SELECT nextval(pg_get_serial_sequence('issues', 'id')) - max(id) FROM issues`, 1, 1},
 	{"event sequence", `SELECT nextval(pg_get_serial_sequence('issue_events', 'id')) - max(id) FROM issue_events`, 1, 1},
 	{"area sequence", `SELECT nextval(pg_get_serial_sequence('areas', 'id')) - max(id) FROM areas`, 1, 1},
@@ -185,7 +196,10 @@ func fingerprint(t *testing.T, pool *pgxpool.Pool) string {
 		(SELECT md5(string_agg(z::text, '|' ORDER BY id)) FROM parking_zones z),
 		(SELECT md5(string_agg(r::text, '|' ORDER BY zone_id, at)) FROM parking_readings r),
 		(SELECT md5(string_agg(i::text, '|' ORDER BY id)) FROM issues i),
-		(SELECT md5(string_agg(e::text, '|' ORDER BY id)) FROM issue_events e))`).Scan(&s)
+		(SELECT md5(string_agg(e::text, '|' ORDER BY id)) FROM issue_events e),
+		(SELECT md5(string_agg(t::text, '|' ORDER BY id)) FROM tasks t),
+		(SELECT md5(string_agg(e::text, '|' ORDER BY id)) FROM task_events e),
+		(SELECT md5(string_agg(concat_ws(',', l.name, l.post, l.areas), '|' ORDER BY id)) FROM leaders l))`).Scan(&s)
 	if err != nil {
 		t.Fatal(err)
 	}

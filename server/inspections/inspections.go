@@ -80,11 +80,12 @@ type input struct {
 }
 
 type deduction struct {
-	Indicator   string  `json:"indicator"`
-	Points      float64 `json:"points"`
-	Note        string  `json:"note"`
-	Category    string  `json:"category"`
-	Description string  `json:"description"`
+	IndicatorCode string  `json:"indicator_code"`
+	Indicator     string  `json:"indicator"`
+	Points        float64 `json:"points"`
+	Note          string  `json:"note"`
+	Category      string  `json:"category"`
+	Description   string  `json:"description"`
 }
 
 func (in *input) inspection(p *auth.Principal) (store.NewInspection, error) {
@@ -101,8 +102,9 @@ func (in *input) inspection(p *auth.Principal) (store.NewInspection, error) {
 		n.InspectedAt = t
 	}
 	for _, d := range in.Deductions {
-		n.Deductions = append(n.Deductions, store.NewDeduction{Indicator: strings.TrimSpace(d.Indicator),
-			Points: d.Points, Note: d.Note, Category: d.Category, Description: d.Description})
+		n.Deductions = append(n.Deductions, store.NewDeduction{IndicatorCode: strings.TrimSpace(d.IndicatorCode),
+			Indicator: strings.TrimSpace(d.Indicator),
+			Points:    d.Points, Note: d.Note, Category: d.Category, Description: d.Description})
 	}
 	return n, nil
 }

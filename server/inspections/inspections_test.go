@@ -24,11 +24,12 @@ type inspection struct {
 	Note        string    `json:"note"`
 	Issues      []int64   `json:"issues"`
 	Deductions  []struct {
-		Indicator string  `json:"indicator"`
-		Points    float64 `json:"points"`
-		Note      string  `json:"note"`
-		Category  string  `json:"category"`
-		Issue     int64   `json:"issue"`
+		IndicatorCode string  `json:"indicator_code"`
+		Indicator     string  `json:"indicator"`
+		Points        float64 `json:"points"`
+		Note          string  `json:"note"`
+		Category      string  `json:"category"`
+		Issue         int64   `json:"issue"`
 	} `json:"deductions"`
 }
 
@@ -69,12 +70,31 @@ func body(pointCode string, deductions ...map[string]any) map[string]any {
 		"note": "专项督查"}
 }
 
+// testIndicators are the field indicators the tests' catalogue holds, by name.
+var testIndicators = map[string]string{"地面保洁": "T1", "乱张贴": "T2", "占道经营": "T3"}
+
+// newEnv starts an instance whose catalogue also holds the tests' own
+// indicators: T1–T3 (100 points, every category), T4 (2 points), T5 (no
+// category), T6 (a branch, with T6.1), T7 (a declaration indicator).
+func newEnv(t *testing.T) *apitest.Env {
+	e := apitest.New(t)
+	e.Exec(`INSERT INTO indicators (code, parent_code, name, kind, max_points, point_categories)
+		SELECT v.code, v.parent, v.name, v.kind, v.max, CASE WHEN v.every THEN (SELECT array_agg(code) FROM point_categories) ELSE '{}' END
+		FROM (VALUES ('T1', NULL, '地面保洁', 'field', 100, true), ('T2', NULL, '乱张贴', 'field', 100, true),
+			('T3', NULL, '占道经营', 'field', 100, true), ('T4', NULL, '公益广告', 'field', 2, true),
+			('T5', NULL, '围挡设置', 'field', 3, false), ('T6', NULL, '市容环境', 'field', 10, true),
+			('T6.1', 'T6', '门前三包', 'field', 2, true), ('T7', NULL, '志愿服务', 'declaration', 5, false))
+			AS v(code, parent, name, kind, max, every)`)
+	return e
+}
+
 func deduction(indicator string, points float64, category string) map[string]any {
-	return map[string]any{"indicator": indicator, "points": points, "note": "地面有烟头、纸屑", "category": category}
+	return map[string]any{"indicator_code": testIndicators[indicator], "points": points, "note": "地面有烟头、纸屑",
+		"category": category}
 }
 
 func TestCreateInspection(t *testing.T) {
-	e := apitest.New(t)
+	e := newEnv(t)
 	code, pid, grid := polygonPoint(e)
 	before := count(e)
 	at := time.Now().Add(-2 * time.Hour).Truncate(time.Second)
@@ -96,6 +116,10 @@ func TestCreateInspection(t *testing.T) {
 	for i, d := range in.Deductions {
 		if d.Issue != in.Issues[i] || d.Category != b["deductions"].([]map[string]any)[i]["category"] {
 			t.Errorf("deduction %d %+v does not name its issue %d", i, d, in.Issues[i])
+		}
+		// the indicator's code and, as no text was given, its catalogue name
+		if want := []string{"T1", "T2", "T3"}[i]; d.IndicatorCode != want || testIndicators[d.Indicator] != want {
+			t.Errorf("deduction %d names %s %q, want %s and its name", i, d.IndicatorCode, d.Indicator, want)
 		}
 	}
 	after := count(e)
@@ -130,7 +154,7 @@ func TestCreateInspection(t *testing.T) {
 }
 
 func TestInspectionScore(t *testing.T) {
-	e := apitest.New(t)
+	e := newEnv(t)
 	code, _ := points(e)
 	cases := []struct {
 		points []float64
@@ -155,7 +179,7 @@ func TestInspectionScore(t *testing.T) {
 }
 
 func TestInspectionDefaults(t *testing.T) {
-	e := apitest.New(t)
+	e := newEnv(t)
 	code, _ := points(e)
 	var in inspection
 	e.Must(http.StatusCreated, "POST", "/api/v1/inspections", auth.Admin,
@@ -166,7 +190,7 @@ func TestInspectionDefaults(t *testing.T) {
 }
 
 func TestInspectionRoles(t *testing.T) {
-	e := apitest.New(t)
+	e := newEnv(t)
 	in, out := points(e)
 	for _, role := range []string{auth.Planner, auth.Viewer, auth.Reporter} {
 		e.Must(http.StatusForbidden, "POST", "/api/v1/inspections", role, body(in))
@@ -193,7 +217,7 @@ func TestInspectionRoles(t *testing.T) {
 }
 
 func TestInspectionBadInput(t *testing.T) {
-	e := apitest.New(t)
+	e := newEnv(t)
 	code, _ := points(e)
 	ok := deduction("地面保洁", 1, "exposed_garbage")
 	with := func(k string, v any) map[string]any {
@@ -211,7 +235,13 @@ func TestInspectionBadInput(t *testing.T) {
 		{"unknown point", body("NO-SUCH-POINT", ok), "point"},
 		{"future", func() any { b := body(code); b["inspected_at"] = future; return b }(), "inspected_at"},
 		{"bad time", func() any { b := body(code); b["inspected_at"] = "yesterday"; return b }(), "inspected_at"},
-		{"no indicator", body(code, ok, with("indicator", "")), "deductions[1].indicator"},
+		{"no indicator", body(code, ok, with("indicator_code", "")), "deductions[1].indicator_code"},
+		{"unknown indicator", body(code, ok, with("indicator_code", "NO.SUCH")), "deductions[1].indicator_code"},
+		{"over the indicator's points", body(code, map[string]any{"indicator_code": "T4", "points": 2.5,
+			"category": "exposed_garbage"}, ok), "deductions[0].points"},
+		{"indicator of other categories", body(code, with("indicator_code", "T5")), "deductions[0].indicator_code"},
+		{"branch indicator", body(code, with("indicator_code", "T6")), "deductions[0].indicator_code"},
+		{"declaration indicator", body(code, with("indicator_code", "T7")), "deductions[0].indicator_code"},
 		{"zero points", body(code, with("points", 0)), "deductions[0].points"},
 		{"negative points", body(code, with("points", -1)), "deductions[0].points"},
 		{"too many points", body(code, with("points", 100.5)), "deductions[0].points"},
@@ -225,7 +255,7 @@ func TestInspectionBadInput(t *testing.T) {
 			return b
 		}(), "photos[0]"},
 		{"unknown field", func() any { b := body(code); b["scor"] = 90; return b }(), "scor"},
-		{"points as text", `{"point":"` + code + `","deductions":[{"indicator":"a","points":"2","category":"noise"}]}`, "deductions.points"},
+		{"points as text", `{"point":"` + code + `","deductions":[{"indicator_code":"T1","points":"2","category":"noise"}]}`, "deductions.points"},
 	}
 	before := count(e)
 	for _, c := range cases {
@@ -240,7 +270,7 @@ func TestInspectionBadInput(t *testing.T) {
 }
 
 func TestListInspections(t *testing.T) {
-	e := apitest.New(t)
+	e := newEnv(t)
 	code, _ := points(e)
 	total := e.Int(`SELECT count(*) FROM inspections n JOIN points p ON p.id = n.point_id WHERE p.code = $1`, code)
 	var seen int64
@@ -280,7 +310,7 @@ func TestListInspections(t *testing.T) {
 }
 
 func TestOverduePoints(t *testing.T) {
-	e := apitest.New(t)
+	e := newEnv(t)
 	// a weekly point inspected a day ago, whatever instant the demo city leads up
 	// to; then made overdue by moving its inspection back 30 days
 	var code, grid string
@@ -348,7 +378,7 @@ func overdueRow(e *apitest.Env, grid, code string) map[string]any {
 }
 
 func TestOverdueFormatsAndScope(t *testing.T) {
-	e := apitest.New(t)
+	e := newEnv(t)
 	// every inspection 200 days ago or longer: every point is overdue, whatever
 	// instant the demo city leads up to
 	e.Exec(`UPDATE inspections SET inspected_at = least(inspected_at, now()) - interval '200 days'`)
@@ -387,4 +417,48 @@ func countLines(b []byte) int64 {
 		}
 	}
 	return n
+}
+
+func TestChecklist(t *testing.T) {
+	e := newEnv(t)
+	in, out := points(e)
+	var list struct {
+		Point, Category string
+		Indicators      []struct {
+			Code      string  `json:"code"`
+			Kind      string  `json:"kind"`
+			MaxPoints float64 `json:"max_points"`
+		}
+	}
+	e.Get("/api/v1/points/"+in+"/checklist", auth.GridManager).Decode(t, &list)
+	codes := map[string]bool{}
+	for _, ind := range list.Indicators {
+		codes[ind.Code] = true
+		if ind.Kind != "field" {
+			t.Errorf("checklist of %s holds a %s indicator %s", in, ind.Kind, ind.Code)
+		}
+	}
+	// the field indicators of its category, not those of other categories or kinds
+	if list.Point != in || !codes["T1"] || !codes["T4"] || !codes["T6.1"] || codes["T5"] || codes["T7"] {
+		t.Errorf("checklist of %s (%s): %v", in, list.Category, codes)
+	}
+	e.Must(http.StatusForbidden, "GET", "/api/v1/points/"+out+"/checklist", auth.GridManager, nil)
+	e.Must(http.StatusNotFound, "GET", "/api/v1/points/NO-SUCH-POINT/checklist", auth.Viewer, nil)
+	e.Must(http.StatusForbidden, "GET", "/api/v1/points/"+in+"/checklist", auth.Reporter, nil)
+}
+
+// An inspection recorded before the catalogue, with free-text indicators,
+// still reads back as it was written.
+func TestOldDeductionsReadable(t *testing.T) {
+	e := newEnv(t)
+	code, _ := points(e)
+	id := e.Int(`INSERT INTO inspections (point_id, inspected_at, inspector, deductions, score)
+		SELECT id, now() - interval '400 days', '老督查员', '[{"indicator": "门前三包落实", "points": 1.5, "note": "旧记录"}]', 98.5
+		FROM points WHERE code = $1 RETURNING id`, code)
+	var in inspection
+	e.Get(fmt.Sprintf("/api/v1/inspections/%d", id), auth.Viewer).Decode(t, &in)
+	if len(in.Deductions) != 1 || in.Deductions[0].Indicator != "门前三包落实" || in.Deductions[0].IndicatorCode != "" ||
+		in.Deductions[0].Points != 1.5 || in.Score != 98.5 {
+		t.Errorf("old inspection reads back as %+v", in)
+	}
 }

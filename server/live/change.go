@@ -22,6 +22,7 @@ type Change struct {
 	boxes    []orb.Bound
 	codes    []string
 	category string
+	unit     string // the object's responsible unit, for unit tokens
 	// frame is the whole text frame sent to clients
 	frame     []byte
 	committed time.Time
@@ -49,7 +50,7 @@ func newChange(c store.Change) *Change {
 	}
 	b = append(b, '}')
 	return &Change{Seq: c.Seq, Layer: c.Layer, bound: c.Bound, bounded: c.Bounded, boxes: c.Boxes,
-		codes: c.Codes, category: c.Category, frame: b, committed: c.CommittedAt}
+		codes: c.Codes, category: c.Category, unit: c.Unit, frame: b, committed: c.CommittedAt}
 }
 
 // resetChange tells every live client that the changes before seq+1 are lost to

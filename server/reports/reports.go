@@ -50,6 +50,8 @@ func (rp *Reports) Register(mux routes.Mux) {
 	} {
 		mux.Handle(pattern, rp.auth.Require(h, readers...))
 	}
+	mux.Handle("GET /api/v1/reports/units", rp.auth.Require(http.HandlerFunc(rp.units), lossReaders...))
+	mux.Handle("GET /api/v1/reports/indicators", rp.auth.Require(http.HandlerFunc(rp.indicators), lossReaders...))
 }
 
 // Parameters every report takes; the issue reports also take issueParams.

@@ -18,6 +18,7 @@ var changeLayers = map[string]struct{ table, feature, key string }{
 	"parking": {"parking_zones", "parking_feature(o)", "o.code"},
 	"areas":   {"areas", "area_feature(o)", "o.code"},
 	"grids":   {"areas", "area_feature(o)", "o.code"},
+	"tasks":   {"tasks", "task_feature(o)", "o.id::text"},
 }
 
 // AppendUpserts records, inside tx, that the objects of layer with these ids were

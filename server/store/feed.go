@@ -35,7 +35,9 @@ type Change struct {
 	// its last geometry touches.
 	Codes []string
 	// Category is the object's category, "" for layers without one and deletes.
-	Category    string
+	Category string
+	// Unit is the object's responsible unit (issues, tasks), "" for others.
+	Unit        string
 	CommittedAt time.Time
 }
 
@@ -59,6 +61,7 @@ SELECT c.seq, c.layer, c.op, c.object_id, c.feature,
                 SELECT a.code FROM areas a WHERE a.level = 'grid' AND ST_Intersects(a.geom, c.old_geom))
             ELSE '{}'::text[] END,
        coalesce(c.feature->'properties'->>'category', ''),
+       coalesce(c.feature->'properties'->>'unit', ''),
        c.committed_at,
        CASE WHEN c.geom IS NOT NULL THEN ARRAY[ST_XMin(c.geom), ST_YMin(c.geom), ST_XMax(c.geom), ST_YMax(c.geom)] END,
        CASE WHEN c.old_geom IS NOT NULL THEN ARRAY[ST_XMin(c.old_geom), ST_YMin(c.old_geom),
@@ -84,7 +87,7 @@ func ChangesSince(ctx context.Context, q Querier, after, upto int64, limit int) 
 		var x0, y0, x1, y1 *float64
 		var box, oldBox []float64
 		if err := rows.Scan(&c.Seq, &c.Layer, &c.Op, &c.ObjectID, &c.Feature,
-			&x0, &y0, &x1, &y1, &c.Codes, &c.Category, &c.CommittedAt, &box, &oldBox); err != nil {
+			&x0, &y0, &x1, &y1, &c.Codes, &c.Category, &c.Unit, &c.CommittedAt, &box, &oldBox); err != nil {
 			rows.Close()
 			return nil, err
 		}

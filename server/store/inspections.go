@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,9 +38,12 @@ type NewInspection struct {
 
 // NewDeduction is one indicator that lost points, and the case it opens.
 type NewDeduction struct {
-	Indicator string
-	Points    float64 // in (0, 100], at most one decimal
-	Note      string
+	// IndicatorCode names the catalogue's field indicator that lost points;
+	// Indicator is its name (empty: the catalogue's).
+	IndicatorCode string
+	Indicator     string
+	Points        float64 // in (0, 100], at most one decimal
+	Note          string
 	// Category is the issue category of the case the deduction opens.
 	Category string
 	// Description is the issue's; empty gives "督查扣分：indicator（note）".
@@ -81,8 +85,8 @@ func (n *NewInspection) Check(now time.Time) error {
 func (d *NewDeduction) check(prefix string) *IssueFieldError {
 	tenths := d.Points * 10
 	switch {
-	case d.Indicator == "":
-		return issueFieldErr(prefix+"indicator", "required", "indicator is required")
+	case d.IndicatorCode == "":
+		return issueFieldErr(prefix+"indicator_code", "required", "indicator_code (a field indicator of the catalogue, see /api/v1/points/{code}/checklist) is required")
 	case !(d.Points > 0 && d.Points <= 100):
 		return issueFieldErr(prefix+"points", "out_of_range", "points lie in (0, 100]")
 	case math.Abs(tenths-math.Round(tenths)) > 1e-6:
@@ -93,7 +97,7 @@ func (d *NewDeduction) check(prefix string) *IssueFieldError {
 	for _, f := range []struct {
 		name, value string
 		max         int
-	}{{"indicator", d.Indicator, MaxIndicator}, {"note", d.Note, MaxIssueNote},
+	}{{"indicator_code", d.IndicatorCode, 40}, {"indicator", d.Indicator, MaxIndicator}, {"note", d.Note, MaxIssueNote},
 		{"category", d.Category, 100}, {"description", d.Description, MaxIssueDescription}} {
 		if err := checkIssueText(prefix+f.name, f.value, f.max); err != nil {
 			return err
@@ -134,8 +138,9 @@ type InspectionDoc struct {
 
 // inspectedPoint is what writing an inspection needs of its point.
 type inspectedPoint struct {
-	id   int64
-	grid *string
+	id       int64
+	grid     *string
+	category string
 }
 
 // CreateInspection records an inspection for actor and opens one issue per
@@ -152,6 +157,9 @@ func (s *Store) CreateInspection(ctx context.Context, by IssueActor, n NewInspec
 	err := s.InTx(ctx, func(tx pgx.Tx) error {
 		pt, err := pointForInspection(ctx, tx, by, n.Point)
 		if err != nil {
+			return err
+		}
+		if err := checkDeductionIndicators(ctx, tx, pt, n.Deductions); err != nil {
 			return err
 		}
 		if err := checkDeductionRefs(ctx, tx, by, n); err != nil {
@@ -181,7 +189,7 @@ func (s *Store) CreateInspection(ctx context.Context, by IssueActor, n NewInspec
 
 func pointForInspection(ctx context.Context, tx pgx.Tx, by IssueActor, code string) (inspectedPoint, error) {
 	var pt inspectedPoint
-	err := tx.QueryRow(ctx, `SELECT id, grid_code FROM points WHERE code = $1`, code).Scan(&pt.id, &pt.grid)
+	err := tx.QueryRow(ctx, `SELECT id, grid_code, category FROM points WHERE code = $1`, code).Scan(&pt.id, &pt.grid, &pt.category)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return pt, issueFieldErr("point", "unknown_point", "no point has the code %q", code)
 	}
@@ -211,20 +219,57 @@ func checkDeductionRefs(ctx context.Context, tx pgx.Tx, by IssueActor, n NewInsp
 	return checkIssueRefs(ctx, tx, by, "", n.Photos)
 }
 
+// checkDeductionIndicators verifies each deduction against the catalogue: a
+// field indicator checked at points of the point's category, deducting no more
+// than its points. A deduction without a text of its own takes the
+// indicator's name.
+func checkDeductionIndicators(ctx context.Context, tx pgx.Tx, pt inspectedPoint, ds []NewDeduction) error {
+	for i := range ds {
+		d := &ds[i]
+		field := fmt.Sprintf("deductions[%d].", i)
+		var name, kind string
+		var cats []string
+		var maxPoints *float64
+		var branch bool
+		err := tx.QueryRow(ctx, `SELECT name, kind, point_categories, max_points::float8,
+			EXISTS (SELECT 1 FROM indicators c WHERE c.parent_code = i.code) FROM indicators i WHERE code = $1`,
+			d.IndicatorCode).Scan(&name, &kind, &cats, &maxPoints, &branch)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			return issueFieldErr(field+"indicator_code", "unknown_indicator", "no indicator has the code %q (see /api/v1/indicators)", d.IndicatorCode)
+		case err != nil:
+			return err
+		case kind != KindField:
+			return issueFieldErr(field+"indicator_code", "not_field", "indicator %s is a %s indicator, not checked at points", d.IndicatorCode, kind)
+		case !slices.Contains(cats, pt.category):
+			return issueFieldErr(field+"indicator_code", "not_applicable", "indicator %s is not checked at points of category %s (see the point's checklist)", d.IndicatorCode, pt.category)
+		case branch || maxPoints == nil:
+			return issueFieldErr(field+"indicator_code", "not_leaf", "indicator %s has sub-indicators: deduct against one of them", d.IndicatorCode)
+		case math.Round(d.Points*10) > math.Round(*maxPoints*10):
+			return issueFieldErr(field+"points", "over_max", "indicator %s is worth %g points: a deduction cannot exceed them", d.IndicatorCode, *maxPoints)
+		}
+		if d.Indicator == "" {
+			d.Indicator = name
+		}
+	}
+	return nil
+}
+
 // storedDeduction is a deduction as inspections.deductions keeps it, with the
 // issue it opened.
 type storedDeduction struct {
-	Indicator string  `json:"indicator"`
-	Points    float64 `json:"points"`
-	Note      string  `json:"note"`
-	Category  string  `json:"category"`
-	Issue     int64   `json:"issue"`
+	IndicatorCode string  `json:"indicator_code,omitempty"`
+	Indicator     string  `json:"indicator"`
+	Points        float64 `json:"points"`
+	Note          string  `json:"note"`
+	Category      string  `json:"category"`
+	Issue         int64   `json:"issue"`
 }
 
 func insertInspection(ctx context.Context, tx pgx.Tx, pt inspectedPoint, n NewInspection, ids []int64) (int64, error) {
 	stored := make([]storedDeduction, len(n.Deductions))
 	for i, d := range n.Deductions {
-		stored[i] = storedDeduction{Indicator: d.Indicator, Points: math.Round(d.Points*10) / 10,
+		stored[i] = storedDeduction{IndicatorCode: d.IndicatorCode, Indicator: d.Indicator, Points: math.Round(d.Points*10) / 10,
 			Note: d.Note, Category: d.Category, Issue: ids[i]}
 	}
 	deductions, err := json.Marshal(stored)
@@ -262,7 +307,8 @@ func insertInspectionIssues(ctx context.Context, tx pgx.Tx, by IssueActor, pt in
 	data := make([]string, len(ids))
 	for i, d := range n.Deductions {
 		cats[i], descs[i] = d.Category, d.description()
-		data[i] = eventData(map[string]any{"inspection_id": inspection, "indicator": d.Indicator, "points": d.Points})
+		data[i] = eventData(map[string]any{"inspection_id": inspection, "indicator": d.Indicator,
+			"indicator_code": d.IndicatorCode, "points": d.Points})
 	}
 	// the scope ($2) is open: the actor's scope was checked on the point, and
 	// the point's own grid decides, even if its surface point falls just over a

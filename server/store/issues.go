@@ -58,6 +58,9 @@ type IssueActor struct {
 	// lets it; Source, when set, is the only source it may report under.
 	IsReporter bool
 	Source     string
+	// Unit, for a unit's staff, limits what the actor reads back to what its
+	// unit answers for (Viewer.Unit).
+	Unit string
 }
 
 // covers mirrors auth.Principal.Covers for an issue's grid code (nil when the

@@ -83,15 +83,16 @@ func (s *Store) PhotoFor(ctx context.Context, id string, v Viewer) (Photo, error
 }
 
 // photoSQL is the condition that the viewer may see the photo whose id is the
-// text expression id: one it uploaded, or one of a case or an inspection it
-// may see. A viewer limited in nothing sees every photo.
+// text expression id: one it uploaded, or one of a case, an inspection or a
+// task it may see. A viewer limited in nothing sees every photo.
 func (v Viewer) photoSQL(id string, arg func(any) string) string {
-	if !v.Reporter && len(v.Scope) == 0 {
+	if !v.Reporter && len(v.Scope) == 0 && v.Unit == "" {
 		return "true"
 	}
 	return fmt.Sprintf(`(EXISTS (SELECT 1 FROM photo_uploads u WHERE u.photo_id = %[1]s AND u.uploaded_by = %[2]s)
 		OR EXISTS (SELECT 1 FROM issues i WHERE i.photos @> ARRAY[%[1]s]::text[] AND %[3]s)
 		OR EXISTS (SELECT 1 FROM inspections n JOIN points pt ON pt.id = n.point_id
-			WHERE n.photos @> ARRAY[%[1]s]::text[] AND %[4]s))`,
-		id, arg(v.Actor), v.issueSQL("i", arg), v.inspectionSQL("pt", arg))
+			WHERE n.photos @> ARRAY[%[1]s]::text[] AND %[4]s)
+		OR EXISTS (SELECT 1 FROM tasks t WHERE t.photos @> ARRAY[%[1]s]::text[] AND %[5]s))`,
+		id, arg(v.Actor), v.issueSQL("i", arg), v.inspectionSQL("pt", arg), v.taskSQL("t", arg))
 }

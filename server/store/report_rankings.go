@@ -91,12 +91,13 @@ func (s *Store) RankingReport(ctx context.Context, r Ranking, f ReportFilter) (*
 			UNION ALL (SELECT 'black', rc.* FROM rc ORDER BY rank DESC, key DESC LIMIT %[4]s))
 		SELECT l.list, l.rank, %[5]s, l.value, l.basis AS %[6]s, rp.value AS previous_value,
 			round((l.value - rp.value)::numeric, 4)::float8 AS delta, rp.rank AS previous_rank,
-			rp.rank - l.rank AS rank_change%[9]s
+			rp.rank - l.rank AS rank_change%[11]s%[9]s
 		FROM l LEFT JOIN rp ON rp.key = l.key%[10]s
 		ORDER BY l.list = 'black', CASE WHEN l.list = 'red' THEN l.rank ELSE -l.rank END,
 			CASE WHEN l.list = 'red' THEN l.key END, l.key DESC`,
 		cur, before, order, n, strings.Join(labels, ", "), src.basis,
-		rankWithin(q, r, f, "cur.key"), rankWithin(q, r, f, "prev.key"), rankGeometry(r, f), rankGeometryJoin(r, f))
+		rankWithin(q, r, f, "cur.key"), rankWithin(q, r, f, "prev.key"), rankGeometry(r, f), rankGeometryJoin(r, f),
+		rankLeader(r))
 	return s.queryTable(ctx, sql, q.args...)
 }
 
@@ -185,6 +186,14 @@ func rankWithin(q *issueQuery, r Ranking, f ReportFilter, col string) string {
 		return ""
 	}
 	return areasWithin(q, col, f)
+}
+
+// rankLeader is the column of the leaders linked to a ranked area (挂钩定片).
+func rankLeader(r Ranking) string {
+	if r.Entity != RankAreas {
+		return ""
+	}
+	return ", " + leaderColumn("l.key")
 }
 
 func rankGeometry(r Ranking, f ReportFilter) string {

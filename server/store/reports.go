@@ -115,7 +115,7 @@ func (s *Store) AreaReport(ctx context.Context, level string, f ReportFilter) (*
 	q := &issueQuery{}
 	figures := figuresSQL(q, f, fmt.Sprintf("left(i.grid_code, %d)", digits))
 	sql := `WITH s AS (` + figures + `)
-		SELECT a.code, a.name, ` + figureColumns + geometryColumn(f, "a.geom") + `
+		SELECT a.code, a.name, ` + figureColumns + `, ` + leaderColumn("a.code") + geometryColumn(f, "a.geom") + `
 		FROM areas a LEFT JOIN s ON s.key = a.code
 		WHERE a.level = ` + q.arg(level) + areasWithin(q, "a.code", f) + `
 		ORDER BY a.code`

@@ -15,6 +15,7 @@ type Token struct {
 	Name      string
 	Role      string
 	Areas     []string
+	Unit      string // the unit a unit token acts for
 	CreatedAt time.Time
 	ExpiresAt *time.Time
 	// Source is the issue source a reporter token reports for; "" for none.
@@ -29,15 +30,21 @@ func (s *Store) CreateToken(ctx context.Context, name, role string, areas []stri
 	return s.StoreToken(ctx, Token{Name: name, Role: role, Areas: areas, ExpiresAt: expires}, hash)
 }
 
-// StoreToken stores token t (its name, role, areas, source and expiry) under
-// the hash of its secret.
+// CreateUnitToken stores a token's hash with the unit it acts for (a unit
+// token needs one, other roles none).
+func (s *Store) CreateUnitToken(ctx context.Context, name, role string, areas []string, unit string, hash []byte, expires *time.Time) (Token, error) {
+	return s.StoreToken(ctx, Token{Name: name, Role: role, Areas: areas, Unit: unit, ExpiresAt: expires}, hash)
+}
+
+// StoreToken stores token t (its name, role, areas, source, unit and expiry)
+// under the hash of its secret.
 func (s *Store) StoreToken(ctx context.Context, t Token, hash []byte) (Token, error) {
 	if t.Areas == nil {
 		t.Areas = []string{}
 	}
-	err := s.Pool.QueryRow(ctx, `INSERT INTO api_tokens (name, role, areas, source, token_hash, expires_at)
-		VALUES ($1, $2, $3, nullif($4, ''), $5, $6) RETURNING id, created_at`,
-		t.Name, t.Role, t.Areas, t.Source, hash, t.ExpiresAt).Scan(&t.ID, &t.CreatedAt)
+	err := s.Pool.QueryRow(ctx, `INSERT INTO api_tokens (name, role, areas, source, unit, token_hash, expires_at)
+		VALUES ($1, $2, $3, nullif($4, ''), nullif($5, ''), $6, $7) RETURNING id, created_at`,
+		t.Name, t.Role, t.Areas, t.Source, t.Unit, hash, t.ExpiresAt).Scan(&t.ID, &t.CreatedAt)
 	return t, err
 }
 
@@ -46,8 +53,8 @@ func (s *Store) TokenByHash(ctx context.Context, hash []byte) (Token, error) {
 	var t Token
 	err := s.Pool.QueryRow(ctx, `UPDATE api_tokens SET last_used_at = now()
 		WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
-		RETURNING id, name, role, areas, coalesce(source, ''), created_at, expires_at`, hash).
-		Scan(&t.ID, &t.Name, &t.Role, &t.Areas, &t.Source, &t.CreatedAt, &t.ExpiresAt)
+		RETURNING id, name, role, areas, coalesce(source, ''), coalesce(unit, ''), created_at, expires_at`, hash).
+		Scan(&t.ID, &t.Name, &t.Role, &t.Areas, &t.Source, &t.Unit, &t.CreatedAt, &t.ExpiresAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return t, ErrNoToken
 	}
@@ -58,9 +65,10 @@ func (s *Store) TokenByHash(ctx context.Context, hash []byte) (Token, error) {
 // checking again what an open /live socket was granted.
 func (s *Store) TokenByID(ctx context.Context, id int64) (Token, error) {
 	var t Token
-	err := s.Pool.QueryRow(ctx, `SELECT id, name, role, areas, created_at, expires_at FROM api_tokens
+	err := s.Pool.QueryRow(ctx, `SELECT id, name, role, areas, coalesce(source, ''), coalesce(unit, ''),
+			created_at, expires_at FROM api_tokens
 		WHERE id = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())`, id).
-		Scan(&t.ID, &t.Name, &t.Role, &t.Areas, &t.CreatedAt, &t.ExpiresAt)
+		Scan(&t.ID, &t.Name, &t.Role, &t.Areas, &t.Source, &t.Unit, &t.CreatedAt, &t.ExpiresAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return t, ErrNoToken
 	}
@@ -119,4 +127,21 @@ func (s *Store) FirstCommunityCode(ctx context.Context) (string, error) {
 	var code string
 	err := s.Pool.QueryRow(ctx, `SELECT coalesce(min(code), '') FROM areas WHERE level = 'community'`).Scan(&code)
 	return code, err
+}
+
+// UnitExists reports whether a unit has this code.
+func (s *Store) UnitExists(ctx context.Context, code string) (bool, error) {
+	var known bool
+	err := s.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM units WHERE code = $1)`, code).Scan(&known)
+	return known, err
+}
+
+// UnitWorksPoint reports whether the unit with this code is responsible for
+// the point (points keep the unit's name) or has a task at it.
+func (s *Store) UnitWorksPoint(ctx context.Context, unit, point string) (bool, error) {
+	var ok bool
+	err := s.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM units u JOIN points p ON p.unit IN (u.name, u.code)
+			WHERE u.code = $1 AND p.code = $2)
+		OR EXISTS (SELECT 1 FROM tasks WHERE unit = $1 AND $2 = ANY(point_codes))`, unit, point).Scan(&ok)
+	return ok, err
 }

@@ -19,6 +19,9 @@ type Viewer struct {
 	Reporter bool
 	Source   string
 	Actor    string
+	// Unit limits a unit's staff to what their unit (a units.code) answers
+	// for: the cases it was given, the inspections of its points, its tasks.
+	Unit string
 }
 
 // issueSQL is the condition that the viewer may see the issue of alias i; arg
@@ -27,6 +30,9 @@ func (v Viewer) issueSQL(i string, arg func(any) string) string {
 	var conds []string
 	if len(v.Scope) > 0 {
 		conds = append(conds, issueInScope(i+".grid_code", arg(v.Scope)))
+	}
+	if v.Unit != "" {
+		conds = append(conds, fmt.Sprintf("%s.unit = %s", i, arg(v.Unit)))
 	}
 	switch {
 	case !v.Reporter:
@@ -49,13 +55,31 @@ func (v Viewer) inspectionSQL(p string, arg func(any) string) string {
 	switch {
 	case v.Reporter:
 		return "false"
+	case v.Unit != "":
+		// points name their responsible unit, not its code
+		return fmt.Sprintf("%s.unit = (SELECT name FROM units WHERE code = %s)", p, arg(v.Unit))
 	case len(v.Scope) > 0:
 		return issueInScope(p+".grid_code", arg(v.Scope))
 	}
 	return "true"
 }
 
+// taskSQL is the condition that the viewer may see the task of alias t:
+// reporters see none, a unit its own, a scoped viewer those placed in its
+// areas (a task of the whole city is in no scope).
+func (v Viewer) taskSQL(t string, arg func(any) string) string {
+	switch {
+	case v.Reporter:
+		return "false"
+	case v.Unit != "":
+		return fmt.Sprintf("%s.unit = %s", t, arg(v.Unit))
+	case len(v.Scope) > 0:
+		return issueInScope(t+".area_code", arg(v.Scope))
+	}
+	return "true"
+}
+
 // Viewer is what the actor may read back of what it writes.
 func (a IssueActor) Viewer() Viewer {
-	return Viewer{Scope: a.Scope, Reporter: a.IsReporter, Source: a.Source, Actor: a.Actor}
+	return Viewer{Scope: a.Scope, Reporter: a.IsReporter, Source: a.Source, Actor: a.Actor, Unit: a.Unit}
 }

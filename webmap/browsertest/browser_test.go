@@ -39,7 +39,7 @@ func prerequisites() (node, chromium string, err error) {
 	if node, err = exec.LookPath("node"); err != nil {
 		return "", "", fmt.Errorf("no node: %w", err)
 	}
-	for _, f := range []string{"../node_modules/playwright-core/package.json", "../dist/wall.html", "../dist/grid.html", "../dist/planner.html"} {
+	for _, f := range []string{"../node_modules/playwright-core/package.json", "../dist/wall.html", "../dist/grid.html", "../dist/planner.html", "../dist/tasks.html"} {
 		if _, err := os.Stat(f); err != nil {
 			return "", "", fmt.Errorf("webmap/%s is missing: run make build", f[3:])
 		}
@@ -73,9 +73,11 @@ func TestBrowser(t *testing.T) {
 		[]any{e.GridOut}, &lon, &lat)
 
 	hostileJSON, _ := json.Marshal(hostile(e, issue))
+	task, otherTask := unitTasks(e)
 	tokens, _ := json.Marshal(map[string]string{
 		"viewer": e.Tokens["viewer"], "grid_manager": e.Tokens["grid_manager"],
 		"planner": e.Tokens["planner"], "admin": e.Tokens["admin"],
+		"unit": e.Tokens["unit"], "reviewer": e.Tokens["reviewer"],
 	})
 	shots, err := filepath.Abs("../../test-results/screenshots")
 	if err != nil {
@@ -91,6 +93,8 @@ func TestBrowser(t *testing.T) {
 		"CITYMAP_E2E_TOKENS="+string(tokens),
 		"CITYMAP_E2E_ISSUE="+strconv.FormatInt(issue, 10),
 		"CITYMAP_E2E_HOSTILE="+string(hostileJSON),
+		"CITYMAP_E2E_TASK="+strconv.FormatInt(task, 10),
+		"CITYMAP_E2E_OTHER_TASK="+strconv.FormatInt(otherTask, 10),
 		fmt.Sprintf("CITYMAP_E2E_POINT=%.7f,%.7f", lon, lat),
 		"CITYMAP_E2E_SCREENSHOTS="+shots,
 		"CITYMAP_E2E_RESULT="+resultFile,
@@ -209,4 +213,27 @@ func hostile(e *apitest.Env, dispatched int64) map[string]any {
 		"grid_manager": e.Token(names["gridManager"], "grid_manager", []string{e.Community}),
 		"planner":      e.Token(names["planner"], "planner", nil),
 	}
+}
+
+// unitTasks hands the test unit a task at a point (with a checklist) and
+// another unit a task, overdue, that the wall must count and the test unit
+// must not see.
+func unitTasks(e *apitest.Env) (mine, other int64) {
+	e.T.Helper()
+	var point string
+	e.Scan(`SELECT min(code) FROM points`, nil, &point)
+	due := time.Now().Add(96 * time.Hour).Format(time.RFC3339)
+	var t struct {
+		ID int64 `json:"id"`
+	}
+	e.Must(http.StatusCreated, "POST", "/api/v1/tasks", "reviewer", map[string]any{
+		"title": "浏览器测试：门前三包整改", "unit": e.Unit, "owner": "测试责任人", "points": []string{point}, "due_at": due,
+	}).Decode(e.T, &t)
+	mine = t.ID
+	e.Must(http.StatusCreated, "POST", "/api/v1/tasks", "reviewer", map[string]any{
+		"title": "浏览器测试：他单位逾期任务", "unit": "zjj", "owner": "他人", "points": []string{point}, "due_at": due,
+	}).Decode(e.T, &t)
+	// overdue longer than any of the demo city's, so that it leads the wall's list
+	e.Exec(`UPDATE tasks SET due_at = now() - interval '400 days' WHERE id = $1`, t.ID)
+	return mine, t.ID
 }

@@ -10,6 +10,7 @@ import { apply, bindToggle, onLangChange, t } from './lib/i18n.js';
 import { addBaseLayers, addFrame, bboxOf, createMap, hideStyleLayers } from './lib/map.js';
 import { signIn } from './lib/signin.js';
 import { CELLS, createMapView, LEVELS, MEASURES } from './planner/mapview.js';
+import { createLosses } from './planner/losses.js';
 import { createParkingView } from './planner/parking.js';
 import { createRedBlack, ENTITIES, metricsFor } from './planner/redblack.js';
 import { createTrends } from './planner/trends.js';
@@ -85,7 +86,7 @@ function run(name) {
 
 function loadAll() {
   fillControls();
-  return Promise.all(['map', 'trends', 'redblack', 'parking'].map(run));
+  return Promise.all(['map', 'trends', 'redblack', 'parking', 'lossUnits', 'lossIndicators'].map(run));
 }
 
 function setPeriod(from, to) {
@@ -173,6 +174,9 @@ async function main() {
   views.trends = createTrends(ctx);
   views.redblack = createRedBlack(ctx);
   views.parking = createParkingView(ctx);
+  const losses = createLosses(ctx);
+  views.lossUnits = losses.units;
+  views.lossIndicators = losses.indicators;
   await setupMap();
   bindControls();
   await loadAll();
@@ -183,6 +187,8 @@ async function main() {
     views.trends.redraw();
     views.parking.redraw();
     run('redblack');
+    run('lossUnits');
+    run('lossIndicators');
   });
   document.body.dataset.ready = 'true';
 }

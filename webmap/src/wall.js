@@ -27,6 +27,7 @@ const S = {
   map: null,
   tiled: false,
   cats: new Map(), // code → category
+  units: new Map(), // code → name
   streets: new Map(), // code → name
   issues: new Map(), // id → open issue feature
   complete: false, // the snapshot holds every open issue
@@ -43,6 +44,8 @@ const S = {
   renderTimer: 0,
   updatedAt: null,
   pending: null, // changes received while the snapshot loads
+  tasks: { total: null, features: [] }, // the overdue tasks, soonest due first
+  leaders: new Map(), // street code → the leaders linked to it
 
 };
 
@@ -58,8 +61,9 @@ function startClock() {
 }
 
 async function loadCatalog() {
-  const { categories } = await get('/api/v1/categories');
+  const [{ categories }, { units }] = await Promise.all([get('/api/v1/categories'), get('/api/v1/units')]);
   for (const c of categories) S.cats.set(c.code, c);
+  for (const u of units) S.units.set(u.code, u.name);
 }
 
 function catLabel(code) {
@@ -351,13 +355,46 @@ function renderCharts(features, overdue) {
   for (const f of overdue) bump(overdueBy, f.properties.street);
   const streets = [...S.streets.keys()].sort((a, b) =>
     (S.streetToday.get(b) || 0) - (S.streetToday.get(a) || 0) || (overdueBy.get(b) || 0) - (overdueBy.get(a) || 0));
-  charts.street.set(barOption(streets.map((c) => S.streets.get(c)), [
+  // the leaders linked to the street (挂钩定片), by name
+  const streetLabel = (c) => (S.leaders.has(c) ? `${S.streets.get(c)}\n${S.leaders.get(c).replace(/（[^）]*）/g, '')}` : S.streets.get(c));
+  charts.street.set(barOption(streets.map(streetLabel), [
     bar(t('wall.newToday'), streets.map((c) => S.streetToday.get(c) || 0), ACCENT, size),
     bar(t('wall.overdueNow'), streets.map((c) => overdueBy.get(c) || 0), OVERDUE, size),
   ], size), true);
 }
 
 // --- periodic refresh from the server ---------------------------------------------
+
+// loadTasks reads the overdue tasks: the count and the longest overdue.
+async function loadTasks() {
+  const fc = await get('/api/v1/tasks', { overdue: true, limit: 4 });
+  S.tasks = { total: fc.overdue, features: fc.features };
+  renderTasks();
+}
+
+function renderTasks() {
+  $('#count-tasks-overdue').textContent = S.tasks.total === null ? '—' : fmtNumber(S.tasks.total);
+  if (!S.tasks.features.length) {
+    fill($('#overdue-tasks'), h('li', { class: 'empty' }, t('wall.tasksNone')));
+    return;
+  }
+  const now = Date.now();
+  fill($('#overdue-tasks'), ...S.tasks.features.map((f) => {
+    const p = f.properties;
+    return h('li', { dataset: { taskId: f.id } },
+      h('span', { class: 'cat' }, p.title),
+      h('span', { class: 'late' }, t('wall.late', { d: fmtDuration(now - Date.parse(p.due_at)) })),
+      h('span', { class: 'where' }, [S.units.get(p.unit) || p.unit, p.owner].filter(Boolean).join(' · ')));
+  }));
+}
+
+const tasksSoon = (() => {
+  let timer = 0;
+  return () => {
+    clearTimeout(timer);
+    timer = setTimeout(safely(loadTasks), 1000);
+  };
+})();
 
 async function refresh() {
   rollDay();
@@ -374,6 +411,7 @@ async function refresh() {
   S.counts = { new: n, closed: c, overdue: o };
   S.catToday = new Map(cats.rows.filter((r) => r.new > 0).map((r) => [r.category, r.new]));
   S.streetToday = new Map(streets.rows.map((r) => [r.code, r.new]));
+  S.leaders = new Map(streets.rows.filter((r) => r.leader).map((r) => [r.code, r.leader]));
   if (overdueList) S.serverOverdue = overdueList.features;
   S.updatedAt = new Date();
   scheduleRender();
@@ -409,13 +447,19 @@ async function main() {
   legend();
   renderTicker();
   await Promise.all([loadSnapshot(), refresh()]);
-  const live = new Live({ token: token(), subscription: { layers: ['issues', 'parking'] } });
+  await safely(loadTasks)();
+  const live = new Live({ token: token(), subscription: { layers: ['issues', 'parking', 'tasks'] } });
   live.addEventListener('state', (e) => showConn(e.detail));
-  live.addEventListener('change', (e) => (e.detail.layer === 'issues' ? onIssue(e.detail) : onParking(e.detail)));
+  live.addEventListener('change', (e) => {
+    if (e.detail.layer === 'issues') onIssue(e.detail);
+    else if (e.detail.layer === 'tasks') tasksSoon();
+    else onParking(e.detail);
+  });
   live.addEventListener('reset', safely(loadSnapshot));
   live.start();
   setInterval(() => live.emitState(), 1000);
   setInterval(safely(refresh), REFRESH_MS);
+  setInterval(safely(loadTasks), REFRESH_MS);
   setInterval(safely(loadSnapshot), SNAPSHOT_MS);
   setInterval(scheduleRender, 30000); // deadlines pass
   addEventListener('resize', scheduleRender);
@@ -423,6 +467,7 @@ async function main() {
     for (const el of document.querySelectorAll('.pulse-label')) el.textContent = t('wall.newIssue', { cat: catLabel(el.dataset.category) });
     legend();
     renderTicker();
+    renderTasks();
     render();
   });
   document.body.dataset.ready = 'true';

@@ -5,6 +5,8 @@
 //   CITYMAP_E2E_URL          the server
 //   CITYMAP_E2E_TOKENS       JSON {"viewer", "grid_manager", "planner", "admin"}
 //   CITYMAP_E2E_ISSUE        a dispatched issue in the grid manager's areas
+//   CITYMAP_E2E_TASK         an open task of the unit token's unit, at a point
+//   CITYMAP_E2E_OTHER_TASK   an overdue task of another unit
 //   CITYMAP_E2E_POINT        "lon,lat" where the wall's new issue is reported
 //   CITYMAP_E2E_HOSTILE      JSON {names, issue, dispatched, grid_manager, planner}:
 //                            names of markup seeded everywhere the pages show data
@@ -15,9 +17,12 @@
 // Checks: every page loads with no console errors (a CSP violation is one);
 // on /wall an issue created through the API appears within 2 s; on /grid the
 // grid manager starts a dispatched case and the status shown changes; a planner
-// export downloads; and names that are markup, shown in every list, label,
-// tooltip and popup of the three pages, run nothing and read as text — with the
-// pages' CSP and without it (escaping alone must hold).
+// export downloads; /tasks lists the unit's own tasks only, starts one, uploads
+// evidence and submits it, and the 创建办 accepts it; the wall counts overdue
+// tasks; the planner ranks units and indicators by points lost; and names that
+// are markup, shown in every list, label, tooltip and popup of the three pages,
+// run nothing and read as text — with the pages' CSP and without it (escaping
+// alone must hold).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -26,6 +31,8 @@ const env = (k, d) => process.env[k] || d;
 const BASE = env('CITYMAP_E2E_URL');
 const TOKENS = JSON.parse(env('CITYMAP_E2E_TOKENS', '{}'));
 const ISSUE = env('CITYMAP_E2E_ISSUE');
+const TASK = env('CITYMAP_E2E_TASK');
+const OTHER_TASK = env('CITYMAP_E2E_OTHER_TASK');
 const POINT = env('CITYMAP_E2E_POINT', '').split(',').map(Number);
 const SHOTS = env('CITYMAP_E2E_SCREENSHOTS', 'test-results/screenshots');
 const RESULT = env('CITYMAP_E2E_RESULT', '');
@@ -107,6 +114,14 @@ async function wall(browser) {
     results.checks.wall_new_issue_ms = Date.now() - started;
   } catch {
     fail('wall', `issue ${issue.id} did not appear within ${WALL_DEADLINE_MS} ms`);
+  }
+  try {
+    await page.waitForSelector(`#overdue-tasks [data-task-id="${OTHER_TASK}"]`, { timeout: 5000 });
+    const n = await page.evaluate(() => document.querySelector('#count-tasks-overdue').textContent);
+    if (!(Number(n.replace(/\D/g, '')) >= 1)) fail('wall', `overdue task counter shows ${n}`);
+    else results.checks.wall_overdue_tasks = n;
+  } catch {
+    fail('wall', `overdue task ${OTHER_TASK} is not listed`);
   }
   await page.waitForTimeout(800);
   await shot(page, 'wall.png');
@@ -199,6 +214,22 @@ async function planner(browser) {
     const text = readFileSync(await download.path(), 'utf8');
     if (!check(text)) fail('planner', `${view} ${format} export: unexpected content ${JSON.stringify(text.slice(0, 80))}`);
     else results.checks[`planner_export_${view}_${format}`] = download.suggestedFilename();
+  }
+  try {
+    await page.waitForSelector('#loss-units tbody tr, #loss-units td.empty', { timeout: 10000 });
+    await page.waitForSelector('#loss-indicators tbody tr', { timeout: 10000 });
+    results.checks.planner_losses = await page.evaluate(() => ({
+      units: document.querySelectorAll('#loss-units tbody tr').length,
+      indicators: document.querySelectorAll('#loss-indicators tbody tr').length,
+    }));
+    const [download] = await Promise.all([
+      page.waitForEvent('download', { timeout: 10000 }),
+      page.click('[data-export=lossIndicators] [data-format=csv]'),
+    ]);
+    const text = readFileSync(await download.path(), 'utf8');
+    if (!text.startsWith('\ufeffrank,indicator,')) fail('planner', `indicator ranking export: ${JSON.stringify(text.slice(0, 60))}`);
+  } catch (err) {
+    fail('planner', `loss rankings: ${err.message.split('\n')[0]}`);
   }
   await page.click('.tab-inline[data-view=hotspots]');
   await page.waitForTimeout(1500);
@@ -357,6 +388,63 @@ async function hostile(browser) {
   results.checks.hostile_names = `${Object.keys(HOSTILE.names).length} names of markup shown as text on /wall, /grid and /planner, with and without the CSP`;
 }
 
+// tasks: the unit's staff work their task on /tasks; the 创建办 accepts it.
+async function tasks(browser) {
+  const { context, page } = await openPage(browser, 'tasks', '/tasks', TOKENS.unit, { width: 1440, height: 900 });
+  const item = `#task-list [data-task-id="${TASK}"]`;
+  await page.waitForSelector(item, { timeout: 10000 });
+  if (await page.$(`#task-list [data-task-id="${OTHER_TASK}"]`)) fail('tasks', 'the unit sees another unit\'s task');
+  await page.click('.seg[data-filter=overdue]');
+  await page.waitForTimeout(500);
+  if (await page.$(`#task-list [data-task-id="${OTHER_TASK}"]`)) fail('tasks', 'the unit sees another unit\'s overdue task');
+  await page.click('.seg[data-filter=todo]');
+  await page.waitForSelector(item, { timeout: 10000 });
+  await shot(page, 'tasks.png');
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout: 10000 }), page.click('#export')]);
+  const csv = readFileSync(await download.path(), 'utf8');
+  if (!csv.startsWith('\ufeffid,title,') || !csv.includes(`\r\n${TASK},`) || csv.includes(`\r\n${OTHER_TASK},`)) {
+    fail('tasks', `task list export: ${JSON.stringify(csv.slice(0, 80))}`);
+  } else results.checks.tasks_export = download.suggestedFilename();
+  await page.click(item);
+  await page.waitForSelector('#detail button[data-action=start]', { timeout: 10000 });
+  await page.waitForSelector('#checklists tr', { timeout: 10000 });
+  await page.fill('#detail textarea[name=note]', '浏览器测试：已安排人员整改');
+  await page.click('#detail button[data-action=start]');
+  await page.waitForSelector('#detail .chips .tchip[data-status=in_progress]', { timeout: 5000 });
+  // evidence: a PDF uploaded, then reported with the progress
+  await page.setInputFiles('#detail input[type=file]', { name: '整改台账.pdf', mimeType: 'application/pdf',
+    buffer: Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n') });
+  await page.waitForSelector('#detail .docs-pending li', { timeout: 5000 });
+  await page.fill('#detail textarea[name=note]', '浏览器测试：附整改台账');
+  await page.click('#detail button[data-action=progress]');
+  await page.waitForSelector('#detail .timeline .doc', { timeout: 5000 });
+  await page.click('#detail button[data-action=submit]');
+  await page.waitForSelector('#detail .chips .tchip[data-status=submitted]', { timeout: 5000 });
+  await page.waitForTimeout(300);
+  await shot(page, 'tasks-detail.png');
+  await page.click('#lang');
+  await page.waitForTimeout(500);
+  if ((await page.textContent('h1')) !== 'Task list') fail('tasks', 'no English title');
+  await shot(page, 'tasks-en.png');
+  await page.click('#lang');
+  await context.close();
+  // the 创建办 reviews it
+  const review = await openPage(browser, 'tasks-review', '/tasks', TOKENS.reviewer, { width: 1440, height: 900 });
+  await review.page.click('.seg[data-filter=submitted]');
+  await review.page.waitForSelector(item, { timeout: 10000 });
+  await review.page.click(item);
+  await review.page.waitForSelector('#detail button[data-action=accept]', { timeout: 10000 });
+  await review.page.click('#detail button[data-action=accept]');
+  await review.page.waitForSelector('#detail .chips .tchip[data-status=done]', { timeout: 5000 });
+  const f = await api('GET', `/api/v1/tasks/${TASK}`, TOKENS.admin);
+  const steps = f.events.map((e) => e.action).join(' ');
+  if (f.properties.status !== 'done' || steps !== 'create start progress submit accept' || f.properties.documents.length !== 1) {
+    fail('tasks', `the server says ${f.properties.status} after ${steps}`);
+  } else results.checks.tasks_flow = steps;
+  await shot(review.page, 'tasks-review.png');
+  await review.context.close();
+}
+
 async function main() {
   mkdirSync(SHOTS, { recursive: true });
   const browser = await chromium.launch({
@@ -366,7 +454,8 @@ async function main() {
   }); // a fresh, temporary profile each run
   try {
     const only = env('CITYMAP_E2E_ONLY', ''); // e.g. "hostile", while working on one part
-    for (const [name, fn] of [['index', index], ['wall', wall], ['grid', grid], ['planner', planner], ['hostile', hostile]]) {
+    for (const [name, fn] of [['index', index], ['wall', wall], ['grid', grid], ['planner', planner], ['tasks', tasks],
+      ['hostile', hostile]]) {
       if (only && !only.split(',').includes(name)) continue;
       try {
         await fn(browser);

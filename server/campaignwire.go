@@ -1,0 +1,20 @@
+package server
+
+import (
+	"context"
+
+	"citymap/server/campaign"
+)
+
+// startCampaign serves the campaign API (indicators, tasks, documents,
+// campaigns, leaders) and, when Config.TaskRules is set, applies the
+// indicators' task rules in the background at that interval.
+func (s *Server) startCampaign() {
+	api := campaign.New(s.store, s.auth, s.cfg.DataDir)
+	api.Register(s.mux)
+	ctx, cancel := context.WithCancel(context.Background())
+	s.stopRules = cancel
+	if s.cfg.TaskRules > 0 {
+		go api.RunTaskRules(ctx, s.cfg.TaskRules)
+	}
+}
