@@ -296,7 +296,10 @@ func (w *walk) inspection(side, grid string, photo *object) {
 		"photos": []string{photo.id}, "note": marker, "deductions": []any{}}
 	opened := "walk-deduction-" + side
 	if side == "out" {
-		body["deductions"] = []any{map[string]any{"indicator": "环境卫生", "points": 10, "category": "noise",
+		// a field indicator of the walk's own, checked at points of every category
+		w.Exec(`INSERT INTO indicators (code, name, kind, max_points, point_categories)
+			SELECT 'WALK-1', '环境卫生', 'field', 10, array_agg(code) FROM point_categories`)
+		body["deductions"] = []any{map[string]any{"indicator_code": "WALK-1", "points": 10, "category": "noise",
 			"description": opened}}
 	}
 	var doc struct {
