@@ -32,11 +32,11 @@ func classify(r *http.Request) string {
 		return ""
 	case strings.HasPrefix(p, "/api/v1/reports/"), isBigBatch(r):
 		return limit.Heavy
-	case r.Method == http.MethodPost && (p == "/api/v1/photos" ||
+	case r.Method == http.MethodPost && (p == "/api/v1/photos" || p == "/api/v1/documents" ||
 		strings.HasPrefix(p, "/api/v1/issues/") && strings.HasSuffix(p, "/photos")):
 		return limit.Upload
 	case get && (strings.HasPrefix(p, "/tiles/") || isOGCItems(p) || p == "/api/v1/issues" ||
-		p == "/api/v1/inspections" || p == "/api/v1/points/overdue" || p == "/api/v1/parking/available" ||
+		p == "/api/v1/inspections" || p == "/api/v1/points/overdue" || p == "/api/v1/parking/available" || p == "/api/v1/tasks" ||
 		p == "/open311/v2/requests.json" || p == "/open311/v2/requests.xml"):
 		return limit.Medium
 	case strings.HasPrefix(p, "/api/"), p == "/ogc" || strings.HasPrefix(p, "/ogc/"),

@@ -39,6 +39,10 @@ func TestClassify(t *testing.T) {
 		{"GET", "/style.json", "", limit.Light},
 		{"POST", "/api/v1/photos", "x", limit.Upload},
 		{"POST", "/api/v1/issues/7/photos", "x", limit.Upload},
+		{"POST", "/api/v1/documents", "x", limit.Upload},
+		{"GET", "/api/v1/reports/units", "", limit.Heavy},
+		{"GET", "/api/v1/tasks", "", limit.Medium},
+		{"GET", "/api/v1/tasks/7", "", limit.Light},
 	}
 	for _, c := range cases {
 		r := httptest.NewRequest(c.method, c.target, strings.NewReader(c.body))
