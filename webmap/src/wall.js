@@ -355,8 +355,9 @@ function renderCharts(features, overdue) {
   for (const f of overdue) bump(overdueBy, f.properties.street);
   const streets = [...S.streets.keys()].sort((a, b) =>
     (S.streetToday.get(b) || 0) - (S.streetToday.get(a) || 0) || (overdueBy.get(b) || 0) - (overdueBy.get(a) || 0));
-  // the leaders linked to the street (挂钩定片), by name
-  const streetLabel = (c) => (S.leaders.has(c) ? `${S.streets.get(c)}\n${S.leaders.get(c).replace(/（[^）]*）/g, '')}` : S.streets.get(c));
+  // the leaders linked to the street (挂钩定片), by name, on the street's line:
+  // ten rows of two-line labels overlap at the wall's sizes
+  const streetLabel = (c) => (S.leaders.has(c) ? `${S.streets.get(c)} · ${S.leaders.get(c).replace(/（[^）]*）/g, '')}` : S.streets.get(c));
   charts.street.set(barOption(streets.map(streetLabel), [
     bar(t('wall.newToday'), streets.map((c) => S.streetToday.get(c) || 0), ACCENT, size),
     bar(t('wall.overdueNow'), streets.map((c) => overdueBy.get(c) || 0), OVERDUE, size),
