@@ -323,10 +323,11 @@ func open311Media(w *walk, c *caller, r apitest.Reply) string {
 // TestScopeWalk reads every data surface of the instance (every REST list and
 // item, every OGC collection's items and item, every report and export in every
 // format, tiles of every layer, the live stream, every photo, Open311, the
-// retried intake and its possible duplicates) as callers of narrow scope — a
-// grid manager of one grid, a dispatcher and an admin of one street, a planner
-// of one community, a viewer of one grid, a reporter of one source and one of
-// none — and checks that none of them is shown anything outside its scope,
+// retried intake and its possible duplicates, tasks and their documents, the
+// campaign report and where points are lost) as callers of narrow scope — a
+// grid manager of one grid, a dispatcher, an admin and a reviewer of one
+// street, a planner of one community, a viewer of one grid, a reporter of one
+// source and one of none, a unit's staff — and checks that none of them is shown anything outside its scope,
 // while a city-wide admin is (so that each step proves something). It fails
 // when the instance serves a route that it does not walk.
 func TestScopeWalk(t *testing.T) {

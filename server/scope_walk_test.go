@@ -277,8 +277,9 @@ func (w *walk) build() {
 
 // buildTasks makes the walk's campaign around t0 and its tasks: of the unit
 // token's unit and of another, in the grid manager's grid and outside every
-// scope (by area, and by point), one of the whole city; and documents, one on
-// a task inside, one on a task outside, one the unit uploaded itself.
+// scope (by area, and by point), one of the whole city; and documents and
+// photos, one on a task inside, one on a task outside, and a document the
+// unit uploaded itself.
 func (w *walk) buildTasks() {
 	w.T.Helper()
 	day := func(d time.Time) string { return d.In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly) }
@@ -312,9 +313,12 @@ func (w *walk) buildTasks() {
 	}
 	for i, task := range []*object{w.objects["task in"], w.objects["task out"]} {
 		d := document("document of the "+task.name, w.control, byte(210+i))
-		d.owners = []*object{task}
+		body, ctype := pngUpload(w.T, byte(215+i))
+		id := w.must(http.StatusCreated, w.control, "POST", "/api/v1/photos", body, "Content-Type", ctype).JSON(w.T)["id"].(string)
+		p := w.add(&object{name: "photo of the " + task.name, kind: "photo", id: id, by: w.control.actor, marker: id})
+		d.owners, p.owners = []*object{task}, []*object{task}
 		w.must(http.StatusOK, w.control, "POST", "/api/v1/tasks/"+task.id+"/actions",
-			map[string]any{"action": "progress", "documents": []string{d.id}})
+			map[string]any{"action": "progress", "documents": []string{d.id}, "photos": []string{p.id}})
 	}
 	document("document the unit uploaded", w.unitCaller(), 220)
 }
