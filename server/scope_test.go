@@ -554,7 +554,7 @@ func (w *walk) campaignSurfaces(add func(...surface)) {
 	unitPoints := map[string]bool{"point in": true, "point out": true}
 	for _, ob := range []*object{o["point in"], o["point out"], o["point inspected-out"]} {
 		add(surface{pattern: "GET /api/v1/points/{code}/checklist", path: "/api/v1/points/" + ob.id + "/checklist",
-			readers: campaignReaders, item: ob, refused: refused, catalogue: true,
+			readers: campaignReaders, item: ob, refused: refused,
 			may: func(c *caller) bool { return c.sees(ob) && (c.unit == "" || unitPoints[ob.name]) }})
 	}
 }
