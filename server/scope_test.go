@@ -32,8 +32,10 @@ type surface struct {
 	// refused with one of refused
 	item    *object
 	refused []int
-	ok      int  // the success status (0: 200)
-	tile    bool // an MVT: 204 is an empty tile
+	// may, when set, is who may see the item instead of caller.sees
+	may  func(c *caller) bool
+	ok   int  // the success status (0: 200)
+	tile bool // an MVT: 204 is an empty tile
 	// control asks the city-wide admin's answer to show what the narrowest
 	// caller may not see: without that the walk would prove nothing here
 	control bool
@@ -53,8 +55,11 @@ var (
 	everyone []string
 	readers  = []string{auth.Admin, auth.Dispatcher, auth.GridManager, auth.Planner, auth.Viewer}
 	creators = []string{auth.Admin, auth.Dispatcher, auth.GridManager, auth.Reporter}
-	refused  = []int{http.StatusForbidden}
-	notFound = []int{http.StatusNotFound}
+	// campaignReaders read tasks, campaigns and where points are lost: the
+	// readers, the 创建办 (reviewer) and unit staff
+	campaignReaders = slices.Concat(readers, []string{auth.Reviewer, auth.Unit})
+	refused         = []int{http.StatusForbidden}
+	notFound        = []int{http.StatusNotFound}
 )
 
 // notData are the routes the walk does not call, and why.
@@ -63,6 +68,7 @@ var notData = map[string]string{
 	"/open311/":                        "Open311's 404 and 405 for unknown paths",
 	"GET /{$}":                         "the web map's start page: static, no data",
 	"GET /wall":                        "a web map page: static, no data",
+	"GET /tasks":                       "a web map page: static, no data",
 	"GET /grid":                        "a web map page: static, no data",
 	"GET /planner":                     "a web map page: static, no data",
 	"GET /assets/":                     "the web map's bundles: static, no data",
@@ -79,6 +85,12 @@ var notData = map[string]string{
 	"PATCH /ogc/collections/{collectionId}/items/{featureId}":  "a write: answers what it wrote, inside the caller's areas (server/ogc tests)",
 	"DELETE /ogc/collections/{collectionId}/items/{featureId}": "a write: answers nothing",
 	"POST /open311/v2/{doc}":                                   "a write: answers the new request's id and deadline",
+	"POST /api/v1/tasks":                                       "a write: answers the task it wrote (server/campaign tests)",
+	"POST /api/v1/tasks/spawn":                                 "a write: answers the ids of the tasks it made, 创建办 and admins only (server/campaign tests)",
+	"POST /api/v1/tasks/{id}/actions":                          "a write: answers the task it changed, the caller's unit's and areas' only (server/campaign TestTaskScope)",
+	"POST /api/v1/documents":                                   "an upload: answers the document's id",
+	"POST /api/v1/campaigns":                                   "a write: answers the campaign it wrote (server/campaign tests)",
+	"POST /api/v1/leaders":                                     "a write: answers the leader it wrote (server/campaign TestLeaders)",
 	"GET /debug/pprof/":                                        "profiles of the process, city-wide admins only (TestPprofAdminOnly)",
 	"GET /debug/pprof/cmdline":                                 "profiles of the process, city-wide admins only (TestPprofAdminOnly)",
 	"GET /debug/pprof/profile":                                 "profiles of the process, city-wide admins only (TestPprofAdminOnly)",
@@ -174,6 +186,8 @@ func (w *walk) surfaces() []surface {
 				path: "/api/v1/reports/parking?by=" + by + "&format=" + f + "&" + w.reportQS})
 		}
 	}
+
+	w.campaignSurfaces(add)
 
 	// OGC API – Features: every collection's items (the walk's objects, and
 	// the first page of everything) and its items in and out
@@ -309,10 +323,11 @@ func open311Media(w *walk, c *caller, r apitest.Reply) string {
 // TestScopeWalk reads every data surface of the instance (every REST list and
 // item, every OGC collection's items and item, every report and export in every
 // format, tiles of every layer, the live stream, every photo, Open311, the
-// retried intake and its possible duplicates) as callers of narrow scope — a
-// grid manager of one grid, a dispatcher and an admin of one street, a planner
-// of one community, a viewer of one grid, a reporter of one source and one of
-// none — and checks that none of them is shown anything outside its scope,
+// retried intake and its possible duplicates, tasks and their documents, the
+// campaign report and where points are lost) as callers of narrow scope — a
+// grid manager of one grid, a dispatcher, an admin and a reviewer of one
+// street, a planner of one community, a viewer of one grid, a reporter of one
+// source and one of none, a unit's staff — and checks that none of them is shown anything outside its scope,
 // while a city-wide admin is (so that each step proves something). It fails
 // when the instance serves a route that it does not walk.
 func TestScopeWalk(t *testing.T) {
@@ -349,6 +364,11 @@ func (c *caller) check(t *testing.T, w *walk, s surface, control bool) {
 		return
 	}
 	if control {
+		if s.check != nil && r.Status < 300 {
+			if msg := s.check(w, c, r); msg != "" {
+				t.Errorf("%s: %s", where, msg)
+			}
+		}
 		if s.control && !w.evidence(s, r) {
 			t.Errorf("%s: the city-wide answer shows nothing a grid manager of one grid may not see: "+
 				"this step of the walk proves nothing\n%.300s", where, r.Body)
@@ -384,7 +404,7 @@ func (s surface) want(c *caller) []int {
 	switch {
 	case s.readers != nil && !slices.Contains(s.readers, c.role):
 		return refused
-	case s.item != nil && !c.sees(s.item):
+	case s.item != nil && !s.mayRead(c):
 		return s.refused
 	case s.tile:
 		return []int{http.StatusOK, http.StatusNoContent}
@@ -392,6 +412,13 @@ func (s surface) want(c *caller) []int {
 		return []int{s.ok}
 	}
 	return []int{http.StatusOK}
+}
+
+func (s surface) mayRead(c *caller) bool {
+	if s.may != nil {
+		return s.may(c)
+	}
+	return c.sees(s.item)
 }
 
 // evidence reports whether the city-wide answer shows something the grid
@@ -474,4 +501,132 @@ func keys(m map[string]string) map[string]bool {
 		out[k] = true
 	}
 	return out
+}
+
+// campaignSurfaces are the reads of the campaign half: the task list in both
+// formats and every task, the tasks' documents, the campaign and its report,
+// where points are lost (by unit, by unit and indicator, by indicator), and
+// the reference data: the indicator catalogue, the leaders linked to areas
+// (public posts), the campaigns, each point's checklist.
+func (w *walk) campaignSurfaces(add func(...surface)) {
+	o := w.objects
+	narrowest := w.callers[0]
+	for _, f := range []string{"geojson", "csv"} {
+		add(surface{pattern: "GET /api/v1/tasks", path: "/api/v1/tasks?campaign=" + w.campaign + "&format=" + f,
+			readers: campaignReaders, control: true, check: taskCount(f)},
+			surface{pattern: "GET /api/v1/tasks", path: "/api/v1/tasks?limit=2000&format=" + f, readers: campaignReaders})
+	}
+	for _, ob := range o {
+		switch ob.kind {
+		case "task":
+			add(surface{pattern: "GET /api/v1/tasks/{id}", path: "/api/v1/tasks/" + ob.id, readers: campaignReaders,
+				item: ob, refused: refused, control: !narrowest.sees(ob)})
+		case "document":
+			add(surface{pattern: "GET /api/v1/documents/{id}", path: "/api/v1/documents/" + ob.id, readers: campaignReaders,
+				item: ob, refused: notFound, control: !narrowest.sees(ob)})
+		}
+	}
+	for _, f := range []string{"json", "csv"} {
+		add(surface{pattern: "GET /api/v1/campaigns/{id}/report", readers: campaignReaders,
+			path: "/api/v1/campaigns/" + w.campaign + "/report?format=" + f, check: campaignTasks})
+	}
+	for _, r := range []struct {
+		path string
+		geo  bool
+	}{{"units?by=unit", true}, {"units?by=indicator", false}, {"indicators?", false}} {
+		for _, f := range formats(r.geo) {
+			name, _, _ := strings.Cut(r.path, "?")
+			add(surface{pattern: "GET /api/v1/reports/" + name, readers: campaignReaders, sameAsArea: true, control: true,
+				path: "/api/v1/reports/" + r.path + "&format=" + f + "&" + w.reportQS, check: lossRows})
+		}
+	}
+	// reference data, the same for every reader: no cases, no people but the
+	// leaders' names and posts, which are public
+	for _, p := range []string{"/api/v1/indicators", "/api/v1/leaders", "/api/v1/campaigns", "/api/v1/campaigns/" + w.campaign} {
+		pattern := "GET " + p
+		if p != "/api/v1/campaigns" && strings.HasPrefix(p, "/api/v1/campaigns/") {
+			pattern = "GET /api/v1/campaigns/{id}"
+		}
+		add(surface{pattern: pattern, path: p, readers: campaignReaders, catalogue: true})
+	}
+	// a point's checklist: the points of the caller's areas; a unit's, the
+	// points it answers for or has a task at
+	unitPoints := map[string]bool{"point in": true, "point out": true}
+	for _, ob := range []*object{o["point in"], o["point out"], o["point inspected-out"]} {
+		add(surface{pattern: "GET /api/v1/points/{code}/checklist", path: "/api/v1/points/" + ob.id + "/checklist",
+			readers: campaignReaders, item: ob, refused: refused,
+			may: func(c *caller) bool { return c.sees(ob) && (c.unit == "" || unitPoints[ob.name]) }})
+	}
+}
+
+// taskCount checks that the campaign's task list holds the walk's tasks the
+// caller may see, all of them.
+func taskCount(format string) func(w *walk, c *caller, r apitest.Reply) string {
+	return func(w *walk, c *caller, r apitest.Reply) string {
+		want, got := 0, 0
+		for _, o := range w.objects {
+			if o.kind == "task" && c.sees(o) {
+				want++
+			}
+			if o.kind == "task" && bytes.Contains(r.Body, []byte(o.marker)) {
+				got++
+			}
+		}
+		if got != want {
+			return fmt.Sprintf("%s shows %d of the walk's tasks, want %d", format, got, want)
+		}
+		return ""
+	}
+}
+
+// tableRows are the rows of a JSON report (nil for CSV and GeoJSON).
+func tableRows(body []byte) []map[string]any {
+	var t struct{ Rows []map[string]any }
+	_ = json.Unmarshal(body, &t)
+	return t.Rows
+}
+
+// campaignTasks checks that the campaign report counts the walk's tasks the
+// caller may see (all of them are the campaign's, due in its period).
+func campaignTasks(w *walk, c *caller, r apitest.Reply) string {
+	want := 0
+	for _, o := range w.objects {
+		if o.kind == "task" && c.sees(o) {
+			want++
+		}
+	}
+	for _, row := range tableRows(r.Body) {
+		if row["figure"] == "tasks" && row["current"] != float64(want) {
+			return fmt.Sprintf("counts %v tasks, want %d", row["current"], want)
+		}
+	}
+	return ""
+}
+
+// lossRows checks a loss report: a unit's staff get their own unit's rows
+// only, and the points lost on the walk's indicator are those of the walk's
+// inspections the caller may see.
+func lossRows(w *walk, c *caller, r apitest.Reply) string {
+	rows := tableRows(r.Body)
+	want, got, counted := 0.0, 0.0, false
+	for side, lost := range walkLost {
+		if c.sees(w.objects["inspection "+side]) {
+			want += lost
+		}
+	}
+	for _, row := range rows {
+		if unit, ok := row["unit"]; ok && c.unit != "" && unit != c.unit {
+			return fmt.Sprintf("shows the row of unit %v", unit)
+		}
+		if row["indicator"] == "WALK-1" {
+			got += row["points_lost"].(float64)
+			counted = true
+		}
+	}
+	if counted || (rows != nil && want == 0) {
+		if got != want {
+			return fmt.Sprintf("%v points lost on the walk's indicator, want %v", got, want)
+		}
+	}
+	return ""
 }

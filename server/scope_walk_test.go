@@ -32,6 +32,7 @@ type caller struct {
 	name, role, token string
 	areas             []string
 	source            string // a reporter's
+	unit              string // a unit's staff's unit code
 	actor             string // as issue events and photo uploads name it
 }
 
@@ -39,11 +40,12 @@ func (c *caller) reporter() bool { return c.role == auth.Reporter }
 
 // unlimited reports whether the caller is limited in nothing: the walk's
 // control, which must see what the others may not.
-func (c *caller) unlimited() bool { return !c.reporter() && len(c.areas) == 0 }
+func (c *caller) unlimited() bool { return !c.reporter() && len(c.areas) == 0 && c.unit == "" }
 
-// covers reports whether the caller's areas hold the area with this code.
+// covers reports whether the caller's areas hold the area with this code (a
+// unit's staff are limited by their unit, not by areas).
 func (c *caller) covers(code string) bool {
-	if c.unlimited() {
+	if !c.reporter() && len(c.areas) == 0 {
 		return true
 	}
 	return code != "" && slices.ContainsFunc(c.areas, func(a string) bool { return strings.HasPrefix(code, a) })
@@ -58,11 +60,14 @@ func (c *caller) viewsArea(code string) bool {
 // object is something the walk built, which shows wherever marker appears.
 type object struct {
 	name   string
-	kind   string // issue, inspection, photo, point, parking, grid, area
+	kind   string // issue, inspection, task, photo, document, point, parking, grid, area
 	id     string // what URLs name it by
 	grid   string // the area code it lies in (its own for grids and areas)
 	source string // an issue's
-	by     string // who reported the issue, or uploaded the photo
+	by     string // who reported the issue, or uploaded the photo or document
+	// the unit code an issue or task is given to, an inspection's point is
+	// the responsibility of, or whose staff uploaded a document
+	unit   string
 	owners []*object
 	marker string
 }
@@ -70,15 +75,19 @@ type object struct {
 // sees is the rule every surface must keep: what the caller may see.
 func (c *caller) sees(o *object) bool {
 	switch o.kind {
-	case "photo":
-		if o.by == c.actor || (c.unlimited()) {
+	case "photo", "document":
+		if o.by == c.actor || c.unlimited() || (o.kind == "document" && c.unit != "" && o.unit == c.unit) {
 			return true
 		}
 		return slices.ContainsFunc(o.owners, c.sees)
+	case "inspection", "task":
+		if c.unit != "" {
+			return o.unit == c.unit
+		}
 	case "issue":
 		switch {
 		case !c.reporter():
-			return c.covers(o.grid)
+			return c.covers(o.grid) && (c.unit == "" || o.unit == c.unit)
 		case c.source != "":
 			return o.source == c.source
 		}
@@ -101,6 +110,10 @@ type walk struct {
 	// where the walk's objects lie
 	gridIn, gridOut, community, street, streetOut string
 	inLon, inLat, outLon, outLat                  float64
+	// the unit of the unit's staff among the callers and another, as codes
+	// and as points name them
+	unitIn, unitOut, unitInName, unitOutName string
+	campaign                                 string // the walk's campaign's id
 	// t0 is when the walk's cases were reported and its inspections made: in
 	// the past, so that reports over a range around it are final
 	t0       time.Time
@@ -122,6 +135,9 @@ func newWalk(t *testing.T) *walk {
 	w.streetOut = w.gridOut[:9]
 	w.inLon, w.inLat = w.PointIn(w.gridIn)
 	w.outLon, w.outLat = w.PointIn(w.gridOut)
+	w.unitIn = apitest.UnitCode
+	w.Scan(`SELECT u.name, o.code, o.name FROM units u, units o WHERE u.code = $1
+		AND o.code = (SELECT min(code) FROM units WHERE code <> $1)`, []any{w.unitIn}, &w.unitInName, &w.unitOut, &w.unitOutName)
 	w.control = &caller{name: "city-wide admin (control)", role: auth.Admin, token: env.Tokens[auth.Admin],
 		actor: auth.Admin + ":test-" + auth.Admin}
 	for _, c := range []*caller{
@@ -132,9 +148,11 @@ func newWalk(t *testing.T) *walk {
 		{name: "viewer of one grid", role: auth.Viewer, areas: []string{w.gridIn}},
 		{name: "reporter of the 12345 hotline", role: auth.Reporter, source: walkHotline},
 		{name: "reporter without a source", role: auth.Reporter},
+		{name: "staff of one unit", role: auth.Unit, unit: apitest.UnitCode},
+		{name: "reviewer of one street", role: auth.Reviewer, areas: []string{w.street}},
 	} {
 		tokenName := fmt.Sprintf("walk-%d", len(w.callers))
-		c.token = env.TokenFor(store.Token{Name: tokenName, Role: c.role, Areas: c.areas, Source: c.source})
+		c.token = env.TokenFor(store.Token{Name: tokenName, Role: c.role, Areas: c.areas, Source: c.source, Unit: c.unit})
 		c.actor = c.role + ":" + tokenName
 		w.callers = append(w.callers, c)
 	}
@@ -214,6 +232,9 @@ func (w *walk) build() {
 		return w.add(&object{name: name, kind: "photo", id: id, by: by.actor, marker: id})
 	}
 	lot := w.reporter("")
+	// a field indicator of the walk's own, checked at points of every category
+	w.Exec(`INSERT INTO indicators (code, name, kind, max_points, point_categories)
+		SELECT 'WALK-1', '环境卫生', 'field', 10, array_agg(code) FROM point_categories`)
 	for _, side := range []string{"in", "out"} {
 		lon, lat, grid := w.inLon, w.inLat, w.gridIn
 		if side == "out" {
@@ -246,6 +267,70 @@ func (w *walk) build() {
 	// reports' case figures count it
 	w.Exec(`UPDATE issues SET created_at = $1 WHERE description LIKE 'walk-%'`, w.t0)
 	w.Exec(`UPDATE issues SET deadline = $2 WHERE id = $1::bigint`, w.objects["issue out"].id, w.t0.Add(time.Hour))
+	w.buildTasks()
+	for _, o := range w.objects {
+		if o.kind == "issue" {
+			w.Scan(`SELECT coalesce(unit, '') FROM issues WHERE id = $1::bigint`, []any{o.id}, &o.unit)
+		}
+	}
+}
+
+// buildTasks makes the walk's campaign around t0 and its tasks: of the unit
+// token's unit and of another, in the grid manager's grid and outside every
+// scope (by area, and by point), one of the whole city; and documents and
+// photos, one on a task inside, one on a task outside, and a document the
+// unit uploaded itself.
+func (w *walk) buildTasks() {
+	w.T.Helper()
+	day := func(d time.Time) string { return d.In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly) }
+	var c struct{ ID int64 }
+	w.must(http.StatusCreated, w.control, "POST", "/api/v1/campaigns", map[string]any{"code": "WALK",
+		"name": "walk-campaign", "starts_on": day(w.t0.AddDate(0, 0, -1)), "ends_on": day(w.t0.AddDate(0, 0, 1))}).Decode(w.T, &c)
+	w.campaign = fmt.Sprint(c.ID)
+	for _, t := range []struct {
+		name, unit, grid string
+		areas, points    []string
+	}{
+		{"task in", w.unitIn, w.gridIn, []string{w.gridIn}, nil},
+		{"task of the unit out", w.unitIn, w.gridOut, nil, []string{"WALK-OUT-POINT"}},
+		{"task of another unit in", w.unitOut, w.gridIn, []string{w.gridIn}, nil},
+		{"task out", w.unitOut, w.gridOut, []string{w.gridOut}, nil},
+		{"task of the whole city", w.unitOut, "", nil, nil},
+	} {
+		marker := "walk-" + strings.ReplaceAll(t.name, " ", "-")
+		var f struct{ ID int64 }
+		w.must(http.StatusCreated, w.control, "POST", "/api/v1/tasks", map[string]any{"title": marker, "unit": t.unit,
+			"areas": t.areas, "points": t.points, "campaign": c.ID,
+			"due_at": time.Now().Add(48 * time.Hour).Format(time.RFC3339)}).Decode(w.T, &f)
+		w.add(&object{name: t.name, kind: "task", id: fmt.Sprint(f.ID), grid: t.grid, unit: t.unit, marker: marker})
+	}
+	// due at t0, so that the campaign's and the reports' ranges count them
+	w.Exec(`UPDATE tasks SET due_at = $1 WHERE title LIKE 'walk-%'`, w.t0)
+	document := func(name string, by *caller, seed byte) *object {
+		body, ctype := fileUpload(w.T, "file", seed)
+		id := w.must(http.StatusCreated, by, "POST", "/api/v1/documents", body, "Content-Type", ctype).JSON(w.T)["id"].(string)
+		return w.add(&object{name: name, kind: "document", id: id, by: by.actor, unit: by.unit, marker: id})
+	}
+	for i, task := range []*object{w.objects["task in"], w.objects["task out"]} {
+		d := document("document of the "+task.name, w.control, byte(210+i))
+		body, ctype := pngUpload(w.T, byte(215+i))
+		id := w.must(http.StatusCreated, w.control, "POST", "/api/v1/photos", body, "Content-Type", ctype).JSON(w.T)["id"].(string)
+		p := w.add(&object{name: "photo of the " + task.name, kind: "photo", id: id, by: w.control.actor, marker: id})
+		d.owners, p.owners = []*object{task}, []*object{task}
+		w.must(http.StatusOK, w.control, "POST", "/api/v1/tasks/"+task.id+"/actions",
+			map[string]any{"action": "progress", "documents": []string{d.id}, "photos": []string{p.id}})
+	}
+	document("document the unit uploaded", w.unitCaller(), 220)
+}
+
+func (w *walk) unitCaller() *caller {
+	for _, c := range w.callers {
+		if c.unit != "" {
+			return c
+		}
+	}
+	w.T.Fatal("no unit's staff among the callers")
+	return nil
 }
 
 // issue reports a case as by and records it.
@@ -270,7 +355,12 @@ func (w *walk) issue(name string, by *caller, source, ext, category string, lon,
 func (w *walk) ogcCreate(kind, side string, lon, lat float64, grid string) {
 	w.T.Helper()
 	code := strings.ToUpper("WALK-" + side + "-" + kind)
-	props := fmt.Sprintf(`"code": %q, "name": %q, "category": "park", "unit": "walk-unit-%s"`, code, code, side)
+	// inside, the unit token's unit answers for the points; outside, another
+	unit := w.unitInName
+	if strings.HasSuffix(side, "out") {
+		unit = w.unitOutName
+	}
+	props := fmt.Sprintf(`"code": %q, "name": %q, "category": "park", "unit": %q`, code, code, unit)
 	collection := "points"
 	if kind == "parking" {
 		collection = "parking"
@@ -287,27 +377,30 @@ func (w *walk) ogcCreate(kind, side string, lon, lat float64, grid string) {
 	}
 }
 
-// inspection inspects the side's inspected point at t0 with a photo; outside,
-// a deduction opens a case there too.
+// walkLost is what each side's inspection deducts on the walk's indicator.
+var walkLost = map[string]float64{"in": 5, "out": 10}
+
+// inspection inspects the side's inspected point at t0 with a photo; a
+// deduction on the walk's indicator opens a case there too.
 func (w *walk) inspection(side, grid string, photo *object) {
 	w.T.Helper()
 	marker := "walk-inspection-" + side
 	body := map[string]any{"point": "WALK-INSPECTED-" + strings.ToUpper(side) + "-POINT", "inspected_at": w.t0.Format(time.RFC3339),
 		"photos": []string{photo.id}, "note": marker, "deductions": []any{}}
 	opened := "walk-deduction-" + side
-	if side == "out" {
-		// a field indicator of the walk's own, checked at points of every category
-		w.Exec(`INSERT INTO indicators (code, name, kind, max_points, point_categories)
-			SELECT 'WALK-1', '环境卫生', 'field', 10, array_agg(code) FROM point_categories`)
-		body["deductions"] = []any{map[string]any{"indicator_code": "WALK-1", "points": 10, "category": "noise",
-			"description": opened}}
-	}
+	body["deductions"] = []any{map[string]any{"indicator_code": "WALK-1", "points": walkLost[side], "category": "noise",
+		"description": opened}}
 	var doc struct {
 		ID     int64
 		Issues []int64
 	}
 	w.must(http.StatusCreated, w.control, "POST", "/api/v1/inspections", body).Decode(w.T, &doc)
-	insp := w.add(&object{name: "inspection " + side, kind: "inspection", id: fmt.Sprint(doc.ID), grid: grid, marker: marker})
+	unit := w.unitIn
+	if side == "out" {
+		unit = w.unitOut
+	}
+	insp := w.add(&object{name: "inspection " + side, kind: "inspection", id: fmt.Sprint(doc.ID), grid: grid,
+		unit: unit, marker: marker})
 	photo.owners = []*object{insp}
 	for _, id := range doc.Issues {
 		photo.owners = append(photo.owners, w.add(&object{name: "issue of the deduction " + side, kind: "issue",
@@ -459,11 +552,17 @@ func liveIssueIDs(frames [][]byte) []int64 {
 // pngUpload is a multipart upload of a small PNG that seed makes unique.
 func pngUpload(t testing.TB, seed byte) ([]byte, string) {
 	t.Helper()
+	return fileUpload(t, "photo", seed)
+}
+
+// fileUpload is pngUpload with the PNG in the multipart field field.
+func fileUpload(t testing.TB, field string, seed byte) ([]byte, string) {
+	t.Helper()
 	img := image.NewRGBA(image.Rect(0, 0, 4, 4))
 	img.Set(0, 0, color.RGBA{R: seed, G: 77, A: 255})
 	var b bytes.Buffer
 	mw := multipart.NewWriter(&b)
-	part, err := mw.CreateFormFile("photo", "walk.png")
+	part, err := mw.CreateFormFile(field, "walk.png")
 	if err == nil {
 		err = png.Encode(part, img)
 	}

@@ -117,7 +117,7 @@ func (a *API) campaignReport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	prev := rng.Previous()
-	scope := auth.From(r.Context()).Areas
+	scope := auth.From(r.Context()).Viewer()
 	cur, err := a.store.CampaignPeriodStats(r.Context(), c, rng.From, rng.To, now, scope)
 	if err != nil {
 		respond.Fail(w, r, err)

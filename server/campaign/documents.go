@@ -122,14 +122,15 @@ func uploadError(err error) error {
 
 // serveDocument is GET /api/v1/documents/{id}: the bytes with the sniffed
 // type, as a download (images inline), never to be run or sniffed by the
-// browser. Unit staff get their own unit's documents only.
+// browser. A caller gets the documents it uploaded and those of the tasks it
+// may see (unit staff: their own unit's; a scoped token: those in its areas).
 func (a *API) serveDocument(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	if !store.ValidPhotoID(id) {
 		respond.Fail(w, r, respond.ErrNotFound)
 		return
 	}
-	d, err := a.store.DocumentByID(r.Context(), id, auth.From(r.Context()).Unit)
+	d, err := a.store.DocumentByID(r.Context(), id, auth.From(r.Context()).Viewer())
 	if err != nil {
 		fail(w, r, err)
 		return

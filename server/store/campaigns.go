@@ -166,28 +166,28 @@ type CampaignStats struct {
 // over [from, to) judged at min(to, now): the issues found (created; with
 // categories, those at points of them) and closed, the inspections of its
 // points and their average score, and the campaign's tasks due in the period,
-// done and overdue. scope limits it to the caller's areas.
-func (s *Store) CampaignPeriodStats(ctx context.Context, c Campaign, from, to, now time.Time, scope []string) (CampaignStats, error) {
+// done and overdue. Each counts only what v may see: a scoped caller's areas,
+// a unit's own cases, points and tasks.
+func (s *Store) CampaignPeriodStats(ctx context.Context, c Campaign, from, to, now time.Time, v Viewer) (CampaignStats, error) {
 	var st CampaignStats
-	cut := minTime(to, now)
+	q := &issueQuery{args: []any{from, to, minTime(to, now), nonNil(c.Areas), nonNil(c.PointCategories), c.ID}}
+	issues, inspections, tasks := v.issueSQL("i", q.arg), v.inspectionSQL("p", q.arg), v.taskSQL("t", q.arg)
 	err := s.Pool.QueryRow(ctx, `WITH
 		i AS (SELECT i.* FROM issues i LEFT JOIN points p ON p.id = i.point_id
 			WHERE i.created_at >= $1 AND i.created_at < $2
 				AND (cardinality($4::text[]) = 0 OR EXISTS (SELECT 1 FROM unnest($4::text[]) a WHERE starts_with(i.grid_code, a)))
 				AND (cardinality($5::text[]) = 0 OR p.category = ANY($5))
-				AND `+issueInScope("i.grid_code", "$7")+`),
+				AND `+issues+`),
 		n AS (SELECT n.score FROM inspections n JOIN points p ON p.id = n.point_id
 			WHERE n.inspected_at >= $1 AND n.inspected_at < $2
 				AND (cardinality($4::text[]) = 0 OR EXISTS (SELECT 1 FROM unnest($4::text[]) a WHERE starts_with(p.grid_code, a)))
 				AND (cardinality($5::text[]) = 0 OR p.category = ANY($5))
-				AND `+issueInScope("p.grid_code", "$7")+`),
-		t AS (SELECT t.* FROM tasks t WHERE t.campaign_id = $6 AND t.due_at >= $1 AND t.due_at < $2
-				AND (cardinality($7::text[]) = 0 OR `+issueInScope("t.area_code", "$7")+`))
+				AND `+inspections+`),
+		t AS (SELECT t.* FROM tasks t WHERE t.campaign_id = $6 AND t.due_at >= $1 AND t.due_at < $2 AND `+tasks+`)
 		SELECT (SELECT count(*) FROM i), (SELECT count(*) FROM i WHERE status = 'closed' AND closed_at < $3),
 			(SELECT count(*) FROM n), (SELECT round(avg(score), 2)::float8 FROM n),
 			(SELECT count(*) FROM t), (SELECT count(*) FROM t WHERE status = 'done' AND done_at < $3),
-			(SELECT count(*) FROM t WHERE NOT (status = 'done' AND done_at < $3) AND due_at < $3)`,
-		from, to, cut, nonNil(c.Areas), nonNil(c.PointCategories), c.ID, nonNil(scope)).
+			(SELECT count(*) FROM t WHERE NOT (status = 'done' AND done_at < $3) AND due_at < $3)`, q.args...).
 		Scan(&st.IssuesFound, &st.IssuesClosed, &st.Inspections, &st.AverageScore, &st.Tasks, &st.TasksDone, &st.TasksLate)
 	return st, err
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -39,17 +40,33 @@ func (s *Store) RecordDocument(ctx context.Context, d Document) (Document, error
 	return d, err
 }
 
-// DocumentByID returns the document with this id, or ErrDocumentNotFound.
-// With unit set, only a document that unit uploaded or that is evidence on
-// one of its tasks is found: a unit's staff read their own unit's files only.
-func (s *Store) DocumentByID(ctx context.Context, id, unit string) (Document, error) {
+// DocumentByID returns the document with this id if v may see it, else
+// ErrDocumentNotFound. Documents are evidence on tasks, so they follow their
+// tasks as photos follow their cases: a document is seen by whoever uploaded
+// it, by the staff of the unit that uploaded it, and by those who may see a
+// task it is evidence on. A viewer limited in nothing sees every document.
+func (s *Store) DocumentByID(ctx context.Context, id string, v Viewer) (Document, error) {
+	q := &issueQuery{}
+	idArg := q.arg(id)
 	var d Document
 	err := s.Pool.QueryRow(ctx, `SELECT id, content_type, size, filename, uploaded_by, coalesce(unit, ''), created_at
-		FROM documents d WHERE id = $1 AND ($2 = '' OR d.unit = $2
-			OR EXISTS (SELECT 1 FROM tasks t WHERE t.unit = $2 AND d.id = ANY(t.documents)))`, id, unit).
+		FROM documents d WHERE id = `+idArg+` AND `+v.documentSQL("d", q.arg), q.args...).
 		Scan(&d.ID, &d.ContentType, &d.Size, &d.Filename, &d.UploadedBy, &d.Unit, &d.CreatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return d, ErrDocumentNotFound
 	}
 	return d, err
+}
+
+// documentSQL is the condition that the viewer may see the document of alias d.
+func (v Viewer) documentSQL(d string, arg func(any) string) string {
+	if !v.Reporter && len(v.Scope) == 0 && v.Unit == "" {
+		return "true"
+	}
+	own := fmt.Sprintf("%s.uploaded_by = %s", d, arg(v.Actor))
+	if v.Unit != "" {
+		own += fmt.Sprintf(" OR %s.unit = %s", d, arg(v.Unit))
+	}
+	return fmt.Sprintf(`(%s OR EXISTS (SELECT 1 FROM tasks t WHERE %s.id = ANY(t.documents) AND %s))`,
+		own, d, v.taskSQL("t", arg))
 }

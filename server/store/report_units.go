@@ -69,9 +69,14 @@ func (s *Store) UnitLossReport(ctx context.Context, f LossFilter) (*table.Table,
 	top := deductionsSQL(q, f, f.From, f.To)
 	cases := figuresSQL(q, f.ReportFilter, "i.unit")
 	from, to := q.arg(f.From), q.arg(f.To)
+	// tasks lie where they are placed: the area asked for narrows them as it
+	// narrows the cases and the deductions
 	taskScope := ""
+	if f.Area != "" {
+		taskScope = " AND starts_with(t.area_code, " + q.arg(f.Area) + ")"
+	}
 	if len(f.Scope) > 0 {
-		taskScope = " AND " + issueInScope("t.area_code", q.arg(f.Scope))
+		taskScope += " AND " + issueInScope("t.area_code", q.arg(f.Scope))
 	}
 	unitCond := ""
 	if f.Unit != "" {
