@@ -116,19 +116,18 @@ func TestBrowser(t *testing.T) {
 	t.Logf("screenshots in %s; browser run %v", shots, time.Since(start).Round(time.Millisecond))
 }
 
-// recentIssues moves the demo city's newest 2,000 issues (about two weeks of
-// them) in time, every time of theirs alike, so that the newest was reported a
-// day ago: the pages' default periods, which end at the real clock (the
-// planner's last 30 days), then hold cases to rank whatever instant the
-// template was seeded at.
+// recentIssues moves the demo city's issues in time, every time of theirs
+// alike, so that the newest was reported a day ago: the pages' default
+// periods, which end at the real clock (the planner's last 30 days), then hold
+// cases to rank, and "today" (the wall's) holds only the test's own, whatever
+// instant the template was seeded at — one seeded ahead of the real clock too.
 func recentIssues(e *apitest.Env) {
 	e.T.Helper()
-	e.Exec(`WITH s AS (SELECT now() - interval '1 day' - max(created_at) AS by FROM issues),
-		n AS (SELECT id FROM issues ORDER BY created_at DESC LIMIT 2000)
+	e.Exec(`WITH s AS (SELECT now() - interval '1 day' - max(created_at) AS by FROM issues)
 		UPDATE issues i SET created_at = created_at + s.by, deadline = deadline + s.by,
 			dispatched_at = dispatched_at + s.by, resolved_at = resolved_at + s.by,
 			closed_at = closed_at + s.by, updated_at = updated_at + s.by
-		FROM s, n WHERE i.id = n.id`)
+		FROM s`)
 }
 
 // dispatchedIssue reports an issue in the grid manager's grid and takes it to

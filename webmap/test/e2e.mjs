@@ -276,9 +276,13 @@ async function expectTooltip(page, what, selector, key, { perRow = 1, at = 0 } =
     fail(what, `${key}: no row of ${selector} is named so, among ${JSON.stringify(rows)}`);
     return;
   }
-  await page.evaluate(([sel, dataIndex]) => document.querySelector(sel).chart.dispatchAction({ type: 'showTip', seriesIndex: 0, dataIndex }),
-    [selector, row * perRow + at]);
-  await expectText(page, what, selector, key);
+  // a live refresh redraws the chart and hides a tooltip just shown: show it again
+  for (let attempt = 0; attempt < 3; attempt++) {
+    await page.evaluate(([sel, dataIndex]) => document.querySelector(sel).chart.dispatchAction({ type: 'showTip', seriesIndex: 0, dataIndex }),
+      [selector, row * perRow + at]);
+    if (await hasText(page, selector, name, 4000)) return;
+  }
+  fail(what, `${key}: the name does not show as text in ${selector}`);
 }
 
 // clickText clicks the first element under selector whose text holds the name.
