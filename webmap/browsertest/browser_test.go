@@ -233,6 +233,6 @@ func unitTasks(e *apitest.Env) (mine, other int64) {
 		"title": "浏览器测试：他单位逾期任务", "unit": "zjj", "owner": "他人", "points": []string{point}, "due_at": due,
 	}).Decode(e.T, &t)
 	// overdue longer than any of the demo city's, so that it leads the wall's list
-	e.Exec(`UPDATE tasks SET due_at = now() - interval '400 days' WHERE id = $1`, t.ID)
+	e.Exec(`UPDATE tasks SET due_at = now() - interval '4000 days' WHERE id = $1`, t.ID)
 	return mine, t.ID
 }
