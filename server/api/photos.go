@@ -78,7 +78,7 @@ func (a *API) attachPhotos(w http.ResponseWriter, r *http.Request) {
 		respond.Fail(w, r, err)
 		return
 	}
-	res, err := a.store.AttachUploadedPhotos(r.Context(), p.IssueActor(), id, records(r, staged), "", ifMatch(r), place(staged))
+	res, err := a.store.AttachUploadedPhotos(r.Context(), p.IssueActor(), id, records(r, staged), "", respond.IfMatch(r), place(staged))
 	if err != nil {
 		fail(w, r, err)
 		return
