@@ -78,7 +78,7 @@ func (a *API) issueAction(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("a %s may not %s issues", p.Role, act.Action)))
 		return
 	}
-	act.IfMatch = ifMatch(r)
+	act.IfMatch = respond.IfMatch(r)
 	res, err := a.store.ApplyIssueAction(r.Context(), p.IssueActor(), act)
 	var na *workflow.NotAllowedError
 	if errors.As(err, &na) {

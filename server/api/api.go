@@ -109,28 +109,6 @@ func issueID(r *http.Request) (int64, error) {
 // etag is an issue version as an entity tag.
 func etag(version int) string { return fmt.Sprintf(`"%d"`, version) }
 
-// ifMatch reads the versions of an If-Match header ("3", W/"3", or a list). No
-// header or "*" sets no precondition. Tags that are not versions can never match,
-// so they yield an impossible version and the write answers 412, as RFC 9110 asks.
-func ifMatch(r *http.Request) []int {
-	header := strings.TrimSpace(strings.Join(r.Header.Values("If-Match"), ","))
-	if header == "" || header == "*" {
-		return nil
-	}
-	var versions []int
-	for _, tag := range strings.Split(header, ",") {
-		tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")
-		v, err := strconv.Atoi(strings.Trim(tag, `"`))
-		if err == nil && strings.HasPrefix(tag, `"`) && strings.HasSuffix(tag, `"`) {
-			versions = append(versions, v)
-		}
-	}
-	if len(versions) == 0 {
-		return []int{-1}
-	}
-	return versions
-}
-
 // withMember adds a member to a JSON object: the store builds features in SQL,
 // and the API adds what belongs to the answer only.
 func withMember(obj []byte, name string, value []byte) []byte {

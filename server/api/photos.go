@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"mime"
-	"mime/multipart"
 	"net/http"
 	"os"
 
@@ -79,7 +78,7 @@ func (a *API) attachPhotos(w http.ResponseWriter, r *http.Request) {
 		respond.Fail(w, r, err)
 		return
 	}
-	res, err := a.store.AttachUploadedPhotos(r.Context(), p.IssueActor(), id, records(r, staged), "", ifMatch(r), place(staged))
+	res, err := a.store.AttachUploadedPhotos(r.Context(), p.IssueActor(), id, records(r, staged), "", respond.IfMatch(r), place(staged))
 	if err != nil {
 		fail(w, r, err)
 		return
@@ -108,7 +107,7 @@ func (a *API) receivePhotos(w http.ResponseWriter, r *http.Request, max int) ([]
 			break
 		}
 		if err != nil {
-			return staged, uploadError(err)
+			return staged, a.photos.UploadError(photoField, err)
 		}
 		if part.FormName() != photoField {
 			return staged, respond.Field(part.FormName(), "unknown_field",
@@ -120,7 +119,7 @@ func (a *API) receivePhotos(w http.ResponseWriter, r *http.Request, max int) ([]
 		st, err := a.photos.Stage(part)
 		part.Close()
 		if err != nil {
-			return staged, uploadError(err)
+			return staged, a.photos.UploadError(photoField, err)
 		}
 		staged = append(staged, st)
 	}
@@ -157,26 +156,6 @@ func discard(staged []*photos.Staged) {
 	for _, s := range staged {
 		s.Discard()
 	}
-}
-
-// uploadError answers the ways an upload can be refused.
-func uploadError(err error) error {
-	var tooBig *http.MaxBytesError
-	switch {
-	case errors.Is(err, photos.ErrTooLarge), errors.As(err, &tooBig):
-		e := respond.Field(photoField, "too_large", photos.ErrTooLarge.Error())
-		e.Status = http.StatusRequestEntityTooLarge
-		return e
-	case errors.Is(err, photos.ErrUnsupported):
-		e := respond.Field(photoField, "unsupported_type", photos.ErrUnsupported.Error())
-		e.Status = http.StatusUnsupportedMediaType
-		return e
-	case errors.Is(err, photos.ErrEmpty):
-		return respond.Field(photoField, "required", err.Error())
-	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, multipart.ErrMessageTooLarge):
-		return respond.Field(photoField, "invalid", "the multipart body is cut short or malformed")
-	}
-	return err
 }
 
 // servePhoto is GET /api/v1/photos/{id}. A photo follows the scope of the case

@@ -15,7 +15,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"citymap/server/auth"
@@ -111,26 +110,6 @@ func pathID(r *http.Request, what string) (int64, error) {
 }
 
 func etag(version int) string { return fmt.Sprintf(`"%d"`, version) }
-
-// ifMatch reads the versions of an If-Match header as the issue API does.
-func ifMatch(r *http.Request) []int {
-	header := strings.TrimSpace(strings.Join(r.Header.Values("If-Match"), ","))
-	if header == "" || header == "*" {
-		return nil
-	}
-	var versions []int
-	for _, tag := range strings.Split(header, ",") {
-		tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")
-		v, err := strconv.Atoi(strings.Trim(tag, `"`))
-		if err == nil && strings.HasPrefix(tag, `"`) && strings.HasSuffix(tag, `"`) {
-			versions = append(versions, v)
-		}
-	}
-	if len(versions) == 0 {
-		return []int{-1}
-	}
-	return versions
-}
 
 // indicators is GET /api/v1/indicators?kind=&category=&unit=: the catalogue
 // as a tree.

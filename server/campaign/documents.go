@@ -43,7 +43,7 @@ func (a *API) uploadDocument(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 		if err != nil {
-			respond.Fail(w, r, uploadError(err))
+			respond.Fail(w, r, a.docs.UploadError(documentField, err))
 			return
 		}
 		if part.FormName() != documentField {
@@ -74,7 +74,7 @@ func (a *API) saveDocument(r *http.Request, part *multipart.Part) (store.Documen
 	defer part.Close()
 	s, err := a.docs.Save(part)
 	if err != nil {
-		return store.Document{}, uploadError(err)
+		return store.Document{}, a.docs.UploadError(documentField, err)
 	}
 	p := auth.From(r.Context())
 	return a.store.RecordDocument(r.Context(), store.Document{ID: s.ID, ContentType: s.ContentType, Size: s.Size,
@@ -98,26 +98,6 @@ func cleanName(name string) string {
 		name = string(runes[:200])
 	}
 	return name
-}
-
-// uploadError answers the ways an upload can be refused.
-func uploadError(err error) error {
-	var tooBig *http.MaxBytesError
-	switch {
-	case errors.Is(err, documents.ErrTooLarge), errors.As(err, &tooBig):
-		e := respond.Field(documentField, "too_large", documents.ErrTooLarge.Error())
-		e.Status = http.StatusRequestEntityTooLarge
-		return e
-	case errors.Is(err, documents.ErrUnsupported):
-		e := respond.Field(documentField, "unsupported_type", documents.ErrUnsupported.Error())
-		e.Status = http.StatusUnsupportedMediaType
-		return e
-	case errors.Is(err, documents.ErrEmpty):
-		return respond.Field(documentField, "required", err.Error())
-	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, multipart.ErrMessageTooLarge):
-		return respond.Field(documentField, "invalid", "the multipart body is cut short or malformed")
-	}
-	return err
 }
 
 // serveDocument is GET /api/v1/documents/{id}: the bytes with the sniffed

@@ -233,7 +233,7 @@ func (a *API) taskAction(w http.ResponseWriter, r *http.Request) {
 	}
 	act := store.TaskAction{TaskID: id, Action: taskflow.Action(in.Action), Note: in.Note, Photos: in.Photos,
 		Documents: in.Documents, Unit: strings.TrimSpace(in.Unit), Owner: strings.TrimSpace(in.Owner),
-		OwnerPhone: strings.TrimSpace(in.OwnerPhone), DueAt: due, IfMatch: ifMatch(r)}
+		OwnerPhone: strings.TrimSpace(in.OwnerPhone), DueAt: due, IfMatch: respond.IfMatch(r)}
 	res, err := a.store.ApplyTaskAction(r.Context(), actor(p), act, a.now())
 	var na *taskflow.NotAllowedError
 	if errors.As(err, &na) {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -23,7 +24,8 @@ func zipped(t *testing.T, names ...string) []byte {
 }
 
 func TestSave(t *testing.T) {
-	d := NewDir(t.TempDir())
+	dataDir := t.TempDir()
+	d := NewDir(dataDir)
 	cases := []struct {
 		name string
 		data []byte
@@ -55,7 +57,7 @@ func TestSave(t *testing.T) {
 		}
 	}
 	// nothing refused stays behind
-	left, _ := os.ReadDir(d.root + "/tmp")
+	left, _ := os.ReadDir(filepath.Join(dataDir, "documents", "tmp"))
 	if len(left) != 0 {
 		t.Errorf("%d temporary files left", len(left))
 	}
