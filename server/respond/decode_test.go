@@ -1,7 +1,10 @@
 package respond
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -54,6 +57,36 @@ func TestDecode(t *testing.T) {
 				t.Errorf("fields %v do not name %q", e.Fields, c.field)
 			}
 		})
+	}
+}
+
+// A request its client cancelled is recorded as 499 whatever the error it
+// caused, and nothing is logged as an error.
+func TestFailClientCancelled(t *testing.T) {
+	var logs strings.Builder
+	old := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo})))
+	defer slog.SetDefault(old)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r := httptest.NewRequest("GET", "/tiles/issues/14/1/2.mvt", nil).WithContext(ctx)
+	for _, err := range []error{context.Canceled, fmt.Errorf("render tile: %w", context.Canceled), errors.New("conn closed")} {
+		w := httptest.NewRecorder()
+		Fail(w, r, err)
+		if w.Code != StatusClientClosed || w.Body.Len() != 0 {
+			t.Errorf("%v: status %d, body %q; want 499 and no body", err, w.Code, w.Body)
+		}
+	}
+	if logs.Len() != 0 {
+		t.Errorf("logged at info or above:\n%s", logs.String())
+	}
+	// a deadline of the server's own is no cancellation by the client
+	dctx, dcancel := context.WithTimeout(context.Background(), 0)
+	defer dcancel()
+	w := httptest.NewRecorder()
+	Fail(w, r.WithContext(dctx), context.DeadlineExceeded)
+	if w.Code != http.StatusServiceUnavailable {
+		t.Errorf("deadline: status %d, want 503", w.Code)
 	}
 }
 

@@ -3,6 +3,7 @@
 package respond
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -56,10 +57,21 @@ func Unavailable(code, message string, retryAfter time.Duration) *Error {
 	return &Error{Status: http.StatusServiceUnavailable, Code: code, Message: message, RetryAfter: retryAfter}
 }
 
+// StatusClientClosed is what the request log and metrics record for a request
+// whose client went away before its answer (nginx's 499): nobody reads it.
+const StatusClientClosed = 499
+
 // Fail writes err as the error body: an *Error as it says (wrapped ones too), a
 // database outage or a query past its deadline as a 503 with Retry-After
-// (Classify), anything else as a 500 whose details stay in the log.
+// (Classify), anything else as a 500 whose details stay in the log. A request
+// its client cancelled (MapLibre cancels the tiles of every pan) is no error:
+// it is recorded as 499, with nothing written and no error logged.
 func Fail(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(r.Context().Err(), context.Canceled) {
+		slog.Debug("request cancelled by its client", "method", r.Method, "path", r.URL.Path, "err", err)
+		w.WriteHeader(StatusClientClosed)
+		return
+	}
 	e := Classify(err)
 	switch {
 	case e.Status == http.StatusInternalServerError:
