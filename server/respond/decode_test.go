@@ -80,10 +80,16 @@ func TestFailClientCancelled(t *testing.T) {
 	if logs.Len() != 0 {
 		t.Errorf("logged at info or above:\n%s", logs.String())
 	}
+	// an answer of its own is given even so (the read deadline's 408)
+	w := httptest.NewRecorder()
+	Fail(w, r, fmt.Errorf("body: %w", Errorf(http.StatusRequestTimeout, "body_timeout", "too slow")))
+	if w.Code != http.StatusRequestTimeout {
+		t.Errorf("an *Error after a cancel: status %d, want 408", w.Code)
+	}
 	// a deadline of the server's own is no cancellation by the client
 	dctx, dcancel := context.WithTimeout(context.Background(), 0)
 	defer dcancel()
-	w := httptest.NewRecorder()
+	w = httptest.NewRecorder()
 	Fail(w, r.WithContext(dctx), context.DeadlineExceeded)
 	if w.Code != http.StatusServiceUnavailable {
 		t.Errorf("deadline: status %d, want 503", w.Code)

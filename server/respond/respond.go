@@ -65,9 +65,10 @@ const StatusClientClosed = 499
 // database outage or a query past its deadline as a 503 with Retry-After
 // (Classify), anything else as a 500 whose details stay in the log. A request
 // its client cancelled (MapLibre cancels the tiles of every pan) is no error:
-// it is recorded as 499, with nothing written and no error logged.
+// it is recorded as 499, with nothing written and no error logged — unless err
+// says already what to answer (a body cut off by the read deadline is a 408).
 func Fail(w http.ResponseWriter, r *http.Request, err error) {
-	if errors.Is(r.Context().Err(), context.Canceled) {
+	if !isError(err) && errors.Is(r.Context().Err(), context.Canceled) {
 		slog.Debug("request cancelled by its client", "method", r.Method, "path", r.URL.Path, "err", err)
 		w.WriteHeader(StatusClientClosed)
 		return
