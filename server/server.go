@@ -45,6 +45,9 @@ type Config struct {
 	// TaskRules is how often unfixed overdue findings become tasks (the
 	// indicators' task rules, campaignwire.go); 0 leaves it to citymap tasks spawn.
 	TaskRules time.Duration
+	// Open311KeyedReads makes Open311's reads need a key too; by default only
+	// its POST does, as GeoReport v2 has it.
+	Open311KeyedReads bool
 }
 
 // Server is one citymap instance.
@@ -74,7 +77,9 @@ func New(cfg Config, st *store.Store) *Server {
 	s.startTiles()
 	api.New(st, s.auth, cfg.DataDir).Register(s.mux)
 	ogc.New(st, s.auth).Register(s.mux)
-	open311.New(st, s.auth).Register(s.mux)
+	o311 := open311.New(st, s.auth)
+	o311.KeyedReads = cfg.Open311KeyedReads
+	o311.Register(s.mux)
 	inspections.New(st, s.auth).Register(s.mux)
 	reports.New(st, s.auth).Register(s.mux)
 	s.startCampaign()

@@ -29,6 +29,8 @@ func runServe(ctx context.Context, args []string) error {
 	httpOpts := addHTTPFlags(fs)
 	limitOpts := addLimitFlags(fs)
 	taskOpts := addTaskFlags(fs)
+	keyedReads := fs.Bool("open311-keyed-reads", envOr("CITYMAP_OPEN311_KEYED_READS", "false") == "true",
+		"Open311 reads (discovery, services, requests) need a key too; by default only POST does (env CITYMAP_OPEN311_KEYED_READS=true)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -71,7 +73,7 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	srv := server.New(server.Config{DataDir: *dataDir, Live: liveCfg,
 		MQTTURL: parkOpts.mqttURL, MQTTClientID: parkOpts.clientID, Timezone: cityTZ, Tiles: tileCfg,
-		HTTP: httpCfg, Limits: limits, TaskRules: taskRules}, st)
+		HTTP: httpCfg, Limits: limits, TaskRules: taskRules, Open311KeyedReads: *keyedReads}, st)
 	defer srv.Close()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
