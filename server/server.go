@@ -32,6 +32,9 @@ type Config struct {
 	// MQTTURL is the broker of the parking sensor feed (mqtt://host:port);
 	// empty leaves MQTT off. MQTTClientID names this instance's session there.
 	MQTTURL, MQTTClientID string
+	// MQTTTopicPrefix is the first level of the readings' topics; empty is
+	// "citymap" (tests use one of their own on a shared broker).
+	MQTTTopicPrefix string
 	// Timezone is the city's, in which tidal parking windows are read; nil is
 	// Asia/Shanghai.
 	Timezone *time.Location
