@@ -57,7 +57,7 @@ type Runner struct {
 // Totals count what a run did, by what.
 type Totals struct {
 	Batches, BatchCases, Open311, Patrol, Photos, Actions, Reworks int
-	Readings, Inspections, Deductions, Skipped, Errors            int
+	Readings, Inspections, Deductions, Skipped, Errors             int
 }
 
 func (t *Totals) add(o Totals) {
