@@ -16,7 +16,8 @@ import (
 // simulate writes cases, readings and inspections, which have no place in a
 // real city's records.
 var ErrNotDemoCity = errors.New("this database was not seeded as the demo city (no demo_city row in settings, " +
-	"which `citymap seed` leaves): simulate plays only on the demo city, never on a real one")
+	"which `citymap seed` leaves): simulate plays only on the demo city, never on a real one " +
+	"(a demo database seeded before the marker existed: citymap seed --replace)")
 
 // CheckDemoCity returns the seeder's marker (its seed, scale and instant, as
 // JSON), or ErrNotDemoCity.
