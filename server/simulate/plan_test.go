@@ -31,23 +31,38 @@ func testCity() City {
 var day0 = time.Date(2026, 5, 12, 0, 0, 0, 0, cityTime)
 
 // TestPlanDeterministic: a seed plans the same day every time, another seed
-// another day.
+// another day, whatever the window.
 func TestPlanDeterministic(t *testing.T) {
-	o := Options{Seed: 42, From: day0, Duration: 24 * time.Hour}
-	a, err := Plan(testCity(), o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := Plan(testCity(), o)
-	if !reflect.DeepEqual(a, b) {
-		t.Error("the same seed planned two different days")
-	}
-	o.Seed = 43
-	if c, _ := Plan(testCity(), o); reflect.DeepEqual(a, c) {
-		t.Error("seeds 42 and 43 planned the same day")
-	}
-	if len(a) < 200 {
-		t.Errorf("a day of %d events", len(a))
+	for _, tt := range []struct {
+		name      string
+		seed      uint64
+		from      time.Time
+		duration  time.Duration
+		minEvents int
+	}{
+		{"a day", 42, day0, 24 * time.Hour, 200},
+		{"an afternoon", 7, day0.Add(13 * time.Hour), 4 * time.Hour, 50},
+		{"a night from a quarter past", 1, day0.Add(22*time.Hour + 15*time.Minute), 6 * time.Hour, 50},
+		{"seed 0", 0, day0.Add(9 * time.Hour), time.Hour, 10},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			o := Options{Seed: tt.seed, From: tt.from, Duration: tt.duration}
+			a, err := Plan(testCity(), o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := Plan(testCity(), o)
+			if !reflect.DeepEqual(a, b) {
+				t.Error("the same seed planned two different days")
+			}
+			o.Seed++
+			if c, _ := Plan(testCity(), o); reflect.DeepEqual(a, c) {
+				t.Errorf("seeds %d and %d planned the same day", tt.seed, o.Seed)
+			}
+			if len(a) < tt.minEvents {
+				t.Errorf("%d events, want at least %d", len(a), tt.minEvents)
+			}
+		})
 	}
 }
 

@@ -296,14 +296,21 @@ func (r *Runner) parking(ctx context.Context, rs []Reading) (Totals, error) {
 		}
 		return t, nil
 	}
+	// the lot system stamps its readings; the records carry real times
+	at := time.Now().Format(time.RFC3339Nano)
 	items := make([]any, len(rs))
 	for i, x := range rs {
-		items[i] = map[string]any{"zone": x.Zone, "occupied": x.Occupied}
+		items[i] = map[string]any{"zone": x.Zone, "occupied": x.Occupied, "at": at}
 	}
-	if err := r.callJSON(ctx, "POST", "/api/v1/parking/occupancy", r.Tokens.Dispatcher, map[string]any{"items": items}, nil); err != nil {
+	var res struct{ Applied, Clamped, Stale, Rejected int }
+	if err := r.callJSON(ctx, "POST", "/api/v1/parking/occupancy", r.Tokens.Dispatcher, map[string]any{"items": items}, &res); err != nil {
 		return Totals{}, err
 	}
-	return Totals{Readings: len(rs)}, nil
+	t := Totals{Readings: res.Applied + res.Clamped, Errors: res.Stale + res.Rejected}
+	if t.Errors > 0 {
+		r.Log.Warn("simulate: parking readings refused", "stale", res.Stale, "rejected", res.Rejected)
+	}
+	return t, nil
 }
 
 // inspect records an inspection with its deductions, as the team's tablet does.

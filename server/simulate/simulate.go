@@ -84,12 +84,14 @@ func Main(ctx context.Context, st *store.Store, c Config) (Totals, error) {
 	log.Info("simulate: playing the demo city", "demo_city", marker, "url", c.URL, "speed", c.Speed,
 		"from", c.From.In(cityTime).Format(time.DateTime), "duration", c.Duration, "seed", c.Seed,
 		"places", len(city.Places), "lots", len(city.Zones), "indicators", len(city.Indicators))
-	for day, from := uint64(0), c.From; c.Duration <= 0 || from.Before(c.From.Add(c.Duration)); day, from = day+1, from.Add(chunk) {
-		d := chunk
-		if c.Duration > 0 {
-			d = min(chunk, c.From.Add(c.Duration).Sub(from))
+	end := c.From.Add(c.Duration)
+	for day, from := uint64(0), c.From; c.Duration <= 0 || from.Before(end); day++ {
+		// days end on the hour, so that each hour's summary is one line
+		to := from.Truncate(time.Hour).Add(chunk)
+		if c.Duration > 0 && to.After(end) {
+			to = end
 		}
-		events, err := Plan(city, Options{Seed: c.Seed + day, From: from, Duration: d,
+		events, err := Plan(city, Options{Seed: c.Seed + day, From: from, Duration: to.Sub(from),
 			CasesPerDay: c.CasesPerDay, InspectionsPerDay: c.InspectionsPerDay})
 		if err != nil {
 			return total, err
@@ -99,6 +101,7 @@ func Main(ctx context.Context, st *store.Store, c Config) (Totals, error) {
 		if err != nil {
 			return total, err
 		}
+		from = to
 	}
 	return total, nil
 }
