@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"time"
 
 	"citymap/server"
@@ -29,10 +31,14 @@ func runServe(ctx context.Context, args []string) error {
 	httpOpts := addHTTPFlags(fs)
 	limitOpts := addLimitFlags(fs)
 	taskOpts := addTaskFlags(fs)
-	keyedReads := fs.Bool("open311-keyed-reads", envOr("CITYMAP_OPEN311_KEYED_READS", "false") == "true",
+	keyedEnv, keyedErr := strconv.ParseBool(envOr("CITYMAP_OPEN311_KEYED_READS", "false"))
+	keyedReads := fs.Bool("open311-keyed-reads", keyedEnv,
 		"Open311 reads (discovery, services, requests) need a key too; by default only POST does (env CITYMAP_OPEN311_KEYED_READS=true)")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if keyedErr != nil {
+		return fmt.Errorf("CITYMAP_OPEN311_KEYED_READS: %w", keyedErr)
 	}
 	httpCfg, err := httpConfig(fs, httpOpts)
 	if err != nil {
