@@ -61,6 +61,12 @@ type Options struct {
 	CasesPerDay float64
 	// InspectionsPerDay (0: DefaultInspectionsPerDay).
 	InspectionsPerDay float64
+	// LateSteps keeps the workflow steps that fall after the window, of the
+	// cases reported in it, for the next window to play (a run of many days).
+	LateSteps bool
+	// CaseBase numbers the cases from CaseBase+1, so that the cases of
+	// several plans, which their steps name, stay apart.
+	CaseBase int
 }
 
 // Defaults: about what the demo city's year holds per day, and the
@@ -189,12 +195,24 @@ func Plan(city City, o Options) ([]Event, error) {
 	}
 	o.CasesPerDay = cmp.Or(o.CasesPerDay, DefaultCasesPerDay)
 	o.InspectionsPerDay = cmp.Or(o.InspectionsPerDay, DefaultInspectionsPerDay)
-	p := &planner{city: city, o: o, r: rand.New(rand.NewPCG(o.Seed, o.Seed^0x5eedc17e))}
+	p := &planner{city: city, o: o, r: rand.New(rand.NewPCG(o.Seed, o.Seed^0x5eedc17e)), n: o.CaseBase}
 	p.cases()
 	p.parking()
 	p.inspections()
 	end := o.From.Add(o.Duration)
-	out := slices.DeleteFunc(p.events, func(e Event) bool { return e.At.Before(o.From) || !e.At.Before(end) })
+	in := func(e Event) bool { return !e.At.Before(o.From) && e.At.Before(end) }
+	reported := map[int]bool{} // the cases reported in the window
+	for _, e := range p.events {
+		for _, c := range e.Cases {
+			reported[c.N] = in(e)
+		}
+	}
+	out := slices.DeleteFunc(p.events, func(e Event) bool {
+		if e.Kind == Action {
+			return !reported[e.Case] || (!in(e) && !o.LateSteps)
+		}
+		return !in(e)
+	})
 	slices.SortStableFunc(out, func(a, b Event) int { return a.At.Compare(b.At) })
 	return out, nil
 }

@@ -104,6 +104,40 @@ func TestPlanWindow(t *testing.T) {
 	}
 }
 
+// TestPlanLateSteps: with LateSteps, what falls after the window is only the
+// workflow steps of cases reported in it, which CaseBase numbers.
+func TestPlanLateSteps(t *testing.T) {
+	end := day0.Add(20 * time.Hour)
+	events, err := Plan(testCity(), Options{Seed: 9, From: day0.Add(16 * time.Hour), Duration: 4 * time.Hour,
+		CasesPerDay: 800, LateSteps: true, CaseBase: 2_000_000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reported := map[int]bool{}
+	late := 0
+	for _, e := range events {
+		for _, c := range e.Cases {
+			reported[c.N] = true
+			if c.N <= 2_000_000 {
+				t.Fatalf("case numbered %d, at or below the base", c.N)
+			}
+		}
+		if e.At.Before(end) {
+			continue
+		}
+		late++
+		if e.Kind != Action || !reported[e.Case] {
+			t.Fatalf("after the window: %s on case %d", e.Kind, e.Case)
+		}
+		if h := e.At.In(cityTime).Hour(); e.Step.Role == "grid_manager" && (h < 7 || h >= 21) {
+			t.Errorf("a late %s at %s", e.Step.Action, e.At.In(cityTime))
+		}
+	}
+	if late == 0 {
+		t.Error("no step of the evening's cases falls after the window")
+	}
+}
+
 // TestPlanDayCurve: the busy hours (9–11, 14–17) bring several times the
 // cases of the night.
 func TestPlanDayCurve(t *testing.T) {

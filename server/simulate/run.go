@@ -81,7 +81,10 @@ func (t *Totals) add(o Totals) {
 // and the day goes on.
 func (r *Runner) Run(ctx context.Context, events []Event) (Totals, error) {
 	r.defaults()
-	r.ids = map[int]int64{}
+	if r.ids == nil {
+		// kept from one Run to the next: a day's late steps act on its cases
+		r.ids = map[int]int64{}
+	}
 	var total, hour Totals
 	if len(events) == 0 {
 		return total, nil

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -39,6 +40,9 @@ type Config struct {
 // chunk is how much is planned at a time: a day, so that a run of any length
 // holds one day's plan.
 const chunk = 24 * time.Hour
+
+// casesPerPlan spaces the case numbers of successive days' plans.
+const casesPerPlan = 1_000_000
 
 // Main runs a simulation on the database st, refusing one that is not the
 // demo city before it writes anything, and returns what it did.
@@ -85,17 +89,24 @@ func Main(ctx context.Context, st *store.Store, c Config) (Totals, error) {
 		"from", c.From.In(cityTime).Format(time.DateTime), "duration", c.Duration, "seed", c.Seed,
 		"places", len(city.Places), "lots", len(city.Zones), "indicators", len(city.Indicators))
 	end := c.From.Add(c.Duration)
+	var late []Event // steps planned after the day they were planned for
 	for day, from := uint64(0), c.From; c.Duration <= 0 || from.Before(end); day++ {
 		// days end on the hour, so that each hour's summary is one line
 		to := from.Truncate(time.Hour).Add(chunk)
 		if c.Duration > 0 && to.After(end) {
 			to = end
 		}
-		events, err := Plan(city, Options{Seed: c.Seed + day, From: from, Duration: to.Sub(from),
-			CasesPerDay: c.CasesPerDay, InspectionsPerDay: c.InspectionsPerDay})
+		planned, err := Plan(city, Options{Seed: c.Seed + day, From: from, Duration: to.Sub(from),
+			CasesPerDay: c.CasesPerDay, InspectionsPerDay: c.InspectionsPerDay, LateSteps: true,
+			CaseBase: int(day) * casesPerPlan})
 		if err != nil {
 			return total, err
 		}
+		// the steps of the evening's cases are taken the next morning
+		events := append(late, planned...)
+		slices.SortStableFunc(events, func(a, b Event) int { return a.At.Compare(b.At) })
+		cut, _ := slices.BinarySearchFunc(events, to, func(e Event, t time.Time) int { return e.At.Compare(t) })
+		events, late = events[:cut], slices.Clone(events[cut:])
 		got, err := r.Run(ctx, events)
 		total.add(got)
 		if err != nil {
