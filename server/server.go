@@ -21,6 +21,7 @@ import (
 	"citymap/server/routes"
 	"citymap/server/store"
 	"citymap/server/tiles"
+	"citymap/server/webhooks"
 )
 
 // Config is what an instance needs besides its database.
@@ -45,6 +46,8 @@ type Config struct {
 	// TaskRules is how often unfixed overdue findings become tasks (the
 	// indicators' task rules, campaignwire.go); 0 leaves it to citymap tasks spawn.
 	TaskRules time.Duration
+	// Webhooks tunes the deliveries to partner systems (webhookwire.go).
+	Webhooks webhooks.Config
 }
 
 // Server is one citymap instance.
@@ -59,6 +62,7 @@ type Server struct {
 	tiles  *tiles.Tiles     // tileswire.go
 	// stopRules ends the task rules (campaignwire.go)
 	stopRules func()
+	hooks     *webhooks.Dispatcher // webhookwire.go
 }
 
 // New builds the instance's routes.
@@ -79,6 +83,7 @@ func New(cfg Config, st *store.Store) *Server {
 	reports.New(st, s.auth).Register(s.mux)
 	s.startCampaign()
 	s.startParking()
+	s.startWebhooks()
 	return s
 }
 
@@ -93,7 +98,14 @@ func (s *Server) Handler() http.Handler {
 }
 
 // Close stops the instance's background work.
-func (s *Server) Close() { s.stopParking(); s.stopLive(); s.stopTiles(); s.stopAuth(); s.stopRules() }
+func (s *Server) Close() {
+	s.stopWebhooks()
+	s.stopParking()
+	s.stopLive()
+	s.stopTiles()
+	s.stopAuth()
+	s.stopRules()
+}
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	respond.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
