@@ -29,6 +29,7 @@ func runServe(ctx context.Context, args []string) error {
 	httpOpts := addHTTPFlags(fs)
 	limitOpts := addLimitFlags(fs)
 	taskOpts := addTaskFlags(fs)
+	hookOpts := addWebhookFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -56,6 +57,10 @@ func runServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	hookCfg, err := hookOpts.config(fs)
+	if err != nil {
+		return err
+	}
 	slog.Debug("open file limit", "files", raiseFileLimit())
 	st, err := openStore(ctx, store.MaxConns(store.DefaultMaxConns), store.StatementTimeout(limitOpts.statementTimeout))
 	if err != nil {
@@ -71,7 +76,7 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	srv := server.New(server.Config{DataDir: *dataDir, Live: liveCfg,
 		MQTTURL: parkOpts.mqttURL, MQTTClientID: parkOpts.clientID, Timezone: cityTZ, Tiles: tileCfg,
-		HTTP: httpCfg, Limits: limits, TaskRules: taskRules}, st)
+		HTTP: httpCfg, Limits: limits, TaskRules: taskRules, Webhooks: hookCfg}, st)
 	defer srv.Close()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

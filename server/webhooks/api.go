@@ -17,9 +17,10 @@ import (
 	"citymap/server/store"
 )
 
-// API serves /api/v1/webhooks. An admin manages every subscription; a partner
-// system's reporter token bound to a source manages its own, which receive
-// only what that token may read. Everyone else is refused.
+// API serves /api/v1/webhooks. A city-wide admin manages every subscription;
+// a partner system's reporter token bound to a source (or an admin of some
+// areas) manages its own, which receive only what that token may read.
+// Everyone else is refused.
 type API struct {
 	st           *store.Store
 	auth         *auth.Authenticator
@@ -55,10 +56,11 @@ func (a *API) Register(mux routes.Mux) {
 	mux.Handle("POST /api/v1/webhooks/{id}/resume", h(a.resume))
 }
 
-// owner is whose subscriptions the principal manages: 0 (every one) for an
-// admin, its own token's for a partner.
+// owner is whose subscriptions the principal manages: 0 (every one) for a
+// city-wide admin, its own token's for a partner or an admin of some areas
+// (another's subscription may name areas outside them).
 func owner(p *auth.Principal) int64 {
-	if p.Is(auth.Admin) {
+	if p.Is(auth.Admin) && len(p.Areas) == 0 {
 		return 0
 	}
 	return p.TokenID
