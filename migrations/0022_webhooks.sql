@@ -14,8 +14,10 @@ CREATE TABLE webhooks (
     areas          text[] NOT NULL DEFAULT '{}',
     -- issue sources; empty is every source
     sources        text[] NOT NULL DEFAULT '{}',
-    -- the token that created it: deliveries see what it may read, no more
-    owner_token_id bigint NOT NULL REFERENCES api_tokens (id),
+    -- the token that created it: deliveries see what it may read, no more. No
+    -- foreign key: a token deleted (or the table truncated) pauses its
+    -- subscriptions, as a revoked one does, rather than take them with it
+    owner_token_id bigint NOT NULL,
     -- active: delivering; paused: failed for longer than the pause-after time
     -- (or its owner's token lost its power); gap: changes it still needed were
     -- pruned from the feed. Only resume or replay makes a subscription active again.

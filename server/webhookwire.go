@@ -11,7 +11,7 @@ import (
 func (s *Server) startWebhooks() {
 	d := webhooks.New(s.cfg.Webhooks, s.store, s.obs.registry)
 	webhooks.NewAPI(s.store, s.auth, d).Register(s.mux)
-	s.obs.live.Observe(func(*live.Change) { d.Wake() })
+	s.obs.live.Observe(func(*live.Change) { d.FeedChanged() })
 	d.Start()
 	s.hooks = d
 }

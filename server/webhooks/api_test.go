@@ -234,3 +234,23 @@ func TestFeedKeptAndGap(t *testing.T) {
 		t.Errorf("%d delivered changes kept past the retention", n)
 	}
 }
+
+// A subscription acts with its owner's token: once that is revoked, it
+// receives nothing more and is paused saying why.
+func TestRevokedOwnerPauses(t *testing.T) {
+	e := newEnv(t, fast())
+	e.Tokens["partner"] = e.TokenFor(store.Token{Name: "hotline", Role: "reporter", Source: "hotline_12345"})
+	rc := newReceiver(t)
+	id := e.subscribe("partner", rc, nil)
+	if _, err := e.Store.RevokeToken(t.Context(), "hotline"); err != nil {
+		t.Fatal(err)
+	}
+	e.touch(e.issues(`i.source = 'hotline_12345'`, 1)...)
+	waitFor(t, "the pause", func() bool { s, _, _ := e.hook(id); return s == "paused" })
+	if _, lastErr, _ := e.hook(id); !strings.Contains(lastErr, "revoked") {
+		t.Errorf("paused with %q", lastErr)
+	}
+	if n := len(rc.requests()); n != 0 {
+		t.Errorf("%d deliveries for a revoked token", n)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"citymap/server/metrics"
@@ -84,7 +85,10 @@ type Dispatcher struct {
 	m        *dispatchMetrics
 	log      *slog.Logger
 
-	wake   chan struct{}
+	wake chan struct{}
+	// known counts the subscriptions the last round saw: news of the feed
+	// wakes no round while there are none
+	known  atomic.Int64
 	mu     sync.Mutex
 	active map[int64]bool // subscriptions this instance's workers hold
 	sem    chan struct{}
@@ -159,6 +163,19 @@ func (d *Dispatcher) Wake() {
 	}
 }
 
+// FeedChanged is Wake for news of the feed: it wakes the scheduler only when
+// there are subscriptions, so that an instance without any does not read the
+// webhooks at every change of the city.
+func (d *Dispatcher) FeedChanged() {
+	if d.known.Load() > 0 {
+		d.Wake()
+	}
+}
+
+// minRound spaces the scheduler's rounds while the feed is busy: news arriving
+// meanwhile is taken in the next round.
+const minRound = 50 * time.Millisecond
+
 func (d *Dispatcher) run(ctx context.Context) {
 	tick := time.NewTicker(d.cfg.PollEvery)
 	defer tick.Stop()
@@ -168,6 +185,9 @@ func (d *Dispatcher) run(ctx context.Context) {
 		if time.Since(pruned) > time.Hour {
 			d.pruneDeliveries(ctx)
 			pruned = time.Now()
+		}
+		if !d.sleep(ctx, minRound) {
+			return
 		}
 		select {
 		case <-ctx.Done():
@@ -192,6 +212,7 @@ func (d *Dispatcher) schedule(ctx context.Context) {
 		return
 	}
 	d.m.observe(states)
+	d.known.Store(int64(len(states)))
 	for _, s := range states {
 		if s.Status != store.WebhookActive || !s.Free || s.Cursor == s.Head {
 			continue

@@ -18,9 +18,11 @@ import (
 const dbTimeout = 10 * time.Second
 
 // work delivers a subscription's changes in feed order while this instance
-// holds its lease, until it is caught up (true) or stops: paused, a gap, the
-// lease or the cursor taken by a replay or another instance, the database
-// unreachable, the dispatcher closing (false).
+// holds its lease, until it is caught up or stops: paused, a gap, the lease or
+// the cursor taken by a replay or another instance, the database unreachable,
+// the dispatcher closing. It reports whether the scheduler should look again
+// at once (caught up, or the subscription changed under it: news may have come
+// meanwhile), false when reading failed (the next poll tries again).
 func (d *Dispatcher) work(ctx context.Context, id int64) bool {
 	defer func() {
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), dbTimeout)
@@ -41,7 +43,7 @@ func (d *Dispatcher) work(ctx context.Context, id int64) bool {
 			return done && err == nil
 		}
 		if !d.deliverBatch(ctx, f, batch) {
-			return false
+			return ctx.Err() == nil
 		}
 	}
 	return false
@@ -65,7 +67,7 @@ func (d *Dispatcher) filterOf(ctx context.Context, hook store.Webhook) (filter, 
 	defer cancel()
 	t, err := d.st.TokenByID(qctx, hook.OwnerTokenID)
 	if errors.Is(err, store.ErrNoToken) {
-		d.stop(ctx, hook, store.WebhookPaused, "the token that created this subscription is revoked or expired")
+		d.stop(ctx, hook, store.WebhookPaused, "the token that created this subscription is revoked, expired or deleted")
 		return filter{}, false
 	}
 	if err != nil {
