@@ -44,6 +44,8 @@ func TestURLProblem(t *testing.T) {
 		{"https:///nohost", false, "must name a host"},
 		{"https://93.184.215.14/#frag", false, "fragment"},
 		{"not a url", false, "absolute"},
+		{"https://no-such-host.invalid/hook", false, "does not resolve"},
+		{"https://no-such-host.invalid/hook", true, "does not resolve"},
 	} {
 		got := URLProblem(ctx, c.url, c.allowPrivate)
 		if (c.want == "") != (got == "") || !strings.Contains(got, c.want) {
