@@ -67,11 +67,12 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// leaseTTL is how long a worker's claim on a subscription lasts unrenewed: it
-// renews at every delivery and every retry, so it must outlast the longest
-// of either; an instance that dies leaves its subscriptions to others after it.
+// leaseTTL is how long a worker's claim on a subscription lasts unrenewed; an
+// instance that dies leaves its subscriptions to others after it. A worker
+// renews it at every delivery and, while waiting to retry, every third of it,
+// so it need only outlast an attempt (Timeout) and a third of itself.
 func (c Config) leaseTTL() time.Duration {
-	return max(30*time.Second, 2*(c.Timeout+c.MaxBackoff))
+	return max(30*time.Second, 3*c.Timeout)
 }
 
 // Dispatcher works the subscriptions on one instance. Several instances on one

@@ -133,3 +133,14 @@ func TestEventOf(t *testing.T) {
 		}
 	}
 }
+
+// A worker waiting to retry keeps its lease: it renews it every third of it,
+// however long the backoff.
+func TestLeaseOutlastsTheWait(t *testing.T) {
+	for _, c := range []Config{{}, {Timeout: time.Minute, MaxBackoff: time.Hour}} {
+		c = c.withDefaults()
+		if ttl := c.leaseTTL(); ttl < c.Timeout+ttl/3 || ttl < 30*time.Second {
+			t.Errorf("%+v: lease %v does not outlast an attempt and a third of itself", c, ttl)
+		}
+	}
+}

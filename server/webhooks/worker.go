@@ -201,13 +201,23 @@ func (d *Dispatcher) deliver(ctx context.Context, hook store.Webhook, prev int64
 		if rec.OK {
 			return true
 		}
-		if !d.sleep(ctx, d.backoff(attempt)) {
-			return false
-		}
-		if !d.stillMine(ctx, hook.ID, prev) {
+		if !d.wait(ctx, hook.ID, prev, d.backoff(attempt)) {
 			return false
 		}
 	}
+}
+
+// wait waits before a retry, renewing the lease every third of its time;
+// false when the subscription is no longer this worker's to deliver from prev.
+func (d *Dispatcher) wait(ctx context.Context, id, prev int64, wait time.Duration) bool {
+	for wait > 0 {
+		step := min(wait, d.cfg.leaseTTL()/3)
+		if !d.sleep(ctx, step) || !d.stillMine(ctx, id, prev) {
+			return false
+		}
+		wait -= step
+	}
+	return true
 }
 
 // stillMine renews the lease during retries and checks that nobody moved the
