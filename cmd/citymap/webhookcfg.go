@@ -13,8 +13,8 @@ import (
 // webhookOptions are serve's settings of the deliveries to partner systems.
 type webhookOptions struct {
 	timeout, pauseAfter, minBackoff, maxBackoff, poll time.Duration
-	concurrency                                      int
-	off                                              bool
+	concurrency                                       int
+	off                                               bool
 }
 
 func addWebhookFlags(fs *flag.FlagSet) *webhookOptions {
