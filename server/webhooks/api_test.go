@@ -40,6 +40,13 @@ func TestPartnerScope(t *testing.T) {
 			t.Errorf("the partner received a case of %v", r.body["source"])
 		}
 	}
+	// the same rule as its reads: it receives what it may read, no more, no less
+	for i, id := range []int64{in[0], outArea[0], otherSource[0], in[1]} {
+		read := e.Call("GET", fmt.Sprintf("/api/v1/issues/%d", id), "partner", nil).Status == http.StatusOK
+		if got := slices.Contains(rc.accepted(), seqs[i]); got != read {
+			t.Errorf("issue %d: delivered %v, readable %v", id, got, read)
+		}
+	}
 
 	// its own subscriptions only: another's is not found, the list holds its own
 	for _, c := range []struct {
