@@ -20,14 +20,13 @@ func TestPartnerScope(t *testing.T) {
 		Areas: []string{e.Community}})
 	e.Tokens["other"] = e.TokenFor(store.Token{Name: "12319", Role: "reporter", Source: "hotline_12319"})
 	e.Tokens["keyless"] = e.TokenFor(store.Token{Name: "lot", Role: "reporter"})
+	in := []int64{e.report("hotline_12345", e.GridIn), e.report("hotline_12345", e.GridIn)}
+	outArea := []int64{e.report("hotline_12345", e.GridOut)}
+	otherSource := []int64{e.report("grid_patrol", e.GridIn)}
 	rc, all := newReceiver(t), newReceiver(t)
 	mine := e.subscribe("partner", rc, nil)
 	theirs := e.subscribe("other", newReceiver(t), nil)
 	e.subscribe("admin", all, nil)
-
-	in := e.issues(`i.source = 'hotline_12345' AND left(i.grid_code, 12) = $1`, 2, e.Community)
-	outArea := e.issues(`i.source = 'hotline_12345' AND left(i.grid_code, 12) <> $1`, 1, e.Community)
-	otherSource := e.issues(`i.source <> 'hotline_12345' AND left(i.grid_code, 12) = $1`, 1, e.Community)
 	seqs := e.touch(in[0], outArea[0], otherSource[0], in[1])
 	waitFor(t, "the admin's four deliveries", func() bool { return len(all.accepted()) >= 4 })
 	waitFor(t, "the partner's deliveries", func() bool { return len(rc.accepted()) >= 2 })
@@ -93,15 +92,14 @@ func TestPartnerScope(t *testing.T) {
 // A subscription's filters: events, areas and sources narrow what it hears.
 func TestFilters(t *testing.T) {
 	e := newEnv(t, fast())
+	in, out := e.report("hotline_12345", e.GridIn), e.report("hotline_12345", e.GridOut)
+	reported := e.report("hotline_12319", e.GridIn)
 	byEvent, byArea, all := newReceiver(t), newReceiver(t), newReceiver(t)
 	e.subscribe("admin", byEvent, map[string]any{"events": []string{"registered"}})
 	e.subscribe("admin", byArea, map[string]any{"areas": []string{e.Community}, "sources": []string{"hotline_12345"}})
 	e.subscribe("admin", all, nil)
-	in := e.issues(`i.source = 'hotline_12345' AND left(i.grid_code, 12) = $1`, 1, e.Community)
-	out := e.issues(`left(i.grid_code, 12) <> $1`, 1, e.Community)
-	reported := e.issues(`i.status = 'reported'`, 1)
-	seqs := e.touch(in[0], out[0])
-	e.Must(http.StatusOK, "POST", fmt.Sprintf("/api/v1/issues/%d/actions", reported[0]), "admin", map[string]any{"action": "register"})
+	seqs := e.touch(in, out)
+	e.Must(http.StatusOK, "POST", fmt.Sprintf("/api/v1/issues/%d/actions", reported), "admin", map[string]any{"action": "register"})
 	waitFor(t, "every delivery", func() bool { return len(all.accepted()) >= 3 })
 	waitFor(t, "the registration", func() bool { return len(byEvent.accepted()) >= 1 })
 	time.Sleep(100 * time.Millisecond)
@@ -252,7 +250,7 @@ func TestRevokedOwnerPauses(t *testing.T) {
 	if _, err := e.Store.RevokeToken(t.Context(), "hotline"); err != nil {
 		t.Fatal(err)
 	}
-	e.touch(e.issues(`i.source = 'hotline_12345'`, 1)...)
+	e.touch(e.report("hotline_12345", e.GridIn))
 	waitFor(t, "the pause", func() bool { s, _, _ := e.hook(id); return s == "paused" })
 	if _, lastErr, _ := e.hook(id); !strings.Contains(lastErr, "revoked") {
 		t.Errorf("paused with %q", lastErr)

@@ -14,9 +14,10 @@ import (
 // external reference; the deliveries are listed and measured.
 func TestDeliveredInOrderSigned(t *testing.T) {
 	e := newEnv(t, fast())
+	ids := []int64{e.report("hotline_12345", e.GridIn), e.report("hotline_12345", e.GridOut),
+		e.report("hotline_12319", e.GridIn), e.report("hotline_12345", e.GridIn)}
 	rc := newReceiver(t)
 	id := e.subscribe("admin", rc, nil)
-	ids := e.issues(`i.status = 'reported' AND i.external_id IS NOT NULL`, 4)
 	want := e.touch(ids[:3]...)
 	e.Must(http.StatusOK, "POST", fmt.Sprintf("/api/v1/issues/%d/actions", ids[3]), "admin", map[string]any{"action": "register"})
 	want = append(want, e.head())

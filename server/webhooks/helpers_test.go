@@ -3,6 +3,7 @@ package webhooks_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -34,12 +35,13 @@ func fast() webhooks.Config {
 type env struct {
 	*apitest.Env
 	cfg webhooks.Config
+	n   int // cases reported
 }
 
 // newEnv starts an instance whose dispatcher runs with cfg.
 func newEnv(t *testing.T, cfg webhooks.Config) *env {
 	t.Helper()
-	return &env{apitest.NewWith(t, server.Config{Webhooks: cfg}), cfg}
+	return &env{Env: apitest.NewWith(t, server.Config{Webhooks: cfg}), cfg: cfg}
 }
 
 // dispatcher starts another instance's dispatcher on the same database.
@@ -77,6 +79,21 @@ func (e *env) issues(cond string, n int, args ...any) []int64 {
 		e.T.Fatalf("issues where %s: %d of %d (%v)", cond, len(ids), n, err)
 	}
 	return ids
+}
+
+// report files a case of source in the grid, as the hotline would, and
+// returns its id.
+func (e *env) report(source, grid string) int64 {
+	e.T.Helper()
+	lon, lat := e.PointIn(grid)
+	e.n++
+	var out struct {
+		ID int64 `json:"id"`
+	}
+	e.Must(http.StatusCreated, "POST", "/api/v1/issues", "admin", map[string]any{"category": "noise", "source": source,
+		"external_id": fmt.Sprintf("wh-%s-%d", grid, e.n), "description": "webhook test",
+		"location": map[string]any{"type": "Point", "coordinates": []float64{lon, lat}}}).Decode(e.T, &out)
+	return out.ID
 }
 
 // touch writes a change of each issue to the feed, one transaction each, and
