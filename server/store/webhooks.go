@@ -29,7 +29,9 @@ type Webhook struct {
 	FailingSince *time.Time
 	LastError    string
 	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// UpdatedAt is when the API (or a pause) last changed it: a worker whose
+	// copy is older starts over with the new URL, secret and filters.
+	UpdatedAt time.Time
 }
 
 // Statuses of a webhook.
@@ -243,8 +245,7 @@ func (s *Store) RecordFailure(ctx context.Context, id int64, instance string, pr
 	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
 		var status string
 		err := tx.QueryRow(ctx, `UPDATE webhooks SET failing_since = coalesce(failing_since, now()), last_error = $4,
-				status = CASE WHEN failing_since < now() - $5::interval THEN 'paused' ELSE status END,
-				updated_at = now()
+				status = CASE WHEN failing_since < now() - $5::interval THEN 'paused' ELSE status END
 			WHERE `+leased+` RETURNING status`, id, instance, prev, d.Error, pauseAfter).Scan(&status)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil

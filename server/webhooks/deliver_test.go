@@ -181,3 +181,19 @@ func TestReplay(t *testing.T) {
 		e.Must(c.status, "POST", fmt.Sprintf("/api/v1/webhooks/%d/replay", id), "admin", c.body)
 	}
 }
+
+// A subscription changed while it retries (the partner fixes its URL) is
+// delivered with the change at the next attempt, not after the old URL answers.
+func TestPatchTakesEffectWhileRetrying(t *testing.T) {
+	e := newEnv(t, fast())
+	broken, fixed := newReceiver(t), newReceiver(t)
+	broken.failAll.Store(true)
+	id := e.subscribe("admin", broken, nil)
+	want := e.touch(e.issues(`true`, 2)...)
+	waitFor(t, "a few failed attempts", func() bool { return len(broken.requests()) >= 3 })
+	e.Must(http.StatusOK, "PATCH", fmt.Sprintf("/api/v1/webhooks/%d", id), "admin", map[string]any{"url": fixed.srv.URL})
+	waitFor(t, "the deliveries to the new URL", func() bool { return len(fixed.accepted()) >= 2 })
+	if got := fixed.accepted(); !slices.Equal(got, want) {
+		t.Errorf("the new URL got %v, want %v", got, want)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"citymap/server/auth"
 	"citymap/server/store"
 )
 
@@ -73,7 +74,7 @@ func (d *Dispatcher) filterOf(ctx context.Context, hook store.Webhook) (filter, 
 	if err != nil {
 		return filter{}, false
 	}
-	v := store.Viewer{Scope: t.Areas, Reporter: t.Role == "reporter", Source: t.Source, Unit: t.Unit}
+	v := store.Viewer{Scope: t.Areas, Reporter: t.Role == auth.Reporter, Source: t.Source, Unit: t.Unit}
 	return filter{hook: hook, owner: v}, true
 }
 
@@ -201,7 +202,7 @@ func (d *Dispatcher) deliver(ctx context.Context, hook store.Webhook, prev int64
 		if rec.OK {
 			return true
 		}
-		if !d.wait(ctx, hook.ID, prev, d.backoff(attempt)) {
+		if !d.wait(ctx, hook, prev, d.backoff(attempt)) {
 			return false
 		}
 	}
@@ -209,10 +210,10 @@ func (d *Dispatcher) deliver(ctx context.Context, hook store.Webhook, prev int64
 
 // wait waits before a retry, renewing the lease every third of its time;
 // false when the subscription is no longer this worker's to deliver from prev.
-func (d *Dispatcher) wait(ctx context.Context, id, prev int64, wait time.Duration) bool {
+func (d *Dispatcher) wait(ctx context.Context, hook store.Webhook, prev int64, wait time.Duration) bool {
 	for wait > 0 {
 		step := min(wait, d.cfg.leaseTTL()/3)
-		if !d.sleep(ctx, step) || !d.stillMine(ctx, id, prev) {
+		if !d.sleep(ctx, step) || !d.stillMine(ctx, hook, prev) {
 			return false
 		}
 		wait -= step
@@ -221,10 +222,11 @@ func (d *Dispatcher) wait(ctx context.Context, id, prev int64, wait time.Duratio
 }
 
 // stillMine renews the lease during retries and checks that nobody moved the
-// cursor meanwhile (a replay).
-func (d *Dispatcher) stillMine(ctx context.Context, id, prev int64) bool {
-	h, ok, err := d.lease(ctx, id)
-	return err == nil && ok && h.Cursor == prev
+// cursor (a replay) or changed the subscription (a partner fixing its URL
+// must not wait for the old one to answer) meanwhile.
+func (d *Dispatcher) stillMine(ctx context.Context, hook store.Webhook, prev int64) bool {
+	h, ok, err := d.lease(ctx, hook.ID)
+	return err == nil && ok && h.Cursor == prev && h.UpdatedAt.Equal(hook.UpdatedAt)
 }
 
 // backoff is the wait after the attempt-th failure: MinBackoff doubling up
