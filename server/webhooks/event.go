@@ -65,7 +65,27 @@ type item struct {
 	props struct {
 		Source     string  `json:"source"`
 		ExternalID *string `json:"external_id"`
+		Grid       *string `json:"grid"`
+		Community  *string `json:"community"`
+		Street     *string `json:"street"`
 	}
+}
+
+// where are the area codes an owner's scope is checked against: for a case,
+// where it lies now, as its reads see it (the feed's codes also name where a
+// case that moved was, which would show a scoped partner a case that left
+// its areas).
+func (it *item) where() []string {
+	if it.Layer != "issues" {
+		return it.Codes
+	}
+	var out []string
+	for _, c := range []*string{it.props.Grid, it.props.Community, it.props.Street} {
+		if c != nil {
+			out = append(out, *c)
+		}
+	}
+	return out
 }
 
 func newItem(c store.Change, step [2]string) *item {
@@ -135,7 +155,7 @@ func (f filter) match(it *item) bool {
 	if v.Unit != "" && it.Unit != v.Unit {
 		return false
 	}
-	return len(v.Scope) == 0 || anyPrefixed(it.Codes, v.Scope)
+	return len(v.Scope) == 0 || anyPrefixed(it.where(), v.Scope)
 }
 
 // anyPrefixed reports whether one of codes lies in one of the areas: area
