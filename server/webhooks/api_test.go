@@ -259,3 +259,18 @@ func TestRevokedOwnerPauses(t *testing.T) {
 		t.Errorf("%d deliveries for a revoked token", n)
 	}
 }
+
+// While a subscription is behind, its queue depth and lag say by how much.
+func TestBacklogMetrics(t *testing.T) {
+	e := newEnv(t, fast())
+	rc := newReceiver(t)
+	rc.failAll.Store(true)
+	id := e.subscribe("admin", rc, nil)
+	e.touch(e.issues(`true`, 3)...)
+	e.Exec(`UPDATE changes SET committed_at = now() - interval '1 hour'`)
+	waitFor(t, "the backlog in the metrics", func() bool {
+		m := string(e.Get("/metrics", "").Body)
+		return strings.Contains(m, fmt.Sprintf(`citymap_webhook_queue_depth{webhook="%d"} 3`, id)) &&
+			strings.Contains(m, fmt.Sprintf(`citymap_webhook_lag_seconds{webhook="%d"} 36`, id)) // 3600 and a bit
+	})
+}

@@ -102,6 +102,11 @@ func TestFailingReceiverRecovers(t *testing.T) {
 	if status, lastErr, _ := e.hook(id); status != "active" || lastErr != "" {
 		t.Errorf("status %s, last error %q after recovery", status, lastErr)
 	}
+	waitFor(t, "the metrics", func() bool {
+		m := string(e.Get("/metrics", "").Body)
+		return strings.Contains(m, fmt.Sprintf(`citymap_webhook_failures_total{webhook="%d"} 4`, id)) &&
+			strings.Contains(m, fmt.Sprintf(`citymap_webhook_lag_seconds{webhook="%d"} 0`, id))
+	})
 }
 
 // A receiver that does not answer is given up on at the timeout and retried.
