@@ -42,6 +42,7 @@ func TestDeliveredInOrderSigned(t *testing.T) {
 			t.Errorf("delivery %d: body %v", r.seq, r.body)
 		}
 	}
+	e.caughtUp(id, want[3])
 	var list struct {
 		Items []struct {
 			Seq int64 `json:"seq"`
@@ -82,6 +83,7 @@ func TestFailingReceiverRecovers(t *testing.T) {
 		}
 		last = r.seq
 	}
+	e.caughtUp(id, want[5])
 	var list struct {
 		Items []struct {
 			OK         bool   `json:"ok"`
@@ -169,6 +171,7 @@ func TestReplay(t *testing.T) {
 	id := e.subscribe("admin", rc, nil)
 	want := e.touch(e.issues(`true`, 3)...)
 	waitFor(t, "three deliveries", func() bool { return len(rc.accepted()) >= 3 })
+	e.caughtUp(id, want[2])
 	e.Must(http.StatusOK, "POST", fmt.Sprintf("/api/v1/webhooks/%d/replay", id), "admin", map[string]any{"from_seq": want[1]})
 	waitFor(t, "the replay", func() bool { return len(rc.accepted()) >= 5 })
 	if got := rc.accepted(); !slices.Equal(got, append(want, want[1:]...)) {

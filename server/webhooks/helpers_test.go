@@ -124,8 +124,15 @@ func (e *env) hook(id int64) (status, lastError string, cursor int64) {
 	return
 }
 
+// caughtUp waits for the subscription's cursor to reach seq: the receiver
+// answers before the delivery is recorded.
+func (e *env) caughtUp(id, seq int64) {
+	e.T.Helper()
+	waitFor(e.T, "the cursor at the last delivery", func() bool { _, _, c := e.hook(id); return c >= seq })
+}
+
 // waitFor polls cond for up to 15 seconds.
-func waitFor(t *testing.T, what string, cond func() bool) {
+func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for !cond() {

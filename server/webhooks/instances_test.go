@@ -21,12 +21,14 @@ func TestTwoInstancesDeliverOnce(t *testing.T) {
 	e := newEnv(t, off)
 	a, b := e.dispatcher(fast()), e.dispatcher(fast())
 	rcs := []*receiver{newReceiver(t), newReceiver(t), newReceiver(t)}
+	var ids []int64
 	for _, rc := range rcs {
-		e.subscribe("admin", rc, nil)
+		ids = append(ids, e.subscribe("admin", rc, nil))
 	}
 	want := e.touch(e.issues(`true`, 30)...)
 	for i, rc := range rcs {
 		waitFor(t, "thirty deliveries", func() bool { return len(rc.accepted()) >= 30 })
+		e.caughtUp(ids[i], want[29])
 		time.Sleep(100 * time.Millisecond) // a duplicate would come now
 		if got := rc.accepted(); !slices.Equal(got, want) {
 			t.Errorf("receiver %d got %v, want each of %v once", i, got, want)
