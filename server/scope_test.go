@@ -91,6 +91,11 @@ var notData = map[string]string{
 	"POST /api/v1/documents":                                   "an upload: answers the document's id",
 	"POST /api/v1/campaigns":                                   "a write: answers the campaign it wrote (server/campaign tests)",
 	"POST /api/v1/leaders":                                     "a write: answers the leader it wrote (server/campaign TestLeaders)",
+	"POST /api/v1/webhooks":                                    "a write: answers the subscription it wrote, with the caller's own filters (server/webhooks TestPartnerScope)",
+	"PATCH /api/v1/webhooks/{id}":                              "a write: answers the caller's own subscription only (server/webhooks TestPartnerScope)",
+	"DELETE /api/v1/webhooks/{id}":                             "a write: answers nothing",
+	"POST /api/v1/webhooks/{id}/replay":                        "a write: answers the caller's own subscription only (server/webhooks TestPartnerScope)",
+	"POST /api/v1/webhooks/{id}/resume":                        "a write: answers the caller's own subscription only (server/webhooks TestPartnerScope)",
 	"GET /debug/pprof/":                                        "profiles of the process, city-wide admins only (TestPprofAdminOnly)",
 	"GET /debug/pprof/cmdline":                                 "profiles of the process, city-wide admins only (TestPprofAdminOnly)",
 	"GET /debug/pprof/profile":                                 "profiles of the process, city-wide admins only (TestPprofAdminOnly)",
@@ -189,6 +194,7 @@ func (w *walk) surfaces() []surface {
 	}
 
 	w.campaignSurfaces(add)
+	w.webhookSurfaces(add)
 
 	// OGC API – Features: every collection's items (the walk's objects, and
 	// the first page of everything) and its items in and out
@@ -666,4 +672,29 @@ func lossRows(w *walk, c *caller, r apitest.Reply) string {
 		}
 	}
 	return ""
+}
+
+// webhookSurfaces are the reads of the partner systems' subscriptions: a
+// city-wide admin's subscription to areas out of everyone else's scope is read
+// by the city-wide admin only; partners (a reporter bound to a source) and
+// admins of some areas list their own only, other roles are refused.
+func (w *walk) webhookSurfaces(add func(...surface)) {
+	var id string
+	w.Scan(`INSERT INTO webhooks (url, secret, areas, owner_token_id, cursor, status)
+		SELECT 'https://partner.example/walk', 'walk-secret-0123456789', $1, t.id, c.seq, 'paused'
+		FROM api_tokens t, change_counter c WHERE t.name = 'test-admin' RETURNING id::text`,
+		[]any{[]string{w.gridOut, w.streetOut}}, &id)
+	managers := []string{auth.Admin, auth.Reporter}
+	bound := func(c *caller) bool { return !c.reporter() || c.source != "" }
+	add(surface{pattern: "GET /api/v1/webhooks", path: "/api/v1/webhooks", readers: managers, control: true,
+		item: w.objects["issue out"], may: bound, refused: refused})
+	for _, p := range []string{"/api/v1/webhooks/" + id, "/api/v1/webhooks/" + id + "/deliveries"} {
+		pattern := "GET /api/v1/webhooks/{id}"
+		if strings.HasSuffix(p, "/deliveries") {
+			pattern += "/deliveries"
+		}
+		add(surface{pattern: pattern, path: p, readers: managers, item: w.objects["issue out"],
+			may:     func(c *caller) bool { return c.unlimited() },
+			refused: []int{http.StatusForbidden, http.StatusNotFound}, control: !strings.HasSuffix(p, "/deliveries")})
+	}
 }

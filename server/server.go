@@ -21,6 +21,7 @@ import (
 	"citymap/server/routes"
 	"citymap/server/store"
 	"citymap/server/tiles"
+	"citymap/server/webhooks"
 )
 
 // Config is what an instance needs besides its database.
@@ -51,6 +52,8 @@ type Config struct {
 	// Open311KeyedReads makes Open311's reads need a key too; by default only
 	// its POST does, as GeoReport v2 has it.
 	Open311KeyedReads bool
+	// Webhooks tunes the deliveries to partner systems (webhookwire.go).
+	Webhooks webhooks.Config
 }
 
 // Server is one citymap instance.
@@ -65,6 +68,7 @@ type Server struct {
 	tiles  *tiles.Tiles     // tileswire.go
 	// stopRules ends the task rules (campaignwire.go)
 	stopRules func()
+	hooks     *webhooks.Dispatcher // webhookwire.go
 }
 
 // New builds the instance's routes.
@@ -87,6 +91,7 @@ func New(cfg Config, st *store.Store) *Server {
 	reports.New(st, s.auth).Register(s.mux)
 	s.startCampaign()
 	s.startParking()
+	s.startWebhooks()
 	return s
 }
 
@@ -101,7 +106,14 @@ func (s *Server) Handler() http.Handler {
 }
 
 // Close stops the instance's background work.
-func (s *Server) Close() { s.stopParking(); s.stopLive(); s.stopTiles(); s.stopAuth(); s.stopRules() }
+func (s *Server) Close() {
+	s.stopWebhooks()
+	s.stopParking()
+	s.stopLive()
+	s.stopTiles()
+	s.stopAuth()
+	s.stopRules()
+}
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	respond.JSON(w, http.StatusOK, map[string]string{"status": "ok"})

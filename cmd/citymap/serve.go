@@ -34,6 +34,7 @@ func runServe(ctx context.Context, args []string) error {
 	keyedEnv, keyedErr := strconv.ParseBool(envOr("CITYMAP_OPEN311_KEYED_READS", "false"))
 	keyedReads := fs.Bool("open311-keyed-reads", keyedEnv,
 		"Open311 reads (discovery, services, requests) need a key too; by default only POST does (env CITYMAP_OPEN311_KEYED_READS=true)")
+	hookOpts := addWebhookFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -64,6 +65,10 @@ func runServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	hookCfg, err := hookOpts.config(fs)
+	if err != nil {
+		return err
+	}
 	slog.Debug("open file limit", "files", raiseFileLimit())
 	st, err := openStore(ctx, store.MaxConns(store.DefaultMaxConns), store.StatementTimeout(limitOpts.statementTimeout))
 	if err != nil {
@@ -79,7 +84,8 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	srv := server.New(server.Config{DataDir: *dataDir, Live: liveCfg,
 		MQTTURL: parkOpts.mqttURL, MQTTClientID: parkOpts.clientID, Timezone: cityTZ, Tiles: tileCfg,
-		HTTP: httpCfg, Limits: limits, TaskRules: taskRules, Open311KeyedReads: *keyedReads}, st)
+		HTTP: httpCfg, Limits: limits, TaskRules: taskRules, Open311KeyedReads: *keyedReads,
+		Webhooks: hookCfg}, st)
 	defer srv.Close()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

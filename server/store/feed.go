@@ -131,10 +131,13 @@ const pruneBatch = 5000
 // PruneChanges deletes the changes committed before the cutoff and returns how many
 // went. It deletes a prefix of the feed (everything up to the newest old change), so
 // what is kept is always contiguous and a replay can tell where it ends. Several
-// instances pruning at once only wait on each other's row locks.
+// instances pruning at once only wait on each other's row locks. The changes a
+// webhook has not done with yet are kept, whatever their age: a subscription
+// that is paused holds the feed from its cursor until it resumes or goes.
 func (s *Store) PruneChanges(ctx context.Context, before time.Time) (int64, error) {
 	var upto *int64
-	if err := s.Pool.QueryRow(ctx, `SELECT max(seq) FROM changes WHERE committed_at < $1`,
+	if err := s.Pool.QueryRow(ctx, `SELECT max(seq) FROM changes WHERE committed_at < $1
+		AND seq <= (SELECT coalesce(min(cursor), 9223372036854775807) FROM webhooks)`,
 		before).Scan(&upto); err != nil || upto == nil {
 		return 0, err
 	}

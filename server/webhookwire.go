@@ -1,0 +1,21 @@
+package server
+
+import (
+	"citymap/server/live"
+	"citymap/server/webhooks"
+)
+
+// startWebhooks serves /api/v1/webhooks and delivers the feed to the
+// subscriptions: the live hub, which already follows the feed, wakes the
+// dispatcher at every change (its own poll covers the rest).
+func (s *Server) startWebhooks() {
+	d := webhooks.New(s.cfg.Webhooks, s.store, s.obs.registry)
+	webhooks.NewAPI(s.store, s.auth, d).Register(s.mux)
+	s.obs.live.Observe(func(*live.Change) { d.FeedChanged() })
+	d.Start()
+	s.hooks = d
+}
+
+// stopWebhooks stops the deliveries; what was under way is delivered again by
+// whoever works the subscription next.
+func (s *Server) stopWebhooks() { s.hooks.Close() }
