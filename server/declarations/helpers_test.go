@@ -42,7 +42,10 @@ func newEnv(t *testing.T) *env {
 	e.Env = apitest.NewWith(t, server.Config{Clock: e.clock, Live: live.Config{Heartbeat: 100 * time.Millisecond}})
 	e.Tokens["other_unit"] = e.UnitToken("test-other-unit", otherUnit)
 	e.Tokens["other_leader"] = e.TokenFor(store.Token{Name: "test-other-leader", Role: auth.UnitLeader, Unit: otherUnit})
-	// the demo catalogue's declarations stay out of the way: only the test's are open
+	// the demo city's declarations stay out of the way: only the test's are open
+	e.Exec(`DELETE FROM declaration_events`)
+	e.Exec(`DELETE FROM declaration_materials`)
+	e.Exec(`DELETE FROM declarations`)
 	e.Exec(`UPDATE indicators SET lead_unit = NULL WHERE kind = 'declaration'`)
 	e.Exec(`INSERT INTO indicators (code, name, kind, max_points, lead_unit, declare_every, declare_due_days) VALUES
 		('TD', '测试：网上申报', 'declaration', NULL, NULL, 'month', 10),
