@@ -20,8 +20,13 @@ func TestOpen(t *testing.T) {
 	if len(created) != 12+12+4 {
 		t.Fatalf("opened %d declarations, want 28", len(created))
 	}
+	seqBefore := e.Int(`SELECT last_value FROM declarations_id_seq`)
 	if again, _ := e.open(); len(again) != 0 {
 		t.Errorf("opening again created %v", again)
+	}
+	// the periodic job opens every few minutes: what exists takes no id
+	if seq := e.Int(`SELECT last_value FROM declarations_id_seq`); seq != seqBefore {
+		t.Errorf("opening again used ids %d to %d", seqBefore, seq)
 	}
 	for _, c := range []struct {
 		indicator, period, start, end, due, unit string
