@@ -55,9 +55,9 @@ var (
 	everyone []string
 	readers  = []string{auth.Admin, auth.Dispatcher, auth.GridManager, auth.Planner, auth.Viewer}
 	creators = []string{auth.Admin, auth.Dispatcher, auth.GridManager, auth.Reporter}
-	// campaignReaders read tasks, campaigns and where points are lost: the
-	// readers, the 创建办 (reviewer) and unit staff
-	campaignReaders = slices.Concat(readers, []string{auth.Reviewer, auth.Unit})
+	// campaignReaders read tasks, campaigns, declarations and where points
+	// are lost: the readers, the 创建办 (reviewer), unit staff and leaders
+	campaignReaders = slices.Concat(readers, []string{auth.Reviewer, auth.Unit, auth.UnitLeader})
 	refused         = []int{http.StatusForbidden}
 	notFound        = []int{http.StatusNotFound}
 )
@@ -96,6 +96,10 @@ var notData = map[string]string{
 	"DELETE /api/v1/webhooks/{id}":                             "a write: answers nothing",
 	"POST /api/v1/webhooks/{id}/replay":                        "a write: answers the caller's own subscription only (server/webhooks TestPartnerScope)",
 	"POST /api/v1/webhooks/{id}/resume":                        "a write: answers the caller's own subscription only (server/webhooks TestPartnerScope)",
+	"POST /api/v1/declarations/open":                           "a write: answers the ids it opened and reminded, 创建办 and admins only (server/declarations tests)",
+	"POST /api/v1/declarations/{id}/materials":                 "a write: answers the declaration it changed, the caller's unit's only (server/declarations TestScope)",
+	"DELETE /api/v1/declarations/{id}/materials/{mid}":         "a write: answers the declaration it changed, the caller's unit's only (server/declarations TestScope)",
+	"POST /api/v1/declarations/{id}/actions":                   "a write: answers the declaration it changed, the caller's unit's only (server/declarations TestScope)",
 	"GET /debug/pprof/":                                        "profiles of the process, city-wide admins only (TestPprofAdminOnly)",
 	"GET /debug/pprof/cmdline":                                 "profiles of the process, city-wide admins only (TestPprofAdminOnly)",
 	"GET /debug/pprof/profile":                                 "profiles of the process, city-wide admins only (TestPprofAdminOnly)",
@@ -195,6 +199,7 @@ func (w *walk) surfaces() []surface {
 
 	w.campaignSurfaces(add)
 	w.webhookSurfaces(add)
+	w.declarationSurfaces(add)
 
 	// OGC API – Features: every collection's items (the walk's objects, and
 	// the first page of everything) and its items in and out

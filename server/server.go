@@ -54,6 +54,12 @@ type Config struct {
 	Open311KeyedReads bool
 	// Webhooks tunes the deliveries to partner systems (webhookwire.go).
 	Webhooks webhooks.Config
+	// DeclarationChecks is how often the declarations owed are opened and
+	// their reminders announced (declarationswire.go); 0 leaves it to
+	// citymap declarations open.
+	DeclarationChecks time.Duration
+	// Clock is the declarations' clock (nil: time.Now); tests fix it.
+	Clock func() time.Time
 }
 
 // Server is one citymap instance.
@@ -69,6 +75,8 @@ type Server struct {
 	// stopRules ends the task rules (campaignwire.go)
 	stopRules func()
 	hooks     *webhooks.Dispatcher // webhookwire.go
+	// stopDeclarations ends the declarations' checks (declarationswire.go)
+	stopDeclarations func()
 }
 
 // New builds the instance's routes.
@@ -90,6 +98,7 @@ func New(cfg Config, st *store.Store) *Server {
 	inspections.New(st, s.auth).Register(s.mux)
 	reports.New(st, s.auth).Register(s.mux)
 	s.startCampaign()
+	s.startDeclarations()
 	s.startParking()
 	s.startWebhooks()
 	return s
@@ -113,6 +122,7 @@ func (s *Server) Close() {
 	s.stopTiles()
 	s.stopAuth()
 	s.stopRules()
+	s.stopDeclarations()
 }
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {

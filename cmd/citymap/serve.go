@@ -35,6 +35,7 @@ func runServe(ctx context.Context, args []string) error {
 	keyedReads := fs.Bool("open311-keyed-reads", keyedEnv,
 		"Open311 reads (discovery, services, requests) need a key too; by default only POST does (env CITYMAP_OPEN311_KEYED_READS=true)")
 	hookOpts := addWebhookFlags(fs)
+	declOpts := addDeclarationFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -46,6 +47,10 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	taskRules, err := taskOpts.interval(fs)
+	if err != nil {
+		return err
+	}
+	declChecks, err := declOpts.interval(fs)
 	if err != nil {
 		return err
 	}
@@ -85,7 +90,7 @@ func runServe(ctx context.Context, args []string) error {
 	srv := server.New(server.Config{DataDir: *dataDir, Live: liveCfg,
 		MQTTURL: parkOpts.mqttURL, MQTTClientID: parkOpts.clientID, Timezone: cityTZ, Tiles: tileCfg,
 		HTTP: httpCfg, Limits: limits, TaskRules: taskRules, Open311KeyedReads: *keyedReads,
-		Webhooks: hookCfg}, st)
+		Webhooks: hookCfg, DeclarationChecks: declChecks}, st)
 	defer srv.Close()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
