@@ -20,6 +20,7 @@ const S = { me: null, view: 'desk', list: [], selected: null, current: null, uni
 const unitName = (code) => (S.units.get(code) || {}).name || code || '—';
 const names = {
   unit: unitName,
+
   indicator: (d) => {
     const name = d.indicator_name || (S.indicators.get(d.indicator) || {}).name;
     return name ? `${d.indicator} ${name}` : d.indicator || '—';
@@ -50,13 +51,32 @@ async function loadCatalog() {
     .map((i) => h('option', { value: i.code }, `${i.code} ${i.name}`)));
 }
 
+// A period is a month (2026-11) or a quarter (2026-Q4); a half-typed one
+// filters nothing yet.
+const PERIOD = /^[0-9]{4}-(0[1-9]|1[0-2]|Q[1-4])$/;
+
 function filters() {
+  const period = $('#f-period').value.trim().toUpperCase();
+  $('#f-period').classList.toggle('invalid', period !== '' && !PERIOD.test(period));
   return {
     status: $('#f-status').value,
     unit: $('#f-unit').value,
     indicator: $('#f-indicator').value,
-    period: $('#f-period').value.trim(),
+    period: PERIOD.test(period) ? period : '',
   };
+}
+
+// exportQueue saves the queue as filtered as CSV.
+async function exportQueue(button) {
+  button.disabled = true;
+  try {
+    const file = await download('/api/v1/declarations', { ...filters(), format: 'csv', limit: 2000 }, 'declarations.csv');
+    toast(t('tasks.exported', { file }), 'ok');
+  } catch (err) {
+    toast(t('tasks.failed', { message: err.message }), 'error');
+  } finally {
+    button.disabled = false;
+  }
 }
 
 async function loadQueue() {
@@ -200,6 +220,7 @@ async function main() {
   $('#f-period').addEventListener('input', requeue);
   for (const id of ['#c-period', '#c-date', '#c-by']) $(id).addEventListener('change', () => loadCompleteness().catch(() => {}));
   $('#c-csv').addEventListener('click', (e) => saveCSV(e.currentTarget));
+  $('#queue-export').addEventListener('click', (e) => exportQueue(e.currentTarget));
   for (const b of document.querySelectorAll('.tab[data-view]')) b.addEventListener('click', () => setView(b.dataset.view));
   await loadQueue();
   const live = new Live({ token: token(), subscription: { layers: ['declarations'] } });

@@ -55,7 +55,7 @@ export function listItem(d, { selected, onSelect, names }) {
   return h('li', { class: 'issue decl', dataset: { declarationId: String(d.id), status: d.status, reminder: d.reminder || '' },
     'aria-current': String(selected === d.id), onclick: () => onSelect(d.id) },
   h('div', { class: 'issue-head' }, h('span', { class: 'issue-cat' }, names.indicator(d)), statusChip(d.status)),
-  h('div', { class: 'issue-addr' }, `${names.unit(d.unit)} · ${d.period}`),
+  h('div', { class: 'issue-addr' }, `${d.unit_name || names.unit(d.unit)} · ${d.period}`),
   h('div', { class: 'issue-foot' }, h('span', { class: d.reminder === 'overdue' ? 'late' : '' }, dueText(d)),
     h('span', { class: 'badges' }, reminderBadge(d.reminder), d.late ? h('span', { class: 'chip chip-overdue' }, t('decl.late')) : null,
       h('span', {}, `#${d.id}`))));
@@ -64,7 +64,7 @@ export function listItem(d, { selected, onSelect, names }) {
 export function facts(d, names) {
   const rows = [
     [t('decl.indicator'), names.indicator(d)],
-    [t('tasks.unit'), names.unit(d.unit)],
+    [t('tasks.unit'), d.unit_name || names.unit(d.unit)],
     [t('decl.period'), d.period],
     [t('decl.due'), fmtDateTime(d.due_at)],
   ];
@@ -76,7 +76,7 @@ export function history(events) {
   if (!events || !events.length) return h('p', { class: 'muted' }, t('decl.noHistory'));
   return h('ol', { class: 'timeline' }, events.map((e) => h('li', { dataset: { action: e.action } },
     h('div', { class: 'tl-head' }, h('b', {}, actionName(e.action)),
-      e.to ? h('span', { class: 'muted' }, `${e.from ? statusName(e.from) + ' → ' : ''}${statusName(e.to)}`) : null,
+      e.to && e.from !== e.to ? h('span', { class: 'muted' }, `${e.from ? statusName(e.from) + ' → ' : ''}${statusName(e.to)}`) : null,
       h('span', { class: 'muted' }, fmtDateTime(e.at))),
     h('div', { class: 'muted' }, e.actor),
     e.note ? h('div', { class: 'note' }, e.note) : null)));
