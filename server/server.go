@@ -45,6 +45,12 @@ type Config struct {
 	// TaskRules is how often unfixed overdue findings become tasks (the
 	// indicators' task rules, campaignwire.go); 0 leaves it to citymap tasks spawn.
 	TaskRules time.Duration
+	// DeclarationChecks is how often the declarations owed are opened and
+	// their reminders announced (declarationswire.go); 0 leaves it to
+	// citymap declarations open.
+	DeclarationChecks time.Duration
+	// Clock is the declarations' clock (nil: time.Now); tests fix it.
+	Clock func() time.Time
 }
 
 // Server is one citymap instance.
@@ -59,6 +65,8 @@ type Server struct {
 	tiles  *tiles.Tiles     // tileswire.go
 	// stopRules ends the task rules (campaignwire.go)
 	stopRules func()
+	// stopDeclarations ends the declarations' checks (declarationswire.go)
+	stopDeclarations func()
 }
 
 // New builds the instance's routes.
@@ -78,6 +86,7 @@ func New(cfg Config, st *store.Store) *Server {
 	inspections.New(st, s.auth).Register(s.mux)
 	reports.New(st, s.auth).Register(s.mux)
 	s.startCampaign()
+	s.startDeclarations()
 	s.startParking()
 	return s
 }
@@ -93,7 +102,14 @@ func (s *Server) Handler() http.Handler {
 }
 
 // Close stops the instance's background work.
-func (s *Server) Close() { s.stopParking(); s.stopLive(); s.stopTiles(); s.stopAuth(); s.stopRules() }
+func (s *Server) Close() {
+	s.stopParking()
+	s.stopLive()
+	s.stopTiles()
+	s.stopAuth()
+	s.stopRules()
+	s.stopDeclarations()
+}
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	respond.JSON(w, http.StatusOK, map[string]string{"status": "ok"})

@@ -29,6 +29,7 @@ func runServe(ctx context.Context, args []string) error {
 	httpOpts := addHTTPFlags(fs)
 	limitOpts := addLimitFlags(fs)
 	taskOpts := addTaskFlags(fs)
+	declOpts := addDeclarationFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -37,6 +38,10 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	taskRules, err := taskOpts.interval(fs)
+	if err != nil {
+		return err
+	}
+	declChecks, err := declOpts.interval(fs)
 	if err != nil {
 		return err
 	}
@@ -71,7 +76,7 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	srv := server.New(server.Config{DataDir: *dataDir, Live: liveCfg,
 		MQTTURL: parkOpts.mqttURL, MQTTClientID: parkOpts.clientID, Timezone: cityTZ, Tiles: tileCfg,
-		HTTP: httpCfg, Limits: limits, TaskRules: taskRules}, st)
+		HTTP: httpCfg, Limits: limits, TaskRules: taskRules, DeclarationChecks: declChecks}, st)
 	defer srv.Close()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -39,7 +39,7 @@ func tokenCreate(ctx context.Context, args []string) error {
 	name := fs.String("name", "", "who or what holds the token")
 	source := fs.String("source", "", "for a reporter: the issue source it reports for and reads ("+
 		strings.Join(store.IssueSources, ", ")+"); without one it reads only what it reported")
-	unit := fs.String("unit", "", "the unit code a unit token acts for (required for unit, see /api/v1/units)")
+	unit := fs.String("unit", "", "the unit code a unit or unit_leader token acts for (required for those, see /api/v1/units)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -85,10 +85,10 @@ func checkTokenRequest(role, name, source string, codes []string, unit string) e
 		return errors.New("--source is for reporter tokens only")
 	case source != "" && !slices.Contains(store.IssueSources, source):
 		return fmt.Errorf("--source must be one of %s", strings.Join(store.IssueSources, ", "))
-	case role == auth.Unit && unit == "":
-		return errors.New("a unit token needs --unit")
-	case role != auth.Unit && unit != "":
-		return errors.New("only a unit token takes --unit")
+	case slices.Contains(auth.UnitRoles, role) && unit == "":
+		return fmt.Errorf("a %s token needs --unit", role)
+	case !slices.Contains(auth.UnitRoles, role) && unit != "":
+		return errors.New("only unit and unit_leader tokens take --unit")
 	}
 	return nil
 }
@@ -168,7 +168,7 @@ func tokenDemo(ctx context.Context, args []string) error {
 			case auth.Reporter:
 				t.Source = demoSource
 			}
-			if role == auth.Unit {
+			if slices.Contains(auth.UnitRoles, role) {
 				t.Unit = DemoUnit // the unit the demo city's tasks mostly go to
 			}
 			if token, err = createToken(ctx, st, t); err != nil {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -52,7 +53,8 @@ func (a *API) Register(mux routes.Mux) {
 	route("GET /api/v1/issues/{id}", a.getIssue, anyRole) // a reporter reads back its own
 	route("POST /api/v1/issues/{id}/actions", a.issueAction, workers)
 	route("POST /api/v1/issues/{id}/photos", a.attachPhotos, workers)
-	route("POST /api/v1/photos", a.uploadPhoto, creators)
+	// a unit's staff upload photos for their declarations and tasks
+	route("POST /api/v1/photos", a.uploadPhoto, append(slices.Clone(creators), auth.Unit))
 	route("GET /api/v1/photos/{id}", a.servePhoto, anyRole)
 	route("GET /api/v1/categories", a.categories, anyRole)
 	route("GET /api/v1/units", a.units, anyRole)

@@ -77,6 +77,10 @@ func NewWith(t testing.TB, cfg server.Config) *Env {
 			e.Tokens[role] = e.UnitToken("test-"+role, UnitCode)
 			continue
 		}
+		if role == auth.UnitLeader {
+			e.Tokens[role] = e.TokenFor(store.Token{Name: "test-" + role, Role: role, Unit: UnitCode})
+			continue
+		}
 		e.Tokens[role] = e.Token("test-"+role, role, areas)
 	}
 	e.waitReady()

@@ -25,10 +25,16 @@ const (
 	Unit = "unit"
 	// Reviewer is the 创建办: it hands out tasks and accepts or returns them.
 	Reviewer = "reviewer"
+	// UnitLeader is a responsible unit's leader (分管领导): it reads what the
+	// unit's staff read and approves or returns their declarations.
+	UnitLeader = "unit_leader"
 )
 
 // Roles lists every role.
-var Roles = []string{Admin, Dispatcher, GridManager, Planner, Viewer, Reporter, Unit, Reviewer}
+var Roles = []string{Admin, Dispatcher, GridManager, Planner, Viewer, Reporter, Unit, Reviewer, UnitLeader}
+
+// UnitRoles are the roles whose tokens act for one unit.
+var UnitRoles = []string{Unit, UnitLeader}
 
 // ValidRole reports whether r names a role.
 func ValidRole(r string) bool { return slices.Contains(Roles, r) }
@@ -62,7 +68,8 @@ type Principal struct {
 	Areas []string
 	// Source is the issue source a reporter token reports for ("" for none).
 	Source string
-	// Unit is the unit code a unit token acts for ("" for other roles).
+	// Unit is the unit code a unit or unit_leader token acts for ("" for
+	// other roles).
 	Unit string
 	// Expires is when the token stops working; zero means never.
 	Expires time.Time

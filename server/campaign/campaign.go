@@ -43,7 +43,9 @@ func New(st *store.Store, a *auth.Authenticator, dataDir string) *API {
 var (
 	managers = []string{auth.Admin, auth.Reviewer}
 	workers  = []string{auth.Admin, auth.Reviewer, auth.Unit}
-	readers  = []string{auth.Admin, auth.Dispatcher, auth.GridManager, auth.Planner, auth.Viewer, auth.Reviewer, auth.Unit}
+	// a unit's leader reads what its staff read
+	readers = []string{auth.Admin, auth.Dispatcher, auth.GridManager, auth.Planner, auth.Viewer, auth.Reviewer,
+		auth.Unit, auth.UnitLeader}
 	// uploaders may store evidence files
 	uploaders = []string{auth.Admin, auth.Dispatcher, auth.GridManager, auth.Reviewer, auth.Unit}
 )

@@ -100,9 +100,9 @@ func cleanName(name string) string {
 	return name
 }
 
-// serveDocument is GET /api/v1/documents/{id}: the bytes with the sniffed
-// type, as a download (images inline), never to be run or sniffed by the
-// browser. A caller gets the documents it uploaded and those of the tasks it
+// serveDocument is GET /api/v1/documents/{id}[?inline=1]: the bytes with the
+// sniffed type, as a download (images inline, and a PDF with inline=1), never
+// to be run or sniffed by the browser. A caller gets the documents it uploaded and those of the tasks it
 // may see (unit staff: their own unit's; a scoped token: those in its areas).
 func (a *API) serveDocument(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
@@ -126,7 +126,9 @@ func (a *API) serveDocument(w http.ResponseWriter, r *http.Request) {
 		name = id[:12] + documents.Types[d.ContentType]
 	}
 	disposition := "attachment"
-	if strings.HasPrefix(d.ContentType, "image/") {
+	if strings.HasPrefix(d.ContentType, "image/") || (d.ContentType == documents.PDF && r.URL.Query().Get("inline") == "1") {
+		// images, and a PDF asked for inline (the review desk's viewer); the
+		// sandbox CSP and nosniff below keep either from running anything
 		disposition = "inline"
 	}
 	w.Header().Set("Content-Type", d.ContentType)

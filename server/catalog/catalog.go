@@ -60,6 +60,15 @@ var columns = map[string]string{
 	"lead_unit": "lead_unit", "牵头单位": "lead_unit",
 	"co_units": "co_units", "配合单位": "co_units", "责任单位": "co_units",
 	"task_days": "task_days", "逾期转任务天数": "task_days",
+	"declare_every": "declare_every", "申报周期": "declare_every",
+	"declare_due_days": "declare_due_days", "申报期限天数": "declare_due_days", "申报期限": "declare_due_days",
+}
+
+// cadences maps how a sheet says how often an indicator is declared.
+var cadences = map[string]string{
+	"month": "month", "monthly": "month", "月": "month", "按月": "month", "每月": "month", "月度": "month",
+	"quarter": "quarter", "quarterly": "quarter", "季": "quarter", "季度": "quarter", "按季": "quarter",
+	"按季度": "quarter", "每季度": "quarter",
 }
 
 var kinds = map[string]string{
@@ -188,7 +197,7 @@ func header(rec []string, line int) (map[string]int, error) {
 		field, ok := columns[h]
 		if !ok {
 			return nil, &RowError{Line: line, Field: h, Reason: "unknown column (code, parent, name, kind, " +
-				"max_points, standard, point_categories, lead_unit, co_units, task_days)"}
+				"max_points, standard, point_categories, lead_unit, co_units, task_days, declare_every, declare_due_days)"}
 		}
 		if _, dup := index[field]; dup {
 			return nil, &RowError{Line: line, Field: h, Reason: "the column " + field + " appears twice"}
@@ -257,6 +266,9 @@ func parseRow(rec []string, index map[string]int, line int) (store.IndicatorRow,
 			return r, fail("task_days", "%q is not a number of days from 1 to 365", s)
 		}
 		r.TaskDays = &v
+	}
+	if err := parseDeclaring(&r, get, fail); err != nil {
+		return r, err
 	}
 	if len(r.PointCategories) > 0 && r.Kind != store.KindField {
 		return r, fail("point_categories", "only field indicators (实地考察) are checked at points")
@@ -345,4 +357,31 @@ func (b *Batch) rowError(err error) error {
 		return nil
 	}
 	return &RowError{Line: b.lines[ie.Row], Code: b.Rows[ie.Row].Code, Field: ie.Field, Reason: ie.Reason}
+}
+
+// parseDeclaring reads how often a declaration indicator is declared and how
+// many days after the period it is due; other kinds leave both empty.
+func parseDeclaring(r *store.IndicatorRow, get func(string) string, fail func(string, string, ...any) error) error {
+	every, days := get("declare_every"), get("declare_due_days")
+	if r.Kind != store.KindDeclaration {
+		if every != "" || days != "" {
+			return fail("declare_every", "only declaration indicators (网上申报) have a declaration cadence")
+		}
+		return nil
+	}
+	if every != "" {
+		c, ok := cadences[strings.ToLower(every)]
+		if !ok {
+			return fail("declare_every", "%q is not month (按月) or quarter (按季度)", every)
+		}
+		r.DeclareEvery = c
+	}
+	if days != "" {
+		v, err := strconv.Atoi(days)
+		if err != nil || v < 0 || v > 90 {
+			return fail("declare_due_days", "%q is not a number of days from 0 to 90", days)
+		}
+		r.DeclareDueDays = &v
+	}
+	return nil
 }

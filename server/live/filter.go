@@ -15,7 +15,7 @@ import (
 )
 
 // Layers is what a subscription may name: every layer of the changes feed.
-var Layers = []string{"areas", "grids", "points", "parking", "issues", "inspections", "tasks"}
+var Layers = []string{"areas", "grids", "points", "parking", "issues", "inspections", "tasks", "declarations"}
 
 // maxListLen bounds the areas and categories of one subscription.
 const maxListLen = 200
@@ -187,8 +187,9 @@ func (f *filter) match(ch *Change) bool {
 		return false
 	}
 	if f.who != nil && f.who.Unit != "" {
-		// unit staff follow their own unit's tasks and nothing else
-		return ch.Layer == "tasks" && ch.unit == f.who.Unit
+		// unit staff and leaders follow their own unit's tasks and
+		// declarations and nothing else
+		return (ch.Layer == "tasks" || ch.Layer == "declarations") && ch.unit == f.who.Unit
 	}
 	return f.who == nil || len(f.who.Areas) == 0 || anyPrefixed(ch.codes, f.who.Areas)
 }

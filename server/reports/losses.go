@@ -12,7 +12,7 @@ import (
 
 // lossReaders may read where the points are lost: the report readers, the
 // 创建办 and unit staff (who see their own unit only).
-var lossReaders = append([]string{auth.Reviewer, auth.Unit}, readers...)
+var lossReaders = append([]string{auth.Reviewer, auth.Unit, auth.UnitLeader}, readers...)
 
 // lossFilter is a request's loss filter: its range, the previous period and
 // the caller's unit.

@@ -11,14 +11,17 @@ import (
 // announces its last sequence number.
 const NotifyChannel = "citymap_changes"
 
-// Layers of the changes feed, and how each builds its feature and names its object.
-var changeLayers = map[string]struct{ table, feature, key string }{
-	"issues":  {"issues", "issue_feature(o)", "o.id::text"},
-	"points":  {"points", "point_feature(o)", "o.code"},
-	"parking": {"parking_zones", "parking_feature(o)", "o.code"},
-	"areas":   {"areas", "area_feature(o)", "o.code"},
-	"grids":   {"areas", "area_feature(o)", "o.code"},
-	"tasks":   {"tasks", "task_feature(o)", "o.id::text"},
+// Layers of the changes feed, and how each builds its feature, names its
+// object and places it ("" for o.geom).
+var changeLayers = map[string]struct{ table, feature, key, geom string }{
+	"issues":  {"issues", "issue_feature(o)", "o.id::text", ""},
+	"points":  {"points", "point_feature(o)", "o.code", ""},
+	"parking": {"parking_zones", "parking_feature(o)", "o.code", ""},
+	"areas":   {"areas", "area_feature(o)", "o.code", ""},
+	"grids":   {"areas", "area_feature(o)", "o.code", ""},
+	"tasks":   {"tasks", "task_feature(o)", "o.id::text", ""},
+	// declarations lie nowhere on the map
+	"declarations": {"declarations", "declaration_feature(o)", "o.id::text", "NULL::geometry"},
 }
 
 // AppendUpserts records, inside tx, that the objects of layer with these ids were
@@ -53,12 +56,16 @@ func AppendUpsertsMoved(ctx context.Context, tx pgx.Tx, layer string, ids []int6
 	if err != nil {
 		return 0, err
 	}
+	geom := l.geom
+	if geom == "" {
+		geom = "o.geom"
+	}
 	sql := fmt.Sprintf(`INSERT INTO changes (seq, layer, op, object_id, feature, geom, old_geom)
-		SELECT $1 + u.ord, $2, 'upsert', %s, %s, o.geom,
-		       CASE WHEN NOT ST_OrderingEquals(p.geom, o.geom) THEN p.geom END
+		SELECT $1 + u.ord, $2, 'upsert', %[1]s, %[2]s, %[4]s,
+		       CASE WHEN NOT ST_OrderingEquals(p.geom, %[4]s) THEN p.geom END
 		FROM unnest($3::bigint[], $4::bytea[]) WITH ORDINALITY AS u(id, old, ord)
-		JOIN %s o ON o.id = u.id
-		CROSS JOIN LATERAL (SELECT ST_GeomFromEWKB(u.old) AS geom) p`, l.key, l.feature, l.table)
+		JOIN %[3]s o ON o.id = u.id
+		CROSS JOIN LATERAL (SELECT ST_GeomFromEWKB(u.old) AS geom) p`, l.key, l.feature, l.table, geom)
 	tag, err := tx.Exec(ctx, sql, last-int64(len(ids)), layer, ids, olds)
 	if err != nil {
 		return 0, err

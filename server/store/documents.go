@@ -44,7 +44,7 @@ func (s *Store) RecordDocument(ctx context.Context, d Document) (Document, error
 // ErrDocumentNotFound. Documents are evidence on tasks, so they follow their
 // tasks as photos follow their cases: a document is seen by whoever uploaded
 // it, by the staff of the unit that uploaded it, and by those who may see a
-// task it is evidence on. A viewer limited in nothing sees every document.
+// task it is evidence on or a declaration it is (or was) a material of. A viewer limited in nothing sees every document.
 func (s *Store) DocumentByID(ctx context.Context, id string, v Viewer) (Document, error) {
 	q := &issueQuery{}
 	idArg := q.arg(id)
@@ -67,6 +67,8 @@ func (v Viewer) documentSQL(d string, arg func(any) string) string {
 	if v.Unit != "" {
 		own += fmt.Sprintf(" OR %s.unit = %s", d, arg(v.Unit))
 	}
-	return fmt.Sprintf(`(%s OR EXISTS (SELECT 1 FROM tasks t WHERE %s.id = ANY(t.documents) AND %s))`,
-		own, d, v.taskSQL("t", arg))
+	return fmt.Sprintf(`(%[1]s OR EXISTS (SELECT 1 FROM tasks t WHERE %[2]s.id = ANY(t.documents) AND %[3]s)
+		OR EXISTS (SELECT 1 FROM declaration_materials m JOIN declarations dd ON dd.id = m.declaration_id
+			WHERE m.document_id = %[2]s.id AND %[4]s))`,
+		own, d, v.taskSQL("t", arg), v.declarationSQL("dd", arg))
 }

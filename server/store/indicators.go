@@ -30,6 +30,10 @@ type IndicatorRow struct {
 	LeadUnit                 string
 	CoUnits                  []string
 	TaskDays                 *int
+	// declaration indicators: month or quarter ("" for month) and the days
+	// after the period it is due (nil for 10)
+	DeclareEvery   string
+	DeclareDueDays *int
 }
 
 // ImportIndicators writes the catalogue rows in one transaction, updating the
@@ -58,15 +62,18 @@ func ImportIndicatorsTx(ctx context.Context, tx pgx.Tx, rows []IndicatorRow) (Im
 	for i, r := range rows {
 		var created bool
 		err := tx.QueryRow(ctx, `INSERT INTO indicators (code, parent_code, name, kind, max_points, standard,
-				point_categories, lead_unit, co_units, task_days, position)
-			VALUES ($1, nullif($2, ''), $3, $4, $5, $6, $7, nullif($8, ''), $9, $10, $11)
+				point_categories, lead_unit, co_units, task_days, position, declare_every, declare_due_days)
+			VALUES ($1, nullif($2, ''), $3, $4, $5, $6, $7, nullif($8, ''), $9, $10, $11,
+				coalesce(nullif($12, ''), 'month'), coalesce($13, 10))
 			ON CONFLICT (code) DO UPDATE SET parent_code = EXCLUDED.parent_code, name = EXCLUDED.name,
 				kind = EXCLUDED.kind, max_points = EXCLUDED.max_points, standard = EXCLUDED.standard,
 				point_categories = EXCLUDED.point_categories, lead_unit = EXCLUDED.lead_unit,
 				co_units = EXCLUDED.co_units, task_days = EXCLUDED.task_days, position = EXCLUDED.position,
+				declare_every = EXCLUDED.declare_every, declare_due_days = EXCLUDED.declare_due_days,
 				updated_at = now()
 			RETURNING xmax = 0`, r.Code, r.Parent, r.Name, r.Kind, r.MaxPoints, r.Standard,
-			nonNil(r.PointCategories), r.LeadUnit, nonNil(r.CoUnits), r.TaskDays, i).Scan(&created)
+			nonNil(r.PointCategories), r.LeadUnit, nonNil(r.CoUnits), r.TaskDays, i,
+			r.DeclareEvery, r.DeclareDueDays).Scan(&created)
 		if err != nil {
 			return count, fmt.Errorf("indicator %s: %w", r.Code, err)
 		}
@@ -190,28 +197,33 @@ func resolve(known map[string]string, v string, row int, field, what string) (st
 
 // Indicator is one indicator of the catalogue as the API shows it.
 type Indicator struct {
-	Code            string       `json:"code"`
-	Parent          *string      `json:"parent"`
-	Name            string       `json:"name"`
-	Kind            string       `json:"kind"`
-	MaxPoints       *float64     `json:"max_points"`
-	Standard        string       `json:"standard"`
-	PointCategories []string     `json:"point_categories"`
-	LeadUnit        *string      `json:"lead_unit"`
-	CoUnits         []string     `json:"co_units"`
-	TaskDays        *int         `json:"task_days"`
-	Children        []*Indicator `json:"children,omitempty"`
+	Code            string   `json:"code"`
+	Parent          *string  `json:"parent"`
+	Name            string   `json:"name"`
+	Kind            string   `json:"kind"`
+	MaxPoints       *float64 `json:"max_points"`
+	Standard        string   `json:"standard"`
+	PointCategories []string `json:"point_categories"`
+	LeadUnit        *string  `json:"lead_unit"`
+	CoUnits         []string `json:"co_units"`
+	TaskDays        *int     `json:"task_days"`
+	// declaration indicators only: month or quarter, and the days after the
+	// period's end it is due
+	DeclareEvery   *string      `json:"declare_every,omitempty"`
+	DeclareDueDays *int         `json:"declare_due_days,omitempty"`
+	Children       []*Indicator `json:"children,omitempty"`
 }
 
 const indicatorColumns = `code, parent_code, name, kind, max_points::float8, standard, point_categories,
-	lead_unit, co_units, task_days`
+	lead_unit, co_units, task_days, CASE WHEN kind = 'declaration' THEN declare_every END,
+	CASE WHEN kind = 'declaration' THEN declare_due_days END`
 
 func scanIndicators(rows pgx.Rows) ([]*Indicator, error) {
 	var out []*Indicator
 	for rows.Next() {
 		in := &Indicator{}
 		if err := rows.Scan(&in.Code, &in.Parent, &in.Name, &in.Kind, &in.MaxPoints, &in.Standard,
-			&in.PointCategories, &in.LeadUnit, &in.CoUnits, &in.TaskDays); err != nil {
+			&in.PointCategories, &in.LeadUnit, &in.CoUnits, &in.TaskDays, &in.DeclareEvery, &in.DeclareDueDays); err != nil {
 			rows.Close()
 			return nil, err
 		}

@@ -67,7 +67,7 @@ func recordPhoto(ctx context.Context, tx pgx.Tx, p Photo) (Photo, error) {
 
 // PhotoFor returns the photo with this id if v may see it, else
 // ErrPhotoNotFound: a photo is seen by whoever uploaded it and by those who
-// may see a case or an inspection it belongs to. Every route that serves a
+// may see a case, an inspection, a task or a declaration it belongs to. Every route that serves a
 // photo's bytes asks here first.
 func (s *Store) PhotoFor(ctx context.Context, id string, v Viewer) (Photo, error) {
 	q := &issueQuery{}
@@ -84,7 +84,7 @@ func (s *Store) PhotoFor(ctx context.Context, id string, v Viewer) (Photo, error
 
 // photoSQL is the condition that the viewer may see the photo whose id is the
 // text expression id: one it uploaded, or one of a case, an inspection or a
-// task it may see. A viewer limited in nothing sees every photo.
+// task or a declaration it may see. A viewer limited in nothing sees every photo.
 func (v Viewer) photoSQL(id string, arg func(any) string) string {
 	if !v.Reporter && len(v.Scope) == 0 && v.Unit == "" {
 		return "true"
@@ -93,6 +93,8 @@ func (v Viewer) photoSQL(id string, arg func(any) string) string {
 		OR EXISTS (SELECT 1 FROM issues i WHERE i.photos @> ARRAY[%[1]s]::text[] AND %[3]s)
 		OR EXISTS (SELECT 1 FROM inspections n JOIN points pt ON pt.id = n.point_id
 			WHERE n.photos @> ARRAY[%[1]s]::text[] AND %[4]s)
-		OR EXISTS (SELECT 1 FROM tasks t WHERE t.photos @> ARRAY[%[1]s]::text[] AND %[5]s))`,
-		id, arg(v.Actor), v.issueSQL("i", arg), v.inspectionSQL("pt", arg), v.taskSQL("t", arg))
+		OR EXISTS (SELECT 1 FROM tasks t WHERE t.photos @> ARRAY[%[1]s]::text[] AND %[5]s)
+		OR EXISTS (SELECT 1 FROM declaration_materials m JOIN declarations dd ON dd.id = m.declaration_id
+			WHERE m.photo_id = %[1]s AND %[6]s))`,
+		id, arg(v.Actor), v.issueSQL("i", arg), v.inspectionSQL("pt", arg), v.taskSQL("t", arg), v.declarationSQL("dd", arg))
 }
