@@ -109,9 +109,8 @@ function renderDetail(d) {
       d.late ? h('span', { class: 'chip chip-overdue' }, t('decl.late')) : null),
     d.status === 'returned' ? lastReturn(d.events) : null,
     facts(d, names),
-    actionBox(d, S.me.role, async () => {
-      await Promise.all([loadQueue(), select(d.id), loadCompleteness()]);
-    }),
+    actionBox(d, S.me.role, () => Promise.all([loadQueue(), select(d.id)])
+      .catch((e) => toast(t('tasks.failed', { message: e.message }), 'error'))),
     h('div', { class: 'section-title' }, t('decl.materials')),
     materials(d.materials),
     h('div', { class: 'section-title' }, t('tasks.history')),

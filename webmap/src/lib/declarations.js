@@ -196,7 +196,7 @@ export function errorText(err) {
 export function actionBox(d, role, onDone) {
   const mine = actionsFor(role, d.status);
   if (!mine.length) return null;
-  const note = h('textarea', { name: 'note', rows: 3, placeholder: t('decl.notePlaceholder') });
+  const note = h('textarea', { name: 'note', rows: 3, placeholder: t(role === 'unit' ? 'decl.submitPlaceholder' : 'decl.notePlaceholder') });
   const buttons = mine.map((a) => h('button', { type: 'button', class: a === 'return' ? 'btn btn-danger' : 'btn btn-primary',
     dataset: { action: a }, onclick: async (ev) => {
       if (a === 'return' && !note.value.trim()) {
@@ -210,6 +210,6 @@ export function actionBox(d, role, onDone) {
       else b.disabled = false;
     } }, actionName(a)));
   return h('div', { class: 'task-actions decl-actions' },
-    h('label', { class: 'section-title' }, t('decl.note'), note),
+    h('label', { class: 'section-title' }, t(role === 'unit' ? 'decl.submitNote' : 'decl.note'), note),
     h('div', { class: 'buttons' }, buttons));
 }

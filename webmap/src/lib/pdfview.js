@@ -15,19 +15,20 @@ async function pdfjs() {
 }
 
 const MAX_PAGES = 20; // a declaration's evidence is read here, not printed
-const WIDTH = 860; // CSS pixels of a rendered page
+const WIDTH = 720; // CSS pixels of a rendered page
 
 // renderPDF draws the first pages of the PDF in bytes (an ArrayBuffer) into box,
 // one canvas each, and resolves with the number of pages drawn.
 export async function renderPDF(box, bytes) {
   const { getDocument } = await pdfjs();
-  const doc = await getDocument({
+  const task = getDocument({
     data: new Uint8Array(bytes),
     isEvalSupported: false, // the CSP has no 'unsafe-eval'
     cMapUrl: '/assets/pdfjs/cmaps/',
     cMapPacked: true,
     standardFontDataUrl: '/assets/pdfjs/standard_fonts/',
-  }).promise;
+  });
+  const doc = await task.promise;
   const n = Math.min(doc.numPages, MAX_PAGES);
   for (let i = 1; i <= n; i++) {
     const page = await doc.getPage(i);
@@ -43,6 +44,6 @@ export async function renderPDF(box, bytes) {
     canvas.dataset.rendered = 'true';
   }
   if (doc.numPages > n) box.append(h('p', { class: 'muted' }, `… ${doc.numPages - n}`));
-  await doc.destroy();
+  await task.destroy(); // the worker's copy of the document: the canvases keep the pages
   return n;
 }

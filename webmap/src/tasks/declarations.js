@@ -90,7 +90,7 @@ export class UnitDeclarations {
       h('div', { class: 'section-title' }, t('decl.materials')),
       materials(d.materials, { onRemove: canEdit ? (m) => this.remove(d, m) : null }),
       canEdit ? this.addBox(d) : null,
-      actionBox(d, this.me.role, () => this.after()),
+      actionBox(d, this.me.role, () => this.after().catch((e) => toast(t('tasks.failed', { message: e.message }), 'error'))),
       h('div', { class: 'section-title' }, t('tasks.history')),
       history(d.events));
   }
