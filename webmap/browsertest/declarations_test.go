@@ -1,6 +1,7 @@
 package browsertest
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -20,9 +21,10 @@ import (
 )
 
 // TestDeclarationsBrowser walks a declaration through its review in headless
-// Chromium (webmap/test/declarations.mjs): on /tasks the unit attaches a PDF
-// and a PNG with captions and submits, its leader approves, on /review the
-// 创建办 sees both inline (the PDF drawn on a canvas), returns it with a
+// Chromium (webmap/test/declarations.mjs): on /tasks the unit attaches a PDF,
+// a PNG and a Word file with captions and submits, its leader approves, on /review the
+// 创建办 sees the PDF and the PNG inline (the PDF drawn on a canvas) and may
+// download the Word file, returns it with a
 // comment, the unit sees the comment (live) and resubmits, the leader
 // approves, the 创建办 accepts, and the completeness figure of the unit's
 // accepted declarations on /review goes up by one. A caption and a comment
@@ -44,6 +46,8 @@ func TestDeclarationsBrowser(t *testing.T) {
 	pdf, pngFile := filepath.Join(files, "整改台账.pdf"), filepath.Join(files, "现场照片.png")
 	writeFile(t, pdf, testPDF())
 	writeFile(t, pngFile, testPNG(t))
+	docx := filepath.Join(files, "工作方案.docx")
+	writeFile(t, docx, testDOCX(t))
 	tokens, _ := json.Marshal(map[string]string{
 		"unit": e.Tokens["unit"], "reviewer": e.Tokens["reviewer"], "admin": e.Tokens["admin"],
 		"unit_leader": e.TokenFor(store.Token{Name: "浏览器测试分管领导", Role: "unit_leader", Unit: e.Unit}),
@@ -65,6 +69,7 @@ func TestDeclarationsBrowser(t *testing.T) {
 		"CITYMAP_E2E_PERIOD_DATE="+period,
 		"CITYMAP_E2E_PDF="+pdf,
 		"CITYMAP_E2E_PNG="+pngFile,
+		"CITYMAP_E2E_DOCX="+docx,
 		"CITYMAP_E2E_SCREENSHOTS="+shots,
 		"CITYMAP_E2E_RESULT="+resultFile,
 		"CITYMAP_CHROMIUM="+chromium,
@@ -151,6 +156,29 @@ func testPNG(t *testing.T) []byte {
 	}
 	var b bytes.Buffer
 	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// testDOCX is the smallest zip the document sniffer takes for a Word file.
+func testDOCX(t *testing.T) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	z := zip.NewWriter(&b)
+	for name, body := range map[string]string{
+		"[Content_Types].xml": `<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>`,
+		"word/document.xml":   `<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"/>`,
+	} {
+		w, err := z.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write([]byte(body)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := z.Close(); err != nil {
 		t.Fatal(err)
 	}
 	return b.Bytes()

@@ -6,15 +6,16 @@
 //   CITYMAP_E2E_DECLARATION   a draft declaration of the unit token's unit, due in 5 days
 //   CITYMAP_E2E_UNIT          that unit's code
 //   CITYMAP_E2E_PERIOD_DATE   a date of the declaration's month (its completeness)
-//   CITYMAP_E2E_PDF, _PNG     files to attach
+//   CITYMAP_E2E_PDF, _PNG, _DOCX   files to attach
 //   CITYMAP_E2E_SCREENSHOTS   where the screenshots go
 //   CITYMAP_E2E_RESULT        where the JSON summary goes
 //   CITYMAP_CHROMIUM          the browser
 //
 // The flow: on /tasks the unit sees the declaration with its 7-day reminder,
-// attaches the PDF and the PNG with captions (one of markup) and a text,
+// attaches the PDF, the PNG and the DOCX with captions (one of markup) and a text,
 // removes the text and submits; its leader approves on /tasks; on /review the
 // 创建办 sees the PNG as an image and the PDF drawn on a canvas (non-blank),
+// downloads the DOCX,
 // returns it with a comment of markup; the unit's open page shows the comment
 // (live), the unit resubmits, the leader approves, the 创建办 accepts; the
 // completeness table's accepted count of the unit goes up by one and its CSV
@@ -32,6 +33,7 @@ const PERIOD_DATE = env('CITYMAP_E2E_PERIOD_DATE');
 const SHOTS = env('CITYMAP_E2E_SCREENSHOTS', 'test-results/screenshots');
 const RESULT = env('CITYMAP_E2E_RESULT', '');
 const CAPTION_XSS = '现场照片<img src=x onerror="window.__xss=\'caption\'">';
+const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 const NOTE_XSS = '材料不全，请补充签字页<img src=x onerror=alert(1)>';
 
 const results = { pages: {}, checks: {}, failures: [] };
@@ -103,6 +105,7 @@ async function unitPrepares(unit) {
   await unit.page.waitForSelector(chip('draft'), { timeout: 10000 });
   await attach(unit, env('CITYMAP_E2E_PDF'), 'application/pdf', '11月整改台账');
   await attach(unit, env('CITYMAP_E2E_PNG'), 'image/png', CAPTION_XSS);
+  await attach(unit, env('CITYMAP_E2E_DOCX'), 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', '工作方案');
   // a text, then taken off again
   await unit.page.fill('#detail .decl-add textarea[name=text]', '浏览器测试：临时说明');
   await unit.page.click('#detail button[data-add=text]');
@@ -110,7 +113,7 @@ async function unitPrepares(unit) {
   await unit.page.click('#detail .material[data-kind=text] button[data-remove]');
   await unit.page.waitForFunction(() => !document.querySelector('#detail .material[data-kind=text]'), null, { timeout: 10000 });
   const kinds = await unit.page.$$eval('#detail .material', (els) => els.map((e) => e.dataset.type));
-  if (kinds.join(',') !== 'application/pdf,image/png') fail('unit', `materials after the removal: ${kinds}`);
+  if (kinds.join(',') !== `application/pdf,image/png,${DOCX}`) fail('unit', `materials after the removal: ${kinds}`);
   await unit.page.waitForSelector('#detail .material[data-type="image/png"] img.material-img', { timeout: 10000 });
   await unit.page.screenshot({ path: join(SHOTS, 'decl-unit.png'), fullPage: true });
   await step(unit, 'submit', 'submitted', '浏览器测试：请审核');
@@ -153,6 +156,12 @@ async function inline(review) {
   const size = await review.page.$eval(img, (el) => `${el.naturalWidth}x${el.naturalHeight}`);
   if (size !== '64x48') fail('review', `the image shows as ${size}`);
   else results.checks.image_inline = size;
+  const word = `#detail .material[data-type="${DOCX}"] button[data-download]`;
+  await review.page.waitForSelector(word, { timeout: 10000 });
+  const [download] = await Promise.all([review.page.waitForEvent('download', { timeout: 10000 }), review.page.click(word)]);
+  const bytes = readFileSync(await download.path());
+  if (!bytes.equals(readFileSync(env('CITYMAP_E2E_DOCX')))) fail('review', `the Word file downloads as ${bytes.length} other bytes`);
+  else results.checks.docx_download = download.suggestedFilename();
   const canvas = '#detail .material[data-type="application/pdf"] canvas.pdf-page[data-rendered=true]';
   try {
     await review.page.waitForSelector(canvas, { timeout: 20000 });
