@@ -41,7 +41,7 @@ func TestDeclarationsBrowser(t *testing.T) {
 		t.Skip(err)
 	}
 	e := apitest.New(t)
-	decl, period := declaration(e)
+	decl, other, period := declarations(e)
 	files := t.TempDir()
 	pdf, pngFile := filepath.Join(files, "整改台账.pdf"), filepath.Join(files, "现场照片.png")
 	writeFile(t, pdf, testPDF())
@@ -65,6 +65,7 @@ func TestDeclarationsBrowser(t *testing.T) {
 		"CITYMAP_E2E_URL="+e.URL,
 		"CITYMAP_E2E_TOKENS="+string(tokens),
 		"CITYMAP_E2E_DECLARATION="+strconv.FormatInt(decl, 10),
+		"CITYMAP_E2E_OTHER_DECLARATION="+strconv.FormatInt(other, 10),
 		"CITYMAP_E2E_UNIT="+e.Unit,
 		"CITYMAP_E2E_PERIOD_DATE="+period,
 		"CITYMAP_E2E_PDF="+pdf,
@@ -90,21 +91,26 @@ func TestDeclarationsBrowser(t *testing.T) {
 	t.Logf("browser run %v", time.Since(start).Round(time.Millisecond))
 }
 
-// declaration opens a declaration of the test unit for a month long past
+// declarations opens a declaration of the test unit for a month long past
 // (2001-01, which no demo declaration covers, so that the month's
 // completeness figures are the test's own), due five days from now: inside
-// the 7-day reminder on any day. It returns its id and a date of its month.
-func declaration(e *apitest.Env) (int64, string) {
+// the 7-day reminder on any day; and one of another unit (zjj) for the same
+// month, which the test unit must not see. It returns their ids and a date
+// of their month.
+func declarations(e *apitest.Env) (mine, other int64, date string) {
 	e.T.Helper()
 	var indicator string
 	e.Scan(`SELECT min(code) FROM indicators i WHERE kind = 'declaration'
 		AND NOT EXISTS (SELECT 1 FROM indicators c WHERE c.parent_code = i.code)`, nil, &indicator)
-	id := e.Int(`INSERT INTO declarations (indicator_code, unit, period, period_start, period_end, due_at)
-		VALUES ($1, $2, '2001-01', '2001-01-01', '2001-01-31', now() + interval '5 days') RETURNING id`, indicator, e.Unit)
-	e.Exec(`UPDATE declarations d SET reminder = declaration_reminder(d, now()) WHERE id = $1`, id)
-	e.Exec(`INSERT INTO declaration_events (declaration_id, action, to_status, actor, note)
-		VALUES ($1, 'open', 'draft', 'browsertest', '浏览器测试：生成申报')`, id)
-	return id, "2001-01-15"
+	open := func(unit string) int64 {
+		id := e.Int(`INSERT INTO declarations (indicator_code, unit, period, period_start, period_end, due_at)
+			VALUES ($1, $2, '2001-01', '2001-01-01', '2001-01-31', now() + interval '5 days') RETURNING id`, indicator, unit)
+		e.Exec(`UPDATE declarations d SET reminder = declaration_reminder(d, now()) WHERE id = $1`, id)
+		e.Exec(`INSERT INTO declaration_events (declaration_id, action, to_status, actor, note)
+			VALUES ($1, 'open', 'draft', 'browsertest', '浏览器测试：生成申报')`, id)
+		return id
+	}
+	return open(e.Unit), open("zjj"), "2001-01-15"
 }
 
 func writeFile(t *testing.T, path string, data []byte) {

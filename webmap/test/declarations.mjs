@@ -4,6 +4,7 @@
 //   CITYMAP_E2E_URL           the server
 //   CITYMAP_E2E_TOKENS        JSON {"unit", "unit_leader", "reviewer", "admin"}
 //   CITYMAP_E2E_DECLARATION   a draft declaration of the unit token's unit, due in 5 days
+//   CITYMAP_E2E_OTHER_DECLARATION   another unit's, for the same month
 //   CITYMAP_E2E_UNIT          that unit's code
 //   CITYMAP_E2E_PERIOD_DATE   a date of the declaration's month (its completeness)
 //   CITYMAP_E2E_PDF, _PNG, _DOCX   files to attach
@@ -29,6 +30,7 @@ const BASE = env('CITYMAP_E2E_URL');
 const TOKENS = JSON.parse(env('CITYMAP_E2E_TOKENS', '{}'));
 const DECL = env('CITYMAP_E2E_DECLARATION');
 const UNIT = env('CITYMAP_E2E_UNIT');
+const OTHER = env('CITYMAP_E2E_OTHER_DECLARATION');
 const PERIOD_DATE = env('CITYMAP_E2E_PERIOD_DATE');
 const SHOTS = env('CITYMAP_E2E_SCREENSHOTS', 'test-results/screenshots');
 const RESULT = env('CITYMAP_E2E_RESULT', '');
@@ -101,6 +103,11 @@ async function unitPrepares(unit) {
   const badge = await unit.page.textContent(`#decl-list ${item} .reminder`);
   if (badge !== '7天内') fail('unit', `the reminder badge reads ${JSON.stringify(badge)}, not 7天内`);
   else results.checks.reminder_badge = badge;
+  await unit.page.click('.seg[data-dfilter=all]');
+  await unit.page.waitForSelector(`#decl-list ${item}`, { timeout: 10000 });
+  if (await unit.page.$(`#decl-list [data-declaration-id="${OTHER}"]`)) fail('unit', 'the unit sees another unit\'s declaration');
+  await unit.page.click('.seg[data-dfilter=todo]');
+  await unit.page.waitForSelector(`#decl-list ${item}`, { timeout: 10000 });
   await unit.page.click(`#decl-list ${item}`);
   await unit.page.waitForSelector(chip('draft'), { timeout: 10000 });
   await attach(unit, env('CITYMAP_E2E_PDF'), 'application/pdf', '11月整改台账');
@@ -180,7 +187,27 @@ async function inline(review) {
   else results.checks.pdf_canvas = `${ink.n} of ${ink.of} pixels inked`;
 }
 
+// filters: the other unit's draft shows when asked for, by status, unit and period.
+async function queueFilters(review) {
+  await review.page.selectOption('#f-status', 'draft');
+  await review.page.selectOption('#f-unit', 'zjj');
+  await review.page.fill('#f-period', '2001-01');
+  try {
+    await review.page.waitForSelector(`#queue [data-declaration-id="${OTHER}"]`, { timeout: 10000 });
+    const n = await review.page.locator('#queue .decl').count();
+    if (n !== 1) fail('review', `filtered to zjj's drafts of 2001-01, the queue holds ${n}`);
+    else results.checks.queue_filters = 'status, unit and period';
+  } catch {
+    fail('review', 'the queue filtered by status, unit and period does not show the other unit\'s draft');
+  }
+  await review.page.fill('#f-period', '');
+  await review.page.selectOption('#f-unit', '');
+  await review.page.selectOption('#f-status', 'unit_approved');
+  await review.page.waitForTimeout(400);
+}
+
 async function reviewerReturns(review) {
+  await queueFilters(review);
   await review.page.waitForSelector(`#queue ${item}`, { timeout: 10000 });
   await review.page.click(`#queue ${item}`);
   await review.page.waitForSelector(chip('unit_approved'), { timeout: 10000 });
@@ -218,6 +245,15 @@ async function reviewerAccepts(review) {
   await review.page.click(`#queue ${item}`);
   await review.page.waitForSelector('#detail button[data-action=accept]', { timeout: 10000 });
   await step(review, 'accept', 'accepted', '会审通过');
+}
+
+async function english(review) {
+  await review.page.click('#lang');
+  await review.page.waitForTimeout(500);
+  const title = await review.page.textContent('h1');
+  if (title !== 'Review desk') fail('review', `no English title: ${title}`);
+  await review.page.screenshot({ path: join(SHOTS, 'review-en.png') });
+  await review.page.click('#lang');
 }
 
 async function csv(review) {
@@ -262,6 +298,7 @@ async function flow(browser) {
   else if (after !== before + 1) fail('review', `accepted count of ${UNIT}: ${before} before, ${after} after`);
   else results.checks.completeness_accepted = `${before} → ${after}`;
   await csv(review);
+  await english(review);
   const d = await api('GET', `/api/v1/declarations/${DECL}`, TOKENS.admin);
   const steps = d.events.map((e) => e.action).filter((a) => !['attach', 'detach'].includes(a)).join(' ');
   if (d.status !== 'accepted' || steps !== 'open submit approve return submit approve accept') fail('server', `${d.status} after ${steps}`);
