@@ -118,7 +118,7 @@ RETURN jsonb_build_object(
     'returned_by', d.returned_by,
     'times_returned', d.times_returned,
     'text', d.text,
-    'materials', (SELECT count(*) FROM declaration_materials m WHERE m.declaration_id = d.id AND m.detached_at IS NULL),
+    'material_count', (SELECT count(*) FROM declaration_materials m WHERE m.declaration_id = d.id AND m.detached_at IS NULL),
     'reminder', declaration_reminder(d, at),
     'late', declaration_is_late(d, at),
     'submitted_at', d.submitted_at,

@@ -43,6 +43,9 @@ func TestClassify(t *testing.T) {
 		{"GET", "/api/v1/reports/units", "", limit.Heavy},
 		{"GET", "/api/v1/tasks", "", limit.Medium},
 		{"GET", "/api/v1/tasks/7", "", limit.Light},
+		{"GET", "/api/v1/declarations", "", limit.Medium},
+		{"GET", "/api/v1/declarations/7", "", limit.Light},
+		{"GET", "/api/v1/reports/declarations", "", limit.Heavy},
 	}
 	for _, c := range cases {
 		r := httptest.NewRequest(c.method, c.target, strings.NewReader(c.body))

@@ -55,9 +55,9 @@ var (
 	everyone []string
 	readers  = []string{auth.Admin, auth.Dispatcher, auth.GridManager, auth.Planner, auth.Viewer}
 	creators = []string{auth.Admin, auth.Dispatcher, auth.GridManager, auth.Reporter}
-	// campaignReaders read tasks, campaigns and where points are lost: the
-	// readers, the 创建办 (reviewer) and unit staff
-	campaignReaders = slices.Concat(readers, []string{auth.Reviewer, auth.Unit})
+	// campaignReaders read tasks, campaigns, declarations and where points
+	// are lost: the readers, the 创建办 (reviewer), unit staff and leaders
+	campaignReaders = slices.Concat(readers, []string{auth.Reviewer, auth.Unit, auth.UnitLeader})
 	refused         = []int{http.StatusForbidden}
 	notFound        = []int{http.StatusNotFound}
 )
@@ -96,8 +96,6 @@ var notData = map[string]string{
 	"POST /api/v1/declarations/{id}/materials":                 "a write: answers the declaration it changed, the caller's unit's only (server/declarations TestScope)",
 	"DELETE /api/v1/declarations/{id}/materials/{mid}":         "a write: answers the declaration it changed, the caller's unit's only (server/declarations TestScope)",
 	"POST /api/v1/declarations/{id}/actions":                   "a write: answers the declaration it changed, the caller's unit's only (server/declarations TestScope)",
-	"GET /api/v1/declarations":                                 "TODO walked next",
-	"GET /api/v1/declarations/{id}":                            "TODO walked next",
 	"GET /debug/pprof/":                                        "profiles of the process, city-wide admins only (TestPprofAdminOnly)",
 	"GET /debug/pprof/cmdline":                                 "profiles of the process, city-wide admins only (TestPprofAdminOnly)",
 	"GET /debug/pprof/profile":                                 "profiles of the process, city-wide admins only (TestPprofAdminOnly)",
@@ -195,6 +193,7 @@ func (w *walk) surfaces() []surface {
 	}
 
 	w.campaignSurfaces(add)
+	w.declarationSurfaces(add)
 
 	// OGC API – Features: every collection's items (the walk's objects, and
 	// the first page of everything) and its items in and out

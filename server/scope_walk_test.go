@@ -60,7 +60,7 @@ func (c *caller) viewsArea(code string) bool {
 // object is something the walk built, which shows wherever marker appears.
 type object struct {
 	name   string
-	kind   string // issue, inspection, task, photo, document, point, parking, grid, area
+	kind   string // issue, inspection, task, declaration, photo, document, point, parking, grid, area
 	id     string // what URLs name it by
 	grid   string // the area code it lies in (its own for grids and areas)
 	source string // an issue's
@@ -84,6 +84,9 @@ func (c *caller) sees(o *object) bool {
 		if c.unit != "" {
 			return o.unit == c.unit
 		}
+	case "declaration":
+		// declarations lie nowhere: a token limited to areas sees none
+		return !c.reporter() && len(c.areas) == 0 && (c.unit == "" || o.unit == c.unit)
 	case "issue":
 		switch {
 		case !c.reporter():
@@ -149,6 +152,7 @@ func newWalk(t *testing.T) *walk {
 		{name: "reporter of the 12345 hotline", role: auth.Reporter, source: walkHotline},
 		{name: "reporter without a source", role: auth.Reporter},
 		{name: "staff of one unit", role: auth.Unit, unit: apitest.UnitCode},
+		{name: "leader of one unit", role: auth.UnitLeader, unit: apitest.UnitCode},
 		{name: "reviewer of one street", role: auth.Reviewer, areas: []string{w.street}},
 	} {
 		tokenName := fmt.Sprintf("walk-%d", len(w.callers))
@@ -268,6 +272,7 @@ func (w *walk) build() {
 	w.Exec(`UPDATE issues SET created_at = $1 WHERE description LIKE 'walk-%'`, w.t0)
 	w.Exec(`UPDATE issues SET deadline = $2 WHERE id = $1::bigint`, w.objects["issue out"].id, w.t0.Add(time.Hour))
 	w.buildTasks()
+	w.buildDeclarations()
 	for _, o := range w.objects {
 		if o.kind == "issue" {
 			w.Scan(`SELECT coalesce(unit, '') FROM issues WHERE id = $1::bigint`, []any{o.id}, &o.unit)
@@ -321,6 +326,35 @@ func (w *walk) buildTasks() {
 			map[string]any{"action": "progress", "documents": []string{d.id}, "photos": []string{p.id}})
 	}
 	document("document the unit uploaded", w.unitCaller(), 220)
+}
+
+// buildDeclarations gives the unit token's unit and another a declaration
+// indicator of the walk's own, opens their declarations and attaches a
+// document and a photo to the current period's of each.
+func (w *walk) buildDeclarations() {
+	w.T.Helper()
+	w.Exec(`INSERT INTO indicators (code, name, kind, max_points, lead_unit) VALUES
+		('WALKDECL-IN', '申报（内）', 'declaration', 5, $1), ('WALKDECL-OUT', '申报（外）', 'declaration', 5, $2)`,
+		w.unitIn, w.unitOut)
+	w.must(http.StatusOK, w.control, "POST", "/api/v1/declarations/open", nil)
+	for i, side := range []struct{ name, code, unit string }{
+		{"declaration in", "WALKDECL-IN", w.unitIn}, {"declaration out", "WALKDECL-OUT", w.unitOut},
+	} {
+		var id int64
+		w.Scan(`SELECT max(id) FROM declarations WHERE indicator_code = $1`, []any{side.code}, &id)
+		d := w.add(&object{name: side.name, kind: "declaration", id: fmt.Sprint(id), unit: side.unit, marker: side.code})
+		body, ctype := fileUpload(w.T, "file", byte(230+i))
+		doc := w.must(http.StatusCreated, w.control, "POST", "/api/v1/documents", body, "Content-Type", ctype).JSON(w.T)["id"].(string)
+		w.add(&object{name: "document of the " + side.name, kind: "document", id: doc, by: w.control.actor, marker: doc,
+			owners: []*object{d}})
+		body, ctype = pngUpload(w.T, byte(235+i))
+		photo := w.must(http.StatusCreated, w.control, "POST", "/api/v1/photos", body, "Content-Type", ctype).JSON(w.T)["id"].(string)
+		w.add(&object{name: "photo of the " + side.name, kind: "photo", id: photo, by: w.control.actor, marker: photo,
+			owners: []*object{d}})
+		for _, m := range []map[string]any{{"kind": "document", "document": doc}, {"kind": "photo", "photo": photo}} {
+			w.must(http.StatusCreated, w.control, "POST", "/api/v1/declarations/"+d.id+"/materials", m)
+		}
+	}
 }
 
 func (w *walk) unitCaller() *caller {
@@ -573,4 +607,40 @@ func fileUpload(t testing.TB, field string, seed byte) ([]byte, string) {
 		t.Fatal(err)
 	}
 	return b.Bytes(), mw.FormDataContentType()
+}
+
+// declarationSurfaces are the reads of the declarations: the list in both
+// formats (all, and the reminders' filters), every declaration, and the
+// completeness report by unit and by indicator.
+func (w *walk) declarationSurfaces(add func(...surface)) {
+	narrowest := w.callers[0]
+	for _, f := range []string{"json", "csv"} {
+		for _, q := range []string{"limit=2000", "due=overdue&limit=2000", "due=7d", "indicator=WALKDECL"} {
+			add(surface{pattern: "GET /api/v1/declarations", path: "/api/v1/declarations?" + q + "&format=" + f,
+				readers: campaignReaders, control: q != "due=7d", check: unitRows})
+		}
+		for _, by := range []string{"unit", "indicator"} {
+			add(surface{pattern: "GET /api/v1/reports/declarations", readers: campaignReaders, control: by == "indicator",
+				path: "/api/v1/reports/declarations?by=" + by + "&format=" + f, check: unitRows})
+		}
+	}
+	for _, ob := range w.objects {
+		if ob.kind == "declaration" {
+			add(surface{pattern: "GET /api/v1/declarations/{id}", path: "/api/v1/declarations/" + ob.id, readers: campaignReaders,
+				item: ob, refused: refused, control: !narrowest.sees(ob)})
+		}
+	}
+}
+
+// unitRows checks that a unit's staff and leader are shown their own unit's
+// rows only (JSON lists and reports).
+func unitRows(w *walk, c *caller, r apitest.Reply) string {
+	var list struct{ Declarations []map[string]any }
+	_ = json.Unmarshal(r.Body, &list)
+	for _, row := range append(list.Declarations, tableRows(r.Body)...) {
+		if unit, ok := row["unit"].(string); ok && c.unit != "" && unit != c.unit {
+			return fmt.Sprintf("shows the row of unit %v", unit)
+		}
+	}
+	return ""
 }

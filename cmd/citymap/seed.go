@@ -48,11 +48,12 @@ func seedFlags(args []string) (democity.SeedOptions, error) {
 	now := fs.String("now", "", "RFC 3339 time the data leads up to (default: the current hour)")
 	replace := fs.Bool("replace", false, "empty the seeded tables first when the database already has a city")
 	ifEmpty := fs.Bool("if-empty", false, "do nothing when the database already has areas")
+	dataDir := fs.String("data-dir", envOr("CITYMAP_DATA_DIR", ".data"), "where the declarations' generated documents are stored, as serve keeps uploads (env CITYMAP_DATA_DIR)")
 	if err := parse(fs, args); err != nil {
 		return democity.SeedOptions{}, err
 	}
 	opt := democity.SeedOptions{Options: democity.Options{Scale: *scale, Seed: *seed, Now: time.Now().Truncate(time.Hour)},
-		Replace: *replace, IfEmpty: *ifEmpty}
+		Replace: *replace, IfEmpty: *ifEmpty, DataDir: *dataDir}
 	if *now != "" {
 		t, err := time.Parse(time.RFC3339, *now)
 		if err != nil {

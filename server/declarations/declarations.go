@@ -66,6 +66,7 @@ func (a *API) Register(mux routes.Mux) {
 	route("POST /api/v1/declarations/{id}/materials", a.attach, preparers)
 	route("DELETE /api/v1/declarations/{id}/materials/{mid}", a.detach, preparers)
 	route("POST /api/v1/declarations/{id}/actions", a.step, stepTakers)
+	route("GET /api/v1/reports/declarations", a.report, readers)
 }
 
 func actor(p *auth.Principal) store.DeclarationActor {

@@ -1,6 +1,7 @@
 package declarations_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"fmt"
 	"image"
@@ -15,6 +16,7 @@ import (
 	"citymap/server"
 	"citymap/server/apitest"
 	"citymap/server/auth"
+	"citymap/server/live"
 	"citymap/server/store"
 )
 
@@ -37,10 +39,13 @@ var t0 = time.Date(2031, 3, 15, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	e := &env{now: t0}
-	e.Env = apitest.NewWith(t, server.Config{Clock: e.clock})
+	e.Env = apitest.NewWith(t, server.Config{Clock: e.clock, Live: live.Config{Heartbeat: 100 * time.Millisecond}})
 	e.Tokens["other_unit"] = e.UnitToken("test-other-unit", otherUnit)
 	e.Tokens["other_leader"] = e.TokenFor(store.Token{Name: "test-other-leader", Role: auth.UnitLeader, Unit: otherUnit})
-	// the demo catalogue's declarations stay out of the way: only the test's are open
+	// the demo city's declarations stay out of the way: only the test's are open
+	e.Exec(`DELETE FROM declaration_events`)
+	e.Exec(`DELETE FROM declaration_materials`)
+	e.Exec(`DELETE FROM declarations`)
 	e.Exec(`UPDATE indicators SET lead_unit = NULL WHERE kind = 'declaration'`)
 	e.Exec(`INSERT INTO indicators (code, name, kind, max_points, lead_unit, declare_every, declare_due_days) VALUES
 		('TD', '测试：网上申报', 'declaration', NULL, NULL, 'month', 10),
@@ -188,4 +193,22 @@ func (e *env) count() tally {
 		(SELECT count(*) FROM declaration_materials), (SELECT count(*) FROM changes), (SELECT count(*) FROM documents)`,
 		nil, &c.declarations, &c.events, &c.materials, &c.changes, &c.documents)
 	return c
+}
+
+// docxFile is the smallest zip a Word document is sniffed from.
+func docxFile(t testing.TB) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	z := zip.NewWriter(&b)
+	for _, n := range []string{"[Content_Types].xml", "word/document.xml"} {
+		w, err := z.Create(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = w.Write([]byte("<x/>"))
+	}
+	if err := z.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }

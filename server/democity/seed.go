@@ -23,6 +23,10 @@ type SeedOptions struct {
 	ChunkSize int
 	// Progress, when set, is told about each table as it is written.
 	Progress func(TableCount)
+	// DataDir is where the generated documents of the declarations are
+	// stored (as `citymap serve --data-dir` keeps uploads); empty writes
+	// their rows but not their files.
+	DataDir string
 }
 
 // TableCount is how many rows Seed wrote to a table and how long that took.
@@ -46,7 +50,7 @@ var ErrNotEmpty = errors.New("database already has data")
 // seededTables are emptied by Replace and analysed after seeding.
 var seededTables = []string{"areas", "points", "inspections", "parking_zones", "parking_windows",
 	"parking_readings", "calendar_days", "issues", "issue_events", "changes",
-	"task_events", "tasks", "campaigns", "leaders"}
+	"task_events", "tasks", "campaigns", "leaders", "declaration_events", "declaration_materials", "declarations"}
 
 // lockKey serialises seeders of one database.
 const lockKey = 0x7365_6564_6369_7479 // "seedcity"
@@ -168,6 +172,7 @@ func write(ctx context.Context, tx pgx.Tx, c *City, opt SeedOptions) ([]TableCou
 		{"inspections", c.writeInspections}, {"parking_zones", c.writeZones},
 		{"parking_windows", c.writeWindows}, {"parking_readings", c.writeReadings},
 		{"calendar_days", c.writeCalendar}, {"tasks", c.writeCampaigns},
+		{"declarations", func(ctx context.Context, tx pgx.Tx) (int64, error) { return c.writeDeclarations(ctx, tx, opt.DataDir) }},
 	}
 	var out []TableCount
 	report := func(t TableCount) {

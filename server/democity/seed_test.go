@@ -2,14 +2,20 @@ package democity_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"net/http"
+	"os"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"citymap/server/dbtest"
 	"citymap/server/democity"
+	"citymap/server/documents"
 )
 
 var seedNow = time.Date(2026, 11, 26, 20, 0, 0, 0, time.FixedZone("CST", 8*3600))
@@ -20,7 +26,7 @@ func TestSeed(t *testing.T) {
 	if _, err := st.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	opt := democity.SeedOptions{Options: democity.Options{Scale: 0.05, Seed: 7, Now: seedNow}}
+	opt := democity.SeedOptions{Options: democity.Options{Scale: 0.05, Seed: 7, Now: seedNow}, DataDir: t.TempDir()}
 	res, err := democity.Seed(ctx, st.Pool, opt)
 	if err != nil {
 		t.Fatal(err)
@@ -31,6 +37,7 @@ func TestSeed(t *testing.T) {
 	for _, c := range seedChecks {
 		t.Run(c.name, func(t *testing.T) { check(t, st.Pool, c) })
 	}
+	t.Run("declaration documents stored", func(t *testing.T) { storedDocuments(t, st.Pool, opt.DataDir) })
 	t.Run("reseed", func(t *testing.T) { testReseed(t, st.Pool, opt) })
 }
 
@@ -123,6 +130,20 @@ var seedChecks = []seedCheck{
 		OR t.status <> (SELECT e.to_status FROM task_events e WHERE e.task_id = t.id ORDER BY e.at DESC, e.id DESC LIMIT 1)`, 0, 0},
 	{"placed tasks", `SELECT count(*) FROM tasks WHERE geom IS NULL OR area_code IS NULL`, 0, 0},
 	{"leaders", `SELECT count(*) FROM leaders`, 6, 100},
+	{"declaration statuses", `SELECT count(DISTINCT status) FROM declarations`, 5, 5},
+	{"declarations returned by each step", `SELECT count(DISTINCT returned_by) FROM declarations WHERE status = 'returned'`, 2, 2},
+	{"declarations of the demo unit", `SELECT count(*) FROM declarations WHERE unit = 'cgj'`, 12, 100},
+	{"quarterly declarations", `SELECT count(*) FROM declarations WHERE period LIKE '%Q%'`, 4, 100},
+	{"late declarations", `SELECT count(*) FROM declarations d WHERE declaration_is_late(d, $1)`, 1, 1000},
+	{"declaration histories", `SELECT count(*) FROM declarations d WHERE d.version <> (SELECT count(*) FROM declaration_events e
+		WHERE e.declaration_id = d.id) OR d.status <> (SELECT e.to_status FROM declaration_events e WHERE e.declaration_id = d.id
+		ORDER BY e.at DESC, e.id DESC LIMIT 1)`, 0, 0},
+	{"declaration events in order", `SELECT count(*) FROM (SELECT at < lag(at) OVER w AS back,
+		from_status IS DISTINCT FROM lag(to_status) OVER w AS jump
+		FROM declaration_events WINDOW w AS (PARTITION BY declaration_id ORDER BY id)) e WHERE back OR jump`, 0, 0},
+	{"declarations handed in with documents", `SELECT count(*) FROM declarations d WHERE d.submitted_at IS NOT NULL
+		AND NOT EXISTS (SELECT 1 FROM declaration_materials m WHERE m.declaration_id = d.id AND m.kind = 'document')`, 0, 0},
+	{"declarations after the seed instant", `SELECT count(*) FROM declaration_events WHERE at > $1`, 0, 0},
 	{"issue sequence", `SELECT nextval(pg_get_serial_sequence('issues', 'id')) - max(id) FROM issues`, 1, 1},
 	{"event sequence", `SELECT nextval(pg_get_serial_sequence('issue_events', 'id')) - max(id) FROM issue_events`, 1, 1},
 	{"area sequence", `SELECT nextval(pg_get_serial_sequence('areas', 'id')) - max(id) FROM areas`, 1, 1},
@@ -145,7 +166,7 @@ func overlap(level string) string {
 func check(t *testing.T, pool *pgxpool.Pool, c seedCheck) {
 	var got float64
 	var args []any
-	if c.name == "open overdue issues" {
+	if c.name == "open overdue issues" || c.name == "late declarations" || c.name == "declarations after the seed instant" {
 		args = append(args, seedNow)
 	}
 	if err := pool.QueryRow(context.Background(), c.query, args...).Scan(&got); err != nil {
@@ -199,9 +220,39 @@ func fingerprint(t *testing.T, pool *pgxpool.Pool) string {
 		(SELECT md5(string_agg(e::text, '|' ORDER BY id)) FROM issue_events e),
 		(SELECT md5(string_agg(t::text, '|' ORDER BY id)) FROM tasks t),
 		(SELECT md5(string_agg(e::text, '|' ORDER BY id)) FROM task_events e),
+		(SELECT md5(string_agg(d::text, '|' ORDER BY id)) FROM declarations d),
+		(SELECT md5(string_agg(e::text, '|' ORDER BY id)) FROM declaration_events e),
+		(SELECT md5(string_agg(m::text, '|' ORDER BY id)) FROM declaration_materials m),
 		(SELECT md5(string_agg(concat_ws(',', l.name, l.post, l.areas), '|' ORDER BY id)) FROM leaders l))`).Scan(&s)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// storedDocuments: every document of a declaration is in the data directory,
+// its bytes those its id names and of the type recorded.
+func storedDocuments(t *testing.T, pool *pgxpool.Pool, dataDir string) {
+	rows, err := pool.Query(context.Background(), `SELECT DISTINCT d.id, d.content_type FROM declaration_materials m
+		JOIN documents d ON d.id = m.document_id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var id, ct string
+	n := 0
+	dir := documents.NewDir(dataDir)
+	_, err = pgx.ForEachRow(rows, []any{&id, &ct}, func() error {
+		n++
+		data, err := os.ReadFile(dir.Path(id, ct))
+		if err != nil {
+			return err
+		}
+		if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != id || http.DetectContentType(data) != ct {
+			t.Errorf("document %s: the file's hash or type (%s) differs", id, http.DetectContentType(data))
+		}
+		return nil
+	})
+	if err != nil || n < 10 {
+		t.Errorf("%d declaration documents stored: %v", n, err)
+	}
 }
