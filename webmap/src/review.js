@@ -10,7 +10,7 @@ import './review.css';
 import { download, get, token } from './lib/api.js';
 import { actionBox, facts, getDeclaration, history, lastReturn, listItem, materials, reminderBadge, statusChip } from './lib/declarations.js';
 import { $, debounce, fill, h, toast } from './lib/dom.js';
-import { cityDate, fmtDateTime, fmtNumber, fmtPercent } from './lib/format.js';
+import { cityDate, fmtNumber, fmtPercent } from './lib/format.js';
 import { apply, bindToggle, onLangChange, t } from './lib/i18n.js';
 import { Live } from './lib/live.js';
 import { signIn, signOut } from './lib/signin.js';
@@ -147,7 +147,8 @@ async function loadCompleteness() {
     h('th', { class: 'n' }, t('review.colChange')));
   fill($('#completeness-table thead'), head);
   const rows = res.rows || [];
-  $('#c-summary').textContent = res.from ? t('review.range', { from: fmtDateTime(res.from), to: fmtDateTime(res.to) }) : '';
+  // the range's end is exclusive: name its last day
+  $('#c-summary').textContent = res.from ? t('review.range', { from: cityDate(res.from), to: cityDate(Date.parse(res.to) - 1) }) : '';
   if (!rows.length) {
     $('#completeness-table').dataset.date = params.date;
     fill($('#completeness-table tbody'), h('tr', {}, h('td', { class: 'empty', colspan: 9 }, t('review.noRows'))));

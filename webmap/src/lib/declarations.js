@@ -57,7 +57,8 @@ export function listItem(d, { selected, onSelect, names }) {
   h('div', { class: 'issue-head' }, h('span', { class: 'issue-cat' }, names.indicator(d)), statusChip(d.status)),
   h('div', { class: 'issue-addr' }, `${d.unit_name || names.unit(d.unit)} · ${d.period}`),
   h('div', { class: 'issue-foot' }, h('span', { class: d.reminder === 'overdue' ? 'late' : '' }, dueText(d)),
-    h('span', { class: 'badges' }, reminderBadge(d.reminder), d.late ? h('span', { class: 'chip chip-overdue' }, t('decl.late')) : null,
+    h('span', { class: 'badges' }, d.material_count ? h('span', { title: t('decl.materials') }, t('decl.count', { n: d.material_count })) : null,
+      reminderBadge(d.reminder), d.late ? h('span', { class: 'chip chip-overdue' }, t('decl.late')) : null,
       h('span', {}, `#${d.id}`))));
 }
 
