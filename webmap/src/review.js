@@ -8,7 +8,7 @@
 import './lib/base.css';
 import './review.css';
 import { download, get, token } from './lib/api.js';
-import { actionBox, facts, getDeclaration, history, lastReturn, listItem, materials, reminderBadge, statusChip } from './lib/declarations.js';
+import { actionBox, facts, getDeclaration, history, lastReturn, lateChip, listItem, materials, reminderBadge, statusChip } from './lib/declarations.js';
 import { $, debounce, fill, h, toast } from './lib/dom.js';
 import { cityDate, fmtNumber, fmtPercent } from './lib/format.js';
 import { apply, bindToggle, onLangChange, t } from './lib/i18n.js';
@@ -105,8 +105,7 @@ async function select(id) {
 function renderDetail(d) {
   fill($('#detail'),
     h('div', { class: 'drawer-head' }, h('h2', {}, names.indicator(d), h('span', { class: 'id' }, `#${d.id}`))),
-    h('div', { class: 'chips' }, statusChip(d.status), reminderBadge(d.reminder),
-      d.late ? h('span', { class: 'chip chip-overdue' }, t('decl.late')) : null),
+    h('div', { class: 'chips' }, statusChip(d.status), reminderBadge(d.reminder), lateChip(d)),
     d.status === 'returned' ? lastReturn(d.events) : null,
     facts(d, names),
     actionBox(d, S.me.role, () => Promise.all([loadQueue(), select(d.id)])

@@ -122,6 +122,7 @@ async function unitPrepares(unit) {
   const kinds = await unit.page.$$eval('#detail .material', (els) => els.map((e) => e.dataset.type));
   if (kinds.join(',') !== `application/pdf,image/png,${DOCX}`) fail('unit', `materials after the removal: ${kinds}`);
   await unit.page.waitForSelector('#detail .material[data-type="image/png"] img.material-img', { timeout: 10000 });
+  await unit.page.waitForSelector('#detail .material[data-type="application/pdf"] canvas.pdf-page[data-rendered=true]', { timeout: 20000 });
   await unit.page.screenshot({ path: join(SHOTS, 'decl-unit.png'), fullPage: true });
   await step(unit, 'submit', 'submitted', '浏览器测试：请审核');
 }

@@ -39,6 +39,12 @@ export function statusChip(status) {
   return h('span', { class: 'chip dchip', dataset: { status } }, statusName(status));
 }
 
+// lateChip marks a declaration submitted after its deadline (one still with
+// the unit past it already carries the overdue reminder).
+export function lateChip(d) {
+  return d.late && d.reminder !== 'overdue' ? h('span', { class: 'chip chip-overdue' }, t('decl.late')) : null;
+}
+
 export function reminderBadge(reminder) {
   if (!reminder) return null;
   return h('span', { class: 'reminder', dataset: { reminder } }, t('reminder.' + reminder));
@@ -58,7 +64,7 @@ export function listItem(d, { selected, onSelect, names }) {
   h('div', { class: 'issue-addr' }, `${d.unit_name || names.unit(d.unit)} · ${d.period}`),
   h('div', { class: 'issue-foot' }, h('span', { class: d.reminder === 'overdue' ? 'late' : '' }, dueText(d)),
     h('span', { class: 'badges' }, d.material_count ? h('span', { title: t('decl.materials') }, t('decl.count', { n: d.material_count })) : null,
-      reminderBadge(d.reminder), d.late ? h('span', { class: 'chip chip-overdue' }, t('decl.late')) : null,
+      reminderBadge(d.reminder), lateChip(d),
       h('span', {}, `#${d.id}`))));
 }
 

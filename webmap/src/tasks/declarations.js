@@ -4,7 +4,7 @@
 // current by the live `declarations` layer.
 import { get, post, request } from '../lib/api.js';
 import { actionBox, editable, errorText, facts, getDeclaration, history, lastReturn, listItem, materials,
-  reminderBadge, statusChip } from '../lib/declarations.js';
+  lateChip, reminderBadge, statusChip } from '../lib/declarations.js';
 import { $, debounce, fill, h, toast } from '../lib/dom.js';
 import { t } from '../lib/i18n.js';
 
@@ -83,8 +83,7 @@ export class UnitDeclarations {
     const canEdit = editable(this.me.role, d.status);
     fill($('#detail'),
       h('div', { class: 'drawer-head' }, h('h2', {}, this.names.indicator(d), h('span', { class: 'id' }, `#${d.id}`))),
-      h('div', { class: 'chips' }, statusChip(d.status), reminderBadge(d.reminder),
-        d.late ? h('span', { class: 'chip chip-overdue' }, t('decl.late')) : null),
+      h('div', { class: 'chips' }, statusChip(d.status), reminderBadge(d.reminder), lateChip(d)),
       d.status === 'returned' ? lastReturn(d.events) : null,
       facts(d, this.names),
       h('div', { class: 'section-title' }, t('decl.materials')),
