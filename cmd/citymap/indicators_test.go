@@ -42,8 +42,9 @@ func TestIndicatorsImportCommand(t *testing.T) {
 	}
 }
 
-// citymap token demo prints a token for every role, the new unit and
-// reviewer roles included; the unit's acts for the demo unit.
+// citymap token demo prints a token for every role, the new unit, unit
+// leader and reviewer roles included; the unit's and its leader's act for
+// the demo unit.
 func TestTokenDemoNewRoles(t *testing.T) {
 	st := dbtest.Empty(t)
 	ctx := context.Background()
@@ -52,11 +53,14 @@ func TestTokenDemoNewRoles(t *testing.T) {
 	}
 	url := st.Pool.Config().ConnString()
 	out, errOut, code := runCitymap(t, buildBinary(t), url, "token", "demo", "--file", filepath.Join(t.TempDir(), "tokens"))
-	if code != 0 || !strings.Contains(out, "\nunit=cm_") || !strings.Contains(out, "\nreviewer=cm_") {
+	if code != 0 || !strings.Contains(out, "\nunit=cm_") || !strings.Contains(out, "\nreviewer=cm_") ||
+		!strings.Contains(out, "\nunit_leader=cm_") {
 		t.Fatalf("token demo: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 	var unit string
-	if err := st.Pool.QueryRow(ctx, `SELECT unit FROM api_tokens WHERE role = 'unit'`).Scan(&unit); err != nil || unit != DemoUnit {
-		t.Errorf("demo unit token acts for %q (%v), want %s", unit, err, DemoUnit)
+	for _, role := range []string{"unit", "unit_leader"} {
+		if err := st.Pool.QueryRow(ctx, `SELECT unit FROM api_tokens WHERE role = $1`, role).Scan(&unit); err != nil || unit != DemoUnit {
+			t.Errorf("demo %s token acts for %q (%v), want %s", role, unit, err, DemoUnit)
+		}
 	}
 }

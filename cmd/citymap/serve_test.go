@@ -122,6 +122,9 @@ func TestCheckTokenRequest(t *testing.T) {
 		{"unit", "城管局李四", "", nil, "", false},
 		{"viewer", "wall 1", "", nil, "cgj", false},
 		{"reviewer", "创建办", "", nil, "", true},
+		{"unit_leader", "城管局分管领导", "", nil, "cgj", true},
+		{"unit_leader", "城管局分管领导", "", nil, "", false},
+		{"reviewer", "创建办", "", nil, "cgj", false},
 	}
 	for _, c := range cases {
 		err := checkTokenRequest(c.role, c.name, c.source, c.codes, c.unit)

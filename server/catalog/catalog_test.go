@@ -96,6 +96,43 @@ func TestImportXLSX(t *testing.T) {
 
 // One bad row rejects the file, named by its line, field and reason, and
 // nothing is written.
+const declHeader = "code,parent,name,kind,max_points,standard,point_categories,lead_unit,co_units,task_days,申报周期,申报期限天数\n"
+
+// TestImportCadence: a declaration indicator's cadence and deadline, in
+// English or Chinese, default monthly and 10 days; the API shows them on
+// declaration indicators only.
+func TestImportCadence(t *testing.T) {
+	st := dbtest.New(t)
+	ctx := context.Background()
+	file := declHeader + "D,,申报,declaration,,,,,,,,\nD.1,D,台账一,declaration,3,,,cgj,,,按季度,15\n" +
+		"D.2,D,台账二,declaration,3,,,cgj,,,,\nD.3,D,台账三,declaration,3,,,cgj,,,month,0\n"
+	if _, err := catalog.Import(ctx, st, strings.NewReader(file), false); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, st, `SELECT count(*) FROM indicators WHERE (code, declare_every, declare_due_days) IN
+		(('D.1', 'quarter', 15), ('D.2', 'month', 10), ('D.3', 'month', 0))`); n != 3 {
+		t.Errorf("%d of 3 cadences stored as written", n)
+	}
+	roots, err := st.Indicators(ctx, store.IndicatorFilter{Kind: store.KindDeclaration})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, r := range roots {
+		for _, c := range r.Children {
+			if c.Code == "D.1" {
+				found = true
+				if c.DeclareEvery == nil || *c.DeclareEvery != "quarter" || *c.DeclareDueDays != 15 {
+					t.Errorf("D.1 as the API shows it: %v %v", c.DeclareEvery, c.DeclareDueDays)
+				}
+			}
+		}
+	}
+	if !found {
+		t.Error("D.1 is not in the declaration tree")
+	}
+}
+
 func TestImportBadRows(t *testing.T) {
 	st := dbtest.New(t)
 	header := "code,parent,name,kind,max_points,standard,point_categories,lead_unit,co_units,task_days\n"
@@ -115,6 +152,9 @@ func TestImportBadRows(t *testing.T) {
 		{"field leaf without categories", header + good + "H,,x,field,2,,,,,\n", 3, "point_categories"},
 		{"categories on a declaration", header + good + "H,,x,declaration,2,,park,,,\n", 3, "point_categories"},
 		{"bad task days", header + good + "H,,x,field,2,,park,,,0\n", 3, "task_days"},
+		{"bad cadence", declHeader + "H,,x,declaration,2,,,,,,weekly,\n", 2, "declare_every"},
+		{"bad due days", declHeader + "H,,x,declaration,2,,,,,,month,91\n", 2, "declare_due_days"},
+		{"cadence on a field indicator", declHeader + "H,,x,field,2,,park,,,,month,\n", 2, "declare_every"},
 		{"unknown category", header + good + "H,,x,field,2,,菜市场,,,\n", 3, "point_categories"},
 		{"unknown lead unit", header + good + "H,,x,field,2,,park,no_such_unit,,\n", 3, "lead_unit"},
 		{"unknown co-unit", header + good + "H,,x,field,2,,park,cgj,市城管局；no_such,\n", 3, "co_units"},

@@ -20,8 +20,13 @@ func TestOpen(t *testing.T) {
 	if len(created) != 12+12+4 {
 		t.Fatalf("opened %d declarations, want 28", len(created))
 	}
+	seqBefore := e.Int(`SELECT last_value FROM declarations_id_seq`)
 	if again, _ := e.open(); len(again) != 0 {
 		t.Errorf("opening again created %v", again)
+	}
+	// the periodic job opens every few minutes: what exists takes no id
+	if seq := e.Int(`SELECT last_value FROM declarations_id_seq`); seq != seqBefore {
+		t.Errorf("opening again used ids %d to %d", seqBefore, seq)
 	}
 	for _, c := range []struct {
 		indicator, period, start, end, due, unit string
@@ -77,6 +82,10 @@ func TestReviewLoop(t *testing.T) {
 			photo := e.upload("/api/v1/photos", auth.Unit, "photo", "现场.png", pngFile(t, 9)).Want(t, http.StatusCreated).JSON(t)["id"].(string)
 			d = e.attach(http.StatusCreated, d.ID, auth.Unit, map[string]any{"kind": "photo", "photo": photo, "caption": "现场照片"},
 				"If-Match", etagOf(d.Version))
+			// the text goes: a resubmission shows the document and the photo
+			r := e.Must(http.StatusOK, "DELETE", fmt.Sprintf("/api/v1/declarations/%d/materials/%d", d.ID, d.Materials[1].ID),
+				auth.Unit, nil, "If-Match", etagOf(d.Version))
+			r.Decode(t, &d)
 		}
 		r := e.act(http.StatusOK, d.ID, s.role, map[string]any{"action": s.action, "note": s.note}, "If-Match", etagOf(d.Version))
 		r.Decode(t, &d)
@@ -90,15 +99,20 @@ func TestReviewLoop(t *testing.T) {
 		actions = append(actions, ev.Action+":"+ev.To)
 	}
 	want := []string{"open:draft", "attach:draft", "attach:draft", "submit:submitted", "approve:unit_approved",
-		"return:returned", "attach:returned", "submit:submitted", "approve:unit_approved", "accept:accepted"}
+		"return:returned", "attach:returned", "detach:returned", "submit:submitted", "approve:unit_approved", "accept:accepted"}
 	if !slices.Equal(actions, want) {
 		t.Errorf("events %v\nwant %v", actions, want)
 	}
 	if ret := d.Events[5]; ret.Actor != "reviewer:test-reviewer" || ret.Note != "缺少现场照片" || ret.From != "unit_approved" {
 		t.Errorf("the return event: %+v", ret)
 	}
-	if d.TimesReturned != 1 || d.ReturnedBy == nil || *d.ReturnedBy != "reviewer" || len(d.Materials) != 3 || d.Reminder != nil {
+	if d.TimesReturned != 1 || d.ReturnedBy == nil || *d.ReturnedBy != "reviewer" || len(d.Materials) != 2 || d.Reminder != nil {
 		t.Errorf("accepted: returned %d by %v, %d materials, reminder %v", d.TimesReturned, d.ReturnedBy, len(d.Materials), d.Reminder)
+	}
+	// the detached text stays in the history
+	if n := e.Int(`SELECT count(*) FROM declaration_materials WHERE declaration_id = $1 AND kind = 'text'
+		AND detached_at IS NOT NULL AND detached_by = 'unit:test-unit'`, d.ID); n != 1 {
+		t.Errorf("the detached text: %d rows", n)
 	}
 	// submitted 2031-03-15, due 2031-03-11: late
 	if !d.Late {

@@ -178,3 +178,39 @@ func (e *env) liveFrames(t *testing.T, role string, since int64) []struct {
 		}{lf.Feature.Properties})
 	}
 }
+
+// TestRemindersOnce: instances checking at once announce each crossing once.
+func TestRemindersOnce(t *testing.T) {
+	e := newEnv(t)
+	e.open()
+	seq0, err := store.FeedHead(t.Context(), e.Store.Pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2031, 4, 5, 10, 0, 0, 0, t0.Location())
+	results := make(chan []int64, 4)
+	for range 4 {
+		go func() {
+			ids, err := e.Store.RemindDeclarations(t.Context(), at)
+			if err != nil {
+				t.Error(err)
+			}
+			results <- ids
+		}()
+	}
+	var all []int64
+	for range 4 {
+		all = append(all, <-results...)
+	}
+	slices.Sort(all)
+	if len(all) != 3 || len(slices.Compact(all)) != 3 {
+		t.Errorf("four instances announced %v, want three crossings once each", all)
+	}
+	if n := e.Int(`SELECT count(*) FROM changes WHERE layer = 'declarations' AND seq > $1`, seq0); n != 3 {
+		t.Errorf("%d changes written, want 3", n)
+	}
+	// a clock a little behind moves no threshold back
+	if ids, err := e.Store.RemindDeclarations(t.Context(), t0); err != nil || len(ids) != 0 {
+		t.Errorf("an earlier clock announced %v (%v)", ids, err)
+	}
+}

@@ -121,7 +121,8 @@ func OpenDeclarationsTx(ctx context.Context, tx pgx.Tx, now time.Time) ([]int64,
 				AND NOT EXISTS (SELECT 1 FROM indicators c WHERE c.parent_code = i.code)),
 		local AS (SELECT ($1::timestamptz AT TIME ZONE 'Asia/Shanghai') AS t),
 		per AS (
-			SELECT ind.*, s::date AS start, (s + ind.step)::date AS next
+			SELECT ind.*, s::date AS start, (s + ind.step)::date AS next,
+				CASE ind.declare_every WHEN 'month' THEN to_char(s, 'YYYY-MM') ELSE to_char(s, 'YYYY-"Q"Q') END AS label
 			FROM ind, local, generate_series(
 				date_trunc(ind.declare_every, local.t - interval '1 year') + CASE WHEN ind.declare_every = 'month'
 					THEN interval '1 month' ELSE interval '3 months' END,
@@ -129,10 +130,12 @@ func OpenDeclarationsTx(ctx context.Context, tx pgx.Tx, now time.Time) ([]int64,
 		ins AS (
 			INSERT INTO declarations (indicator_code, unit, period, period_start, period_end, due_at,
 				created_at, updated_at, checked_at)
-			SELECT code, lead_unit,
-				CASE declare_every WHEN 'month' THEN to_char(start, 'YYYY-MM') ELSE to_char(start, 'YYYY-"Q"Q') END,
-				start, next - 1, ((next + declare_due_days)::timestamp AT TIME ZONE 'Asia/Shanghai'), $1, $1, $1
+			SELECT code, lead_unit, label, start, next - 1, ((next + declare_due_days)::timestamp AT TIME ZONE 'Asia/Shanghai'), $1, $1, $1
 			FROM per
+			-- the ones there are skipped before they take an id; the conflict
+			-- clause is for another instance opening the same at once
+			WHERE NOT EXISTS (SELECT 1 FROM declarations x WHERE x.indicator_code = per.code
+				AND x.unit = per.lead_unit AND x.period = per.label)
 			ORDER BY start, code
 			ON CONFLICT ON CONSTRAINT declarations_once DO NOTHING
 			RETURNING id)
