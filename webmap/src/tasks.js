@@ -281,6 +281,7 @@ async function main() {
   for (const b of document.querySelectorAll('.seg[data-filter]')) b.addEventListener('click', () => setFilter(b.dataset.filter));
   $('#export').addEventListener('click', (e) => exportList(e.currentTarget));
   startDeclarations();
+  apply($('#modes').parentElement); // a leader's filter names
   if (S.me.role === 'unit_leader') setMode('declarations');
   else await loadList();
   onLangChange(() => {

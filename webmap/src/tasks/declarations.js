@@ -14,6 +14,8 @@ const FILTERS = {
   accepted: { status: 'accepted' },
   all: {},
 };
+// A leader's "review" is what waits for it: the submitted ones.
+const LEADER_REVIEW = { status: 'submitted' };
 
 export class UnitDeclarations {
   // names: {unit(code), indicator(declaration)}; onShow: called when a
@@ -22,7 +24,9 @@ export class UnitDeclarations {
     this.me = me;
     this.names = names;
     this.onShow = onShow;
-    this.filter = me.role === 'unit_leader' ? 'review' : 'todo';
+    this.leader = me.role === 'unit_leader';
+    this.filter = this.leader ? 'review' : 'todo';
+    if (this.leader) document.querySelector('.seg[data-dfilter=review]').dataset.i18n = 'decl.filterLeader';
     this.list = [];
     this.selected = null;
     this.current = null;
@@ -42,7 +46,7 @@ export class UnitDeclarations {
   }
 
   async reload() {
-    const params = { ...FILTERS[this.filter], limit: 500 };
+    const params = { ...(this.leader && this.filter === 'review' ? LEADER_REVIEW : FILTERS[this.filter]), limit: 500 };
     if (this.me.unit) params.unit = this.me.unit;
     const res = await get('/api/v1/declarations', params);
     this.list = [...res.declarations].sort((a, b) => Date.parse(a.due_at) - Date.parse(b.due_at));
