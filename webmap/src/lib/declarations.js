@@ -108,6 +108,15 @@ async function fetchBlob(m) {
   return res.blob();
 }
 
+// The images' object URLs of the materials shown: a page shows one
+// declaration's at a time, so those of the last are released when the next
+// is drawn (the pages run all day).
+let objectURLs = [];
+function releaseImages() {
+  for (const u of objectURLs) URL.revokeObjectURL(u);
+  objectURLs = [];
+}
+
 // preview shows the material inline: text as text, an image as <img> (an
 // object URL), a PDF drawn on canvases; anything else (DOCX, XLSX) is offered
 // as a download.
@@ -117,6 +126,7 @@ function preview(m) {
   const show = async () => {
     if (m.inline_url && (isImage(m.content_type) || m.kind === 'photo')) {
       const url = URL.createObjectURL(await fetchBlob(m));
+      objectURLs.push(url);
       const img = h('img', { class: 'material-img', alt: m.caption || '', src: url });
       img.addEventListener('load', () => { box.dataset.state = 'shown'; }, { once: true });
       box.replaceChildren(img);
@@ -159,6 +169,7 @@ const fmtSize = (n) => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MB` : `${M
 // materials lists what is attached and who attached it; onRemove, when given,
 // adds a remove button to each.
 export function materials(list, { onRemove } = {}) {
+  releaseImages();
   if (!list || !list.length) return h('p', { class: 'muted', id: 'no-materials' }, t('decl.noMaterials'));
   return h('ul', { class: 'materials' }, list.map((m) => h('li', { class: 'material', dataset: { materialId: String(m.id), kind: m.kind, type: m.content_type || '' } },
     h('div', { class: 'material-head' },
@@ -203,9 +214,12 @@ export function errorText(err) {
 export function actionBox(d, role, onDone) {
   const mine = actionsFor(role, d.status);
   if (!mine.length) return null;
+  // the server refuses a submission without materials (422): say so first
+  const empty = !(d.materials || []).length;
   const note = h('textarea', { name: 'note', rows: 3, placeholder: t(role === 'unit' ? 'decl.submitPlaceholder' : 'decl.notePlaceholder') });
   const buttons = mine.map((a) => h('button', { type: 'button', class: a === 'return' ? 'btn btn-danger' : 'btn btn-primary',
-    dataset: { action: a }, onclick: async (ev) => {
+    dataset: { action: a }, disabled: a === 'submit' && empty, title: a === 'submit' && empty ? t('decl.needMaterial') : null,
+    onclick: async (ev) => {
       if (a === 'return' && !note.value.trim()) {
         toast(t('decl.needNote'), 'error');
         note.focus();
@@ -218,5 +232,6 @@ export function actionBox(d, role, onDone) {
     } }, actionName(a)));
   return h('div', { class: 'task-actions decl-actions' },
     h('label', { class: 'section-title' }, t(role === 'unit' ? 'decl.submitNote' : 'decl.note'), note),
-    h('div', { class: 'buttons' }, buttons));
+    h('div', { class: 'buttons' }, buttons,
+      mine.includes('submit') && empty ? h('span', { class: 'muted' }, t('decl.needMaterial')) : null));
 }
