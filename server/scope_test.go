@@ -69,6 +69,7 @@ var notData = map[string]string{
 	"GET /{$}":                         "the web map's start page: static, no data",
 	"GET /wall":                        "a web map page: static, no data",
 	"GET /tasks":                       "a web map page: static, no data",
+	"GET /review":                      "a web map page: static, no data",
 	"GET /grid":                        "a web map page: static, no data",
 	"GET /planner":                     "a web map page: static, no data",
 	"GET /assets/":                     "the web map's bundles: static, no data",

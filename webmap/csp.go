@@ -24,8 +24,10 @@ import (
 //   - connect-src 'self' ws://host wss://host + connect: the API, /live (named
 //     explicitly: older browsers do not count a websocket to the same host as
 //     'self') and the basemap's origin (its style, tiles, glyphs, sprite).
-//   - worker-src 'self': MapLibre's worker is /assets/maplibre-gl-worker.mjs,
-//     started from its URL (it uses a blob: only for a worker on another origin).
+//   - worker-src 'self': MapLibre's worker is /assets/maplibre-gl-worker.mjs and
+//     PDF.js's /assets/pdf.worker.js, each started from its URL (they use a
+//     blob: only for a worker on another origin). PDF.js is told not to eval
+//     (isEvalSupported: false) and draws onto canvases: no further directive.
 //   - object-src 'none': no plugins.
 //   - base-uri 'none': no <base> to redirect the relative script URLs.
 //   - form-action 'self': the sign-in form submits nowhere (script handles it).

@@ -20,6 +20,7 @@ var Pages = map[string]string{
 	"/grid":    "grid.html",
 	"/planner": "planner.html",
 	"/tasks":   "tasks.html",
+	"/review":  "review.html",
 }
 
 // Options tune what the pages may reach.

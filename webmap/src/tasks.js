@@ -1,15 +1,18 @@
 // /tasks — a responsible unit's task list (任务清单): its tasks by due date, a
 // task's detail with its history, the steps the caller may take (a unit starts,
 // reports progress and submits; the 创建办 accepts or returns), evidence
-// uploads, and the checklists of the task's points. Every value shown goes in
-// as text (h() and textContent), never as HTML.
+// uploads, and the checklists of the task's points. A unit and its leader also
+// find their declarations here (tasks/declarations.js). Every value shown goes
+// in as text (h() and textContent), never as HTML.
 import './lib/base.css';
 import './tasks.css';
-import { ApiError, download, get, post, request } from './lib/api.js';
+import { ApiError, download, get, post, request, token } from './lib/api.js';
 import { $, fill, h, toast } from './lib/dom.js';
 import { fmtDateTime, fmtDuration } from './lib/format.js';
 import { apply, bindToggle, onLangChange, t } from './lib/i18n.js';
+import { Live } from './lib/live.js';
 import { signIn, signOut } from './lib/signin.js';
+import { UnitDeclarations } from './tasks/declarations.js';
 
 const FILTERS = {
   todo: { status: 'open,in_progress,returned' },
@@ -32,7 +35,10 @@ const FROM = {
   return: ['submitted'],
 };
 
-const S = { me: null, filter: 'todo', tasks: [], units: new Map(), indicators: new Map(), selected: null, docs: [] };
+const S = { me: null, mode: 'tasks', filter: 'todo', tasks: [], units: new Map(), indicators: new Map(), selected: null, docs: [], decl: null };
+
+// Who prepares or approves declarations on this page (the 创建办 reviews them on /review).
+const DECLARERS = ['unit', 'unit_leader', 'admin'];
 
 const statusName = (s) => t('tstatus.' + s);
 const actionName = (a) => t('taction.' + a);
@@ -94,6 +100,7 @@ function item(f, now) {
 
 async function select(id) {
   S.selected = id;
+  if (S.decl) S.decl.current = null;
   S.docs = [];
   for (const li of document.querySelectorAll('#task-list .task')) li.setAttribute('aria-current', String(Number(li.dataset.taskId) === id));
   const f = await get(`/api/v1/tasks/${id}`);
@@ -221,24 +228,71 @@ async function exportList(button) {
 
 function setFilter(name) {
   S.filter = name;
-  for (const b of document.querySelectorAll('.seg')) b.setAttribute('aria-pressed', String(b.dataset.filter === name));
+  for (const b of document.querySelectorAll('.seg[data-filter]')) b.setAttribute('aria-pressed', String(b.dataset.filter === name));
   loadList().catch((e) => console.warn('tasks:', e.message));
+}
+
+// setMode shows the task list or the declarations in the sidebar.
+function setMode(mode) {
+  S.mode = mode;
+  for (const b of document.querySelectorAll('.tab[data-mode]')) b.setAttribute('aria-selected', String(b.dataset.mode === mode));
+  $('#mode-tasks').hidden = mode !== 'tasks';
+  $('#mode-declarations').hidden = mode !== 'declarations';
+  fill($('#detail'), h('p', { class: 'empty' }, t(mode === 'tasks' ? 'tasks.pick' : 'decl.pick')));
+  S.selected = null;
+  if (S.decl) S.decl.current = null;
+  const load = mode === 'tasks' ? loadList() : S.decl.reload();
+  load.catch((e) => console.warn('tasks:', e.message));
+}
+
+const names = {
+  unit: unitName,
+  indicator: (d) => (d.indicator_name ? `${d.indicator} ${d.indicator_name}` : indicatorLabel(d.indicator)),
+};
+
+// startDeclarations adds the declarations tab for those who prepare or approve
+// them, kept current by the live layer. A unit leader starts there.
+function startDeclarations() {
+  if (!DECLARERS.includes(S.me.role)) {
+    $('#modes').hidden = true;
+    return;
+  }
+  S.decl = new UnitDeclarations({ me: S.me, names, onShow: () => {
+    S.selected = null;
+    for (const li of document.querySelectorAll('#task-list .task')) li.setAttribute('aria-current', 'false');
+  } });
+  for (const b of document.querySelectorAll('.tab[data-mode]')) b.addEventListener('click', () => setMode(b.dataset.mode));
+  const live = new Live({ token: token(), subscription: { layers: ['declarations'] } });
+  live.addEventListener('change', (e) => {
+    if (e.detail.layer === 'declarations' && S.mode === 'declarations') S.decl.onChange(e.detail);
+  });
+  live.addEventListener('reset', () => S.mode === 'declarations' && S.decl.reloadSoon());
+  live.addEventListener('state', (e) => { document.body.dataset.live = e.detail.state; });
+  live.start();
 }
 
 async function main() {
   apply();
   bindToggle($('#lang'));
   $('#signout').addEventListener('click', signOut);
-  S.me = await signIn({ roles: ['unit', 'reviewer', 'admin'], hint: t('signin.tasksHint') });
+  S.me = await signIn({ roles: ['unit', 'unit_leader', 'reviewer', 'admin'], hint: t('signin.tasksHint') });
   await loadCatalog();
   whoami();
-  for (const b of document.querySelectorAll('.seg')) b.addEventListener('click', () => setFilter(b.dataset.filter));
+  for (const b of document.querySelectorAll('.seg[data-filter]')) b.addEventListener('click', () => setFilter(b.dataset.filter));
   $('#export').addEventListener('click', (e) => exportList(e.currentTarget));
-  await loadList();
+  startDeclarations();
+  apply($('#modes').parentElement); // a leader's filter names
+  if (S.me.role === 'unit_leader') setMode('declarations');
+  else await loadList();
   onLangChange(() => {
     whoami();
-    loadList().catch(() => {});
-    if (S.selected) select(S.selected).catch(() => {});
+    if (S.mode === 'tasks') {
+      loadList().catch(() => {});
+      if (S.selected) select(S.selected).catch(() => {});
+    } else {
+      S.decl.reload().catch(() => {});
+      if (S.decl.current) S.decl.select(S.decl.current.id).catch(() => {});
+    }
   });
   document.body.dataset.ready = 'true';
 }
