@@ -123,18 +123,18 @@ func truncate(ctx context.Context, tx pgx.Tx) error {
 }
 
 // checkReferenceData makes sure the categories the generator mirrors still agree
-// with the schema's: a deadline computed from a stale copy would be wrong.
+// with the schema's: an issue sent to a unit the category does not name would
+// be wrong. (Deadlines are the database's: see issueDeadlines.)
 func checkReferenceData(ctx context.Context, tx pgx.Tx) error {
 	for _, cat := range issueCats {
-		var hours int
 		var unit *string
-		err := tx.QueryRow(ctx, `SELECT deadline_hours, unit FROM issue_categories WHERE code = $1`, cat.code).Scan(&hours, &unit)
+		err := tx.QueryRow(ctx, `SELECT unit FROM issue_categories WHERE code = $1`, cat.code).Scan(&unit)
 		if err != nil {
 			return fmt.Errorf("issue category %s: %w", cat.code, err)
 		}
-		if u := deref(unit); hours != cat.hours || u != cat.unit {
-			return fmt.Errorf("issue category %s is %dh/%q in the database but %dh/%q in democity: update issuecats.go",
-				cat.code, hours, u, cat.hours, cat.unit)
+		if u := deref(unit); u != cat.unit {
+			return fmt.Errorf("issue category %s goes to %q in the database but to %q in democity: update issuecats.go",
+				cat.code, u, cat.unit)
 		}
 	}
 	var known int
@@ -190,7 +190,23 @@ func write(ctx context.Context, tx pgx.Tx, c *City, opt SeedOptions) ([]TableCou
 	}
 	report(issues)
 	report(events)
+	if err := issueDeadlines(ctx, tx); err != nil {
+		return out, err
+	}
 	return out, setSequences(ctx, tx)
+}
+
+// issueDeadlines gives every issue the deadline intake gives it, from its
+// category's time limit by the rule of migration 0023 (worktime_due, on the
+// calendar just written). The generator plans each case's course at the pace
+// of issueCat.hours, about the wall-clock time the limit allows.
+func issueDeadlines(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, `UPDATE issues i SET deadline = worktime_due(i.created_at, c.deadline_amount, c.deadline_unit)
+		FROM issue_categories c WHERE c.code = i.category`)
+	if err != nil {
+		return fmt.Errorf("issue deadlines: %w", err)
+	}
+	return nil
 }
 
 // streamIssues generates issues in chunks in the background while the previous

@@ -87,7 +87,7 @@ var seedChecks = []seedCheck{
 	{"dispatch names a unit", `SELECT count(*) FROM issue_events e JOIN issues i ON i.id = e.issue_id
 		WHERE e.action = 'dispatch' AND e.data->>'unit' IS DISTINCT FROM i.unit`, 0, 0},
 	{"deadline from category", `SELECT count(*) FROM issues i JOIN issue_categories c ON c.code = i.category
-		WHERE i.deadline <> i.created_at + make_interval(hours => c.deadline_hours)`, 0, 0},
+		WHERE i.deadline <> worktime_due(i.created_at, c.deadline_amount, c.deadline_unit)`, 0, 0},
 	{"merged into an earlier issue", `SELECT count(*) FROM issues i JOIN issues d ON d.id = i.duplicate_of
 		WHERE d.id >= i.id OR d.category <> i.category OR d.grid_code <> i.grid_code`, 0, 0},
 	{"merged issues", `SELECT count(*) FROM issues WHERE status = 'merged'`, 1, 200},
