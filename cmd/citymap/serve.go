@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -29,8 +30,18 @@ func runServe(ctx context.Context, args []string) error {
 	httpOpts := addHTTPFlags(fs)
 	limitOpts := addLimitFlags(fs)
 	taskOpts := addTaskFlags(fs)
+	workHours := fs.String("work-hours", "", "the working day of working-hour deadlines, e.g. "+store.DefaultWorkHours+
+		" (env CITYMAP_WORK_HOURS; default the database's citymap.work_hours, else "+store.DefaultWorkHours+")")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	var workOpts []store.Option
+	if *workHours != "" {
+		spec, err := store.ParseWorkHours(*workHours)
+		if err != nil {
+			return fmt.Errorf("--work-hours: %w", err)
+		}
+		workOpts = append(workOpts, store.WorkHours(spec))
 	}
 	httpCfg, err := httpConfig(fs, httpOpts)
 	if err != nil {
@@ -57,7 +68,8 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	slog.Debug("open file limit", "files", raiseFileLimit())
-	st, err := openStore(ctx, store.MaxConns(store.DefaultMaxConns), store.StatementTimeout(limitOpts.statementTimeout))
+	st, err := openStore(ctx, append(workOpts, store.MaxConns(store.DefaultMaxConns),
+		store.StatementTimeout(limitOpts.statementTimeout))...)
 	if err != nil {
 		return err
 	}
