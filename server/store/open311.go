@@ -18,23 +18,23 @@ import (
 // its own), so neither the reporter nor the contact details the report event
 // keeps are here.
 type Open311Request struct {
-	ID            int64
-	Status        string
-	Category      string
-	NameZH        string // the category's names
-	NameEN        string
-	DeadlineAmount int    // the category's time limit, in DeadlineUnit
+	ID             int64
+	Status         string
+	Category       string
+	NameZH         string // the category's names
+	NameEN         string
+	DeadlineAmount int // the category's time limit, in DeadlineUnit
 	DeadlineUnit   string
-	Description   string
-	Unit          *string // the name of the unit the issue is with
-	Address       string
-	Lon, Lat      float64
-	Photo         *string // the id of the first photo
-	MediaURL      *string // a media_url the reporter sent with the report
-	Note          *string // the note of the latest event, nil when it has none
-	Created       time.Time
-	Updated       time.Time
-	Deadline      time.Time
+	Description    string
+	Unit           *string // the name of the unit the issue is with
+	Address        string
+	Lon, Lat       float64
+	Photo          *string // the id of the first photo
+	MediaURL       *string // a media_url the reporter sent with the report
+	Note           *string // the note of the latest event, nil when it has none
+	Created        time.Time
+	Updated        time.Time
+	Deadline       time.Time
 }
 
 // Open311Filter selects service requests; zero values do not filter. Requests
