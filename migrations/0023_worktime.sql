@@ -70,29 +70,39 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
 $$;
 
 -- The instant when amount of working time has passed after start (start itself
--- when amount is not positive).
+-- when amount is not positive): the walk of worktime_periods day by day, with
+-- the periods read once (intake calls this for every issue of a batch).
 CREATE FUNCTION worktime_add(start timestamptz, amount interval) RETURNS timestamptz
 LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
 DECLARE
-    day  date := (start AT TIME ZONE city_timezone())::date;
-    rest interval := amount;
-    p    record;
-    s    timestamptz;
+    tz     text := city_timezone();
+    day    date := (start AT TIME ZONE city_timezone())::date;
+    rest   interval := amount;
+    opens  time[];
+    closes time[];
+    s      timestamptz;
+    e      timestamptz;
 BEGIN
     IF amount <= interval '0' THEN
         RETURN start;
     END IF;
-    -- a week at a time (most limits end within it); ten years is more than any
-    -- limit asks
-    FOR chunk IN 0 .. 521 LOOP
-        FOR p IN SELECT * FROM worktime_periods(day, day + 6) WHERE ends > start LOOP
-            s := greatest(p.starts, start);
-            IF s + rest <= p.ends THEN
-                RETURN s + rest;
-            END IF;
-            rest := rest - (p.ends - s);
-        END LOOP;
-        day := day + 7;
+    SELECT array_agg(w.opens ORDER BY w.opens), array_agg(w.closes ORDER BY w.opens)
+        INTO opens, closes FROM city_work_periods() w;
+    -- ten years is more than any limit asks
+    FOR n IN 0 .. 3660 LOOP
+        IF worktime_workday(day) THEN
+            FOR k IN 1 .. cardinality(opens) LOOP
+                e := (day + closes[k]) AT TIME ZONE tz;
+                IF e > start THEN
+                    s := greatest((day + opens[k]) AT TIME ZONE tz, start);
+                    IF s + rest <= e THEN
+                        RETURN s + rest;
+                    END IF;
+                    rest := rest - (e - s);
+                END IF;
+            END LOOP;
+        END IF;
+        day := day + 1;
     END LOOP;
     RAISE EXCEPTION 'worktime_add: no working time in ten years after % (citymap.work_hours?)', start;
 END
