@@ -292,8 +292,8 @@ func TestFormats(t *testing.T) {
 		t.Errorf("CSV records %q: %v", records, err)
 	}
 	street := e.Get("/api/v1/reports/areas?level=street&area=329999&format=csv&"+march, auth.Viewer)
-	// the last column is the leader linked to the street (none here)
-	if !bytes.Contains(street.Body, []byte("\r\n329999001,\"测试街道,东区\",9,6,4,3,1,0.6667,0.5,0.25,3.5,\r\n")) {
+	// then extended and suspended (none), and last the leader linked to the street (none here)
+	if !bytes.Contains(street.Body, []byte("\r\n329999001,\"测试街道,东区\",9,6,4,3,1,0.6667,0.5,0.25,3.5,0,0,\r\n")) {
 		t.Errorf("CSV row with a comma in the name:\n%s", street.Body)
 	}
 	var fc struct {
