@@ -161,6 +161,32 @@ func TestWorkHoursSetting(t *testing.T) {
 	}
 }
 
+// TestWorkHoursOption checks that a store opened with WorkHours (what serve
+// --work-hours and CITYMAP_WORK_HOURS do) counts that working day on every
+// connection, intake included.
+func TestWorkHoursOption(t *testing.T) {
+	t.Parallel()
+	st := dbtest.New(t)
+	writeCalendar(t, st)
+	ctx := context.Background()
+	other, err := store.Open(ctx, st.Pool.Config().ConnString(), store.WorkHours("09:00-17:00"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	var got, dflt time.Time
+	start := at(t, "2026-09-30 16:50")
+	if err := other.Pool.QueryRow(ctx, `SELECT worktime_due($1, 2, 'hours')`, start).Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Pool.QueryRow(ctx, `SELECT worktime_due($1, 2, 'hours')`, start).Scan(&dflt); err != nil {
+		t.Fatal(err)
+	}
+	if !got.Equal(at(t, "2026-10-08 10:50")) || !dflt.Equal(at(t, "2026-10-08 09:50")) {
+		t.Errorf("with 09:00-17:00: %s; without: %s", got, dflt)
+	}
+}
+
 func TestParseWorkHours(t *testing.T) {
 	tests := []struct {
 		in, want string
