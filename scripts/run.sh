@@ -34,5 +34,21 @@ echo "  database     $DATABASE_URL"
 echo "  MQTT         $CITYMAP_MQTT_URL  (parking readings: citymap/parking/{zone}/occupancy, QoS 1)"
 echo "demo tokens (Authorization: Bearer TOKEN), one per role:"
 "$bin" token demo --file .data/demo-tokens | sed 's/^/  /'
+echo "simulation   ${CITYMAP_SIMULATE:-on}: citymap simulate plays the demo city's day in real time (CITYMAP_SIMULATE=off turns it off)"
 echo
-exec "$bin" serve --addr "$addr"
+if [ "${CITYMAP_SIMULATE:-on}" = off ]; then
+	exec "$bin" serve --addr "$addr"
+fi
+# the city moves: the simulation waits for /readyz, plays day after day through the
+# server's interfaces, and stops with the server
+"$bin" serve --addr "$addr" &
+server=$!
+"$bin" simulate --url "http://localhost:$port" --duration 0 &
+sim=$!
+trap 'kill -TERM "$server" "$sim" 2>/dev/null || true' INT TERM
+status=0
+wait "$server" || status=$?
+kill -TERM "$sim" 2>/dev/null || true
+wait "$server" 2>/dev/null || true # a signal ended the first wait: let the server finish
+wait "$sim" 2>/dev/null || true
+exit "$status"

@@ -13,7 +13,7 @@ import (
 // the HTTP intake still works (serve checks the URL before it gets here).
 func (s *Server) startParking() {
 	s.park = parking.New(s.store, s.auth, parking.Config{Location: s.cfg.Timezone,
-		MQTT: parking.MQTTConfig{URL: s.cfg.MQTTURL, ClientID: s.cfg.MQTTClientID}})
+		MQTT: parking.MQTTConfig{URL: s.cfg.MQTTURL, ClientID: s.cfg.MQTTClientID, TopicPrefix: s.cfg.MQTTTopicPrefix}})
 	s.park.Register(s.mux)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

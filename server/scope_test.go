@@ -119,7 +119,8 @@ func (w *walk) surfaces() []surface {
 	add(surface{pattern: "GET /api/v1/issues", path: "/api/v1/issues?limit=1000&q=walk-", readers: readers,
 		control: true, issueIDs: featureIDs})
 	items("GET /api/v1/issues/{id}", "/api/v1/issues/", everyone, refused, nil,
-		o["issue in"], o["issue out"], o["issue of the reporter without a source"], o["issue of the deduction out"])
+		o["issue in"], o["issue out"], o["issue of the reporter without a source"], o["issue of the deduction out"],
+		o["issue of the Open311 request"])
 	add(surface{pattern: "GET /api/v1/inspections", path: "/api/v1/inspections?limit=1000&" + window, readers: readers, control: true})
 	items("GET /api/v1/inspections/{id}", "/api/v1/inspections/", readers, refused, nil, o["inspection in"], o["inspection out"])
 	for _, f := range []string{"json", "csv", "geojson"} {
@@ -259,7 +260,8 @@ func (w *walk) surfaces() []surface {
 		surface{pattern: "GET /open311/v2/{doc}", path: "/open311/v2/discovery.json"},
 		surface{pattern: "GET /open311/v2/{doc}", path: "/open311/v2/services.json"},
 		surface{pattern: "GET /open311/v2/services/{doc}", path: "/open311/v2/services/noise.json"})
-	for _, ob := range []*object{o["issue in"], o["issue out"], o["issue of the reporter without a source"]} {
+	for _, ob := range []*object{o["issue in"], o["issue out"], o["issue of the reporter without a source"],
+		o["issue of the Open311 request"]} {
 		add(surface{pattern: "GET /open311/v2/requests/{doc}", path: "/open311/v2/requests/" + ob.id + ".json",
 			item: ob, refused: notFound, control: !narrowest.sees(ob), issueIDs: open311IDs, check: open311Media},
 			surface{pattern: "GET /open311/v2/requests/{doc}", path: "/open311/v2/requests/" + ob.id + ".xml",
@@ -342,7 +344,37 @@ func TestScopeWalk(t *testing.T) {
 		}
 	}
 	w.walkLive(t)
+	w.walkPublic(t, surfaces)
 	checkCoverage(t, w.Server.Routes(), walked)
+}
+
+// walkPublic reads every surface without a key: Open311's reads answer the
+// public view (every case, as a request read shows it), everything else is
+// refused; none shows a citizen's contact details.
+func (w *walk) walkPublic(t *testing.T, surfaces []surface) {
+	anon := &caller{name: "a caller without a key"}
+	for _, s := range surfaces {
+		method := s.method
+		if method == "" {
+			method = "GET"
+		}
+		var body any
+		if s.body != nil {
+			body = s.body(anon)
+		}
+		r := w.Call(method, s.path, "", body, s.headers...)
+		where := fmt.Sprintf("%s %s without a key", method, s.path)
+		if msg := contactShown(s, anon, r.Body); msg != "" {
+			t.Errorf("%s: %s", where, msg)
+		}
+		public := strings.HasPrefix(s.pattern, "GET /open311/")
+		switch {
+		case public && r.Status != http.StatusOK:
+			t.Errorf("%s: %d, want the public view\n%.300s", where, r.Status, r.Body)
+		case !public && r.Status != http.StatusUnauthorized && r.Status != http.StatusForbidden:
+			t.Errorf("%s: %d, want 401 or 403\n%.300s", where, r.Status, r.Body)
+		}
+	}
 }
 
 // check calls the surface as the caller and checks the answer.
@@ -358,6 +390,9 @@ func (c *caller) check(t *testing.T, w *walk, s surface, control bool) {
 	}
 	r := w.call(c, method, s.path, body, s.headers...)
 	where := fmt.Sprintf("%s %s as %s", method, s.path, c.name)
+	if msg := contactShown(s, c, r.Body); msg != "" {
+		t.Errorf("%s: %s", where, msg)
+	}
 	want := s.want(c)
 	if !slices.Contains(want, r.Status) {
 		t.Errorf("%s: %d, want %v\n%.300s", where, r.Status, want, r.Body)
@@ -455,6 +490,8 @@ func (w *walk) walkLive(t *testing.T) {
 	status, frames := w.liveFrames(w.control)
 	if all := bytes.Join(frames, []byte("\n")); status != http.StatusSwitchingProtocols || len(w.leaks(w.callers[0], all)) == 0 {
 		t.Errorf("live as the control: %d, %d frames showing nothing outside a grid", status, len(frames))
+	} else if bytes.Contains(all, []byte(walkContact)) {
+		t.Error("live as the control: shows the citizen's contact details")
 	}
 	for _, c := range w.callers {
 		status, frames := w.liveFrames(c)

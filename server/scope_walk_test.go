@@ -9,6 +9,7 @@ import (
 	"image/png"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -60,7 +61,7 @@ func (c *caller) viewsArea(code string) bool {
 // object is something the walk built, which shows wherever marker appears.
 type object struct {
 	name   string
-	kind   string // issue, inspection, task, photo, document, point, parking, grid, area
+	kind   string // issue, inspection, task, photo, document, point, parking, grid, area, contact
 	id     string // what URLs name it by
 	grid   string // the area code it lies in (its own for grids and areas)
 	source string // an issue's
@@ -94,6 +95,11 @@ func (c *caller) sees(o *object) bool {
 		return o.by == c.actor
 	case "area":
 		return !c.reporter() && c.viewsArea(o.grid)
+	case "contact":
+		// a citizen's contact details: for who calls back, in the issue's
+		// detail only (contactShown)
+		return (c.unlimited() || c.role == auth.Admin || c.role == auth.Dispatcher || c.reporter()) &&
+			slices.ContainsFunc(o.owners, c.sees)
 	}
 	return !c.reporter() && c.covers(o.grid)
 }
@@ -257,6 +263,7 @@ func (w *walk) build() {
 	pl.owners = []*object{w.issue("issue of the reporter without a source", lot, "citizen_app", "walk-lot",
 		"noise", w.outLon, w.outLat, w.gridOut, pl)}
 	photo("photo the reporter uploaded", lot, 201)
+	w.open311Request(lot)
 	// a case outside every scope 5 m from the grid manager's point, for the
 	// possible duplicates of an intake there: reported outside, then moved
 	edge := w.issue("issue just outside", w.control, walkOther, "walk-edge", "illegal_posting",
@@ -348,6 +355,40 @@ func (w *walk) issue(name string, by *caller, source, ext, category string, lon,
 	w.must(http.StatusCreated, by, "POST", "/api/v1/issues", body).Decode(w.T, &f)
 	return w.add(&object{name: name, kind: "issue", id: fmt.Sprint(f.ID), grid: grid, source: source,
 		by: by.actor, marker: marker})
+}
+
+// walkContact is what the walk's Open311 request gives as the citizen's
+// contact details: no read but the issue's detail may show it.
+const walkContact = "walk-contact-13800138000"
+
+// open311Request posts a request with contact details through Open311 as by,
+// inside the grid manager's grid.
+func (w *walk) open311Request(by *caller) {
+	w.T.Helper()
+	form := url.Values{"api_key": {by.token}, "service_code": {"trash_bin"}, "description": {"walk-open311-request"},
+		"lat": {fmt.Sprint(w.inLat)}, "long": {fmt.Sprint(w.inLon)}}
+	for _, f := range []string{"email", "first_name", "last_name", "phone", "device_id", "account_id"} {
+		form.Set(f, walkContact+"-"+f)
+	}
+	r := w.Call("POST", "/open311/v2/requests.json", "", form)
+	var rs []struct {
+		ID string `json:"service_request_id"`
+	}
+	if r.Status != http.StatusCreated || json.Unmarshal(r.Body, &rs) != nil || len(rs) != 1 {
+		w.T.Fatalf("setup: Open311 POST: %d %s", r.Status, r.Body)
+	}
+	issue := w.add(&object{name: "issue of the Open311 request", kind: "issue", id: rs[0].ID, grid: w.gridIn,
+		source: "open311", by: by.actor, marker: "walk-open311-request"})
+	w.add(&object{name: "contact of the Open311 request", kind: "contact", owners: []*object{issue}, marker: walkContact})
+}
+
+// contactShown says what is wrong with an answer that shows the citizen's
+// contact details: only the issue's detail may, and only to whom sees them.
+func contactShown(s surface, c *caller, body []byte) string {
+	if !bytes.Contains(body, []byte(walkContact)) || (s.pattern == "GET /api/v1/issues/{id}" && c.role != "") {
+		return ""
+	}
+	return "shows the citizen's contact details"
 }
 
 // ogcCreate writes a point or a parking zone through the OGC API, so that it
@@ -443,7 +484,7 @@ func (w *walk) leaks(c *caller, body []byte) []string {
 
 // hiddenIssues returns those of ids that the caller may not see, by the rule
 // written out here: a reporter sees its source's cases (without a source, the
-// ones it reported); everyone else the cases of its areas.
+// ones it reported); a unit's staff its unit's; everyone else the cases of its areas.
 func (w *walk) hiddenIssues(c *caller, ids []int64) []int64 {
 	if len(ids) == 0 || c.unlimited() {
 		return nil
@@ -452,8 +493,9 @@ func (w *walk) hiddenIssues(c *caller, ids []int64) []int64 {
 	w.Scan(`SELECT coalesce(array_agg(i.id ORDER BY i.id), '{}') FROM issues i WHERE i.id = ANY($1) AND NOT CASE
 		WHEN $2 AND $3 <> '' THEN i.source = $3
 		WHEN $2 THEN EXISTS (SELECT 1 FROM issue_events e WHERE e.issue_id = i.id AND e.action = 'report' AND e.actor = $4)
-		ELSE EXISTS (SELECT 1 FROM unnest($5::text[]) a WHERE starts_with(i.grid_code, a)) END`,
-		[]any{ids, c.reporter(), c.source, c.actor, c.areas}, &out)
+		ELSE (cardinality($5::text[]) = 0 OR EXISTS (SELECT 1 FROM unnest($5::text[]) a WHERE starts_with(i.grid_code, a)))
+			AND ($6 = '' OR i.unit = $6) END`,
+		[]any{ids, c.reporter(), c.source, c.actor, c.areas, c.unit}, &out)
 	return out
 }
 

@@ -32,6 +32,9 @@ type Config struct {
 	// MQTTURL is the broker of the parking sensor feed (mqtt://host:port);
 	// empty leaves MQTT off. MQTTClientID names this instance's session there.
 	MQTTURL, MQTTClientID string
+	// MQTTTopicPrefix is the first level of the readings' topics; empty is
+	// "citymap" (tests use one of their own on a shared broker).
+	MQTTTopicPrefix string
 	// Timezone is the city's, in which tidal parking windows are read; nil is
 	// Asia/Shanghai.
 	Timezone *time.Location
@@ -45,6 +48,9 @@ type Config struct {
 	// TaskRules is how often unfixed overdue findings become tasks (the
 	// indicators' task rules, campaignwire.go); 0 leaves it to citymap tasks spawn.
 	TaskRules time.Duration
+	// Open311KeyedReads makes Open311's reads need a key too; by default only
+	// its POST does, as GeoReport v2 has it.
+	Open311KeyedReads bool
 }
 
 // Server is one citymap instance.
@@ -74,7 +80,9 @@ func New(cfg Config, st *store.Store) *Server {
 	s.startTiles()
 	api.New(st, s.auth, cfg.DataDir).Register(s.mux)
 	ogc.New(st, s.auth).Register(s.mux)
-	open311.New(st, s.auth).Register(s.mux)
+	o311 := open311.New(st, s.auth)
+	o311.KeyedReads = cfg.Open311KeyedReads
+	o311.Register(s.mux)
 	inspections.New(st, s.auth).Register(s.mux)
 	reports.New(st, s.auth).Register(s.mux)
 	s.startCampaign()

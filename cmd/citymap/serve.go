@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"time"
 
 	"citymap/server"
@@ -30,10 +31,16 @@ func runServe(ctx context.Context, args []string) error {
 	httpOpts := addHTTPFlags(fs)
 	limitOpts := addLimitFlags(fs)
 	taskOpts := addTaskFlags(fs)
+	keyedEnv, keyedErr := strconv.ParseBool(envOr("CITYMAP_OPEN311_KEYED_READS", "false"))
+	keyedReads := fs.Bool("open311-keyed-reads", keyedEnv,
+		"Open311 reads (discovery, services, requests) need a key too; by default only POST does (env CITYMAP_OPEN311_KEYED_READS=true)")
 	workHours := fs.String("work-hours", "", "the working day of working-hour deadlines, e.g. "+store.DefaultWorkHours+
 		" (env CITYMAP_WORK_HOURS; default the database's citymap.work_hours, else "+store.DefaultWorkHours+")")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if keyedErr != nil {
+		return fmt.Errorf("CITYMAP_OPEN311_KEYED_READS: %w", keyedErr)
 	}
 	var workOpts []store.Option
 	if *workHours != "" {
@@ -83,7 +90,7 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	srv := server.New(server.Config{DataDir: *dataDir, Live: liveCfg,
 		MQTTURL: parkOpts.mqttURL, MQTTClientID: parkOpts.clientID, Timezone: cityTZ, Tiles: tileCfg,
-		HTTP: httpCfg, Limits: limits, TaskRules: taskRules}, st)
+		HTTP: httpCfg, Limits: limits, TaskRules: taskRules, Open311KeyedReads: *keyedReads}, st)
 	defer srv.Close()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

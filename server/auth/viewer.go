@@ -6,7 +6,11 @@ import "citymap/server/store"
 // for a reporter, only its source's (or, without a source, those it reported
 // itself); for a unit's staff, what their unit answers for. Every surface that serves cases or their photos asks it.
 func (p *Principal) Viewer() store.Viewer {
-	return p.IssueActor().Viewer()
+	v := p.IssueActor().Viewer()
+	// who calls the citizen back: the command centre, and the partner whose
+	// case it is (a reporter sees no other)
+	v.Contacts = p.Is(Admin, Dispatcher, Reporter)
+	return v
 }
 
 // IssueActor is the principal as the store's issue writes see it.

@@ -193,7 +193,26 @@ func write(ctx context.Context, tx pgx.Tx, c *City, opt SeedOptions) ([]TableCou
 	if err := issueDeadlines(ctx, tx); err != nil {
 		return out, err
 	}
-	return out, setSequences(ctx, tx)
+	if err := setSequences(ctx, tx); err != nil {
+		return out, err
+	}
+	return out, markDemoCity(ctx, tx, c.Opt)
+}
+
+// DemoCityKey is the settings row the seeder leaves: what only a demo city
+// holds, which citymap simulate checks before it writes anything.
+const DemoCityKey = "demo_city"
+
+// markDemoCity records that the database holds the demo city, and which one.
+func markDemoCity(ctx context.Context, tx pgx.Tx, opt Options) error {
+	_, err := tx.Exec(ctx, `INSERT INTO settings (key, value) VALUES ($1, jsonb_build_object('seed', $2::bigint,
+			'scale', $3::float8, 'now', $4::timestamptz))
+		ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
+		DemoCityKey, int64(opt.Seed), opt.Scale, opt.Now)
+	if err != nil {
+		return fmt.Errorf("mark the demo city: %w", err)
+	}
+	return nil
 }
 
 // issueDeadlines gives every issue the deadline intake gives it, from its

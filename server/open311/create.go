@@ -21,8 +21,10 @@ type posted struct {
 	AccountID opt[string] `json:"account_id" xml:"account_id"`
 }
 
-// contactFields are the reporter's details a request may carry. The report
-// event keeps them for the command centre; no Open311 answer shows them.
+// contactFields are the reporter's details a request may carry. They are kept
+// for the call-back apart from the issue (store.NewIssue.Contact): the issue's
+// detail shows them to dispatchers, admins and the key's own partner; no
+// Open311 answer, nor any other read, shows them.
 var contactFields = []string{"email", "device_id", "account_id", "first_name", "last_name", "phone"}
 
 // Limits of the request's own fields, in characters.
@@ -103,7 +105,8 @@ func (h *Handler) newIssue(c *call, cl catalog) (store.NewIssue, error) {
 	loc, hasLoc, bad := location(p)
 	errs = append(errs, bad...)
 	errs = append(errs, media(p.Get("media_url"), publicHost(c.r), &n, data)...)
-	errs = append(errs, contact(p, data)...)
+	n.Contact, bad = contact(p)
+	errs = append(errs, bad...)
 	n.Location, n.Data = loc, data
 	if len(errs) == 0 {
 		errs = checkIssue(&n)
@@ -165,8 +168,8 @@ func media(raw, host string, n *store.NewIssue, data map[string]any) failure {
 	return nil
 }
 
-// contact keeps the reporter's details that were given.
-func contact(p url.Values, data map[string]any) failure {
+// contact reads the reporter's details that were given.
+func contact(p url.Values) (map[string]string, failure) {
 	who := map[string]string{}
 	var errs failure
 	for _, name := range contactFields {
@@ -179,10 +182,7 @@ func contact(p url.Values, data map[string]any) failure {
 		}
 		who[name] = v
 	}
-	if len(who) > 0 {
-		data["contact"] = who
-	}
-	return errs
+	return who, errs
 }
 
 // openFields names the intake's fields as Open311 calls them.

@@ -37,7 +37,6 @@ func TestErrors(t *testing.T) {
 		{"POST without api_key", "POST", "requests.%s", "", at(), 403, "api_key was not provided"},
 		{"POST with a bad api_key", "POST", "requests.%s", "", at("api_key", "cm_nope"), 403, "api_key is invalid"},
 		{"POST with a viewer's key", "POST", "requests.%s", auth.Viewer, at(), 403, "may read but not submit"},
-		{"GET without api_key", "GET", "requests.%s", "", nil, 403, "api_key was not provided"},
 		{"GET services with a bad key", "GET", "services.%s", "", url.Values{"api_key": {"x"}}, 403, "invalid"},
 		{"no service_code", "POST", "requests.%s", auth.Reporter, at("service_code", ""), 400, "service_code was not provided"},
 		{"unknown service_code", "POST", "requests.%s", auth.Reporter, at("service_code", "ufo"), 400, `"ufo" not found`},

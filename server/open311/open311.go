@@ -3,13 +3,19 @@
 // attribute definitions, and service requests (issues) to submit, list and read,
 // each endpoint in JSON and XML after its suffix.
 //
+// Keys, as the specification has them: POST needs api_key; discovery, the
+// services and the requests are read without one, unless KeyedReads is set.
+// A read without a key is the public view: every request of the city, as a
+// request read shows it (no personal data, no stored photo). A read with a
+// key is that key's: its areas, a reporter its own requests. The key is
+// api_key (query or form), a bearer header or access_token. A missing or bad
+// key is a 403, the specification's answer, where the REST API says 401; a
+// bad key is refused on a read too, as the client meant it.
+//
 // Where citymap differs from the specification, and why:
-//   - every endpoint needs a key, not only POST: citymap serves nothing but its
-//     health checks and static files without a token. The key is api_key (query
-//     or form), a bearer header or access_token. A missing or bad key is a 403,
-//     the specification's answer, where the REST API says 401. A key outside
-//     the body is checked before the body is read; a POST whose key is in its
-//     form may send at most 64 KiB (maxKeylessForm), one keyed outside 1 MiB;
+//   - a key outside the body is checked before the body is read; a POST whose
+//     key is in its form may send at most 64 KiB (maxKeylessForm), one keyed
+//     outside 1 MiB;
 //   - errors are the specification's list of {code, description}, not citymap's
 //     usual {"error": {...}} body, since Open311 clients parse that list;
 //   - POST answers 201 Created;
@@ -44,6 +50,9 @@ type Handler struct {
 	// Contact and KeyService are what discovery tells client developers.
 	Contact    string
 	KeyService string
+	// KeyedReads makes every endpoint need a key, reads included, for cities
+	// that want to know every reader; by default only POST does.
+	KeyedReads bool
 }
 
 // New returns the API over st, authenticating with a, for the demo city.
@@ -149,8 +158,12 @@ func (h *Handler) prepare(c *call) error {
 	if c.params, err = readParams(c.w, c.r, limit); err != nil {
 		return err
 	}
-	if c.who, err = h.principal(c.r, c.params); err != nil {
-		return err
+	c.who, err = h.auth.Principal(withKey(c.r, c.params))
+	switch {
+	case errors.Is(err, auth.ErrNoToken) && c.r.Method != http.MethodPost && !h.KeyedReads:
+		c.who = nil // a public read
+	case err != nil:
+		return keyError(err)
 	}
 	if j := c.params.Get("jurisdiction_id"); j != "" && j != h.Jurisdiction {
 		return fail(http.StatusNotFound, "jurisdiction_id %q not found: this server answers for %s", j, h.Jurisdiction)
@@ -214,10 +227,13 @@ func readParams(w http.ResponseWriter, r *http.Request, limit int64) (url.Values
 	return r.Form, nil
 }
 
-// principal resolves the caller's key.
-func (h *Handler) principal(r *http.Request, params url.Values) (*auth.Principal, error) {
-	p, err := h.auth.Principal(withKey(r, params))
-	return p, keyError(err)
+// viewer is what the caller may read of the requests: the public view (every
+// request) without a key, else the key's.
+func (c *call) viewer() store.Viewer {
+	if c.who == nil {
+		return store.Viewer{}
+	}
+	return c.who.Viewer()
 }
 
 // withKey hands the api_key of params, if any, to the authenticator, which reads

@@ -57,10 +57,11 @@ func openStatus(s string) string {
 }
 
 // render shows a stored request in language l; base is scheme://host, for the
-// photo's URL.
+// photo's URL, "" to leave a stored photo out (a public read: citymap serves
+// its photos to keys only).
 func (l lang) render(r store.Open311Request, base string) request {
 	media := optPtr(r.MediaURL)
-	if r.Photo != nil {
+	if r.Photo != nil && base != "" {
 		media = some(base + "/api/v1/photos/" + *r.Photo)
 	}
 	return request{
@@ -86,9 +87,13 @@ func (l lang) render(r store.Open311Request, base string) request {
 func round7(v float64) float64 { return math.Round(v*1e7) / 1e7 }
 
 func (c *call) renderAll(rs []store.Open311Request) []request {
+	base := ""
+	if c.who != nil {
+		base = baseURL(c.r)
+	}
 	out := make([]request, len(rs))
 	for i, r := range rs {
-		out[i] = c.lang.render(r, baseURL(c.r))
+		out[i] = c.lang.render(r, base)
 	}
 	return out
 }
@@ -109,7 +114,7 @@ func (h *Handler) listRequests(c *call) error {
 	if err != nil {
 		return err
 	}
-	f.Viewer = c.who.Viewer()
+	f.Viewer = c.viewer()
 	rs, err := h.store.Open311Requests(c.r.Context(), f)
 	if err != nil {
 		return err
@@ -284,7 +289,7 @@ func (h *Handler) lookup(c *call) (store.Open311Request, error) {
 	id, err := strconv.ParseInt(c.name, 10, 64)
 	if err == nil && id > 0 {
 		var rs []store.Open311Request
-		rs, err = h.store.Open311Requests(c.r.Context(), store.Open311Filter{IDs: []int64{id}, Viewer: c.who.Viewer()})
+		rs, err = h.store.Open311Requests(c.r.Context(), store.Open311Filter{IDs: []int64{id}, Viewer: c.viewer()})
 		if err != nil {
 			return store.Open311Request{}, err
 		}

@@ -2,6 +2,7 @@ package open311_test
 
 import (
 	"encoding/json"
+	"errors"
 	"math"
 	"net/http"
 	"net/url"
@@ -22,6 +23,7 @@ var cst = time.FixedZone("CST", 8*3600)
 // TestClientWalk drives the API as an Open311 client does, in both formats:
 // services → service definition → POST a request → GET it by id → find it in the
 // list; then the command centre closes the case and the client sees it closed.
+// Only the POST carries a key, as the specification has it.
 func TestClientWalk(t *testing.T) {
 	e := newEnv(t)
 	for _, f := range []string{"json", "xml"} {
@@ -30,9 +32,9 @@ func TestClientWalk(t *testing.T) {
 }
 
 func (e *env) walk(t *testing.T, f string) {
-	checkServices(t, servicesOf(t, e.get("/open311/v2/services."+f, auth.Reporter, nil).Want(t, http.StatusOK), f))
+	checkServices(t, servicesOf(t, e.get("/open311/v2/services."+f, "", nil).Want(t, http.StatusOK), f))
 	var def definition
-	decodeAs(t, e.get("/open311/v2/services/noise."+f, auth.Reporter, nil).Want(t, http.StatusOK), f, &def)
+	decodeAs(t, e.get("/open311/v2/services/noise."+f, "", nil).Want(t, http.StatusOK), f, &def)
 	checkNoiseDefinition(t, def)
 
 	lon, lat := e.PointIn(e.GridIn)
@@ -54,7 +56,7 @@ func (e *env) walk(t *testing.T, f string) {
 		t.Errorf("Location %q", loc)
 	}
 
-	got := e.getOne(t, f, id)
+	got := e.getOne(t, f, id, "")
 	e.checkCreated(t, got, id, lon, lat)
 	if body := e.get("/open311/v2/requests/"+id+"."+f, auth.Viewer, nil).Body; strings.Contains(string(body), "citizen@example.com") ||
 		strings.Contains(string(body), "13800000000") {
@@ -69,7 +71,7 @@ func (e *env) walk(t *testing.T, f string) {
 	e.expectListed(t, f, window, "closed", id, false)
 
 	e.closeCase(t, id, "已核查，夜间施工已停止")
-	got = e.getOne(t, f, id)
+	got = e.getOne(t, f, id, "")
 	if got.Status != "closed" || got.StatusNotes != "已核查，夜间施工已停止" {
 		t.Errorf("after closing: status %q, notes %q", got.Status, got.StatusNotes)
 	}
@@ -115,10 +117,10 @@ func checkNoiseDefinition(t *testing.T, d definition) {
 	}
 }
 
-// getOne reads request id as the reporter, expecting a list of one.
-func (e *env) getOne(t *testing.T, f, id string) request {
+// getOne reads request id with role's key ("" for none), expecting a list of one.
+func (e *env) getOne(t *testing.T, f, id, role string) request {
 	t.Helper()
-	rs := requestsOf(t, e.get("/open311/v2/requests/"+id+"."+f, auth.Reporter, nil).Want(t, http.StatusOK), f)
+	rs := requestsOf(t, e.get("/open311/v2/requests/"+id+"."+f, role, nil).Want(t, http.StatusOK), f)
 	if len(rs) != 1 || rs[0].ID != id {
 		t.Fatalf("requests/%s: %+v", id, rs)
 	}
@@ -151,27 +153,31 @@ func (e *env) checkCreated(t *testing.T, got request, id string, lon, lat float6
 	}
 }
 
-// checkStored looks at what intake wrote: the attributes and contact details
-// on the report event, the source and the reporter.
+// checkStored looks at what intake wrote: the attributes on the report event,
+// the contact details apart from it (issue_contacts), the source and the
+// reporter.
 func (e *env) checkStored(t *testing.T, id string) {
 	t.Helper()
 	var source, reporter, actor string
-	var data []byte
-	e.Scan(`SELECT i.source, i.reporter, ev.actor, ev.data FROM issues i
-		JOIN issue_events ev ON ev.issue_id = i.id AND ev.action = 'report' WHERE i.id = $1`,
-		[]any{id}, &source, &reporter, &actor, &data)
+	var data, contact []byte
+	e.Scan(`SELECT i.source, i.reporter, ev.actor, ev.data, c.contact FROM issues i
+		JOIN issue_events ev ON ev.issue_id = i.id AND ev.action = 'report'
+		JOIN issue_contacts c ON c.issue_id = i.id WHERE i.id = $1`,
+		[]any{id}, &source, &reporter, &actor, &data, &contact)
 	var d struct {
 		Attributes map[string]any    `json:"attributes"`
 		Contact    map[string]string `json:"contact"`
 		MediaURL   string            `json:"media_url"`
 	}
-	if err := json.Unmarshal(data, &d); err != nil {
+	var c map[string]string
+	if err := errors.Join(json.Unmarshal(data, &d), json.Unmarshal(contact, &c)); err != nil {
 		t.Fatal(err)
 	}
 	if source != "open311" || reporter != "test-reporter" || actor != "reporter:test-reporter" ||
 		d.Attributes["time_of_day"] != "night" || d.Attributes["noise_source"] != "construction" ||
-		d.Contact["email"] != "citizen@example.com" || d.Contact["phone"] != "13800000000" || d.MediaURL == "" {
-		t.Errorf("stored %s %s %s %s", source, reporter, actor, data)
+		d.Contact != nil || c["email"] != "citizen@example.com" || c["phone"] != "13800000000" ||
+		c["first_name"] != "Li" || d.MediaURL == "" {
+		t.Errorf("stored %s %s %s %s, contact %s", source, reporter, actor, data, contact)
 	}
 }
 
@@ -182,7 +188,7 @@ func (e *env) expectListed(t *testing.T, f string, query url.Values, status, id 
 	for k, v := range query {
 		q[k] = v
 	}
-	rs := requestsOf(t, e.get("/open311/v2/requests."+f, auth.Reporter, q).Want(t, http.StatusOK), f)
+	rs := requestsOf(t, e.get("/open311/v2/requests."+f, "", q).Want(t, http.StatusOK), f)
 	if slices.Contains(ids(rs), id) != want {
 		t.Errorf("status=%s: %s listed: %v, want %v", status, id, !want, want)
 	}
@@ -282,7 +288,7 @@ func TestPostVariants(t *testing.T) {
 		form.Set("lat", ftoa(g[1]))
 		form.Set("coord_sys", "gcj02")
 		id := requestsOf(t, e.post("/open311/v2/requests.json", auth.Reporter, form).Want(t, http.StatusCreated), "json")[0].ID
-		got := e.getOne(t, "json", id)
+		got := e.getOne(t, "json", id, auth.Reporter)
 		if math.Abs(got.Lat-lat) > 1e-5 || math.Abs(got.Long-lon) > 1e-5 {
 			t.Errorf("stored at %v,%v, want %v,%v", got.Long, got.Lat, lon, lat)
 		}
@@ -297,7 +303,7 @@ func TestPostVariants(t *testing.T) {
 		form := base()
 		form.Set("media_url", e.URL+photo.URL)
 		id := requestsOf(t, e.post("/open311/v2/requests.xml", auth.Reporter, form).Want(t, http.StatusCreated), "xml")[0].ID
-		if got := e.getOne(t, "xml", id); got.MediaURL != e.URL+"/api/v1/photos/"+photo.ID {
+		if got := e.getOne(t, "xml", id, auth.Reporter); got.MediaURL != e.URL+"/api/v1/photos/"+photo.ID {
 			t.Errorf("media_url %q", got.MediaURL)
 		}
 		var photos []string
@@ -320,7 +326,7 @@ func (e *env) postAddress(t *testing.T) {
 		ORDER BY code LIMIT 1`, nil, &name, &lon, &lat)
 	form := url.Values{"service_code": {"exposed_garbage"}, "address_string": {name}, "attribute[amount]": {"small"}}
 	id := requestsOf(t, e.post("/open311/v2/requests.json", auth.Reporter, form).Want(t, http.StatusCreated), "json")[0].ID
-	got := e.getOne(t, "json", id)
+	got := e.getOne(t, "json", id, auth.Reporter)
 	if got.Address != name || math.Abs(got.Lat-lat) > 1e-6 || math.Abs(got.Long-lon) > 1e-6 {
 		t.Errorf("%s located at %v,%v (%s), want %v,%v", name, got.Long, got.Lat, got.Address, lon, lat)
 	}

@@ -95,6 +95,9 @@ func (s *Store) CreateIssue(ctx context.Context, by IssueActor, n NewIssue) (Iss
 		if err != nil {
 			return err
 		}
+		if err = insertContact(ctx, tx, out.ID, n.Contact); err != nil {
+			return err
+		}
 		_, err = AppendUpserts(ctx, tx, "issues", []int64{out.ID})
 		return err
 	})
@@ -196,4 +199,13 @@ func issueNonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// insertContact keeps the citizen's contact details of a new issue, if any.
+func insertContact(ctx context.Context, tx pgx.Tx, id int64, contact map[string]string) error {
+	if len(contact) == 0 {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO issue_contacts (issue_id, contact) VALUES ($1, $2)`, id, contact)
+	return err
 }

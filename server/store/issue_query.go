@@ -21,7 +21,8 @@ type IssueDoc struct {
 	Grid    *string // nil when outside every grid
 	// Visible says the viewer may read the issue.
 	Visible bool
-	// Feature is issue_feature plus a "timeline" array of its events, oldest first.
+	// Feature is issue_feature plus a "timeline" array of its events, oldest
+	// first, and for a Viewer with Contacts the citizen's "contact", if any.
 	Feature json.RawMessage
 }
 
@@ -37,6 +38,8 @@ func (s *Store) IssueByID(ctx context.Context, id int64, v Viewer) (IssueDoc, er
 				'from', e.from_status, 'to', e.to_status, 'actor', e.actor, 'note', e.note,
 				'data', e.data, 'at', e.at) ORDER BY e.at, e.id), '[]')
 			FROM issue_events e WHERE e.issue_id = i.id))
+		|| coalesce((SELECT jsonb_build_object('contact', c.contact) FROM issue_contacts c
+			WHERE c.issue_id = i.id AND `+q.arg(v.Contacts)+`), '{}')
 		FROM issues i WHERE `+where, q.args...).Scan(&d.Version, &d.Grid, &d.Visible, &d.Feature)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return d, ErrIssueNotFound

@@ -43,6 +43,10 @@ type NewIssue struct {
 	Photos []string
 	// Data is kept on the report event, e.g. Open311 attributes.
 	Data map[string]any
+	// Contact is the citizen's details for the call-back (Open311's email,
+	// phone, …). It is kept apart, in issue_contacts, and shown only in the
+	// issue's detail to a Viewer with Contacts; never on the report event.
+	Contact map[string]string
 }
 
 // IssueActor is who acts on issues.

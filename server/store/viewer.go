@@ -22,6 +22,10 @@ type Viewer struct {
 	// Unit limits a unit's staff to what their unit (a units.code) answers
 	// for: the cases it was given, the inspections of its points, its tasks.
 	Unit string
+	// Contacts lets the viewer read the citizen's contact details of the
+	// issues it sees, in their detail only: dispatchers and admins, who call
+	// back, and the partner (reporter) whose case it is.
+	Contacts bool
 }
 
 // issueSQL is the condition that the viewer may see the issue of alias i; arg
