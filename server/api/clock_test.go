@@ -196,6 +196,15 @@ func TestExtensionSteps(t *testing.T) {
 	}
 	assertWrite(t, e, before, issue.ID, "extend_refuse", "dispatched", auth.Dispatcher)
 
+	// a pending request lapses when the case leaves the unit's hands
+	e.act(http.StatusOK, issue.ID, auth.Unit, map[string]any{"action": "extend_request", "amount": 1, "reason": "天气"})
+	e.act(http.StatusOK, issue.ID, auth.Dispatcher, map[string]any{"action": "start"})
+	r = e.act(http.StatusOK, issue.ID, auth.Dispatcher, map[string]any{"action": "resolve"})
+	if c := clockOf(t, r); c.Requested != nil || c.Extensions != 2 {
+		t.Errorf("after resolving: %+v", c)
+	}
+	refused(t, e, issue.ID, auth.Dispatcher, map[string]any{"action": "extend_grant"}, "resolved", "[verify]")
+
 	// a unit acts only on the cases its unit handles
 	other := e.create(newIssue("street_vending", lon, lat))
 	e.act(http.StatusOK, other.ID, auth.Dispatcher, map[string]any{"action": "register"})

@@ -113,7 +113,10 @@ func (s *Store) ApplyIssueAction(ctx context.Context, by IssueActor, a IssueActi
 			resolved_at = CASE WHEN $3 = 'resolve' THEN now() WHEN $5 THEN NULL ELSE resolved_at END,
 			closed_at = CASE WHEN $2 = 'closed' THEN now() ELSE closed_at END,
 			rework_count = rework_count + CASE WHEN $5 THEN 1 ELSE 0 END,
-			duplicate_of = CASE WHEN $3 = 'merge' THEN $6::bigint ELSE duplicate_of END
+			duplicate_of = CASE WHEN $3 = 'merge' THEN $6::bigint ELSE duplicate_of END,
+			-- a request for more time lapses when the case leaves the unit's hands
+			extension_requested = CASE WHEN $2 IN ('resolved', 'closed', 'rejected', 'merged') THEN NULL
+				ELSE extension_requested END
 			WHERE id = $1 RETURNING version, issue_feature(issues)`,
 			a.IssueID, next, a.Action, data["unit"], rework, a.DuplicateOf).Scan(&out.Version, &out.Feature)
 		if err != nil {
