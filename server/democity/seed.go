@@ -193,6 +193,9 @@ func write(ctx context.Context, tx pgx.Tx, c *City, opt SeedOptions) ([]TableCou
 	if err := issueDeadlines(ctx, tx); err != nil {
 		return out, err
 	}
+	if err := clockSteps(ctx, tx); err != nil {
+		return out, err
+	}
 	if err := setSequences(ctx, tx); err != nil {
 		return out, err
 	}
@@ -224,6 +227,48 @@ func issueDeadlines(ctx context.Context, tx pgx.Tx) error {
 		FROM issue_categories c WHERE c.code = i.category`)
 	if err != nil {
 		return fmt.Errorf("issue deadlines: %w", err)
+	}
+	return nil
+}
+
+// clockStepsSQL completes the extensions and suspensions the generator
+// planned, as the API's steps record them (store.clockUpdateSQL): the amount
+// asked for and granted (4 in the category's unit, 2 for workdays), the
+// deadline each grant and each resumption moved and the issue's counts. A
+// case has at most one of each, its grant before its suspension.
+var clockStepsSQL = []string{
+	`UPDATE issue_events e SET data = e.data || jsonb_build_object('deadline_unit', c.deadline_unit,
+		CASE WHEN e.action = 'extend_request' THEN 'amount' ELSE 'requested' END,
+		CASE c.deadline_unit WHEN 'workdays' THEN 2 ELSE 4 END)
+	FROM issues i JOIN issue_categories c ON c.code = i.category
+	WHERE e.issue_id = i.id AND e.action IN ('extend_request', 'extend_grant', 'extend_refuse')`,
+	`UPDATE issue_events e SET data = e.data || jsonb_build_object('amount', (e.data->>'requested')::int,
+		'deadline_from', i.deadline, 'deadline_to', worktime_due(i.deadline, (e.data->>'requested')::int, c.deadline_unit))
+	FROM issues i JOIN issue_categories c ON c.code = i.category
+	WHERE e.issue_id = i.id AND e.action = 'extend_grant'`,
+	`UPDATE issues i SET deadline = (e.data->>'deadline_to')::timestamptz, extensions = 1
+	FROM issue_events e WHERE e.issue_id = i.id AND e.action = 'extend_grant'`,
+	`UPDATE issues i SET extension_requested = (e.data->>'amount')::int
+	FROM issue_events e WHERE e.issue_id = i.id AND e.action = 'extend_request' AND issue_is_open(i.status)
+		AND NOT EXISTS (SELECT 1 FROM issue_events a WHERE a.issue_id = i.id AND a.action IN ('extend_grant', 'extend_refuse'))`,
+	`UPDATE issue_events e SET data = jsonb_build_object('deadline_unit', c.deadline_unit, 'suspended_at', s.at,
+		'suspended_minutes', round(extract(epoch FROM CASE WHEN c.deadline_unit = 'urgent' THEN e.at - s.at
+			ELSE worktime_between(s.at, e.at) END) / 60),
+		'deadline_from', i.deadline, 'deadline_to', worktime_resume(i.deadline, s.at, e.at, c.deadline_unit))
+	FROM issues i JOIN issue_categories c ON c.code = i.category, issue_events s
+	WHERE e.issue_id = i.id AND e.action = 'resume' AND s.issue_id = i.id AND s.action = 'suspend'`,
+	`UPDATE issues i SET deadline = (e.data->>'deadline_to')::timestamptz
+	FROM issue_events e WHERE e.issue_id = i.id AND e.action = 'resume'`,
+	`UPDATE issues i SET suspensions = 1, suspended_at = CASE WHEN NOT EXISTS (SELECT 1 FROM issue_events r
+		WHERE r.issue_id = i.id AND r.action = 'resume') THEN s.at END
+	FROM issue_events s WHERE s.issue_id = i.id AND s.action = 'suspend'`,
+}
+
+func clockSteps(ctx context.Context, tx pgx.Tx) error {
+	for _, q := range clockStepsSQL {
+		if _, err := tx.Exec(ctx, q); err != nil {
+			return fmt.Errorf("clock steps: %w", err)
+		}
 	}
 	return nil
 }
