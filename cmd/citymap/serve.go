@@ -36,11 +36,21 @@ func runServe(ctx context.Context, args []string) error {
 		"Open311 reads (discovery, services, requests) need a key too; by default only POST does (env CITYMAP_OPEN311_KEYED_READS=true)")
 	hookOpts := addWebhookFlags(fs)
 	declOpts := addDeclarationFlags(fs)
+	workHours := fs.String("work-hours", "", "the working day of working-hour deadlines, e.g. "+store.DefaultWorkHours+
+		" (env CITYMAP_WORK_HOURS; default the database's citymap.work_hours, else "+store.DefaultWorkHours+")")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if keyedErr != nil {
 		return fmt.Errorf("CITYMAP_OPEN311_KEYED_READS: %w", keyedErr)
+	}
+	var workOpts []store.Option
+	if *workHours != "" {
+		spec, err := store.ParseWorkHours(*workHours)
+		if err != nil {
+			return fmt.Errorf("--work-hours: %w", err)
+		}
+		workOpts = append(workOpts, store.WorkHours(spec))
 	}
 	httpCfg, err := httpConfig(fs, httpOpts)
 	if err != nil {
@@ -75,7 +85,8 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	slog.Debug("open file limit", "files", raiseFileLimit())
-	st, err := openStore(ctx, store.MaxConns(store.DefaultMaxConns), store.StatementTimeout(limitOpts.statementTimeout))
+	st, err := openStore(ctx, append(workOpts, store.MaxConns(store.DefaultMaxConns),
+		store.StatementTimeout(limitOpts.statementTimeout))...)
 	if err != nil {
 		return err
 	}

@@ -41,6 +41,11 @@ const zh = {
   'action.merge': '合并',
   'action.photos': '补充照片',
   'action.rework': '返工',
+  'action.extend_request': '延期申请',
+  'action.extend_grant': '同意延期',
+  'action.extend_refuse': '不同意延期',
+  'action.suspend': '挂起',
+  'action.resume': '恢复处置',
 
   'source.hotline_12345': '12345热线',
   'source.hotline_12319': '12319热线',
@@ -400,6 +405,11 @@ const en = {
   'action.merge': 'Merge',
   'action.photos': 'Add photos',
   'action.rework': 'Rework',
+  'action.extend_request': 'Extension requested',
+  'action.extend_grant': 'Extension granted',
+  'action.extend_refuse': 'Extension refused',
+  'action.suspend': 'Suspended',
+  'action.resume': 'Resumed',
 
   'source.hotline_12345': '12345 hotline',
   'source.hotline_12319': '12319 hotline',
