@@ -76,6 +76,7 @@ var notData = map[string]string{
 	"GET /healthz":                     "process health, no data",
 	"GET /readyz":                      "database health, no data",
 	"GET /metrics":                     "counters and gauges only, nothing about who or what",
+	"GET /api/v1/calendar":             "the holiday calendar: the same for every caller, no place, no person (server/calendar tests)",
 	"POST /api/v1/inspections":         "a write: answers what it wrote, inside the caller's areas (server/inspections tests)",
 	"POST /api/v1/issues/{id}/actions": "a write: answers the case it changed, inside the caller's areas, merges too (server/api tests)",
 	"POST /api/v1/issues/{id}/photos":  "a write: answers the case it changed, inside the caller's areas (server/api tests)",

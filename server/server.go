@@ -77,6 +77,8 @@ type Server struct {
 	hooks     *webhooks.Dispatcher // webhookwire.go
 	// stopDeclarations ends the declarations' checks (declarationswire.go)
 	stopDeclarations func()
+	// stopCalendar ends the calendar's check (calendarwire.go)
+	stopCalendar func()
 }
 
 // New builds the instance's routes.
@@ -101,6 +103,7 @@ func New(cfg Config, st *store.Store) *Server {
 	s.startDeclarations()
 	s.startParking()
 	s.startWebhooks()
+	s.startCalendar()
 	return s
 }
 
@@ -123,6 +126,7 @@ func (s *Server) Close() {
 	s.stopAuth()
 	s.stopRules()
 	s.stopDeclarations()
+	s.stopCalendar()
 }
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {

@@ -61,6 +61,7 @@ func (a *API) Register(mux routes.Mux) {
 	route("GET /api/v1/photos/{id}", a.servePhoto, anyRole)
 	route("GET /api/v1/categories", a.categories, anyRole)
 	route("GET /api/v1/units", a.units, anyRole)
+	route("GET /api/v1/calendar", a.calendar, anyRole)
 	route("GET /api/v1/me", a.me, anyRole)
 }
 
