@@ -183,4 +183,3 @@ func TestImport(t *testing.T) {
 		t.Errorf("due %s, want %s", due, want)
 	}
 }
-
