@@ -9,6 +9,9 @@ import { cpSync, mkdirSync, rmSync, readdirSync } from 'node:fs';
 
 const pages = readdirSync('src').filter((f) => f.endsWith('.html'));
 const entries = readdirSync('src').filter((f) => /^[a-z]+\.js$/.test(f) && pages.includes(f.replace('.js', '.html')));
+// The questionnaire page /s/{survey} is rendered by the server
+// (server/surveys/page.html); only its small script and style sheet are built.
+entries.push('survey.js');
 
 rmSync('dist/assets', { recursive: true, force: true });
 mkdirSync('dist/assets', { recursive: true });
