@@ -141,7 +141,7 @@ func (a *API) pageSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := formAnswer(definitionOf(sv), r.PostForm)
-	_, err := a.accept(r.Context(), sv, in)
+	_, _, err := a.accept(r.Context(), sv, in)
 	if err == nil {
 		a.render(w, r, http.StatusCreated, pageData{Title: sv.Title, Notice: "提交成功，感谢您的参与！"})
 		return

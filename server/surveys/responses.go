@@ -69,22 +69,28 @@ func (a *API) respond(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	rid, err := a.accept(r.Context(), sv, in)
+	rid, community, err := a.accept(r.Context(), sv, in)
 	if err != nil {
 		fail(w, r, err)
 		return
 	}
-	respond.JSON(w, http.StatusCreated, map[string]any{"id": rid, "survey": sv.ID, "community": in.Community})
+	respond.JSON(w, http.StatusCreated, map[string]any{"id": rid, "survey": sv.ID, "community": community})
 }
 
-// accept checks an answer to a published survey and stores it; in.Community
-// is set to where it was located.
-func (a *API) accept(ctx context.Context, sv store.Survey, in answer) (int64, error) {
+// accept checks an answer to a published survey and stores it; it returns
+// the answer's id and the community it was placed in.
+func (a *API) accept(ctx context.Context, sv store.Survey, in answer) (int64, string, error) {
+	id, err := a.save(ctx, sv, &in)
+	return id, in.Community, err
+}
+
+// save checks and stores the answer, placing in.Community.
+func (a *API) save(ctx context.Context, sv store.Survey, in *answer) (int64, error) {
 	d := definitionOf(sv)
 	if !d.Open(a.now()) {
 		return 0, errNotOpen
 	}
-	key, err := a.respondent(in)
+	key, err := a.respondent(*in)
 	if err != nil {
 		return 0, err
 	}
@@ -92,7 +98,7 @@ func (a *API) accept(ctx context.Context, sv store.Survey, in answer) (int64, er
 	if err != nil {
 		return 0, err
 	}
-	by, err := a.locate(ctx, sv, &in)
+	by, err := a.locate(ctx, sv, in)
 	if err != nil {
 		return 0, err
 	}
