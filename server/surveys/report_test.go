@@ -84,8 +84,8 @@ func TestReport(t *testing.T) {
 	var fc struct {
 		Type     string
 		Features []struct {
-			ID       string
-			Geometry struct{ Type string }
+			ID         string
+			Geometry   struct{ Type string }
 			Properties row
 		}
 	}
