@@ -58,3 +58,18 @@ func TestPage(t *testing.T) {
 	}
 	e.Call("POST", "/s/T-PAGE", "", form, e.from()...).Want(t, http.StatusConflict)
 }
+
+// TestDemoSurvey: the demo city holds a published survey with answers
+// spread over its communities, and its page.
+func TestDemoSurvey(t *testing.T) {
+	e := newEnv(t)
+	var n, communities int64
+	e.Scan(`SELECT count(*), count(DISTINCT community_code) FROM survey_responses r JOIN surveys s ON s.id = r.survey_id
+		WHERE s.code = 'wmcj' AND s.status = 'published'`, nil, &n, &communities)
+	if n < 100 || communities < 10 {
+		t.Errorf("the demo survey has %d answers in %d communities", n, communities)
+	}
+	if body := string(e.Get("/s/wmcj", "").Body); !strings.Contains(body, "文明城市") || !strings.Contains(body, `name="q.Q3"`) {
+		t.Errorf("the demo survey's page:\n%.500s", body)
+	}
+}
