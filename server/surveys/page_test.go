@@ -39,6 +39,9 @@ func TestPage(t *testing.T) {
 		t.Errorf("the page is %d bytes", len(body))
 	}
 	e.Must(http.StatusNotFound, "GET", "/s/NOPE", "", nil)
+	if gz := e.Get("/s/T-PAGE", "", "Accept-Encoding", "gzip"); gz.Header.Get("Content-Encoding") != "gzip" || len(gz.Body) >= len(body) {
+		t.Errorf("the page asked for gzip: %q, %d bytes of %d", gz.Header.Get("Content-Encoding"), len(gz.Body), len(body))
+	}
 
 	form := url.Values{"community": {e.east}, "phone": {phone()}, "q.Q1": {"no"}, "q.Q3": {"a", "c"}}
 	r = e.Call("POST", "/s/T-PAGE", "", form, e.from()...).Want(t, http.StatusUnprocessableEntity)
@@ -71,5 +74,9 @@ func TestDemoSurvey(t *testing.T) {
 	}
 	if body := string(e.Get("/s/wmcj", "").Body); !strings.Contains(body, "文明城市") || !strings.Contains(body, `name="q.Q3"`) {
 		t.Errorf("the demo survey's page:\n%.500s", body)
+	}
+	// small on a slow network: its questions and every community, compressed
+	if gz := e.Get("/s/wmcj", "", "Accept-Encoding", "gzip").Body; len(gz) > 6<<10 {
+		t.Errorf("the demo survey's page is %d bytes compressed", len(gz))
 	}
 }
