@@ -8,6 +8,7 @@ package survey
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -195,6 +196,9 @@ func (q *Question) checkOptions(at string) error {
 			return fieldErr(where+".text", "too_long", "an option's text is at most %d characters", maxOption)
 		}
 		seen[o.ID] = true
+	}
+	if q.Measure != nil && !slices.ContainsFunc(q.Options, func(o Option) bool { return o.Positive }) {
+		return fieldErr(at+".options", "no_positive", "a question with a measure marks the options that count (\"positive\": true)")
 	}
 	return nil
 }

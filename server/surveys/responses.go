@@ -61,6 +61,9 @@ func (a *API) respond(w http.ResponseWriter, r *http.Request) {
 		respond.Fail(w, r, err)
 		return
 	}
+	if in.CoordSys == "" { // as other inputs say it: ?coord_sys=gcj02
+		in.CoordSys = r.URL.Query().Get("coord_sys")
+	}
 	sv, err := a.store.SurveyByID(r.Context(), id, store.Viewer{})
 	if err == nil && sv.Status != "published" {
 		err = store.ErrSurveyNotFound

@@ -77,6 +77,9 @@ func TestDefinitions(t *testing.T) {
 			return d
 		}(), http.StatusBadRequest, "questions[1].scale"},
 		{"scale on a choice", q(func(q map[string]any) { q["scale"] = 5 }), http.StatusBadRequest, "questions[0].scale"},
+		{"a measure without a positive option", q(func(q map[string]any) {
+			q["options"] = []any{map[string]any{"id": "a", "text": "甲"}, map[string]any{"id": "b", "text": "乙"}}
+		}), http.StatusBadRequest, "questions[0].options"},
 		{"unknown measure", q(func(q map[string]any) { q["measure"] = "happiness" }), http.StatusBadRequest, "questions[0].measure"},
 		{"not a questionnaire indicator", q(func(q map[string]any) { q["indicator"] = "A01" }), http.StatusBadRequest, "questions[0].indicator"},
 		{"unknown area", func() map[string]any { d := e.definition("T-BAD"); d["areas"] = []string{"999999"}; return d }(), http.StatusBadRequest, "areas"},
@@ -283,6 +286,13 @@ func TestLocation(t *testing.T) {
 				t.Errorf("placed in %s (%s), want %s", community, by, c.want)
 			}
 		})
+	}
+	// coord_sys in the query, as other inputs say it
+	var got struct{ Community string }
+	e.Call("POST", fmt.Sprintf("/api/v1/surveys/%d/responses?coord_sys=gcj02", id), "", map[string]any{"lon": gcj[0], "lat": gcj[1],
+		"phone": phone(), "answers": map[string]any{"Q1": "yes", "Q2": 4}}, e.from()...).Want(t, http.StatusCreated).Decode(t, &got)
+	if got.Community != e.west {
+		t.Errorf("?coord_sys=gcj02: placed in %s, want %s", got.Community, e.west)
 	}
 	code, _ := e.answer(id, map[string]any{"lon": gcj[0], "lat": gcj[1], "coord_sys": "mars", "phone": phone(),
 		"answers": map[string]any{"Q1": "yes", "Q2": 4}}).Want(t, http.StatusUnprocessableEntity).ErrorOf(t)
