@@ -40,7 +40,7 @@ func classify(r *http.Request) string {
 		p == "/api/v1/declarations" || p == "/open311/v2/requests.json" || p == "/open311/v2/requests.xml"):
 		return limit.Medium
 	case strings.HasPrefix(p, "/api/"), p == "/ogc" || strings.HasPrefix(p, "/ogc/"),
-		strings.HasPrefix(p, "/open311/"), p == "/style.json":
+		strings.HasPrefix(p, "/open311/"), p == "/style.json", strings.HasPrefix(p, "/s/"):
 		return limit.Light
 	}
 	return ""

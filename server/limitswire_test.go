@@ -46,6 +46,10 @@ func TestClassify(t *testing.T) {
 		{"GET", "/api/v1/declarations", "", limit.Medium},
 		{"GET", "/api/v1/declarations/7", "", limit.Light},
 		{"GET", "/api/v1/reports/declarations", "", limit.Heavy},
+		{"GET", "/api/v1/reports/surveys", "", limit.Heavy},
+		{"GET", "/s/wmcj", "", limit.Light},
+		{"POST", "/s/wmcj", "q.Q1=yes", limit.Light},
+		{"POST", "/api/v1/surveys/7/responses", "{}", limit.Light},
 	}
 	for _, c := range cases {
 		r := httptest.NewRequest(c.method, c.target, strings.NewReader(c.body))

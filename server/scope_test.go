@@ -102,6 +102,11 @@ var notData = map[string]string{
 	"POST /api/v1/declarations/{id}/materials":                 "a write: answers the declaration it changed, the caller's unit's only (server/declarations TestScope)",
 	"DELETE /api/v1/declarations/{id}/materials/{mid}":         "a write: answers the declaration it changed, the caller's unit's only (server/declarations TestScope)",
 	"POST /api/v1/declarations/{id}/actions":                   "a write: answers the declaration it changed, the caller's unit's only (server/declarations TestScope)",
+	"GET /s/{survey}":                                          "the public questionnaire: a published survey's questions and communities, no answers (server/surveys TestPage)",
+	"POST /s/{survey}":                                         "the public questionnaire's plain form: answers thanks or what to correct (server/surveys TestPage)",
+	"POST /api/v1/surveys":                                     "a write: answers the survey it wrote, 创建办 and admins only (server/surveys TestDefinitions)",
+	"POST /api/v1/surveys/{id}/publish":                        "a write: answers the survey it published, 创建办 and admins only (server/surveys TestDefinitions)",
+	"POST /api/v1/surveys/{id}/responses":                      "a public write: answers the new answer's id and community (server/surveys TestBadAnswers)",
 	"GET /debug/pprof/":                                        "profiles of the process, city-wide admins only (TestPprofAdminOnly)",
 	"GET /debug/pprof/cmdline":                                 "profiles of the process, city-wide admins only (TestPprofAdminOnly)",
 	"GET /debug/pprof/profile":                                 "profiles of the process, city-wide admins only (TestPprofAdminOnly)",
@@ -202,6 +207,7 @@ func (w *walk) surfaces() []surface {
 	w.campaignSurfaces(add)
 	w.webhookSurfaces(add)
 	w.declarationSurfaces(add)
+	w.surveySurfaces(add)
 
 	// OGC API – Features: every collection's items (the walk's objects, and
 	// the first page of everything) and its items in and out

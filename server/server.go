@@ -20,6 +20,7 @@ import (
 	"citymap/server/respond"
 	"citymap/server/routes"
 	"citymap/server/store"
+	"citymap/server/surveys"
 	"citymap/server/tiles"
 	"citymap/server/webhooks"
 )
@@ -60,6 +61,8 @@ type Config struct {
 	DeclarationChecks time.Duration
 	// Clock is the declarations' clock (nil: time.Now); tests fix it.
 	Clock func() time.Time
+	// Surveys tunes the questionnaires' public answers (surveyswire.go).
+	Surveys surveys.Config
 }
 
 // Server is one citymap instance.
@@ -101,6 +104,7 @@ func New(cfg Config, st *store.Store) *Server {
 	reports.New(st, s.auth).Register(s.mux)
 	s.startCampaign()
 	s.startDeclarations()
+	s.startSurveys()
 	s.startParking()
 	s.startWebhooks()
 	s.startCalendar()

@@ -50,7 +50,8 @@ var ErrNotEmpty = errors.New("database already has data")
 // seededTables are emptied by Replace and analysed after seeding.
 var seededTables = []string{"areas", "points", "inspections", "parking_zones", "parking_windows",
 	"parking_readings", "calendar_days", "issues", "issue_events", "changes",
-	"task_events", "tasks", "campaigns", "leaders", "declaration_events", "declaration_materials", "declarations"}
+	"task_events", "tasks", "campaigns", "leaders", "declaration_events", "declaration_materials", "declarations",
+	"survey_responses", "surveys"}
 
 // lockKey serialises seeders of one database.
 const lockKey = 0x7365_6564_6369_7479 // "seedcity"
@@ -173,6 +174,7 @@ func write(ctx context.Context, tx pgx.Tx, c *City, opt SeedOptions) ([]TableCou
 		{"parking_windows", c.writeWindows}, {"parking_readings", c.writeReadings},
 		{"calendar_days", c.writeCalendar}, {"tasks", c.writeCampaigns},
 		{"declarations", func(ctx context.Context, tx pgx.Tx) (int64, error) { return c.writeDeclarations(ctx, tx, opt.DataDir) }},
+		{"survey_responses", c.writeSurveys},
 	}
 	var out []TableCount
 	report := func(t TableCount) {
