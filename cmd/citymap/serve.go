@@ -36,6 +36,7 @@ func runServe(ctx context.Context, args []string) error {
 		"Open311 reads (discovery, services, requests) need a key too; by default only POST does (env CITYMAP_OPEN311_KEYED_READS=true)")
 	hookOpts := addWebhookFlags(fs)
 	declOpts := addDeclarationFlags(fs)
+	bullOpts := addBulletinFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -51,6 +52,10 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	declChecks, err := declOpts.interval(fs)
+	if err != nil {
+		return err
+	}
+	bullChecks, bullTh, err := bullOpts.config(fs)
 	if err != nil {
 		return err
 	}
@@ -90,7 +95,8 @@ func runServe(ctx context.Context, args []string) error {
 	srv := server.New(server.Config{DataDir: *dataDir, Live: liveCfg,
 		MQTTURL: parkOpts.mqttURL, MQTTClientID: parkOpts.clientID, Timezone: cityTZ, Tiles: tileCfg,
 		HTTP: httpCfg, Limits: limits, TaskRules: taskRules, Open311KeyedReads: *keyedReads,
-		Webhooks: hookCfg, DeclarationChecks: declChecks}, st)
+		Webhooks: hookCfg, DeclarationChecks: declChecks,
+		BulletinChecks: bullChecks, BulletinThresholds: bullTh, Chromium: *bullOpts.chromium}, st)
 	defer srv.Close()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
