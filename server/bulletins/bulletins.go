@@ -238,7 +238,7 @@ func (a *API) bulletin(r *http.Request, rng period.Range, now time.Time, req fre
 	if err != nil {
 		return store.Bulletin{}, err
 	}
-	return newBulletin(rng, f, req.Title, req.Notes, now, auth.From(r.Context()).Actor())
+	return Stored(rng, f, req.Title, req.Notes, now, auth.From(r.Context()).Actor())
 }
 
 // list is GET /api/v1/bulletins[?period=&status=]: the history, the latest

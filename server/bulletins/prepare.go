@@ -32,7 +32,7 @@ func Prepare(ctx context.Context, st *store.Store, now time.Time, th Thresholds)
 		if err != nil {
 			return ids, err
 		}
-		b, err := newBulletin(rng, f, "", "", now, PreparedBy)
+		b, err := Stored(rng, f, "", "", now, PreparedBy)
 		if err != nil {
 			return ids, err
 		}

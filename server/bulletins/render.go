@@ -51,16 +51,18 @@ var printed = map[string]struct {
 		{"points_lost", "丢分"}, {"deductions", "扣分次数"}, {"points", "点位数"}}},
 	"declarations": {cols: []column{{"unit_name", "责任单位"}, {"owed", "应申报"}, {"submitted", "已提交"}, {"accepted", "已通过"},
 		{"returned", "退回"}, {"late", "逾期"}, {"completion_rate", "完成率"}},
-		keep: func(s Section, r []any) bool { return number(cell(s, r, "late")) > 0 || number(cell(s, r, "accepted")) < number(cell(s, r, "owed")) }},
+		keep: func(s Section, r []any) bool {
+			return number(cell(s, r, "late")) > 0 || number(cell(s, r, "accepted")) < number(cell(s, r, "owed"))
+		}},
 }
 
 var listNames = map[string]string{"red": "红榜", "black": "黑榜"}
 
 type page struct {
 	Title, Issue, Label, Notes, Status, EvaluatedAt, Thresholds string
-	Sections                                                   []pageSection
-	Interview, Reward                                          []Proposal
-	Map                                                        *pageMap
+	Sections                                                    []pageSection
+	Interview, Reward                                           []Proposal
+	Map                                                         *pageMap
 }
 
 type pageSection struct {
@@ -247,8 +249,8 @@ func (a *API) html(w http.ResponseWriter, r *http.Request, b store.Bulletin) {
 	_, _ = w.Write(body)
 }
 
-// newBulletin is the stored form of a period's figures.
-func newBulletin(rng period.Range, f *Figures, title, notes string, now time.Time, by string) (store.Bulletin, error) {
+// Stored is the stored form of a period's figures.
+func Stored(rng period.Range, f *Figures, title, notes string, now time.Time, by string) (store.Bulletin, error) {
 	raw, err := json.Marshal(f)
 	if err != nil {
 		return store.Bulletin{}, err

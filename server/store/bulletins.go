@@ -89,7 +89,8 @@ func (s *Store) HasBulletin(ctx context.Context, kind string, from time.Time) (b
 // of its kind and year, replacing the period's draft if there is one. A
 // period already frozen is ErrBulletinFrozen and nothing is written. The
 // numbers of a kind and year are drawn under an advisory lock, so two
-// freezes at once never draw the same one.
+// freezes at once never draw the same one. A Number given is kept (the demo
+// city numbers its past issues as a city that started the year would have).
 func (s *Store) PublishBulletin(ctx context.Context, b Bulletin) (Bulletin, error) {
 	var out Bulletin
 	err := s.InTx(ctx, func(tx pgx.Tx) error {
@@ -111,12 +112,12 @@ func (s *Store) PublishBulletin(ctx context.Context, b Bulletin) (Bulletin, erro
 				FROM bulletins WHERE kind = $1 AND year = $4)
 			INSERT INTO bulletins (kind, period_from, period_to, year, number, status, title, notes, figures,
 				created_at, created_by, published_at, published_by)
-			SELECT $1, $2, $3, $4, n.number, 'published', $5, $6, $7, $8, $9, $8, $9 FROM n
+			SELECT $1, $2, $3, $4, coalesce($10, n.number), 'published', $5, $6, $7, $8, $9, $8, $9 FROM n
 			ON CONFLICT (kind, period_from) DO UPDATE SET number = EXCLUDED.number, status = 'published',
 				title = EXCLUDED.title, notes = EXCLUDED.notes, figures = EXCLUDED.figures, pdf = NULL,
 				published_at = EXCLUDED.published_at, published_by = EXCLUDED.published_by
 			RETURNING `+bulletinColumns, "figures"),
-			b.Kind, b.From, b.To, b.Year, b.Title, b.Notes, []byte(b.Figures), b.CreatedAt, b.CreatedBy)
+			b.Kind, b.From, b.To, b.Year, b.Title, b.Notes, []byte(b.Figures), b.CreatedAt, b.CreatedBy, b.Number)
 		out, err = scanBulletin(row)
 		return err
 	})
