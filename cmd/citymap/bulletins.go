@@ -52,7 +52,7 @@ func addBulletinFlags(fs *flag.FlagSet) *bulletinOptions {
 		"how often the draft bulletins of the periods just ended are prepared; 0 turns it off (env CITYMAP_BULLETIN_CHECKS)")
 	o.thresholds = fs.String("bulletin-thresholds", os.Getenv("CITYMAP_BULLETIN_THRESHOLDS"),
 		"who a bulletin proposes for an interview and a reward, key=value,… over the defaults "+
-			"black_twice=true,on_time_rate=0.6,min_cases=5,points_lost=30,completion_rate=0.5,reward=3,n=10 (env CITYMAP_BULLETIN_THRESHOLDS)")
+			"black_twice=true,black_n=3,on_time_rate=0.6,min_cases=5,points_lost=0 (off),completion_rate=0.5,reward=3,n=10 (env CITYMAP_BULLETIN_THRESHOLDS)")
 	o.chromium = fs.String("chromium", os.Getenv("CITYMAP_CHROMIUM"),
 		"the headless browser that prints bulletins as PDF; empty finds chromium on PATH (env CITYMAP_CHROMIUM)")
 	return o

@@ -16,31 +16,35 @@ import (
 // (CITYMAP_BULLETIN_THRESHOLDS, serve's --bulletin-thresholds) and each
 // bulletin keeps the ones it was assembled with.
 type Thresholds struct {
-	// BlackTwice: on the units' black list in this period and the one before.
+	// BlackTwice: among the BlackN worst of the units' black list (by
+	// score) in this period and the one before.
 	BlackTwice bool `json:"black_twice"`
+	BlackN     int  `json:"black_n"`
 	// OnTimeRate: cases closed on time below this share, with at least
 	// MinCases cases due.
 	OnTimeRate float64 `json:"on_time_rate"`
 	MinCases   int     `json:"min_cases"`
-	// PointsLost: more points lost than this at its points.
+	// PointsLost: more points lost than this at its points; 0 is off (the
+	// sum grows with how many points a unit answers for: set it per city).
 	PointsLost float64 `json:"points_lost"`
 	// CompletionRate: late declarations and accepted below this share of
 	// those owed.
 	CompletionRate float64 `json:"completion_rate"`
 	// Reward: how many of the best units (the red list by score, none
-	// proposed for an interview) are proposed for a reward.
+	// proposed for an interview nor among the BlackN worst) are proposed
+	// for a reward.
 	Reward int `json:"reward"`
 	// ListLength is the length of each red and black list.
 	ListLength int `json:"n"`
 }
 
 // DefaultThresholds are what a city starts with.
-var DefaultThresholds = Thresholds{BlackTwice: true, OnTimeRate: 0.6, MinCases: 5, PointsLost: 30,
+var DefaultThresholds = Thresholds{BlackTwice: true, BlackN: 3, OnTimeRate: 0.6, MinCases: 5,
 	CompletionRate: 0.5, Reward: 3, ListLength: 10}
 
 // ParseThresholds reads "key=value,…" over the defaults: black_twice=true|false,
-// on_time_rate=0.6, min_cases=5, points_lost=30, completion_rate=0.5,
-// reward=3, n=10. An empty string is the defaults.
+// black_n=3, on_time_rate=0.6, min_cases=5, points_lost=0 (off),
+// completion_rate=0.5, reward=3, n=10. An empty string is the defaults.
 func ParseThresholds(s string) (Thresholds, error) {
 	th := DefaultThresholds
 	for _, part := range strings.Split(s, ",") {
@@ -87,6 +91,8 @@ func (th *Thresholds) set(k, v string) error {
 		return rate(&th.CompletionRate)
 	case "min_cases":
 		return count(&th.MinCases, 0, 100000)
+	case "black_n":
+		return count(&th.BlackN, 1, 100)
 	case "reward":
 		return count(&th.Reward, 0, 100)
 	case "n":
@@ -99,7 +105,7 @@ func (th *Thresholds) set(k, v string) error {
 		th.PointsLost = f
 		return nil
 	}
-	return fmt.Errorf("unknown threshold (black_twice, on_time_rate, min_cases, points_lost, completion_rate, reward, n)")
+	return fmt.Errorf("unknown threshold (black_twice, black_n, on_time_rate, min_cases, points_lost, completion_rate, reward, n)")
 }
 
 // Accountability is who the bulletin proposes for an interview and for a
@@ -168,22 +174,20 @@ func accountability(ctx context.Context, b *builder) error {
 			return err
 		}
 		before := map[string]bool{}
-		for _, r := range prev.Rows {
-			if val(prev, r, "list") == "black" {
-				k, _ := unitKey(prev, r)
-				before[k] = true
-			}
+		for _, r := range worst(prev, b.th.BlackN) {
+			k, _ := unitKey(prev, r)
+			before[k] = true
 		}
-		for _, r := range units.Rows {
-			if k, name := unitKey(units, r); val(units, r, "list") == "black" && before[k] {
-				iv.add(k, name, "连续两期列入黑榜")
+		for _, r := range worst(units, b.th.BlackN) {
+			if k, name := unitKey(units, r); before[k] {
+				iv.add(k, name, fmt.Sprintf("连续两期列入黑榜后%d名", b.th.BlackN))
 			}
 		}
 	}
 	losses := b.tables["unit_losses"]
 	for _, r := range losses.Rows {
 		k, name := fmt.Sprint(val(losses, r, "unit")), fmt.Sprint(val(losses, r, "name"))
-		if lost := num(losses, r, "points_lost"); lost > b.th.PointsLost {
+		if lost := num(losses, r, "points_lost"); b.th.PointsLost > 0 && lost > b.th.PointsLost {
 			iv.add(k, name, fmt.Sprintf("丢分%s分，超过%s分", trim(lost), trim(b.th.PointsLost)))
 		}
 		if rate, ok := val(losses, r, "on_time_rate").(float64); ok && num(losses, r, "cases_due") >= float64(b.th.MinCases) &&
@@ -199,16 +203,35 @@ func accountability(ctx context.Context, b *builder) error {
 				fmt.Sprintf("申报完成率%s，低于%s，逾期%d项", percent(rate), percent(b.th.CompletionRate), int(num(decl, r, "late"))))
 		}
 	}
+	// a reward goes to the best of the red list, none of them proposed for
+	// an interview nor among the worst this period (a short list holds
+	// every unit on both)
+	worstNow := map[string]bool{}
+	for _, r := range worst(units, b.th.BlackN) {
+		k, _ := unitKey(units, r)
+		worstNow[k] = true
+	}
 	var rw proposals
 	for _, r := range units.Rows {
 		k, name := unitKey(units, r)
-		if val(units, r, "list") != "red" || len(rw.order) >= b.th.Reward || iv.by[k] != nil {
+		if val(units, r, "list") != "red" || len(rw.order) >= b.th.Reward || iv.by[k] != nil || worstNow[k] {
 			continue
 		}
 		rw.add(k, name, fmt.Sprintf("红榜第%d名，平均得分%s", int(num(units, r, "rank")), trim(num(units, r, "value"))))
 	}
 	b.f.Accountable = Accountability{Interview: iv.list(), Reward: rw.list()}
 	return nil
+}
+
+// worst is the first n rows of a red/black list's black list (worst first).
+func worst(t *table.Table, n int) [][]any {
+	var out [][]any
+	for _, r := range t.Rows {
+		if val(t, r, "list") == "black" && len(out) < n {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 func trim(f float64) string { return strconv.FormatFloat(math.Round(f*100)/100, 'f', -1, 64) }

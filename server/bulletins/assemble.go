@@ -24,6 +24,9 @@ type Figures struct {
 	Sections    []Section      `json:"sections"`
 	Accountable Accountability `json:"accountability"`
 	Map         *AreaMap       `json:"map"`
+	// Names are the Chinese names of the codes the sections hold (point
+	// categories), for printing.
+	Names map[string]string `json:"names"`
 }
 
 // Section is one table of the bulletin: Source names the report (and its
@@ -55,7 +58,14 @@ type provider func(ctx context.Context, b *builder) error
 // questionnaire results where questionnaires stands.
 var providers = []provider{
 	pointList, unitList, areaList, unitLosses, overdueWork, indicatorLosses, declarationsDone,
-	questionnaires, accountability, areaMap,
+	questionnaires, accountability, areaMap, names,
+}
+
+// names keeps the point categories' Chinese names.
+func names(ctx context.Context, b *builder) error {
+	var err error
+	b.f.Names, err = b.st.PointCategoryNames(ctx)
+	return err
 }
 
 // Assemble reads the figures of the period rng at now, city-wide.
@@ -107,9 +117,14 @@ func (b *builder) add(key, title, source string, t *table.Table) {
 	b.f.Sections = append(b.f.Sections, Section{Key: key, Title: title, Source: source, Columns: t.Columns, Rows: rows})
 }
 
+// query is the reports' parameters of the period (a year, which the
+// reports do not name, by its from and to).
 func (b *builder) query() string {
-	return fmt.Sprintf("from=%s&to=%s", b.rng.From.In(period.Zone).Format(time.RFC3339),
-		b.rng.To.In(period.Zone).Format(time.RFC3339))
+	from := b.rng.From.In(period.Zone)
+	if b.rng.Kind == period.Year {
+		return fmt.Sprintf("from=%s&to=%s", from.Format(time.DateOnly), b.rng.To.In(period.Zone).AddDate(0, 0, -1).Format(time.DateOnly))
+	}
+	return fmt.Sprintf("period=%s&date=%s", b.rng.Kind, from.Format(time.DateOnly))
 }
 
 func (b *builder) ranking(entity, level string, rng period.Range) (store.Ranking, store.ReportFilter) {

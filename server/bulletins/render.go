@@ -73,12 +73,16 @@ type pageSection struct {
 }
 
 type pageMap struct {
-	ViewBox string
-	Areas   []pageArea
-	Legend  []pageArea
+	ViewBox  string
+	Areas    []pageArea
+	Legend   []pageArea
+	FontSize float64 // of the names, in the map's units (metres)
 }
 
-type pageArea struct{ Path, Fill, Label string }
+type pageArea struct {
+	Path, Fill, Label, Name string
+	X, Y                    float64
+}
 
 // Render writes the printable HTML of a bulletin from its stored figures.
 func Render(b store.Bulletin) ([]byte, error) {
@@ -90,7 +94,7 @@ func Render(b store.Bulletin) ([]byte, error) {
 		EvaluatedAt: f.EvaluatedAt.In(period.Zone).Format("2006年1月2日 15:04"), Thresholds: thresholdText(f.Thresholds),
 		Interview: f.Accountable.Interview, Reward: f.Accountable.Reward, Map: mapOf(f.Map)}
 	for _, s := range f.Sections {
-		p.Sections = append(p.Sections, sectionOf(s))
+		p.Sections = append(p.Sections, sectionOf(s, f.Names))
 	}
 	var buf bytes.Buffer
 	if err := pageTemplate.Execute(&buf, p); err != nil {
@@ -99,7 +103,7 @@ func Render(b store.Bulletin) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-func sectionOf(s Section) pageSection {
+func sectionOf(s Section, names map[string]string) pageSection {
 	spec, ok := printed[s.Key]
 	ps := pageSection{Title: s.Title}
 	cols := spec.cols
@@ -123,7 +127,11 @@ func sectionOf(s Section) pageSection {
 		}
 		line := make([]string, len(cols))
 		for i, c := range cols {
-			line[i] = format(c.name, cell(s, r, c.name))
+			v := cell(s, r, c.name)
+			if n, ok := names[fmt.Sprint(v)]; ok && c.name == "category" {
+				v = n
+			}
+			line[i] = format(c.name, v)
 		}
 		ps.Rows = append(ps.Rows, line)
 	}
@@ -183,12 +191,14 @@ func format(name string, v any) string {
 func thresholdText(th Thresholds) string {
 	parts := []string{}
 	if th.BlackTwice {
-		parts = append(parts, "连续两期列入黑榜")
+		parts = append(parts, fmt.Sprintf("连续两期列入黑榜后%d名", th.BlackN))
 	}
-	parts = append(parts, "丢分超过"+trim(th.PointsLost)+"分",
-		fmt.Sprintf("按期结案率低于%s（应结案不少于%d件）", percent(th.OnTimeRate), th.MinCases),
+	if th.PointsLost > 0 {
+		parts = append(parts, "丢分超过"+trim(th.PointsLost)+"分")
+	}
+	parts = append(parts, fmt.Sprintf("按期结案率低于%s（应结案不少于%d件）", percent(th.OnTimeRate), th.MinCases),
 		"申报有逾期且完成率低于"+percent(th.CompletionRate))
-	return strings.Join(parts, "；") + "。奖补：红榜前" + strconv.Itoa(th.Reward) + "名中未列入约谈的单位。"
+	return strings.Join(parts, "；") + "。奖补：红榜前列、未列入约谈且不在黑榜后" + strconv.Itoa(th.BlackN) + "名的" + strconv.Itoa(th.Reward) + "个单位。"
 }
 
 // The map's colours, worst to best (the black list's end to the red's).
@@ -214,9 +224,9 @@ func mapOf(m *AreaMap) *pageMap {
 		}
 		return min(int((v-lo)/(hi-lo)*float64(len(mapColours))), len(mapColours)-1)
 	}
-	pm := &pageMap{ViewBox: m.ViewBox}
+	pm := &pageMap{ViewBox: m.ViewBox, FontSize: fontSize(m.ViewBox)}
 	for _, a := range m.Areas {
-		pa := pageArea{Path: a.Path, Fill: noScore, Label: a.Name + "：未测评"}
+		pa := pageArea{Path: a.Path, Fill: noScore, Label: a.Name + "：未测评", Name: a.Name, X: a.X, Y: a.Y}
 		if a.Value != nil {
 			pa.Fill = mapColours[class(*a.Value)]
 			pa.Label = fmt.Sprintf("%s：%s分", a.Name, trim(*a.Value))
@@ -234,6 +244,16 @@ func mapOf(m *AreaMap) *pageMap {
 	}
 	pm.Legend = append(pm.Legend, pageArea{Fill: noScore, Label: "未测评"})
 	return pm
+}
+
+// fontSize is the names' size on the map: 1/45 of its width, so about 8pt
+// on the page whatever the city's extent.
+func fontSize(viewBox string) float64 {
+	var x, y, w, h float64
+	if _, err := fmt.Sscan(viewBox, &x, &y, &w, &h); err != nil || w <= 0 {
+		return 1
+	}
+	return math.Round(w / 45)
 }
 
 // html is GET /api/v1/bulletins/{id}.html.

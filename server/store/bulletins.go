@@ -94,7 +94,7 @@ func (s *Store) HasBulletin(ctx context.Context, kind string, from time.Time) (b
 func (s *Store) PublishBulletin(ctx context.Context, b Bulletin) (Bulletin, error) {
 	var out Bulletin
 	err := s.InTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('citymap.bulletins'), hashtext($1 || $2::text))`,
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('citymap.bulletins:' || $1::text), $2::int)`,
 			b.Kind, b.Year); err != nil {
 			return err
 		}
@@ -179,20 +179,23 @@ type MapArea struct {
 	Code string `json:"code"`
 	Name string `json:"name"`
 	Path string `json:"path"`
+	// X, Y is where its name goes (a point inside it, SVG's y)
+	X float64 `json:"x"`
+	Y float64 `json:"y"`
 }
 
 // AreaMap returns the outlines of the areas of a level, simplified to
 // about tolerance metres, and their extent as an SVG viewBox.
 func (s *Store) AreaMap(ctx context.Context, level string, tolerance float64) ([]MapArea, string, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT code, name,
-			ST_AsSVG(ST_SimplifyPreserveTopology(ST_Transform(geom, 3857), $2), 0, 0)
-		FROM areas WHERE level = $1 ORDER BY code`, level, tolerance)
+	rows, err := s.Pool.Query(ctx, `SELECT code, name, ST_AsSVG(ST_SimplifyPreserveTopology(g, $2), 0, 0),
+			round(ST_X(ST_PointOnSurface(g))), round(-ST_Y(ST_PointOnSurface(g)))
+		FROM (SELECT code, name, ST_Transform(geom, 3857) AS g FROM areas WHERE level = $1) a ORDER BY code`, level, tolerance)
 	if err != nil {
 		return nil, "", err
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (MapArea, error) {
 		var a MapArea
-		return a, r.Scan(&a.Code, &a.Name, &a.Path)
+		return a, r.Scan(&a.Code, &a.Name, &a.Path, &a.X, &a.Y)
 	})
 	if err != nil {
 		return nil, "", err
@@ -202,4 +205,20 @@ func (s *Store) AreaMap(ctx context.Context, level string, tolerance float64) ([
 			ceil(ST_XMax(e) - ST_XMin(e)), ceil(ST_YMax(e) - ST_YMin(e))), '0 0 1 1')
 		FROM (SELECT ST_Extent(ST_Transform(geom, 3857)) AS e FROM areas WHERE level = $1) x`, level).Scan(&box)
 	return out, box, err
+}
+
+// PointCategoryNames maps the point categories' codes to their Chinese
+// names, which a printed bulletin shows.
+func (s *Store) PointCategoryNames(ctx context.Context) (map[string]string, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT code, name_zh FROM point_categories`)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	var code, name string
+	_, err = pgx.ForEachRow(rows, []any{&code, &name}, func() error {
+		out[code] = name
+		return nil
+	})
+	return out, err
 }
