@@ -137,10 +137,27 @@ func knownParams(q url.Values, names ...string) error {
 	return nil
 }
 
+// errNotCityWide answers a token limited to areas or to a unit asking to
+// assemble a bulletin: the figures are the whole city's, which only a
+// published bulletin shows to everyone.
+var errNotCityWide = respond.Errorf(http.StatusForbidden, "out_of_scope",
+	"a bulletin is assembled from the whole city's figures: a token limited to areas or a unit may read published bulletins only")
+
+func cityWide(r *http.Request) error {
+	if p := auth.From(r.Context()); len(p.Areas) > 0 || p.Unit != "" {
+		return errNotCityWide
+	}
+	return nil
+}
+
 // preview is GET /api/v1/bulletins/preview?period=&date=: the period's
 // figures as they would be frozen now.
 func (a *API) preview(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
+	if err := cityWide(r); err != nil {
+		respond.Fail(w, r, err)
+		return
+	}
 	if err := knownParams(q, "period", "date", "access_token"); err != nil {
 		respond.Fail(w, r, err)
 		return
@@ -171,6 +188,10 @@ type freezeRequest struct {
 // freeze is POST /api/v1/bulletins: assembles the period's figures and
 // stores them as its numbered issue; 409 when the period is frozen already.
 func (a *API) freeze(w http.ResponseWriter, r *http.Request) {
+	if err := cityWide(r); err != nil {
+		respond.Fail(w, r, err)
+		return
+	}
 	var req freezeRequest
 	if err := respond.Decode(w, r, respond.MaxBody, &req); err != nil {
 		respond.Fail(w, r, err)

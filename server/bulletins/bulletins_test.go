@@ -201,6 +201,10 @@ func TestReaders(t *testing.T) {
 		e.Must(wantPreview, "GET", "/api/v1/bulletins/preview?period=week&date=2020-03-02", role, nil)
 	}
 	e.Must(http.StatusOK, "GET", fmt.Sprintf("/api/v1/bulletins/%d", pub.ID), "", nil, "Authorization", "Bearer "+area)
+	// a planner limited to areas previews nothing: the figures are the city's
+	areaPlanner := e.Token("area planner", auth.Planner, []string{"329999001"})
+	e.Must(http.StatusForbidden, "GET", "/api/v1/bulletins/preview?period=week&date=2020-03-02", "", nil,
+		"Authorization", "Bearer "+areaPlanner)
 	e.Must(http.StatusForbidden, "GET", "/api/v1/bulletins", auth.Reporter, nil)
 	e.Must(http.StatusForbidden, "POST", "/api/v1/bulletins", auth.Planner, map[string]string{"period": "week", "date": "2020-03-02"})
 	e.Must(http.StatusForbidden, "GET", "/api/v1/bulletins?status=draft", auth.Planner, nil)
