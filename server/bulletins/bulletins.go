@@ -177,6 +177,33 @@ func (a *API) preview(w http.ResponseWriter, r *http.Request) {
 		"status": "preview", "number": nil, "title": DefaultTitle(rng), "figures": f})
 }
 
+// previewHTML is GET /api/v1/bulletins/preview.html?period=&date=: the
+// preview as it would print, for the review desk's frame.
+func (a *API) previewHTML(w http.ResponseWriter, r *http.Request) {
+	if !auth.From(r.Context()).Is(previewers...) {
+		respond.Fail(w, r, respond.Errorf(http.StatusForbidden, "forbidden", "previews are the 创建办's and planners'"))
+		return
+	}
+	if err := cityWide(r); err != nil {
+		respond.Fail(w, r, err)
+		return
+	}
+	now := a.now()
+	q := r.URL.Query()
+	rng, err := readPeriod(q.Get("period"), q.Get("date"), now)
+	if err != nil {
+		respond.Fail(w, r, err)
+		return
+	}
+	b, err := a.bulletin(r, rng, now, freezeRequest{})
+	if err != nil {
+		respond.Fail(w, r, err)
+		return
+	}
+	b.Status = "preview"
+	a.html(w, r, b)
+}
+
 // freezeRequest is POST /api/v1/bulletins.
 type freezeRequest struct {
 	Period string `json:"period"`
@@ -318,11 +345,15 @@ func view(b store.Bulletin) map[string]any {
 
 // get is GET /api/v1/bulletins/{id}[.html|.pdf].
 func (a *API) get(w http.ResponseWriter, r *http.Request) {
-	if err := knownParams(r.URL.Query(), "access_token", "download"); err != nil {
+	if err := knownParams(r.URL.Query(), "access_token", "period", "date"); err != nil {
 		respond.Fail(w, r, err)
 		return
 	}
 	file := r.PathValue("file")
+	if file == "preview.html" {
+		a.previewHTML(w, r)
+		return
+	}
 	name, ext, _ := strings.Cut(file, ".")
 	id, err := strconv.ParseInt(name, 10, 64)
 	if err != nil || id <= 0 || (ext != "" && ext != "html" && ext != "pdf") {

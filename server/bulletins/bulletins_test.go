@@ -199,6 +199,7 @@ func TestReaders(t *testing.T) {
 			wantPreview = http.StatusOK
 		}
 		e.Must(wantPreview, "GET", "/api/v1/bulletins/preview?period=week&date=2020-03-02", role, nil)
+		e.Must(wantPreview, "GET", "/api/v1/bulletins/preview.html?period=week&date=2020-03-02", role, nil)
 	}
 	e.Must(http.StatusOK, "GET", fmt.Sprintf("/api/v1/bulletins/%d", pub.ID), "", nil, "Authorization", "Bearer "+area)
 	// a planner limited to areas previews nothing: the figures are the city's

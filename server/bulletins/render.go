@@ -22,8 +22,9 @@ var pageFS embed.FS
 var pageTemplate = template.Must(template.ParseFS(pageFS, "bulletin.html"))
 
 // htmlPolicy lets the printable page have its own style and nothing else:
-// no script, no request anywhere.
-const htmlPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+// no script, no request anywhere; only the review desk (same origin) may
+// frame it, to show and print it.
+const htmlPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
 
 // maxPrintRows bounds a printed table; the JSON holds every row.
 const maxPrintRows = 30
@@ -264,6 +265,7 @@ func (a *API) html(w http.ResponseWriter, r *http.Request, b store.Bulletin) {
 		return
 	}
 	w.Header().Set("Content-Security-Policy", htmlPolicy)
+	w.Header().Set("X-Frame-Options", "SAMEORIGIN")
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "private, no-cache")
 	_, _ = w.Write(body)
