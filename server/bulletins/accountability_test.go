@@ -13,7 +13,8 @@ import (
 
 // The accountability list follows the thresholds: over March 2020 (see the
 // fixture) 乙 is the worst unit (black_n=1) in February and March,
-// 甲 lost 7 points, cgj closed half its cases on time; the red list's best
+// 甲 lost 7 points and is late with its declaration, cgj closed half its
+// cases on time; the red list's best
 // not proposed for an interview is proposed for a reward.
 func TestThresholds(t *testing.T) {
 	e := withFixture(t, server.Config{})
@@ -35,6 +36,8 @@ func TestThresholds(t *testing.T) {
 		{"on time, too few cases", func(th *bulletins.Thresholds) { th.OnTimeRate = 0.6; th.MinCases = 5 },
 			map[string][]string{}, []string{"fxa"}},
 		{"no reward", func(th *bulletins.Thresholds) { th.Reward = 0 }, map[string][]string{}, []string{}},
+		{"declarations", func(th *bulletins.Thresholds) { th.CompletionRate = 0.5 },
+			map[string][]string{"fxa": {"申报完成率0%，低于50%，逾期1项"}}, []string{}},
 	} {
 		th := base
 		c.th(&th)

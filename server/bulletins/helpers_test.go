@@ -22,7 +22,8 @@ import (
 //
 // March: 甲 scores (96 + 90) / 2 = 93 and lost 7, 乙 scores 70 and lost 6;
 // February: 甲 86, 乙 75. cgj: 4 cases due in March, 3 closed, 2 of them on
-// time (on-time rate 0.5).
+// time (on-time rate 0.5). 甲 owes a declaration for March, due 11 April and
+// still a draft (late at the tests' clock).
 const fixture = `
 INSERT INTO areas (code, name, level, parent_id, geom)
 	VALUES ('329999', '测试区', 'district', NULL, ST_Multi(ST_MakeEnvelope(121.0, 30.0, 121.2, 30.1, 4326)));
@@ -63,6 +64,9 @@ INSERT INTO issues (source, category, description, geom, grid_code, community_co
 		'32999900100101', '329999001001', '329999001', status, 'cgj', deadline, created, dispatched,
 		resolved, closed, 'bulletin-fixture-' || n
 	FROM fx;
+INSERT INTO declarations (indicator_code, unit, period, period_start, period_end, due_at)
+	SELECT min(code), 'fxa', '2020-03', '2020-03-01', '2020-03-31', '2020-04-11 00:00+08' FROM indicators i
+	WHERE kind = 'declaration' AND NOT EXISTS (SELECT 1 FROM indicators c WHERE c.parent_code = i.code);
 INSERT INTO tasks (title, unit, due_at, status, done_at, created_by, created_at) VALUES
 	('测试任务一', 'fxa', '2020-03-12 18:00+08', 'done', '2020-03-10 09:00+08', 'test', '2020-03-01 09:00+08'),
 	('测试任务二', 'fxa', '2020-03-15 18:00+08', 'in_progress', NULL, 'test', '2020-03-01 09:00+08');
