@@ -10,6 +10,7 @@ import (
 
 	"citymap/server/api"
 	"citymap/server/auth"
+	"citymap/server/bulletins"
 	"citymap/server/inspections"
 	"citymap/server/limit"
 	"citymap/server/live"
@@ -59,10 +60,18 @@ type Config struct {
 	// their reminders announced (declarationswire.go); 0 leaves it to
 	// citymap declarations open.
 	DeclarationChecks time.Duration
-	// Clock is the declarations' clock (nil: time.Now); tests fix it.
+	// Clock is the declarations' and bulletins' clock (nil: time.Now); tests fix it.
 	Clock func() time.Time
 	// Surveys tunes the questionnaires' public answers (surveyswire.go).
 	Surveys surveys.Config
+	// BulletinChecks is how often the draft bulletins of the periods just
+	// ended are prepared (bulletinswire.go); 0 leaves it to citymap
+	// bulletins prepare. BulletinThresholds (zero: the defaults) decide the
+	// accountability list; Chromium is the browser that prints their PDFs
+	// ("" finds chromium on PATH).
+	BulletinChecks     time.Duration
+	BulletinThresholds bulletins.Thresholds
+	Chromium           string
 }
 
 // Server is one citymap instance.
@@ -82,6 +91,8 @@ type Server struct {
 	stopDeclarations func()
 	// stopCalendar ends the calendar's check (calendarwire.go)
 	stopCalendar func()
+	// stopBulletins ends the bulletins' scheduler (bulletinswire.go)
+	stopBulletins func()
 }
 
 // New builds the instance's routes.
@@ -105,6 +116,7 @@ func New(cfg Config, st *store.Store) *Server {
 	s.startCampaign()
 	s.startDeclarations()
 	s.startSurveys()
+	s.startBulletins()
 	s.startParking()
 	s.startWebhooks()
 	s.startCalendar()
@@ -131,6 +143,7 @@ func (s *Server) Close() {
 	s.stopRules()
 	s.stopDeclarations()
 	s.stopCalendar()
+	s.stopBulletins()
 }
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {

@@ -44,6 +44,7 @@ func runServe(ctx context.Context, args []string) error {
 	declOpts := addDeclarationFlags(fs)
 	workHours := fs.String("work-hours", "", "the working day of working-hour deadlines, e.g. "+store.DefaultWorkHours+
 		" (env CITYMAP_WORK_HOURS; default the database's citymap.work_hours, else "+store.DefaultWorkHours+")")
+	bullOpts := addBulletinFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -67,6 +68,10 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	declChecks, err := declOpts.interval(fs)
+	if err != nil {
+		return err
+	}
+	bullChecks, bullTh, err := bullOpts.config(fs)
 	if err != nil {
 		return err
 	}
@@ -111,7 +116,8 @@ func runServe(ctx context.Context, args []string) error {
 	srv := server.New(server.Config{DataDir: *dataDir, Live: liveCfg,
 		MQTTURL: parkOpts.mqttURL, MQTTClientID: parkOpts.clientID, Timezone: cityTZ, Tiles: tileCfg,
 		HTTP: httpCfg, Limits: limits, TaskRules: taskRules, Open311KeyedReads: *keyedReads,
-		Webhooks: hookCfg, DeclarationChecks: declChecks, Surveys: surveyCfg}, st)
+		Webhooks: hookCfg, DeclarationChecks: declChecks, Surveys: surveyCfg,
+		BulletinChecks: bullChecks, BulletinThresholds: bullTh, Chromium: *bullOpts.chromium}, st)
 	defer srv.Close()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -9,6 +9,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"citymap/server/store"
 )
 
 // SeedOptions say what Seed generates and what it does with a database that
@@ -51,7 +53,7 @@ var ErrNotEmpty = errors.New("database already has data")
 var seededTables = []string{"areas", "points", "inspections", "parking_zones", "parking_windows",
 	"parking_readings", "calendar_days", "issues", "issue_events", "changes",
 	"task_events", "tasks", "campaigns", "leaders", "declaration_events", "declaration_materials", "declarations",
-	"survey_responses", "surveys"}
+	"survey_responses", "surveys", "bulletins"}
 
 // lockKey serialises seeders of one database.
 const lockKey = 0x7365_6564_6369_7479 // "seedcity"
@@ -84,6 +86,17 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, opt SeedOptions) (Result, err
 	}
 	if _, err := pool.Exec(ctx, "ANALYZE "+strings.Join(seededTables, ", ")+", units"); err != nil {
 		return res, fmt.Errorf("analyze: %w", err)
+	}
+	// the bulletins are assembled from the reports of the committed city
+	t0 := time.Now()
+	n, err := seedBulletins(ctx, &store.Store{Pool: pool}, opt.Now)
+	if err != nil {
+		return res, fmt.Errorf("bulletins: %w", err)
+	}
+	bt := TableCount{"bulletins", n, time.Since(t0)}
+	res.Tables = append(res.Tables, bt)
+	if opt.Progress != nil {
+		opt.Progress(bt)
 	}
 	res.Took = time.Since(start)
 	return res, nil
