@@ -3,10 +3,12 @@ package bulletins
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"time"
 
 	"citymap/server/period"
 	"citymap/server/store"
+	"citymap/server/surveys"
 	"citymap/server/table"
 )
 
@@ -54,8 +56,7 @@ type builder struct {
 // provider adds one section (or nothing) to the figures.
 type provider func(ctx context.Context, b *builder) error
 
-// providers are the bulletin's sections in order. A later merge adds the
-// questionnaire results where questionnaires stands.
+// providers are the bulletin's sections in order.
 var providers = []provider{
 	pointList, unitList, areaList, unitLosses, overdueWork, indicatorLosses, declarationsDone,
 	questionnaires, accountability, areaMap, names,
@@ -211,11 +212,29 @@ func declarationsDone(ctx context.Context, b *builder) error {
 	return nil
 }
 
-// questionnaires is the hook of the questionnaire results (问卷调查): the
-// questionnaire indicators lose no points at inspections, so no report has
-// their figures yet. The surveys' report (/api/v1/reports/surveys) fills
-// this section in when it exists.
-func questionnaires(context.Context, *builder) error { return nil }
+// QuestionnaireKey starts the key of a questionnaire's section; the
+// survey's code ends it.
+const QuestionnaireKey = "questionnaire:"
+
+// questionnaires is the questionnaire results (问卷调查): a section per
+// published survey that took answers during the period, the surveys report
+// by street of the answers given by the end of the period (judged as the
+// other reports are, at min(to, now)).
+func questionnaires(ctx context.Context, b *builder) error {
+	list, err := b.st.SurveysOpenDuring(ctx, b.rng.From, b.rng.To)
+	if err != nil {
+		return err
+	}
+	for _, sv := range list {
+		t, err := surveys.Report(ctx, b.st, sv, surveys.ReportQuery{By: "street", Before: b.filter().At})
+		if err != nil {
+			return err
+		}
+		b.add(QuestionnaireKey+sv.Code, "问卷调查结果（知晓率、满意率）："+sv.Title,
+			"/api/v1/reports/surveys?survey="+url.QueryEscape(sv.Code)+"&by=street", t)
+	}
+	return nil
+}
 
 // AreaMap is the map figure: the streets' outlines with their score rank.
 type AreaMap struct {

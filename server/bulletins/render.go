@@ -55,6 +55,9 @@ var printed = map[string]struct {
 		keep: func(s Section, r []any) bool {
 			return number(cell(s, r, "late")) > 0 || number(cell(s, r, "accepted")) < number(cell(s, r, "owed"))
 		}},
+	// every questionnaire's section (QuestionnaireKey + the survey's code)
+	"questionnaire": {cols: []column{{"name", "街道"}, {"respondents", "受访人数"}, {"awareness_rate", "知晓率"},
+		{"satisfaction_rate", "满意率"}, {"average_rating", "平均评分（5分制）"}}},
 }
 
 var listNames = map[string]string{"red": "红榜", "black": "黑榜"}
@@ -105,7 +108,11 @@ func Render(b store.Bulletin) ([]byte, error) {
 }
 
 func sectionOf(s Section, names map[string]string) pageSection {
-	spec, ok := printed[s.Key]
+	key := s.Key
+	if strings.HasPrefix(key, QuestionnaireKey) {
+		key = "questionnaire"
+	}
+	spec, ok := printed[key]
 	ps := pageSection{Title: s.Title}
 	cols := spec.cols
 	if !ok {

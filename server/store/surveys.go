@@ -123,6 +123,29 @@ func (s *Store) SurveyByID(ctx context.Context, id int64, v Viewer) (Survey, err
 	return sv, err
 }
 
+// SurveysOpenDuring lists the published surveys that took answers at some
+// time in [from, to): opened (and published) before to, not closed by from;
+// by opening and id.
+func (s *Store) SurveysOpenDuring(ctx context.Context, from, to time.Time) ([]Survey, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT `+surveyColumns+` FROM surveys s
+		WHERE s.status = 'published' AND greatest(s.opens_at, s.published_at) < $2
+		AND (s.closes_at IS NULL OR s.closes_at > $1)
+		ORDER BY greatest(s.opens_at, s.published_at), s.id`, from, to)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Survey{}
+	for rows.Next() {
+		sv, err := scanSurvey(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sv)
+	}
+	return out, rows.Err()
+}
+
 // SurveyByCode reads a survey by its code (the public page's URL).
 func (s *Store) SurveyByCode(ctx context.Context, code string) (Survey, error) {
 	return scanSurvey(s.Pool.QueryRow(ctx, `SELECT `+surveyColumns+` FROM surveys s WHERE s.code = $1`, code))
@@ -191,10 +214,17 @@ func (s *Store) AddSurveyResponse(ctx context.Context, r SurveyResponse) (int64,
 }
 
 // SurveyAnswers calls fn with the community and answers of every response to
-// the survey from a community in the viewer's areas.
-func (s *Store) SurveyAnswers(ctx context.Context, survey int64, v Viewer, fn func(community string, answers []byte) error) error {
+// the survey from a community in the viewer's areas given before the instant
+// before (the zero time: every response so far).
+func (s *Store) SurveyAnswers(ctx context.Context, survey int64, v Viewer, before time.Time,
+	fn func(community string, answers []byte) error) error {
+	var bound *time.Time
+	if !before.IsZero() {
+		bound = &before
+	}
 	rows, err := s.Pool.Query(ctx, `SELECT r.community_code, r.answers FROM survey_responses r
-		WHERE r.survey_id = $1 AND `+issueInScope("r.community_code", "$2"), survey, scopeArg(v))
+		WHERE r.survey_id = $1 AND `+issueInScope("r.community_code", "$2")+`
+		AND ($3::timestamptz IS NULL OR r.created_at < $3)`, survey, scopeArg(v), bound)
 	if err != nil {
 		return err
 	}

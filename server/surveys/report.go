@@ -1,12 +1,14 @@
 package surveys
 
 import (
+	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"citymap/server/auth"
 	"citymap/server/respond"
@@ -48,7 +50,7 @@ func (a *API) report(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	t, err := a.reportTable(r, sv, by, p.Viewer(), format == table.GeoJSON)
+	t, err := Report(r.Context(), a.store, sv, ReportQuery{By: by, Viewer: p.Viewer(), Geometry: format == table.GeoJSON})
 	if err != nil {
 		fail(w, r, err)
 		return
@@ -72,30 +74,43 @@ func (a *API) surveyOf(r *http.Request, ref string, v store.Viewer) (store.Surve
 	return a.store.SurveyByCode(r.Context(), ref)
 }
 
-func (a *API) reportTable(r *http.Request, sv store.Survey, by string, v store.Viewer, geometry bool) (*table.Table, error) {
-	d := definitionOf(sv)
-	tally := survey.NewTally(d)
+// ReportQuery is what a survey report counts: the answers grouped By
+// community or street, from the Viewer's areas, given before Before (zero:
+// every answer); Geometry adds the areas' outlines.
+type ReportQuery struct {
+	By       string
+	Viewer   store.Viewer
+	Before   time.Time
+	Geometry bool
+}
+
+// Report is the surveys report's table of sv: a row per community (or
+// street) of the survey's areas in the viewer's, answered or not (a
+// choropleth shows where nobody answered too), with its respondents, 知晓率,
+// 满意率 and average rating counted by survey.Tally; Meta holds the
+// distribution of every question. The report's handler and the bulletins
+// both read it.
+func Report(ctx context.Context, st *store.Store, sv store.Survey, q ReportQuery) (*table.Table, error) {
+	tally := survey.NewTally(definitionOf(sv))
 	group := func(community string) string {
-		if by == "street" {
+		if q.By == "street" {
 			return community[:9]
 		}
 		return community
 	}
-	err := a.store.SurveyAnswers(r.Context(), sv.ID, v, func(c string, answers []byte) error {
+	err := st.SurveyAnswers(ctx, sv.ID, q.Viewer, q.Before, func(c string, answers []byte) error {
 		return tally.Add(group(c), answers)
 	})
 	if err != nil {
 		return nil, err
 	}
-	// every area of the survey in the caller's view, answered or not (a
-	// choropleth shows where nobody answered too)
-	communities, err := a.store.SurveyCommunities(r.Context(), sv.Areas)
+	communities, err := st.SurveyCommunities(ctx, sv.Areas)
 	if err != nil {
 		return nil, err
 	}
 	codes := []string{}
 	for _, c := range communities {
-		if inScope(c.Code, v.Scope) && !slices.Contains(codes, group(c.Code)) {
+		if inScope(c.Code, q.Viewer.Scope) && !slices.Contains(codes, group(c.Code)) {
 			codes = append(codes, group(c.Code))
 		}
 	}
@@ -105,13 +120,13 @@ func (a *API) reportTable(r *http.Request, sv store.Survey, by string, v store.V
 		}
 	}
 	slices.Sort(codes)
-	shapes, err := a.store.AreaShapes(r.Context(), codes, geometry)
+	shapes, err := st.AreaShapes(ctx, codes, q.Geometry)
 	if err != nil {
 		return nil, err
 	}
 	t := &table.Table{Columns: []string{"code", "name", "respondents", "awareness_rate", "satisfaction_rate", "average_rating"},
 		IDColumn: "code", Rows: [][]any{}}
-	if geometry {
+	if q.Geometry {
 		t.Geometry = []json.RawMessage{}
 	}
 	total := 0
@@ -122,11 +137,11 @@ func (a *API) reportTable(r *http.Request, sv store.Survey, by string, v store.V
 		}
 		total += g.Respondents
 		t.Rows = append(t.Rows, []any{code, shapes[code].Name, g.Respondents, num(g.AwarenessRate()), num(g.SatisfactionRate()), num(g.AverageRating())})
-		if geometry {
+		if q.Geometry {
 			t.Geometry = append(t.Geometry, shapes[code].Geometry)
 		}
 	}
-	t.Meta = map[string]any{"report": "surveys", "by": by, "respondents": total, "questions": tally.Questions(),
+	t.Meta = map[string]any{"report": "surveys", "by": q.By, "respondents": total, "questions": tally.Questions(),
 		"survey": map[string]any{"id": sv.ID, "code": sv.Code, "title": sv.Title, "status": sv.Status}}
 	return t, nil
 }
