@@ -15,6 +15,9 @@ func (s *Server) routeWebmap() {
 	if o := webmap.Origin(s.cfg.Tiles.BasemapStyle); o != "" {
 		opt.ConnectOrigins = []string{o}
 	}
+	if s.cfg.Timezone != nil {
+		opt.Timezone = s.cfg.Timezone.String()
+	}
 	app := webmap.Handler(opt)
 	for path := range webmap.Pages {
 		if path == "/" {

@@ -5,11 +5,12 @@ import './lib/base.css';
 import './wall.css';
 import { get, ogcCount, pages, token } from './lib/api.js';
 import { chart, rem, baseOption, axisStyle } from './lib/charts.js';
+import { now, nowDate } from './lib/clock.js';
 import { $, fill, h } from './lib/dom.js';
 import { cityDate, fmtClock, fmtDay, fmtDuration, fmtNumber, fmtTime, isoCity, startOfDay } from './lib/format.js';
 import { apply, bindToggle, catName, isZh, onLangChange, statusName, t } from './lib/i18n.js';
 import { Live } from './lib/live.js';
-import { addBaseLayers, addFrame, addGeoJSON, asPoints, bboxOf, collection, createMap, hideStyleLayers, labels, Marker, PARKING_COLOR, POINT_COLOR, setData } from './lib/map.js';
+import { addBaseLayers, addFrame, addGeoJSON, asPoints, bboxOf, collection, createMap, hideStyleLayers, PARKING_COLOR, POINT_COLOR, setData, symbolLabels, textImage } from './lib/map.js';
 import { signIn } from './lib/signin.js';
 import { ACCENT, colorOf, OVERDUE, STATUS_COLORS, statusColor } from './lib/theme.js';
 import { isOpen, OPEN } from './lib/workflow.js';
@@ -17,8 +18,12 @@ import { isOpen, OPEN } from './lib/workflow.js';
 const MAX_ISSUES = 20000; // open issues kept for the map and the counters
 const MAX_PULSES = 40;
 const PULSE_MS = 30000;
+const RING_MS = 1800; // one ring's journey out of a new issue's dot
+const RING_FRAME_MS = 150; // the rings move at ~7 frames a second: a big wall repaints its whole map each time
 const MAX_SEEN = 100000; // ids counted today
-const TICKER_MAX = 7;
+const TICKER_ROWS = 6; // rows of the live feed, a summary row included
+const TICKER_MS = 1000; // the feed changes at most once a second: a flood must not flicker
+const FLOOD_WINDOW_MS = 60000;
 const REFRESH_MS = 60000;
 const SNAPSHOT_MS = 10 * 60000;
 const RENDER_MS = 250;
@@ -38,8 +43,15 @@ const S = {
   seenClosed: new Set(),
   catToday: new Map(),
   streetToday: new Map(),
-  pulses: new Map(), // id → {marker, timer}
-  ticker: [],
+  pulses: new Map(), // id → {feature, at, n}, oldest first
+  pulseN: 0,
+  ticker: [], // the newest events, newest first
+  tickerTimes: [], // when each event of the last minute came
+  tickerEls: new Map(), // event id → its <li>, reused so that it is not animated again
+  tickerSeq: 0,
+  tickerAt: 0,
+  tickerTimer: 0,
+  bounds: null,
   parking: null, // the parking collection (plain style only), kept for live updates
   renderTimer: 0,
   updatedAt: null,
@@ -51,10 +63,16 @@ const S = {
 
 let charts = {};
 
+// The clock also turns the day: at the city's midnight today's counters and
+// charts start again, and the server's figures for the new day are read.
 function startClock() {
   const tick = () => {
     $('#clock-time').textContent = fmtClock();
     $('#clock-day').textContent = fmtDay();
+    if (!S.charts) return;
+    if (rollDay()) render();
+    else renderPulses(); // expire the old ones
+
   };
   tick();
   setInterval(tick, 1000);
@@ -82,9 +100,8 @@ async function setupMap() {
   const streets = areas.features.filter((f) => f.properties.level === 'street');
   for (const f of streets) S.streets.set(f.properties.code, f.properties.name);
   $('#city-name').textContent = district ? district.properties.name : '';
-  const box = bboxOf(district ? [district] : areas.features);
-  if (box) map.fitBounds(box, { padding: 30, duration: 0 });
-  labels(map, streets, 'area-label', (f) => f.properties.name);
+  S.bounds = bboxOf(district ? [district] : areas.features);
+  if (S.bounds) map.fitBounds(S.bounds, { padding: 30, duration: 0 });
   addGeoJSON(map, 'live-issues', null, [
     { id: 'issue-halo', type: 'circle', filter: ['==', ['get', 'overdue'], true],
       paint: { 'circle-color': OVERDUE, 'circle-opacity': 0.25, 'circle-blur': 0.6,
@@ -93,6 +110,39 @@ async function setupMap() {
       paint: { 'circle-color': statusColor, 'circle-stroke-color': '#050b16', 'circle-stroke-width': 1.2,
         'circle-radius': ['interpolate', ['linear'], ['zoom'], 9, 4, 14, 8] } },
   ]);
+  const size = rem();
+  addGeoJSON(map, 'pulses', null, [
+    ...[0, 1].map((i) => ({ id: `pulse-ring-${i}`, type: 'circle',
+      paint: { 'circle-color': 'rgba(0,0,0,0)', 'circle-stroke-color': ACCENT, 'circle-stroke-width': 3, 'circle-radius': size * 0.55 } })),
+    { id: 'pulse-core', type: 'circle',
+      paint: { 'circle-color': ['get', 'color'], 'circle-radius': size * 0.55, 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 2 } },
+    // newest first: the label of an older case gives way to a newer one's
+    { id: 'pulse-label', type: 'symbol',
+      layout: { 'icon-image': ['get', 'img'], 'icon-anchor': 'left', 'icon-offset': [size * 1.1, 0], 'icon-padding': 2,
+        'icon-allow-overlap': false, 'icon-ignore-placement': false, 'symbol-sort-key': ['get', 'order'] } },
+  ]);
+  // the streets' names over everything and placed first: new cases' labels keep clear of them
+  const names = symbolLabels(map, 'area-label', streets, (f) => f.properties.name,
+    { size: size * 0.85, color: '#cfe3ff', halo: '#000000' });
+  $('#map').labels = names.map((f) => f.properties.label);
+  $('#map').map = map; // for the browser tests: rendered features and their boxes
+  $('#map').pulses = S.pulses;
+  addEventListener('resize', () => S.bounds && map.fitBounds(S.bounds, { padding: 30, duration: 0 }));
+  setInterval(animateRings, RING_FRAME_MS);
+}
+
+const reducedMotion = matchMedia('(prefers-reduced-motion: reduce)');
+
+// animateRings moves the two rings of every new case out of its dot, half a
+// journey apart; with no new case (or reduced motion) the map is left still.
+function animateRings() {
+  if (!S.map || !S.pulses.size) return;
+  const size = rem();
+  for (const i of [0, 1]) {
+    const phase = reducedMotion.matches ? 0.3 : ((now() / RING_MS) + i / 2) % 1;
+    S.map.setPaintProperty(`pulse-ring-${i}`, 'circle-radius', size * 0.55 * (1 + 3.5 * phase));
+    S.map.setPaintProperty(`pulse-ring-${i}`, 'circle-stroke-opacity', 0.95 * (1 - phase));
+  }
 }
 
 function legend() {
@@ -135,6 +185,7 @@ function rollDay() {
   S.streetToday.clear();
   S.counts.new = 0;
   S.counts.closed = 0;
+  setTimeout(safely(refresh), 0); // the server's figures of the new day
   return true;
 }
 
@@ -215,26 +266,45 @@ function scheduleParking() {
   }, 2000);
 }
 
-// --- pulsing markers: bounded, each removed after PULSE_MS --------------------
+// --- new cases on the map: bounded, each shown for PULSE_MS ------------------
+
+function pulseLabel(category) {
+  const text = t('wall.newIssue', { cat: catLabel(category) });
+  const img = `pulse:${text}`;
+  const { w, h } = textImage(S.map, img, text, { size: rem() * 1.05, bg: '#0e7490e6', border: ACCENT });
+  return { img, w, h };
+}
 
 function pulse(f) {
   const id = String(f.id);
-  unpulse(id);
-  const el = h('div', { class: 'pulse', dataset: { issueId: id }, style: { '--c': colorOf(f.properties) } },
-    h('span', { class: 'pulse-ring' }), h('span', { class: 'pulse-ring r2' }), h('span', { class: 'pulse-core' }),
-    h('span', { class: 'pulse-label', dataset: { category: f.properties.category } }, t('wall.newIssue', { cat: catLabel(f.properties.category) })));
-  const marker = new Marker({ element: el }).setLngLat(f.geometry.coordinates).addTo(S.map);
-  const timer = setTimeout(() => unpulse(id), PULSE_MS);
-  S.pulses.set(id, { marker, timer });
-  while (S.pulses.size > MAX_PULSES) unpulse(S.pulses.keys().next().value);
+  S.pulses.delete(id);
+  S.pulses.set(id, { feature: f, at: now(), n: ++S.pulseN });
+  while (S.pulses.size > MAX_PULSES) S.pulses.delete(S.pulses.keys().next().value);
+  S.pulsesDirty = true;
 }
 
 function unpulse(id) {
-  const p = S.pulses.get(id);
-  if (!p) return;
-  clearTimeout(p.timer);
-  p.marker.remove();
-  S.pulses.delete(id);
+  if (S.pulses.delete(id)) S.pulsesDirty = true;
+}
+
+// renderPulses drops the expired and draws the rest, newest first.
+function renderPulses() {
+  if (!S.map) return;
+  const cutoff = now() - PULSE_MS;
+  for (const [id, p] of S.pulses) {
+    if (p.at < cutoff) {
+      S.pulses.delete(id);
+      S.pulsesDirty = true;
+    }
+  }
+  if (!S.pulsesDirty) return;
+  S.pulsesDirty = false;
+  const features = [...S.pulses.values()].map(({ feature: f, n }) => {
+    const { img, w, h } = pulseLabel(f.properties.category);
+    return { type: 'Feature', id: n, geometry: f.geometry,
+      properties: { issue: String(f.id), img, w, h, order: -n, color: colorOf(f.properties) } };
+  });
+  setData(S.map, 'pulses', collection(features));
 }
 
 // --- rendering (batched) ------------------------------------------------------
@@ -248,11 +318,11 @@ function scheduleRender() {
 }
 
 // overdue is judged now, not at the issue's last change: deadlines pass.
-function markOverdue(now = Date.now()) {
+function markOverdue(at = now()) {
   const out = [];
   for (const f of S.issues.values()) {
     const p = f.properties;
-    p.overdue = isOpen(p.status) && p.deadline !== null && Date.parse(p.deadline) < now;
+    p.overdue = isOpen(p.status) && p.deadline !== null && Date.parse(p.deadline) < at;
     out.push(f);
   }
   return out;
@@ -260,6 +330,7 @@ function markOverdue(now = Date.now()) {
 
 function render() {
   rollDay();
+  renderPulses();
   const features = markOverdue();
   setData(S.map, 'live-issues', collection(features));
   const overdue = features.filter((f) => f.properties.overdue);
@@ -274,8 +345,24 @@ function renderCounters() {
   for (const k of ['new', 'closed', 'overdue']) {
     const el = $(`#count-${k}`);
     const v = S.counts[k] === null ? '—' : fmtNumber(S.counts[k]);
-    if (el.textContent !== v) el.textContent = v;
+    if (el.textContent !== v) {
+      el.textContent = v;
+      fitText(el);
+    }
   }
+}
+
+// fitText shrinks an element's type until its text fits its box (a counter of
+// six digits in a narrow column); the style sheet's size is the largest.
+function fitText(el) {
+  el.style.fontSize = '';
+  if (el.scrollWidth <= el.clientWidth) return;
+  const px = parseFloat(getComputedStyle(el).fontSize);
+  el.style.fontSize = `${Math.floor(px * (el.clientWidth / el.scrollWidth) * 0.97)}px`;
+}
+
+function fitCounters() {
+  for (const el of document.querySelectorAll('.counter-value, .task-count')) fitText(el);
 }
 
 function flash(kind) {
@@ -286,7 +373,7 @@ function flash(kind) {
 }
 
 function renderOverdue(list) {
-  const now = Date.now();
+  const at = now();
   const top = [...list].sort((a, b) => Date.parse(a.properties.deadline) - Date.parse(b.properties.deadline)).slice(0, 10);
   if (!top.length) {
     fill($('#overdue'), h('li', { class: 'empty' }, t('wall.noOverdue')));
@@ -296,7 +383,7 @@ function renderOverdue(list) {
     const p = f.properties;
     return h('li', { dataset: { issueId: f.id } },
       h('span', { class: 'cat' }, catLabel(p.category)),
-      h('span', { class: 'late' }, t('wall.late', { d: fmtDuration(now - Date.parse(p.deadline)) })),
+      h('span', { class: 'late' }, t('wall.late', { d: fmtDuration(at - Date.parse(p.deadline)) })),
       h('span', { class: 'where' },
         h('span', { class: 'chip', style: { '--c': STATUS_COLORS[p.status] } }, statusName(p.status)),
         [S.streets.get(p.street), p.address].filter(Boolean).join(' · ')));
@@ -304,21 +391,58 @@ function renderOverdue(list) {
 }
 
 function addTicker(kind, p) {
-  S.ticker.unshift({ at: new Date(), kind, category: p.category, street: p.street });
-  S.ticker.length = Math.min(S.ticker.length, TICKER_MAX);
-  renderTicker();
+  S.ticker.unshift({ id: ++S.tickerSeq, at: nowDate(), kind, category: p.category, street: p.street });
+  S.ticker.length = Math.min(S.ticker.length, TICKER_ROWS);
+  S.tickerTimes.push(now());
+  if (S.tickerTimes.length > 20000) S.tickerTimes.splice(0, 10000);
+  scheduleTicker();
 }
 
+// scheduleTicker redraws the feed at once when it has been still for a while,
+// else at the end of the current second.
+function scheduleTicker() {
+  if (S.tickerTimer) return;
+  const wait = Math.max(0, S.tickerAt + TICKER_MS - now());
+  S.tickerTimer = setTimeout(() => {
+    S.tickerTimer = 0;
+    renderTicker();
+  }, wait);
+}
+
+// renderTicker shows the newest events, each row drawn once (and slid in only
+// when events come slowly); when more came in the last minute than the rows
+// hold, the first row counts the rest instead.
 function renderTicker() {
+  S.tickerAt = now();
+  const cutoff = now() - FLOOD_WINDOW_MS;
+  let old = 0;
+  while (old < S.tickerTimes.length && S.tickerTimes[old] < cutoff) old++;
+  if (old) S.tickerTimes.splice(0, old);
   if (!S.ticker.length) {
+    S.tickerEls.clear();
     fill($('#ticker'), h('li', { class: 'empty muted' }, t('wall.waiting')));
     return;
   }
-  fill($('#ticker'), ...S.ticker.map((e) => h('li', {},
+  const recent = S.tickerTimes.length;
+  const flood = recent > TICKER_ROWS;
+  const shown = S.ticker.slice(0, flood ? TICKER_ROWS - 1 : TICKER_ROWS);
+  const rows = shown.map((e) => S.tickerEls.get(e.id) || tickerRow(e, !flood));
+  const keep = new Set(shown.map((e) => e.id));
+  for (const id of S.tickerEls.keys()) if (!keep.has(id)) S.tickerEls.delete(id);
+  shown.forEach((e, i) => S.tickerEls.set(e.id, rows[i]));
+  const more = recent - shown.length;
+  fill($('#ticker'), flood ? h('li', { class: 'summary' }, t('wall.tickerMore', { n: fmtNumber(more) })) : null, ...rows);
+}
+
+function tickerRow(e, animate) {
+  const li = h('li', { class: animate ? 'enter' : '' },
     h('span', { class: 'time' }, fmtTime(e.at)),
     h('span', { class: 'chip', style: { '--c': e.kind === 'new' ? ACCENT : STATUS_COLORS[e.kind] } },
       e.kind === 'new' ? t('wall.eventNew') : statusName(e.kind)),
-    h('span', { class: 'what' }, [catLabel(e.category), S.streets.get(e.street)].filter(Boolean).join(' · ')))));
+    h('span', { class: 'what' }, [catLabel(e.category), S.streets.get(e.street)].filter(Boolean).join(' · ')));
+  // moved rows are not slid in again
+  if (animate) li.addEventListener('animationend', () => li.classList.remove('enter'), { once: true });
+  return li;
 }
 
 // --- charts -------------------------------------------------------------------
@@ -338,7 +462,9 @@ function barOption(names, series, size) {
 
 function bar(name, data, color, size) {
   return { name, type: 'bar', data, barMaxWidth: size * 1.1, itemStyle: { color, borderRadius: [0, 3, 3, 0] },
-    label: { show: true, position: 'right', color: '#e6edf7', fontSize: size * 0.85 } };
+    label: { show: true, position: 'right', color: '#e6edf7', fontSize: size * 0.85 },
+    // two close values of neighbouring bars would print over each other: the later one gives way
+    labelLayout: { hideOverlap: true } };
 }
 
 function renderCharts(features, overdue) {
@@ -374,17 +500,19 @@ async function loadTasks() {
 }
 
 function renderTasks() {
-  $('#count-tasks-overdue').textContent = S.tasks.total === null ? '—' : fmtNumber(S.tasks.total);
+  const tasks = $('#count-tasks-overdue');
+  tasks.textContent = S.tasks.total === null ? '—' : fmtNumber(S.tasks.total);
+  fitText(tasks);
   if (!S.tasks.features.length) {
     fill($('#overdue-tasks'), h('li', { class: 'empty' }, t('wall.tasksNone')));
     return;
   }
-  const now = Date.now();
+  const at = now();
   fill($('#overdue-tasks'), ...S.tasks.features.map((f) => {
     const p = f.properties;
     return h('li', { dataset: { taskId: f.id } },
       h('span', { class: 'cat' }, p.title),
-      h('span', { class: 'late' }, t('wall.late', { d: fmtDuration(now - Date.parse(p.due_at)) })),
+      h('span', { class: 'late' }, t('wall.late', { d: fmtDuration(at - Date.parse(p.due_at)) })),
       h('span', { class: 'where' }, [S.units.get(p.unit) || p.unit, p.owner].filter(Boolean).join(' · ')));
   }));
 }
@@ -414,7 +542,7 @@ async function refresh() {
   S.streetToday = new Map(streets.rows.map((r) => [r.code, r.new]));
   S.leaders = new Map(streets.rows.filter((r) => r.leader).map((r) => [r.code, r.leader]));
   if (overdueList) S.serverOverdue = overdueList.features;
-  S.updatedAt = new Date();
+  S.updatedAt = nowDate();
   scheduleRender();
 }
 
@@ -444,6 +572,7 @@ async function main() {
   startClock();
   await signIn({ hint: t('signin.wallHint') });
   charts = { category: chart($('#chart-category')), street: chart($('#chart-street')) };
+  S.charts = charts;
   await Promise.all([loadCatalog(), setupMap()]);
   legend();
   renderTicker();
@@ -463,9 +592,13 @@ async function main() {
   setInterval(safely(loadTasks), REFRESH_MS);
   setInterval(safely(loadSnapshot), SNAPSHOT_MS);
   setInterval(scheduleRender, 30000); // deadlines pass
-  addEventListener('resize', scheduleRender);
+  addEventListener('resize', () => {
+    fitCounters();
+    scheduleRender();
+  });
   onLangChange(() => {
-    for (const el of document.querySelectorAll('.pulse-label')) el.textContent = t('wall.newIssue', { cat: catLabel(el.dataset.category) });
+    S.pulsesDirty = true; // labels in the other language
+    S.tickerEls.clear();
     legend();
     renderTicker();
     renderTasks();
