@@ -338,7 +338,24 @@ function render() {
   renderCounters();
   if (S.updatedAt) $('#updated').textContent = t('wall.updated', { time: fmtClock(S.updatedAt) });
   renderOverdue(S.complete ? overdue : S.serverOverdue);
-  renderCharts(features, overdue);
+  scheduleCharts(features, overdue);
+}
+
+// The charts change at most every CHART_MS: at ten cases a second they would
+// be forever mid-animation, their labels on the move, and the page busy.
+const CHART_MS = 2000;
+let chartsAt = 0;
+let chartsTimer = 0;
+let chartsData = null;
+function scheduleCharts(features, overdue) {
+  chartsData = [features, overdue];
+  if (chartsTimer) return;
+  chartsTimer = setTimeout(() => {
+    chartsTimer = 0;
+    chartsAt = now();
+    renderCharts(...chartsData);
+    chartsData = null;
+  }, Math.max(0, chartsAt + CHART_MS - now()));
 }
 
 function renderCounters() {
@@ -365,7 +382,13 @@ function fitCounters() {
   for (const el of document.querySelectorAll('.counter-value, .task-count')) fitText(el);
 }
 
+const flashedAt = {};
+
+// flash makes a counter glow when it changes, at most once a second: at ten
+// cases a second it would never stop.
 function flash(kind) {
+  if (now() - (flashedAt[kind] || 0) < 1000) return;
+  flashedAt[kind] = now();
   const el = $(`.counter-${kind}`);
   el.classList.remove('bump');
   void el.offsetWidth; // restart the animation
@@ -450,6 +473,7 @@ function tickerRow(e, animate) {
 function barOption(names, series, size) {
   return {
     ...baseOption(size),
+    animationDurationUpdate: 300,
     grid: { left: 8, right: 24, top: size * 2.2, bottom: 4, containLabel: true },
     legend: { ...baseOption(size).legend, top: 0, right: 0, textStyle: { color: '#cbd5e1', fontSize: size * 0.9 } },
     tooltip: { ...baseOption(size).tooltip, trigger: 'axis', axisPointer: { type: 'shadow' } },
@@ -476,7 +500,7 @@ function renderCharts(features, overdue) {
   charts.category.set(barOption(cats.map(catLabel), [
     bar(t('wall.newToday'), cats.map((c) => S.catToday.get(c) || 0), ACCENT, size),
     bar(t('wall.openNow'), cats.map((c) => openBy.get(c) || 0), STATUS_COLORS.dispatched, size),
-  ], size), true);
+  ], size));
   const overdueBy = new Map();
   for (const f of overdue) bump(overdueBy, f.properties.street);
   const streets = [...S.streets.keys()].sort((a, b) =>
@@ -487,7 +511,7 @@ function renderCharts(features, overdue) {
   charts.street.set(barOption(streets.map(streetLabel), [
     bar(t('wall.newToday'), streets.map((c) => S.streetToday.get(c) || 0), ACCENT, size),
     bar(t('wall.overdueNow'), streets.map((c) => overdueBy.get(c) || 0), OVERDUE, size),
-  ], size), true);
+  ], size));
 }
 
 // --- periodic refresh from the server ---------------------------------------------

@@ -5,6 +5,7 @@
 import { Map as MLMap, Marker, Popup, setWorkerUrl } from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import { ogcItems, token } from './api.js';
+import { handleErrors } from './basemap.js';
 
 setWorkerUrl('/assets/maplibre-gl-worker.mjs');
 
@@ -79,6 +80,7 @@ export async function createMap(container, { theme = 'dark', bounds, interactive
     fadeDuration: 0,
   });
   map.touchZoomRotate.disableRotation();
+  handleErrors(map, style);
   await new Promise((resolve) => (map.loaded() ? resolve() : map.once('load', resolve)));
   return { map, tiled };
 }
