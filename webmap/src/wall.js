@@ -37,6 +37,7 @@ const S = {
   issues: new Map(), // id → open issue feature
   complete: false, // the snapshot holds every open issue
   counts: { new: null, closed: null, overdue: null },
+  bumps: { new: 0, closed: 0 }, // cases counted from the stream, ever
   serverOverdue: [], // the overdue list when the snapshot is incomplete
   day: cityDate(),
   seenNew: new Set(),
@@ -71,7 +72,7 @@ function startClock() {
     $('#clock-day').textContent = fmtDay();
     if (!S.charts) return;
     if (rollDay()) render();
-    else renderPulses(); // expire the old ones
+    else if (now() - mapAt > MAP_MS) renderPulses(); // expire the old ones
 
   };
   tick();
@@ -135,8 +136,13 @@ const reducedMotion = matchMedia('(prefers-reduced-motion: reduce)');
 
 // animateRings moves the two rings of every new case out of its dot, half a
 // journey apart; with no new case (or reduced motion) the map is left still.
+// A step waits for the map to have drawn the last one: a wall whose machine
+// draws slowly gets fewer steps, not a queue of them.
+let ringDrawn = true;
 function animateRings() {
-  if (!S.map || !S.pulses.size) return;
+  if (!S.map || !S.pulses.size || !ringDrawn) return;
+  ringDrawn = false;
+  S.map.once('render', () => (ringDrawn = true));
   const size = rem();
   for (const i of [0, 1]) {
     const phase = reducedMotion.matches ? 0.3 : ((now() / RING_MS) + i / 2) % 1;
@@ -212,6 +218,7 @@ function onIssue(change) {
   const p = f.properties;
   if (!prev && isToday(p.created_at) && !S.seenNew.has(id)) {
     remember(S.seenNew, id);
+    S.bumps.new++;
     if (S.counts.new !== null) S.counts.new++;
     bump(S.catToday, p.category);
     bump(S.streetToday, p.street);
@@ -220,6 +227,7 @@ function onIssue(change) {
     addTicker('new', p);
   } else if (p.status === 'closed' && isToday(p.closed_at) && !S.seenClosed.has(id)) {
     remember(S.seenClosed, id);
+    S.bumps.closed++;
     if (S.counts.closed !== null) S.counts.closed++;
     flash('closed');
     addTicker('closed', p);
@@ -330,15 +338,34 @@ function markOverdue(at = now()) {
 
 function render() {
   rollDay();
-  renderPulses();
   const features = markOverdue();
-  setData(S.map, 'live-issues', collection(features));
+  scheduleMap(features);
   const overdue = features.filter((f) => f.properties.overdue);
   if (S.complete) S.counts.overdue = overdue.length;
   renderCounters();
   if (S.updatedAt) $('#updated').textContent = t('wall.updated', { time: fmtClock(S.updatedAt) });
   renderOverdue(S.complete ? overdue : S.serverOverdue);
   scheduleCharts(features, overdue);
+}
+
+// The map's data changes at most every MAP_MS: each change re-tiles its
+// source in the worker and repaints the whole map, which on a 8K wall costs
+// more than a fraction of a second.
+const MAP_MS = 1000;
+let mapAt = 0;
+let mapTimer = 0;
+let mapData = null;
+function scheduleMap(features) {
+  mapData = features;
+  if (mapTimer) return;
+  mapTimer = setTimeout(() => {
+    mapTimer = 0;
+    mapAt = now();
+    setData(S.map, 'live-issues', collection(mapData));
+    mapData = null;
+    S.pulsesDirty = true;
+    renderPulses();
+  }, Math.max(0, mapAt + MAP_MS - now()));
 }
 
 // The charts change at most every CHART_MS: at ten cases a second they would
@@ -553,6 +580,8 @@ async function refresh() {
   rollDay();
   const from = isoCity(startOfDay());
   const day = cityDate();
+  // cases the stream brings while the counts are read are not in them yet
+  const bumped = { ...S.bumps };
   const [n, c, o, cats, streets, overdueList] = await Promise.all([
     ogcCount('issues', { filter: `created_at >= TIMESTAMP('${from}')` }),
     ogcCount('issues', { filter: `closed_at >= TIMESTAMP('${from}')` }),
@@ -561,7 +590,8 @@ async function refresh() {
     get('/api/v1/reports/areas', { level: 'street', from: day, to: day }),
     S.complete ? null : get('/api/v1/issues', { overdue: true, sort: 'deadline', limit: 10 }),
   ]);
-  S.counts = { new: n, closed: c, overdue: o };
+  if (day !== S.day) return; // the day turned meanwhile: its own refresh follows
+  S.counts = { new: n + (S.bumps.new - bumped.new), closed: c + (S.bumps.closed - bumped.closed), overdue: o };
   S.catToday = new Map(cats.rows.filter((r) => r.new > 0).map((r) => [r.category, r.new]));
   S.streetToday = new Map(streets.rows.map((r) => [r.code, r.new]));
   S.leaders = new Map(streets.rows.filter((r) => r.leader).map((r) => [r.code, r.leader]));
