@@ -119,8 +119,10 @@ async function setupMap() {
       paint: { 'circle-color': ['get', 'color'], 'circle-radius': size * 0.55, 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 2 } },
     // newest first: the label of an older case gives way to a newer one's
     { id: 'pulse-label', type: 'symbol',
-      layout: { 'icon-image': ['get', 'img'], 'icon-anchor': 'left', 'icon-offset': [size * 1.1, 0], 'icon-padding': 2,
-        'icon-allow-overlap': false, 'icon-ignore-placement': false, 'symbol-sort-key': ['get', 'order'] } },
+      filter: ['has', 'img'],
+      layout: { 'icon-image': ['get', 'img'], 'icon-anchor': ['get', 'anchor'],
+        'icon-offset': ['case', ['==', ['get', 'anchor'], 'right'], ['literal', [-size * 1.1, 0]], ['literal', [size * 1.1, 0]]],
+        'icon-padding': 2, 'icon-allow-overlap': false, 'icon-ignore-placement': false, 'symbol-sort-key': ['get', 'order'] } },
   ]);
   // the streets' names over everything and placed first: new cases' labels keep clear of them
   const names = symbolLabels(map, 'area-label', streets, (f) => f.properties.name,
@@ -128,7 +130,10 @@ async function setupMap() {
   $('#map').labels = names.map((f) => f.properties.label);
   $('#map').map = map; // for the browser tests: rendered features and their boxes
   $('#map').pulses = S.pulses;
-  addEventListener('resize', () => S.bounds && map.fitBounds(S.bounds, { padding: 30, duration: 0 }));
+  addEventListener('resize', () => {
+    if (S.bounds) map.fitBounds(S.bounds, { padding: 30, duration: 0 });
+    S.pulsesDirty = true;
+  });
   setInterval(animateRings, RING_FRAME_MS);
 }
 
@@ -307,12 +312,40 @@ function renderPulses() {
   }
   if (!S.pulsesDirty) return;
   S.pulsesDirty = false;
+  const keepOut = overlays();
   const features = [...S.pulses.values()].map(({ feature: f, n }) => {
-    const { img, w, h } = pulseLabel(f.properties.category);
-    return { type: 'Feature', id: n, geometry: f.geometry,
-      properties: { issue: String(f.id), img, w, h, order: -n, color: colorOf(f.properties) } };
+    const label = pulseLabel(f.properties.category);
+    const side = labelSide(f.geometry.coordinates, label, keepOut);
+    const props = { issue: String(f.id), order: -n, color: colorOf(f.properties) };
+    if (side) Object.assign(props, { img: label.img, w: label.w, h: label.h, anchor: side });
+    return { type: 'Feature', id: n, geometry: f.geometry, properties: props };
   });
   setData(S.map, 'pulses', collection(features));
+}
+
+// overlays are the boxes over the map (the legend, the feed) and the map's own
+// edges, in the map's pixels: a label there would be cut.
+function overlays() {
+  const m = $('#map').getBoundingClientRect();
+  const boxes = ['#legend', '.ticker'].map((sel) => {
+    const r = $(sel).getBoundingClientRect();
+    return { x1: r.left - m.left, y1: r.top - m.top, x2: r.right - m.left, y2: r.bottom - m.top };
+  });
+  return { width: m.width, height: m.height, boxes };
+}
+
+// labelSide puts a new case's label right of its dot, or left where the right
+// is cut or covered; null where both are (the dot alone is drawn).
+function labelSide(coords, { w, h }, { width, height, boxes }) {
+  const p = S.map.project(coords);
+  const gap = rem() * 1.1;
+  for (const side of ['left', 'right']) { // the anchor: a label anchored left lies right of the dot
+    const x1 = side === 'left' ? p.x + gap : p.x - gap - w;
+    const b = { x1, x2: x1 + w, y1: p.y - h / 2, y2: p.y + h / 2 };
+    const inside = b.x1 >= 2 && b.y1 >= 2 && b.x2 <= width - 2 && b.y2 <= height - 2;
+    if (inside && !boxes.some((o) => b.x1 < o.x2 && o.x1 < b.x2 && b.y1 < o.y2 && o.y1 < b.y2)) return side;
+  }
+  return null;
 }
 
 // --- rendering (batched) ------------------------------------------------------
@@ -500,7 +533,9 @@ function tickerRow(e, animate) {
 function barOption(names, series, size) {
   return {
     ...baseOption(size),
-    animationDurationUpdate: 300,
+    // no animation between updates: moving labels would cross each other
+    // (their overlap is judged where they come to rest)
+    animationDurationUpdate: 0,
     grid: { left: 8, right: 24, top: size * 2.2, bottom: 4, containLabel: true },
     legend: { ...baseOption(size).legend, top: 0, right: 0, textStyle: { color: '#cbd5e1', fontSize: size * 0.9 } },
     tooltip: { ...baseOption(size).tooltip, trigger: 'axis', axisPointer: { type: 'shadow' } },

@@ -87,7 +87,10 @@ async function openWall(browser, size) {
 // Labels are judged where they come to rest: it waits (3 s at most) for the
 // charts' animations to end.
 async function inspect() {
+  const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
   const still = () => ['#chart-category', '#chart-street'].every((sel) => document.querySelector(sel).chart.getZr().animation.isFinished());
+  await frame(); // an update set lazily is drawn on the next frame
+  await frame();
   for (let i = 0; i < 60 && !still(); i++) await new Promise((r) => setTimeout(r, 50));
   const problems = [];
   const box = (el) => el.getBoundingClientRect();
@@ -135,13 +138,24 @@ async function inspect() {
   const mapEl = document.querySelector('#map');
   const map = mapEl.map;
   const labels = map.queryRenderedFeatures({ layers: ['pulse-label', 'area-label'] });
-  const [ox] = map.getLayoutProperty('pulse-label', 'icon-offset');
+  // a new case's label lies beside its dot (icon-anchor left or right, offset by the gap), a street's on its point
+  const gap = parseFloat(getComputedStyle(document.documentElement).fontSize) * 1.1;
   const boxes = labels.map((f) => {
     const p = map.project(f.geometry.coordinates);
-    const { w, h } = f.properties;
-    const x1 = f.layer.id === 'pulse-label' ? p.x + ox : p.x - w / 2;
+    const { w, h, anchor } = f.properties;
+    const x1 = f.layer.id !== 'pulse-label' ? p.x - w / 2 : anchor === 'right' ? p.x - gap - w : p.x + gap;
     return { id: `${f.layer.id}:${f.properties.issue || f.properties.label}`, x1, x2: x1 + w, y1: p.y - h / 2, y2: p.y + h / 2 };
   });
+  // a new case's label is not cut by the map's edge nor under the legend or the feed
+  const m = mapEl.getBoundingClientRect();
+  const covers = ['#legend', '.ticker'].map((sel) => {
+    const r = document.querySelector(sel).getBoundingClientRect();
+    return { x1: r.left - m.left, y1: r.top - m.top, x2: r.right - m.left, y2: r.bottom - m.top };
+  });
+  for (const b of boxes.filter((b) => b.id.startsWith('pulse-label'))) {
+    if (b.x1 < -0.5 || b.y1 < -0.5 || b.x2 > m.width + 0.5 || b.y2 > m.height + 0.5) problems.push(`map label cut by the map's edge: ${b.id}`);
+    if (covers.some((c) => overlap(b, c))) problems.push(`map label under a panel: ${b.id}`);
+  }
   let overlaps = 0;
   for (let i = 0; i < boxes.length; i++) {
     for (let j = i + 1; j < boxes.length; j++) {
@@ -197,6 +211,10 @@ async function sample(w, t0) {
   w.samples.push(s);
   series.push({ wall: w.size.name, t: s.t, heap_mb: s.heapMB, dom: s.dom, counter: s.counter, pulses: s.pulses, pulse_labels: s.pulseLabels, feed_rows: s.feedRows });
   for (const p of seen.problems) fail(w.size.name, `at ${s.t} s: ${p}`);
+  if (seen.problems.length && !w.shotProblem) {
+    w.shotProblem = true; // what the failure looked like
+    await w.page.screenshot({ path: join(SHOTS, `wall-load-${w.size.name}-problem.png`), timeout: 120000 }).catch(() => {});
+  }
   return s;
 }
 
