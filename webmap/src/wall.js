@@ -283,8 +283,9 @@ function scheduleParking() {
 
 function pulseLabel(category) {
   const text = t('wall.newIssue', { cat: catLabel(category) });
-  const img = `pulse:${text}`;
-  const { w, h } = textImage(S.map, img, text, { size: rem() * 1.05, bg: '#0e7490e6', border: ACCENT });
+  const size = rem() * 1.05;
+  const img = `pulse:${size}:${text}`; // one image per label and type size (a wall resized)
+  const { w, h } = textImage(S.map, img, text, { size, bg: '#0e7490e6', border: ACCENT });
   return { img, w, h };
 }
 
@@ -433,7 +434,7 @@ function renderCounters() {
 // six digits in a narrow column); the style sheet's size is the largest.
 function fitText(el) {
   el.style.fontSize = '';
-  if (el.scrollWidth <= el.clientWidth) return;
+  if (!el.clientWidth || el.scrollWidth <= el.clientWidth) return; // (a box not laid out has no width to fit)
   const px = parseFloat(getComputedStyle(el).fontSize);
   el.style.fontSize = `${Math.floor(px * (el.clientWidth / el.scrollWidth) * 0.97)}px`;
 }
