@@ -59,7 +59,6 @@ const S = {
   pending: null, // changes received while the snapshot loads
   tasks: { total: null, features: [] }, // the overdue tasks, soonest due first
   leaders: new Map(), // street code → the leaders linked to it
-
 };
 
 let charts = {};
@@ -73,7 +72,6 @@ function startClock() {
     if (!S.charts) return;
     if (rollDay()) render();
     else if (now() - mapAt > MAP_MS) renderPulses(); // expire the old ones
-
   };
   tick();
   setInterval(tick, 1000);
