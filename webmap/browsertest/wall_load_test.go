@@ -97,7 +97,7 @@ func runWallLoad(t *testing.T, e *apitest.Env, node, chromium string, seconds in
 		t.Fatal(err)
 	}
 	resultFile := filepath.Join(t.TempDir(), "result.json")
-	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(seconds)*time.Second+6*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(seconds)*time.Second+10*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, "test/wall-load.mjs")
 	cmd.Dir = ".."

@@ -13,6 +13,11 @@
 //   CITYMAP_WALL_RATE      cases a second (default 10)
 //   CITYMAP_WALL_SIZES     e.g. "1920x1080,7680x2160" (default the four)
 //   CITYMAP_WALL_SAMPLE_S  seconds between samples (default 10)
+//   CITYMAP_WALL_OPEN_S    each case is set aside (rejected, 作废) this many seconds
+//                          after it came (default 60): a city closes about as many
+//                          cases as it gets, so the open cases stay about as many
+//                          (RATE × OPEN_S of the load's own) and what the heap
+//                          holds for them does not grow; 0 keeps them all open
 //   CITYMAP_WALL_ROLLOVER  "0" skips the midnight check (the soak)
 //   CITYMAP_WALL_SERIES    where the samples go, as CSV (optional)
 //   CITYMAP_WALL_BASEMAP_DOWN  the origin of a configured basemap that cannot be
@@ -41,6 +46,7 @@ const CATEGORIES = JSON.parse(env('CITYMAP_E2E_CATEGORIES', '[]'));
 const SECONDS = Number(env('CITYMAP_WALL_SECONDS', '120'));
 const RATE = Number(env('CITYMAP_WALL_RATE', '10'));
 const SAMPLE_MS = Number(env('CITYMAP_WALL_SAMPLE_S', '10')) * 1000;
+const OPEN_MS = Number(env('CITYMAP_WALL_OPEN_S', '60')) * 1000;
 const SIZES = env('CITYMAP_WALL_SIZES', '1920x1080,3840x2160,5760x1080,7680x2160').split(',').map((s) => {
   const [width, height] = s.split('x').map(Number);
   return { name: s, width, height };
@@ -220,23 +226,38 @@ async function sample(w, t0) {
 
 // feed reports cases at RATE a second through the intake API until stopped.
 function feed() {
-  const state = { sent: 0, failed: 0, lateMs: 0, stop: false };
+  const state = { sent: 0, failed: 0, setAside: 0, lateMs: 0, stop: false };
   const started = Date.now();
+  const open = []; // [id, when reported], oldest first
+  const call = async (path, body) => {
+    const res = await fetch(`${BASE}${path}`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${TOKENS.admin}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const json = await res.json().catch(() => null);
+    return res.ok ? json : null;
+  };
+  const setAside = async () => {
+    while (OPEN_MS && open.length && open[0][1] < Date.now() - OPEN_MS) {
+      const [id] = open.shift();
+      if (await call(`/api/v1/issues/${id}/actions`, { action: 'reject', note: '大屏压测：作废' }).catch(() => null)) state.setAside++;
+      else state.failed++;
+    }
+  };
   const one = async (i) => {
     const [lon, lat] = POINTS[i % POINTS.length];
     try {
-      const res = await fetch(`${BASE}/api/v1/issues`, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${TOKENS.admin}`, 'Content-Type': 'application/json' },
-        body: JSON.stringify({ category: CATEGORIES[i % CATEGORIES.length], source: 'hotline_12345',
-          description: `大屏压测 ${i}`, location: { type: 'Point', coordinates: [lon, lat] } }),
-      });
-      if (res.ok) state.sent++;
-      else state.failed++;
-      await res.arrayBuffer();
+      const created = await call('/api/v1/issues', { category: CATEGORIES[i % CATEGORIES.length], source: 'hotline_12345',
+        description: `大屏压测 ${i}`, location: { type: 'Point', coordinates: [lon, lat] } });
+      if (created) {
+        state.sent++;
+        open.push([created.id, Date.now()]);
+      } else state.failed++;
     } catch {
       state.failed++;
     }
+    await setAside();
   };
   state.done = (async () => {
     const inflight = new Set();
@@ -347,7 +368,7 @@ async function main() {
       next = Math.max(next, Date.now() - SAMPLE_MS / 2);
     }
     await f.done;
-    results.feed = { sent: f.sent, failed: f.failed, seconds: SECONDS, rate: RATE, max_late_ms: Math.round(f.lateMs) };
+    results.feed = { sent: f.sent, set_aside: f.setAside, failed: f.failed, seconds: SECONDS, rate: RATE, open_s: OPEN_MS / 1000, max_late_ms: Math.round(f.lateMs) };
     if (f.failed) fail('feed', `${f.failed} of ${f.sent + f.failed} reports failed`);
     for (const w of walls) {
       const want = startCount[w.size.name] + f.sent;
