@@ -60,7 +60,7 @@ func TestSecurityHeaders(t *testing.T) {
 			"script-src":      "'self'",
 			"style-src":       "'self'",
 			"style-src-attr":  "'unsafe-inline'",
-			"img-src":         "'self' data: blob:",
+			"img-src":         "'self' data: blob: " + basemap.URL,
 			"connect-src":     "'self' ws://" + host + " wss://" + host + " " + basemap.URL,
 			"worker-src":      "'self'",
 			"object-src":      "'none'",

@@ -11,9 +11,9 @@ import (
 // no data; the app asks for one), and answers every unknown path with the JSON 404.
 // The pages may fetch from the configured basemap's origin (their CSP).
 func (s *Server) routeWebmap() {
-	var opt webmap.Options
-	if o := webmap.Origin(s.cfg.Tiles.BasemapStyle); o != "" {
-		opt.ConnectOrigins = []string{o}
+	opt := webmap.Options{ConnectOrigins: s.cfg.Tiles.BasemapOrigins()}
+	if s.cfg.Timezone != nil {
+		opt.Timezone = s.cfg.Timezone.String()
 	}
 	app := webmap.Handler(opt)
 	for path := range webmap.Pages {

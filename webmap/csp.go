@@ -17,13 +17,14 @@ import (
 //     bundles only (no <style> element), but style attributes are allowed:
 //     ECharts writes its tooltip markup with style="…" through innerHTML, which
 //     CSP counts as inline style. Styles cannot run script.
-//   - img-src 'self' data: blob:: photos are shown from object URLs (fetched
-//     with the token), MapLibre's CSS draws its controls from data: SVGs and
-//     decodes images through blobs where ImageBitmap is missing.
+//   - img-src 'self' data: blob: + connect: photos are shown from object URLs
+//     (fetched with the token), MapLibre's CSS draws its controls from data:
+//     SVGs and decodes images through blobs where ImageBitmap is missing; a
+//     raster basemap's tiles come from its origins.
 //   - font-src 'self': system fonts and the bundles' own.
 //   - connect-src 'self' ws://host wss://host + connect: the API, /live (named
 //     explicitly: older browsers do not count a websocket to the same host as
-//     'self') and the basemap's origin (its style, tiles, glyphs, sprite).
+//     'self') and the basemap's origins (its style, tiles, glyphs, sprite).
 //   - worker-src 'self': MapLibre's worker is /assets/maplibre-gl-worker.mjs and
 //     PDF.js's /assets/pdf.worker.js, each started from its URL (they use a
 //     blob: only for a worker on another origin). PDF.js is told not to eval
@@ -38,9 +39,11 @@ func Policy(host string, connect []string) string {
 	if hostRE.MatchString(host) {
 		conn = append(conn, "ws://"+host, "wss://"+host)
 	}
+	img := []string{"'self'", "data:", "blob:"}
 	for _, o := range connect {
 		if originRE.MatchString(o) {
 			conn = append(conn, o)
+			img = append(img, o)
 		}
 	}
 	return strings.Join([]string{
@@ -48,7 +51,7 @@ func Policy(host string, connect []string) string {
 		"script-src 'self'",
 		"style-src 'self'",
 		"style-src-attr 'unsafe-inline'",
-		"img-src 'self' data: blob:",
+		"img-src " + strings.Join(img, " "),
 		"font-src 'self'",
 		"connect-src " + strings.Join(conn, " "),
 		"worker-src 'self'",

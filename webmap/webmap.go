@@ -4,7 +4,9 @@
 package webmap
 
 import (
+	"bytes"
 	"embed"
+	"html"
 	"io/fs"
 	"net/http"
 	"strings"
@@ -28,6 +30,9 @@ type Options struct {
 	// ConnectOrigins are the origins besides this one that the pages (and
 	// MapLibre's worker) fetch from: the configured basemap style's.
 	ConnectOrigins []string
+	// Timezone is the IANA name of the city's time zone, written into each page
+	// as <html data-city-tz>: the pages count "today" from its midnight.
+	Timezone string
 }
 
 // Handler serves the pages and their assets. Assets carry content hashes in their
@@ -38,6 +43,7 @@ type Options struct {
 func Handler(opt Options) http.Handler {
 	sub, _ := fs.Sub(dist, "dist")
 	assets := http.FileServerFS(sub)
+	tz := html.EscapeString(opt.Timezone)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Security-Policy", Policy(r.Host, opt.ConnectOrigins))
 		if strings.HasPrefix(r.URL.Path, "/assets/") {
@@ -54,6 +60,9 @@ func Handler(opt Options) http.Handler {
 		if err != nil {
 			http.Error(w, "the web map is not built: run make build", http.StatusServiceUnavailable)
 			return
+		}
+		if tz != "" {
+			body = bytes.Replace(body, []byte("<html "), []byte(`<html data-city-tz="`+tz+`" `), 1)
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-cache")

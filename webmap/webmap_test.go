@@ -2,6 +2,7 @@ package webmap
 
 import (
 	"io/fs"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -108,6 +109,27 @@ func TestOrigin(t *testing.T) {
 	for in, want := range cases {
 		if got := Origin(in); got != want {
 			t.Errorf("Origin(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestPagesCarryTheCityZone: each page names the city's time zone on <html>
+// (the pages count "today" from its midnight), escaped, and only when set.
+func TestPagesCarryTheCityZone(t *testing.T) {
+	if _, err := fs.Stat(dist, "dist/wall.html"); err != nil {
+		t.Skip("the web map is not built (make build)")
+	}
+	for _, c := range []struct{ zone, want string }{
+		{"Asia/Urumqi", `<html data-city-tz="Asia/Urumqi" lang=`},
+		{`x"><script>`, `<html data-city-tz="x&#34;&gt;&lt;script&gt;" lang=`},
+		{"", `<html lang=`},
+	} {
+		for path := range Pages {
+			rec := httptest.NewRecorder()
+			Handler(Options{Timezone: c.zone}).ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+			if body := rec.Body.String(); !strings.Contains(body, c.want) {
+				t.Errorf("zone %q, %s: no %s in %.80s", c.zone, path, c.want, body)
+			}
 		}
 	}
 }

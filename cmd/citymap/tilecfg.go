@@ -3,25 +3,29 @@ package main
 import (
 	"flag"
 	"fmt"
-	"net/url"
 	"strconv"
 
 	"citymap/server/tiles"
 )
 
-// tileOptions are serve's flags for the vector tiles.
+// tileOptions are serve's flags for the vector tiles and the basemap under them.
 type tileOptions struct {
-	cacheMB int
-	basemap string
+	cacheMB                  int
+	basemap, style, tianditu string
 }
 
 func addTileFlags(fs *flag.FlagSet) *tileOptions {
 	o := &tileOptions{}
 	fs.IntVar(&o.cacheMB, "tile-cache-mb", 256,
 		"memory for the vector tile cache in MB; 0 turns it off (env CITYMAP_TILE_CACHE_MB)")
-	fs.StringVar(&o.basemap, "basemap-style", envOr("CITYMAP_BASEMAP_STYLE", ""),
-		"URL of a MapLibre style drawn under citymap's layers in /style.json; empty draws them on a plain "+
-			"background (env CITYMAP_BASEMAP_STYLE)")
+	fs.StringVar(&o.basemap, "basemap", envOr("CITYMAP_BASEMAP", ""),
+		"the map under citymap's layers: tianditu-vec, tianditu-img (天地图, with --tianditu-key), "+
+			"xyz:<tile URL template>, style:<MapLibre style URL> or none; basemaps in GCJ-02 or BD-09 "+
+			"(AMap, Baidu, Tencent) are refused (env CITYMAP_BASEMAP)")
+	fs.StringVar(&o.tianditu, "tianditu-key", envOr("CITYMAP_TIANDITU_KEY", ""),
+		"the city's 天地图 key (a browser key: the pages fetch the tiles) for --basemap tianditu-* (env CITYMAP_TIANDITU_KEY)")
+	fs.StringVar(&o.style, "basemap-style", envOr("CITYMAP_BASEMAP_STYLE", ""),
+		"the same as --basemap style:URL (env CITYMAP_BASEMAP_STYLE)")
 	return o
 }
 
@@ -39,11 +43,16 @@ func (o *tileOptions) config(fs *flag.FlagSet) (tiles.Config, error) {
 	if o.cacheMB < 0 {
 		return tiles.Config{}, fmt.Errorf("--tile-cache-mb must be 0 (off) or more")
 	}
-	if o.basemap != "" {
-		u, err := url.Parse(o.basemap)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return tiles.Config{}, fmt.Errorf("--basemap-style must be an http(s) URL, not %q", o.basemap)
+	spec := o.basemap
+	if o.style != "" {
+		if spec != "" && spec != "style:"+o.style {
+			return tiles.Config{}, fmt.Errorf("--basemap %q and --basemap-style %q: give one", spec, o.style)
 		}
+		spec = "style:" + o.style
 	}
-	return tiles.Config{CacheBytes: int64(o.cacheMB) << 20, BasemapStyle: o.basemap}, nil
+	style, raster, err := tiles.ParseBasemap(spec, o.tianditu)
+	if err != nil {
+		return tiles.Config{}, fmt.Errorf("--basemap (CITYMAP_BASEMAP): %w", err)
+	}
+	return tiles.Config{CacheBytes: int64(o.cacheMB) << 20, BasemapStyle: style, BasemapRaster: raster}, nil
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -133,6 +134,24 @@ func underlay(base, city map[string]any, baseURL string) map[string]any {
 		layersOut = append(layersOut, l)
 	}
 	out["layers"] = layersOut
+	// the pages tell the basemap's sources from citymap's (a basemap that is
+	// out of reach is no error of the page's)
+	meta := map[string]any{}
+	if m, ok := city["metadata"].(map[string]any); ok {
+		for k, v := range m {
+			meta[k] = v
+		}
+	}
+	var ids []string
+	for id := range baseSources {
+		if rename[id] != "" {
+			id = rename[id]
+		}
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	meta["citymap:basemap"] = ids
+	out["metadata"] = meta
 	for _, k := range []string{"glyphs", "sprite"} {
 		if v, ok := base[k]; ok {
 			out[k] = absoluteAny(v, baseURL)

@@ -57,9 +57,14 @@ func (t *Tiles) serveStyle(w http.ResponseWriter, r *http.Request) {
 		respond.Fail(w, r, err)
 		return
 	}
+	if len(t.cfg.BasemapRaster) > 0 || t.basemap != nil {
+		p.areaFillOpacity = min(p.areaFillOpacity, 0.2) // the basemap shows through the areas
+	}
 	style := cityStyle(baseURL(r), theme, p)
 	style["center"] = []float64{(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2}
-	if t.basemap != nil {
+	if len(t.cfg.BasemapRaster) > 0 {
+		style = underlay(rasterStyle(t.cfg.BasemapRaster, theme), style, "")
+	} else if t.basemap != nil {
 		base, err := t.basemap.get(r.Context())
 		if err != nil {
 			slog.Warn("tiles: basemap style unavailable, drawing a plain background", "url", t.cfg.BasemapStyle, "err", err)

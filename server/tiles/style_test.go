@@ -11,10 +11,13 @@ import (
 )
 
 type styleDoc struct {
-	Version int                       `json:"version"`
-	Glyphs  string                    `json:"glyphs"`
-	Sprite  string                    `json:"sprite"`
-	Center  []float64                 `json:"center"`
+	Version  int       `json:"version"`
+	Glyphs   string    `json:"glyphs"`
+	Sprite   string    `json:"sprite"`
+	Center   []float64 `json:"center"`
+	Metadata struct {
+		Basemap []string `json:"citymap:basemap"`
+	} `json:"metadata"`
 	Sources map[string]map[string]any `json:"sources"`
 	Layers  []struct {
 		ID          string         `json:"id"`

@@ -38,6 +38,9 @@ type Config struct {
 	// BasemapStyle is the URL of a MapLibre style drawn under citymap's layers
 	// in /style.json; empty draws them on a plain background.
 	BasemapStyle string
+	// BasemapRaster are raster tile layers drawn under citymap's instead (天地图,
+	// an XYZ template: ParseBasemap).
+	BasemapRaster []RasterLayer
 	// RenderTimeout bounds rendering one tile (10 s when zero).
 	RenderTimeout time.Duration
 }

@@ -5,6 +5,7 @@
 import { Map as MLMap, Marker, Popup, setWorkerUrl } from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import { ogcItems, token } from './api.js';
+import { handleErrors } from './basemap.js';
 
 setWorkerUrl('/assets/maplibre-gl-worker.mjs');
 
@@ -79,6 +80,7 @@ export async function createMap(container, { theme = 'dark', bounds, interactive
     fadeDuration: 0,
   });
   map.touchZoomRotate.disableRotation();
+  handleErrors(map, style);
   await new Promise((resolve) => (map.loaded() ? resolve() : map.once('load', resolve)));
   return { map, tiled };
 }
@@ -166,6 +168,76 @@ export function labels(map, features, className, text) {
     el.textContent = text(f);
     return new Marker({ element: el }).setLngLat(centroid(f.geometry)).addTo(map);
   });
+}
+
+// Labels drawn as map images (canvas text in the page's own fonts: no glyph
+// server) take part in MapLibre's collision handling like any symbol, so that
+// two labels never cover each other: a symbol layer with icon-allow-overlap
+// false shows the ones that fit, in its symbol-sort-key order.
+const LABEL_FONT = '"Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", system-ui, sans-serif';
+const imageSizes = new WeakMap(); // map → image id → {w, h} in CSS pixels
+
+// textImage adds (once) an image of text and returns its size in CSS pixels.
+// bg draws a rounded box behind it, halo a dark outline around the letters.
+export function textImage(map, id, text, { size = 14, weight = 600, color = '#ffffff', bg = null, border = null, halo = null } = {}) {
+  let sizes = imageSizes.get(map);
+  if (!sizes) imageSizes.set(map, (sizes = new Map()));
+  if (map.hasImage(id) && sizes.has(id)) return sizes.get(id);
+  const ratio = Math.max(1, Math.min(3, window.devicePixelRatio || 1));
+  const px = size * ratio;
+  const font = `${weight} ${px}px ${LABEL_FONT}`;
+  const c = document.createElement('canvas');
+  let g = c.getContext('2d');
+  g.font = font;
+  const padX = bg ? px * 0.5 : px * 0.25;
+  c.width = Math.ceil(g.measureText(text).width + 2 * padX);
+  c.height = Math.ceil(px * 1.5);
+  g = c.getContext('2d'); // resizing reset the context
+  g.font = font;
+  g.textBaseline = 'middle';
+  g.textAlign = 'center';
+  if (bg) {
+    const lw = border ? Math.max(1, ratio) : 0;
+    g.beginPath();
+    g.roundRect(lw / 2, lw / 2, c.width - lw, c.height - lw, px * 0.3);
+    g.fillStyle = bg;
+    g.fill();
+    if (border) {
+      g.lineWidth = lw;
+      g.strokeStyle = border;
+      g.stroke();
+    }
+  }
+  if (halo) {
+    g.lineJoin = 'round';
+    g.lineWidth = px * 0.25;
+    g.strokeStyle = halo;
+    g.strokeText(text, c.width / 2, c.height / 2);
+  }
+  g.fillStyle = color;
+  g.fillText(text, c.width / 2, c.height / 2);
+  if (map.hasImage(id)) map.removeImage(id);
+  map.addImage(id, g.getImageData(0, 0, c.width, c.height), { pixelRatio: ratio });
+  const box = { w: c.width / ratio, h: c.height / ratio };
+  sizes.set(id, box);
+  return box;
+}
+
+// symbolLabels draws the features' names as collision-handled image labels at
+// their centroids (a street's name on the wall), in a symbol layer of its own.
+export function symbolLabels(map, id, features, text, style) {
+  const points = features.map((f, i) => {
+    const label = text(f);
+    const img = `${id}:${label}`;
+    const { w, h } = textImage(map, img, label, style);
+    return { type: 'Feature', id: i, properties: { img, label, w, h, rank: i },
+      geometry: { type: 'Point', coordinates: centroid(f.geometry) } };
+  });
+  addGeoJSON(map, id, collection(points), [
+    { id, type: 'symbol', layout: { 'icon-image': ['get', 'img'], 'icon-allow-overlap': false,
+      'icon-ignore-placement': false, 'icon-padding': 2, 'symbol-sort-key': ['get', 'rank'] } },
+  ]);
+  return points;
 }
 
 export const POINT_COLOR = '#a78bfa';

@@ -88,6 +88,7 @@ const zh = {
   'wall.noOverdue': '暂无逾期案件',
   'wall.waiting': '等待新的案件动态…',
   'wall.eventNew': '新增',
+  'wall.tickerMore': '+{n} 条（近1分钟）',
   'wall.updated': '数据更新于 {time}',
   'wall.startFailed': '无法连接服务器，{s} 秒后重试',
 
@@ -478,6 +479,7 @@ const en = {
   'wall.noOverdue': 'No overdue cases',
   'wall.waiting': 'Waiting for case activity…',
   'wall.eventNew': 'New',
+  'wall.tickerMore': '+{n} more (last minute)',
   'wall.updated': 'Updated {time}',
   'wall.startFailed': 'Cannot reach the server; retrying in {s} s',
 
