@@ -99,6 +99,7 @@ func New(cfg Config, st *store.Store) *Server {
 	reports.New(st, s.auth).Register(s.mux)
 	s.startCampaign()
 	s.startDeclarations()
+	s.startActivities()
 	s.startParking()
 	s.startWebhooks()
 	return s
