@@ -8,15 +8,11 @@ package activities
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -138,32 +134,18 @@ func knownParams(q map[string][]string, known ...string) error {
 	return nil
 }
 
-// contactKey is the sign-up's key of a phone: an HMAC-SHA256 under the
-// database's secret of its digits (a leading +86 or 86 of an 11-digit mobile
-// number dropped, so that one phone has one key however it is written).
+// contactKey is the sign-up's key of a phone (store.ContactKey under the
+// database's secret).
 func (a *API) contactKey(ctx context.Context, phone string) (string, error) {
-	digits := strings.Map(func(r rune) rune {
-		if r >= '0' && r <= '9' {
-			return r
-		}
-		if r == ' ' || r == '-' || r == '+' || r == '(' || r == ')' {
-			return -1
-		}
-		return 'x'
-	}, phone)
-	if len(digits) == 13 && strings.HasPrefix(digits, "86") {
-		digits = digits[2:]
-	}
-	if strings.ContainsRune(digits, 'x') || len(digits) < 7 || len(digits) > 15 {
-		return "", respond.Field("phone", "invalid", "phone is a telephone number: 7 to 15 digits")
-	}
 	secret, err := a.keySecret(ctx)
 	if err != nil {
 		return "", err
 	}
-	m := hmac.New(sha256.New, secret)
-	m.Write([]byte(digits))
-	return hex.EncodeToString(m.Sum(nil)), nil
+	key, ok := store.ContactKey(secret, phone)
+	if !ok {
+		return "", respond.Field("phone", "invalid", "phone is a telephone number: 7 to 15 digits")
+	}
+	return key, nil
 }
 
 // keySecret reads the secret once.

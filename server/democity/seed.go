@@ -50,7 +50,8 @@ var ErrNotEmpty = errors.New("database already has data")
 // seededTables are emptied by Replace and analysed after seeding.
 var seededTables = []string{"areas", "points", "inspections", "parking_zones", "parking_windows",
 	"parking_readings", "calendar_days", "issues", "issue_events", "changes",
-	"task_events", "tasks", "campaigns", "leaders", "declaration_events", "declaration_materials", "declarations"}
+	"task_events", "tasks", "campaigns", "leaders", "declaration_events", "declaration_materials", "declarations",
+	"activity_signups", "activities"}
 
 // lockKey serialises seeders of one database.
 const lockKey = 0x7365_6564_6369_7479 // "seedcity"
@@ -173,6 +174,7 @@ func write(ctx context.Context, tx pgx.Tx, c *City, opt SeedOptions) ([]TableCou
 		{"parking_windows", c.writeWindows}, {"parking_readings", c.writeReadings},
 		{"calendar_days", c.writeCalendar}, {"tasks", c.writeCampaigns},
 		{"declarations", func(ctx context.Context, tx pgx.Tx) (int64, error) { return c.writeDeclarations(ctx, tx, opt.DataDir) }},
+		{"activities", c.writeActivities},
 	}
 	var out []TableCount
 	report := func(t TableCount) {
@@ -244,7 +246,7 @@ func (c *City) streamIssues(ctx context.Context, tx pgx.Tx, size int) (TableCoun
 
 // setSequences moves each id sequence past the ids written explicitly.
 func setSequences(ctx context.Context, tx pgx.Tx) error {
-	for _, table := range []string{"areas", "points", "inspections", "parking_zones", "issues", "issue_events"} {
+	for _, table := range []string{"areas", "points", "inspections", "parking_zones", "issues", "issue_events", "activities"} {
 		_, err := tx.Exec(ctx, fmt.Sprintf(`SELECT setval(pg_get_serial_sequence('%s', 'id'), COALESCE(max(id), 0) + 1, false) FROM %s`,
 			table, table))
 		if err != nil {

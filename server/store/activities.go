@@ -2,6 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -545,4 +548,30 @@ func (s *Store) ContactKeySecret(ctx context.Context) (string, error) {
 	var secret string
 	err := s.Pool.QueryRow(ctx, `SELECT value #>> '{}' FROM settings WHERE key = 'contact_key_secret'`).Scan(&secret)
 	return secret, err
+}
+
+// ContactKey is a person's key of a phone: an HMAC-SHA256 under secret of
+// its digits (separators dropped, and the +86 of an 11-digit mobile number,
+// so that one phone has one key however it is written); ok is false for what
+// is not a telephone number (7 to 15 digits).
+func ContactKey(secret []byte, phone string) (key string, ok bool) {
+	var digits []byte
+	for _, r := range phone {
+		switch {
+		case r >= '0' && r <= '9':
+			digits = append(digits, byte(r))
+		case r == ' ' || r == '-' || r == '+' || r == '(' || r == ')':
+		default:
+			return "", false
+		}
+	}
+	if len(digits) == 13 && string(digits[:2]) == "86" {
+		digits = digits[2:]
+	}
+	if len(digits) < 7 || len(digits) > 15 {
+		return "", false
+	}
+	m := hmac.New(sha256.New, secret)
+	m.Write(digits)
+	return hex.EncodeToString(m.Sum(nil)), true
 }
