@@ -150,7 +150,9 @@ func (c *City) writeActivities(ctx context.Context, tx pgx.Tx) (int64, error) {
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO activities (id, community_code, month, title, description, starts_at, ends_at,
 			place, geom, unit, capacity, status, signups, attended, created_by, created_at, updated_at)
-		SELECT x.id, x.comm, x.month, x.title, x.descr, x.starts, x.ends, x.place, ST_PointOnSurface(ar.geom),
+		SELECT x.id, x.comm, x.month, x.title, x.descr, x.starts, x.ends, x.place,
+			-- spread over the community, the same for the seed
+			ST_GeometryN(ST_GeneratePoints(ar.geom, 1, x.id::int), 1),
 			x.unit, x.capacity, x.status, x.signups, x.attended, 'seed:demo-city', x.created, x.created
 		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
 			$8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::int[], $12::int[], $13::int[])
@@ -162,8 +164,9 @@ func (c *City) writeActivities(ctx context.Context, tx pgx.Tx) (int64, error) {
 		return 0, fmt.Errorf("activities: %w", err)
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO activity_signups (activity_id, name, contact_key, signed_at, attended, attended_at)
-		SELECT a, nm, k, at, att, CASE WHEN att THEN (SELECT starts_at FROM activities WHERE id = a) END
-		FROM unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[], $5::bool[]) AS x(a, nm, k, at, att)`,
+		SELECT x.a, x.nm, x.k, x.at, x.att, CASE WHEN x.att THEN ac.starts_at END
+		FROM unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[], $5::bool[]) AS x(a, nm, k, at, att)
+		JOIN activities ac ON ac.id = x.a`,
 		sAct, sName, sKey, sAt, sAttended)
 	if err != nil {
 		return 0, fmt.Errorf("activity sign-ups: %w", err)
