@@ -82,3 +82,9 @@ RETURN jsonb_build_object(
         'created_at', a.created_at,
         'updated_at', a.updated_at,
         'version', a.version));
+
+-- Activities are a live layer.
+ALTER TABLE changes DROP CONSTRAINT changes_layer_check;
+ALTER TABLE changes ADD CONSTRAINT changes_layer_check
+    CHECK (layer IN ('areas', 'grids', 'points', 'parking', 'issues', 'inspections', 'tasks', 'declarations',
+                     'activities'));

@@ -401,3 +401,35 @@ func TestMenu(t *testing.T) {
 	e.Must(http.StatusForbidden, "GET", "/api/v1/activities", auth.Reporter, nil)
 	e.Must(http.StatusOK, "GET", "/ogc/collections/activities/items?community="+c1, auth.Viewer, nil)
 }
+
+// The live layer: writes reach the subscribers whose areas hold the
+// activity's community, without names; unit tokens follow none.
+func TestLive(t *testing.T) {
+	e := newEnv(t)
+	seq0, err := store.FeedHead(t.Context(), e.Store.Pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []string{c1, c3} {
+		b := basic(c, future(), 10)
+		b["title"] = "live-" + c
+		a := e.create(auth.Admin, b)
+		if st, body := e.signup(from(40), a.ID, "live名字", "1330000"+c[len(c)-4:]); st != http.StatusCreated {
+			t.Fatalf("sign-up: %d %s", st, body)
+		}
+	}
+	for _, c := range []struct {
+		role string
+		want []string
+	}{
+		{auth.Admin, []string{"live-" + c1, "live-" + c1, "live-" + c3, "live-" + c3}},
+		{"planner_c1", []string{"live-" + c1, "live-" + c1}},
+		{"reviewer_s2", []string{"live-" + c3, "live-" + c3}},
+		{auth.Unit, nil},
+	} {
+		got := e.liveTitles(c.role, seq0)
+		if strings.Join(got, ",") != strings.Join(c.want, ",") {
+			t.Errorf("live as %s: %v, want %v", c.role, got, c.want)
+		}
+	}
+}

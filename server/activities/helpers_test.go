@@ -8,11 +8,16 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
+
+	"citymap/server"
 	"citymap/server/apitest"
 	"citymap/server/auth"
+	"citymap/server/live"
 	"citymap/server/store"
 )
 
@@ -38,7 +43,7 @@ func square(lon, lat float64) string {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{Env: apitest.New(t)}
+	e := &env{Env: apitest.NewWith(t, server.Config{Live: live.Config{Heartbeat: 100 * time.Millisecond}})}
 	e.Exec(`INSERT INTO areas (code, name, level, parent_id, geom) VALUES ($1, '测试区', 'district', NULL, $2)`,
 		district, square(100.00, 20.00))
 	for _, a := range []struct {
@@ -121,4 +126,42 @@ func (e *env) signup(c *http.Client, id int64, name, phone string) (int, []byte)
 	return res.StatusCode, data
 }
 
-var _ = store.ActivityMonth
+// liveTitles subscribes to the activities layer as role from since and
+// returns the titles sent up to the feed's head.
+func (e *env) liveTitles(role string, since int64) []string {
+	e.T.Helper()
+	head, err := store.FeedHead(e.T.Context(), e.Store.Pool)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	url := "ws" + strings.TrimPrefix(e.URL, "http") + "/live"
+	conn, _, err := websocket.DefaultDialer.Dial(url, http.Header{"Authorization": {"Bearer " + e.Tokens[role]}})
+	if err != nil {
+		e.T.Fatalf("live as %s: %v", role, err)
+	}
+	defer conn.Close()
+	sub := fmt.Sprintf(`{"type":"subscribe","layers":["activities"],"since":%d}`, since)
+	if err := conn.WriteMessage(websocket.TextMessage, []byte(sub)); err != nil {
+		e.T.Fatal(err)
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+	var out []string
+	for {
+		_, msg, err := conn.ReadMessage()
+		if err != nil {
+			e.T.Fatalf("live as %s: %v", role, err)
+		}
+		var f struct {
+			Type, Layer string
+			Seq         int64
+			Feature     struct{ Properties struct{ Title string } }
+		}
+		_ = json.Unmarshal(msg, &f)
+		switch {
+		case f.Type == "heartbeat" && f.Seq >= head:
+			return out
+		case f.Type == "change" && f.Layer == "activities":
+			out = append(out, f.Feature.Properties.Title)
+		}
+	}
+}

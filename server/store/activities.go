@@ -188,7 +188,7 @@ func (s *Store) CreateActivity(ctx context.Context, by ActivityActor, n NewActiv
 		if n.Location != nil {
 			lon, lat = &n.Location[0], &n.Location[1]
 		}
-		return tx.QueryRow(ctx, `INSERT INTO activities (community_code, month, title, description, starts_at, ends_at,
+		if err := tx.QueryRow(ctx, `INSERT INTO activities (community_code, month, title, description, starts_at, ends_at,
 				place, geom, unit, capacity, status, created_by)
 			SELECT $1, $2, $3, $4, $5, $6, $7,
 				CASE WHEN $8::float8 IS NULL THEN ST_PointOnSurface(a.geom)
@@ -197,7 +197,11 @@ func (s *Store) CreateActivity(ctx context.Context, by ActivityActor, n NewActiv
 			FROM areas a WHERE a.code = $1
 			RETURNING id, version, activity_feature(activities)`,
 			n.Community, ActivityMonth(n.StartsAt), n.Title, n.Description, n.StartsAt, n.EndsAt, n.Place,
-			lon, lat, unit, n.Capacity, n.Status, by.Actor).Scan(&out.ID, &out.Version, &out.Doc)
+			lon, lat, unit, n.Capacity, n.Status, by.Actor).Scan(&out.ID, &out.Version, &out.Doc); err != nil {
+			return err
+		}
+		_, err := AppendUpserts(ctx, tx, "activities", []int64{out.ID})
+		return err
 	})
 	return out, err
 }
@@ -305,16 +309,27 @@ func (s *Store) PatchActivity(ctx context.Context, by ActivityActor, id int64, p
 			}
 		}
 		var lon, lat *float64
+		var before map[int64][]byte
 		if p.Location != nil {
 			lon, lat = &p.Location[0], &p.Location[1]
+			// a move: the feed records where it was, for tiles and live clients there
+			var geom []byte
+			if err := tx.QueryRow(ctx, `SELECT ST_AsEWKB(geom) FROM activities WHERE id = $1`, id).Scan(&geom); err != nil {
+				return err
+			}
+			before = map[int64][]byte{id: geom}
 		}
-		return tx.QueryRow(ctx, `UPDATE activities SET title = $2, description = $3, place = $4, status = $5,
+		if err := tx.QueryRow(ctx, `UPDATE activities SET title = $2, description = $3, place = $4, status = $5,
 				starts_at = $6, ends_at = $7, month = $8, capacity = $9, unit = $10,
 				geom = CASE WHEN $11::float8 IS NULL THEN geom ELSE ST_SetSRID(ST_MakePoint($11, $12), 4326) END,
 				version = version + 1, updated_at = now()
 			WHERE id = $1 RETURNING id, version, activity_feature(activities)`,
 			id, strings.TrimSpace(title), description, place, status, starts, ends, ActivityMonth(starts), capacity, unit,
-			lon, lat).Scan(&out.ID, &out.Version, &out.Doc)
+			lon, lat).Scan(&out.ID, &out.Version, &out.Doc); err != nil {
+			return err
+		}
+		_, err = AppendUpsertsMoved(ctx, tx, "activities", []int64{id}, before)
+		return err
 	})
 	return out, err
 }
@@ -471,8 +486,12 @@ func (s *Store) SignUp(ctx context.Context, id int64, name, key string, now time
 		if err != nil {
 			return err
 		}
-		return tx.QueryRow(ctx, `UPDATE activities SET signups = signups + 1, updated_at = now() WHERE id = $1
-			RETURNING activity_feature(activities)`, id).Scan(&doc)
+		if err := tx.QueryRow(ctx, `UPDATE activities SET signups = signups + 1, updated_at = now() WHERE id = $1
+			RETURNING activity_feature(activities)`, id).Scan(&doc); err != nil {
+			return err
+		}
+		_, err = AppendUpserts(ctx, tx, "activities", []int64{id})
+		return err
 	})
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.ConstraintName == "activities_signups_check" {
@@ -530,9 +549,13 @@ func (s *Store) MarkAttendance(ctx context.Context, by ActivityActor, id int64, 
 			WHERE id = ANY($1)`, m.Absent); err != nil {
 			return err
 		}
-		return tx.QueryRow(ctx, `UPDATE activities SET attended = (SELECT count(*) FROM activity_signups
+		if err := tx.QueryRow(ctx, `UPDATE activities SET attended = (SELECT count(*) FROM activity_signups
 				WHERE activity_id = $1 AND attended), version = version + 1, updated_at = now()
-			WHERE id = $1 RETURNING version`, id).Scan(&out.Version)
+			WHERE id = $1 RETURNING version`, id).Scan(&out.Version); err != nil {
+			return err
+		}
+		_, err = AppendUpserts(ctx, tx, "activities", []int64{id})
+		return err
 	})
 	if err != nil {
 		return out, err

@@ -20,6 +20,7 @@ var changeLayers = map[string]struct{ table, feature, key, geom string }{
 	"areas":   {"areas", "area_feature(o)", "o.code", ""},
 	"grids":   {"areas", "area_feature(o)", "o.code", ""},
 	"tasks":   {"tasks", "task_feature(o)", "o.id::text", ""},
+	"activities": {"activities", "activity_feature(o)", "o.id::text", ""},
 	// declarations lie nowhere on the map
 	"declarations": {"declarations", "declaration_feature(o)", "o.id::text", "NULL::geometry"},
 }
