@@ -30,7 +30,7 @@ func classify(r *http.Request) string {
 	switch {
 	case p == "/healthz" || p == "/readyz" || p == "/metrics" || p == "/live":
 		return ""
-	case strings.HasPrefix(p, "/api/v1/reports/"), isBigBatch(r):
+	case strings.HasPrefix(p, "/api/v1/reports/"), isBigBatch(r), isBulletinWork(r):
 		return limit.Heavy
 	case r.Method == http.MethodPost && (p == "/api/v1/photos" || p == "/api/v1/documents" ||
 		strings.HasPrefix(p, "/api/v1/issues/") && strings.HasSuffix(p, "/photos")):
@@ -40,7 +40,7 @@ func classify(r *http.Request) string {
 		p == "/api/v1/declarations" || p == "/api/v1/activities" || p == "/open311/v2/requests.json" || p == "/open311/v2/requests.xml"):
 		return limit.Medium
 	case strings.HasPrefix(p, "/api/"), p == "/ogc" || strings.HasPrefix(p, "/ogc/"),
-		strings.HasPrefix(p, "/open311/"), p == "/style.json":
+		strings.HasPrefix(p, "/open311/"), p == "/style.json", strings.HasPrefix(p, "/s/"):
 		return limit.Light
 	}
 	return ""
@@ -56,6 +56,14 @@ const smallBatch = 64 << 10
 func isBigBatch(r *http.Request) bool {
 	return r.Method == http.MethodPost && (r.URL.Path == "/api/v1/issues/batch" || r.URL.Path == "/api/v1/parking/occupancy") &&
 		(r.ContentLength < 0 || r.ContentLength > smallBatch)
+}
+
+// isBulletinWork reports whether r assembles a bulletin from the reports
+// (preview, freeze) or prints one with a browser (PDF).
+func isBulletinWork(r *http.Request) bool {
+	p := r.URL.Path
+	return p == "/api/v1/bulletins/preview" || (r.Method == http.MethodPost && p == "/api/v1/bulletins") ||
+		(strings.HasPrefix(p, "/api/v1/bulletins/") && strings.HasSuffix(p, ".pdf"))
 }
 
 // isOGCItems reports whether p is the items of an OGC collection (a page of

@@ -41,11 +41,20 @@ func TestClassify(t *testing.T) {
 		{"POST", "/api/v1/issues/7/photos", "x", limit.Upload},
 		{"POST", "/api/v1/documents", "x", limit.Upload},
 		{"GET", "/api/v1/reports/units", "", limit.Heavy},
+		{"GET", "/api/v1/bulletins/preview", "", limit.Heavy},
+		{"POST", "/api/v1/bulletins", "{}", limit.Heavy},
+		{"GET", "/api/v1/bulletins/3.pdf", "", limit.Heavy},
+		{"GET", "/api/v1/bulletins/3.html", "", limit.Light},
+		{"GET", "/api/v1/bulletins", "", limit.Light},
 		{"GET", "/api/v1/tasks", "", limit.Medium},
 		{"GET", "/api/v1/tasks/7", "", limit.Light},
 		{"GET", "/api/v1/declarations", "", limit.Medium},
 		{"GET", "/api/v1/declarations/7", "", limit.Light},
 		{"GET", "/api/v1/reports/declarations", "", limit.Heavy},
+		{"GET", "/api/v1/reports/surveys", "", limit.Heavy},
+		{"GET", "/s/wmcj", "", limit.Light},
+		{"POST", "/s/wmcj", "q.Q1=yes", limit.Light},
+		{"POST", "/api/v1/surveys/7/responses", "{}", limit.Light},
 	}
 	for _, c := range cases {
 		r := httptest.NewRequest(c.method, c.target, strings.NewReader(c.body))

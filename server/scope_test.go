@@ -76,6 +76,7 @@ var notData = map[string]string{
 	"GET /healthz":                     "process health, no data",
 	"GET /readyz":                      "database health, no data",
 	"GET /metrics":                     "counters and gauges only, nothing about who or what",
+	"GET /api/v1/calendar":             "the holiday calendar: the same for every caller, no place, no person (server/calendar tests)",
 	"POST /api/v1/inspections":         "a write: answers what it wrote, inside the caller's areas (server/inspections tests)",
 	"POST /api/v1/issues/{id}/actions": "a write: answers the case it changed, inside the caller's areas, merges too (server/api tests)",
 	"POST /api/v1/issues/{id}/photos":  "a write: answers the case it changed, inside the caller's areas (server/api tests)",
@@ -101,6 +102,15 @@ var notData = map[string]string{
 	"POST /api/v1/declarations/{id}/materials":                 "a write: answers the declaration it changed, the caller's unit's only (server/declarations TestScope)",
 	"DELETE /api/v1/declarations/{id}/materials/{mid}":         "a write: answers the declaration it changed, the caller's unit's only (server/declarations TestScope)",
 	"POST /api/v1/declarations/{id}/actions":                   "a write: answers the declaration it changed, the caller's unit's only (server/declarations TestScope)",
+	"GET /s/{survey}":                                          "the public questionnaire: a published survey's questions and communities, no answers (server/surveys TestPage)",
+	"POST /s/{survey}":                                         "the public questionnaire's plain form: answers thanks or what to correct (server/surveys TestPage)",
+	"POST /api/v1/surveys":                                     "a write: answers the survey it wrote, 创建办 and admins only (server/surveys TestDefinitions)",
+	"POST /api/v1/surveys/{id}/publish":                        "a write: answers the survey it published, 创建办 and admins only (server/surveys TestDefinitions)",
+	"POST /api/v1/surveys/{id}/responses":                      "a public write: answers the new answer's id and community (server/surveys TestBadAnswers)",
+	"GET /api/v1/bulletins":                                    "published bulletins are city-wide documents of the government, readable whole by every reader, unit staff and area tokens too; drafts the 创建办's only (server/bulletins TestReaders)",
+	"GET /api/v1/bulletins/{file}":                             "a published bulletin (JSON, HTML, PDF): a city-wide document readable whole by every reader; drafts the 创建办's only (server/bulletins TestReaders)",
+	"GET /api/v1/bulletins/preview":                            "the city-wide figures of a period for the 创建办 and planners, refused to tokens limited to areas or a unit (server/bulletins TestReaders)",
+	"POST /api/v1/bulletins":                                   "a write: freezes the city-wide figures, city-wide 创建办 and admin tokens only (server/bulletins TestReaders)",
 	"POST /api/v1/activities":                                  "a write: answers the activity it wrote, inside the caller's areas and unit (server/activities TestCreateScope)",
 	"PATCH /api/v1/activities/{id}":                            "a write: answers the activity it changed, the caller's to organise only (server/activities TestPatch)",
 	"POST /api/v1/activities/{id}/signups":                     "a public write: answers the sign-up's id and the activity's counts, no names (server/activities TestSignups)",
@@ -205,6 +215,7 @@ func (w *walk) surfaces() []surface {
 	w.campaignSurfaces(add)
 	w.webhookSurfaces(add)
 	w.declarationSurfaces(add)
+	w.surveySurfaces(add)
 	w.activitySurfaces(add)
 
 	// OGC API – Features: every collection's items (the walk's objects, and

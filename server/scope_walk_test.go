@@ -125,6 +125,7 @@ type walk struct {
 	// and as points name them
 	unitIn, unitOut, unitInName, unitOutName string
 	campaign                                 string // the walk's campaign's id
+	walkSurvey                               string // the walk's survey's id
 	// t0 is when the walk's cases were reported and its inspections made: in
 	// the past, so that reports over a range around it are final
 	t0       time.Time
@@ -282,6 +283,7 @@ func (w *walk) build() {
 	w.Exec(`UPDATE issues SET deadline = $2 WHERE id = $1::bigint`, w.objects["issue out"].id, w.t0.Add(time.Hour))
 	w.buildTasks()
 	w.buildDeclarations()
+	w.buildSurveys()
 	w.buildActivities()
 	for _, o := range w.objects {
 		if o.kind == "issue" {

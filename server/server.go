@@ -10,6 +10,7 @@ import (
 
 	"citymap/server/api"
 	"citymap/server/auth"
+	"citymap/server/bulletins"
 	"citymap/server/inspections"
 	"citymap/server/limit"
 	"citymap/server/live"
@@ -20,6 +21,7 @@ import (
 	"citymap/server/respond"
 	"citymap/server/routes"
 	"citymap/server/store"
+	"citymap/server/surveys"
 	"citymap/server/tiles"
 	"citymap/server/webhooks"
 )
@@ -58,8 +60,18 @@ type Config struct {
 	// their reminders announced (declarationswire.go); 0 leaves it to
 	// citymap declarations open.
 	DeclarationChecks time.Duration
-	// Clock is the declarations' clock (nil: time.Now); tests fix it.
+	// Clock is the declarations' and bulletins' clock (nil: time.Now); tests fix it.
 	Clock func() time.Time
+	// Surveys tunes the questionnaires' public answers (surveyswire.go).
+	Surveys surveys.Config
+	// BulletinChecks is how often the draft bulletins of the periods just
+	// ended are prepared (bulletinswire.go); 0 leaves it to citymap
+	// bulletins prepare. BulletinThresholds (zero: the defaults) decide the
+	// accountability list; Chromium is the browser that prints their PDFs
+	// ("" finds chromium on PATH).
+	BulletinChecks     time.Duration
+	BulletinThresholds bulletins.Thresholds
+	Chromium           string
 }
 
 // Server is one citymap instance.
@@ -77,6 +89,10 @@ type Server struct {
 	hooks     *webhooks.Dispatcher // webhookwire.go
 	// stopDeclarations ends the declarations' checks (declarationswire.go)
 	stopDeclarations func()
+	// stopCalendar ends the calendar's check (calendarwire.go)
+	stopCalendar func()
+	// stopBulletins ends the bulletins' scheduler (bulletinswire.go)
+	stopBulletins func()
 }
 
 // New builds the instance's routes.
@@ -99,9 +115,12 @@ func New(cfg Config, st *store.Store) *Server {
 	reports.New(st, s.auth).Register(s.mux)
 	s.startCampaign()
 	s.startDeclarations()
+	s.startSurveys()
+	s.startBulletins()
 	s.startActivities()
 	s.startParking()
 	s.startWebhooks()
+	s.startCalendar()
 	return s
 }
 
@@ -124,6 +143,8 @@ func (s *Server) Close() {
 	s.stopAuth()
 	s.stopRules()
 	s.stopDeclarations()
+	s.stopCalendar()
+	s.stopBulletins()
 }
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {

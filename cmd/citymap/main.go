@@ -91,11 +91,20 @@ func parse(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-// openStore connects to DATABASE_URL.
+// openStore connects to DATABASE_URL. CITYMAP_WORK_HOURS, when set, is the
+// working day of its connections (every command that takes in issues or moves
+// deadlines counts the same hours; serve --work-hours overrides it).
 func openStore(ctx context.Context, opts ...store.Option) (*store.Store, error) {
 	url := os.Getenv("DATABASE_URL")
 	if url == "" {
 		return nil, errors.New("DATABASE_URL is not set (make run sets it for the project-local database)")
+	}
+	if v := os.Getenv("CITYMAP_WORK_HOURS"); v != "" {
+		spec, err := store.ParseWorkHours(v)
+		if err != nil {
+			return nil, fmt.Errorf("CITYMAP_WORK_HOURS: %w", err)
+		}
+		opts = append([]store.Option{store.WorkHours(spec)}, opts...)
 	}
 	return store.Open(ctx, url, opts...)
 }

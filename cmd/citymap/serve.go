@@ -7,11 +7,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"time"
 
 	"citymap/server"
 	"citymap/server/store"
+	"citymap/server/surveys"
 )
 
 func init() {
@@ -31,16 +33,31 @@ func runServe(ctx context.Context, args []string) error {
 	httpOpts := addHTTPFlags(fs)
 	limitOpts := addLimitFlags(fs)
 	taskOpts := addTaskFlags(fs)
+	surveyRate := fs.Float64("survey-rate", envFloat("CITYMAP_SURVEY_RATE", surveys.DefaultPerMinute),
+		"answers a minute one client address may post to the public questionnaires; negative is no limit (env CITYMAP_SURVEY_RATE)")
+	surveyForwarded := fs.Bool("survey-forwarded-for", envOr("CITYMAP_SURVEY_FORWARDED_FOR", "") == "true",
+		"count the questionnaires' rate by the last X-Forwarded-For address (behind a load balancer; env CITYMAP_SURVEY_FORWARDED_FOR)")
 	keyedEnv, keyedErr := strconv.ParseBool(envOr("CITYMAP_OPEN311_KEYED_READS", "false"))
 	keyedReads := fs.Bool("open311-keyed-reads", keyedEnv,
 		"Open311 reads (discovery, services, requests) need a key too; by default only POST does (env CITYMAP_OPEN311_KEYED_READS=true)")
 	hookOpts := addWebhookFlags(fs)
 	declOpts := addDeclarationFlags(fs)
+	workHours := fs.String("work-hours", "", "the working day of working-hour deadlines, e.g. "+store.DefaultWorkHours+
+		" (env CITYMAP_WORK_HOURS; default the database's citymap.work_hours, else "+store.DefaultWorkHours+")")
+	bullOpts := addBulletinFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if keyedErr != nil {
 		return fmt.Errorf("CITYMAP_OPEN311_KEYED_READS: %w", keyedErr)
+	}
+	var workOpts []store.Option
+	if *workHours != "" {
+		spec, err := store.ParseWorkHours(*workHours)
+		if err != nil {
+			return fmt.Errorf("--work-hours: %w", err)
+		}
+		workOpts = append(workOpts, store.WorkHours(spec))
 	}
 	httpCfg, err := httpConfig(fs, httpOpts)
 	if err != nil {
@@ -51,6 +68,10 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	declChecks, err := declOpts.interval(fs)
+	if err != nil {
+		return err
+	}
+	bullChecks, bullTh, err := bullOpts.config(fs)
 	if err != nil {
 		return err
 	}
@@ -74,8 +95,13 @@ func runServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	surveyCfg, err := surveyConfig(*dataDir, *surveyRate, *surveyForwarded)
+	if err != nil {
+		return err
+	}
 	slog.Debug("open file limit", "files", raiseFileLimit())
-	st, err := openStore(ctx, store.MaxConns(store.DefaultMaxConns), store.StatementTimeout(limitOpts.statementTimeout))
+	st, err := openStore(ctx, append(workOpts, store.MaxConns(store.DefaultMaxConns),
+		store.StatementTimeout(limitOpts.statementTimeout))...)
 	if err != nil {
 		return err
 	}
@@ -90,7 +116,8 @@ func runServe(ctx context.Context, args []string) error {
 	srv := server.New(server.Config{DataDir: *dataDir, Live: liveCfg,
 		MQTTURL: parkOpts.mqttURL, MQTTClientID: parkOpts.clientID, Timezone: cityTZ, Tiles: tileCfg,
 		HTTP: httpCfg, Limits: limits, TaskRules: taskRules, Open311KeyedReads: *keyedReads,
-		Webhooks: hookCfg, DeclarationChecks: declChecks}, st)
+		Webhooks: hookCfg, DeclarationChecks: declChecks, Surveys: surveyCfg,
+		BulletinChecks: bullChecks, BulletinThresholds: bullTh, Chromium: *bullOpts.chromium}, st)
 	defer srv.Close()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -112,4 +139,27 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	return nil
+}
+
+// surveyConfig is the questionnaires' configuration: the secret of the
+// respondents' keys from CITYMAP_SURVEY_SECRET, else kept in the data
+// directory (made once), resolved now so that a data directory that cannot
+// hold it stops serve.
+func surveyConfig(dataDir string, perMinute float64, forwarded bool) (surveys.Config, error) {
+	cfg := surveys.Config{Secret: os.Getenv("CITYMAP_SURVEY_SECRET"), DataDir: dataDir, PerMinute: perMinute,
+		Burst: surveys.DefaultBurst, ForwardedFor: forwarded}
+	secret, err := surveys.LoadSecret(cfg)
+	if err != nil {
+		return cfg, fmt.Errorf("survey secret: %w", err)
+	}
+	cfg.Secret = secret
+	return cfg, nil
+}
+
+// envFloat is a number from the environment, def when unset or not a number.
+func envFloat(key string, def float64) float64 {
+	if v, err := strconv.ParseFloat(os.Getenv(key), 64); err == nil {
+		return v
+	}
+	return def
 }

@@ -127,7 +127,7 @@ func TestCatalog(t *testing.T) {
 	for _, c := range cats {
 		m := c.(map[string]any)
 		if m["code"] == "manhole_cover" {
-			found = m["deadline_hours"] == float64(4) && m["unit"] == "swgs" && m["class"] == "component"
+			found = m["deadline_amount"] == float64(4) && m["deadline_unit"] == "urgent" && m["unit"] == "swgs" && m["class"] == "component"
 		}
 	}
 	if !found || len(cats) < 10 {

@@ -18,6 +18,8 @@ type actionInput struct {
 	Unit        *string `json:"unit"`         // dispatch
 	Passed      *bool   `json:"passed"`       // verify
 	DuplicateOf *int64  `json:"duplicate_of"` // merge
+	Amount      *int    `json:"amount"`       // extend_request, extend_grant: in the category's unit
+	Reason      *string `json:"reason"`       // extend_request, suspend
 }
 
 // toAction checks that the input carries what its action needs and nothing that
@@ -36,6 +38,14 @@ func (in *actionInput) toAction(id int64) (store.IssueAction, *respond.Error) {
 		return a, respond.Field("passed", "not_applicable", "passed goes with verify only")
 	case in.DuplicateOf != nil && a.Action != workflow.Merge:
 		return a, respond.Field("duplicate_of", "not_applicable", "duplicate_of goes with merge only")
+	case in.Amount != nil && a.Action != workflow.ExtendRequest && a.Action != workflow.ExtendGrant:
+		return a, respond.Field("amount", "not_applicable", "amount goes with extend_request and extend_grant only")
+	case in.Reason != nil && a.Action != workflow.ExtendRequest && a.Action != workflow.Suspend:
+		return a, respond.Field("reason", "not_applicable", "reason goes with extend_request and suspend only")
+	case a.Action == workflow.ExtendRequest && in.Amount == nil:
+		return a, respond.Field("amount", "required", "extend_request needs the amount of time asked for, in the category's unit")
+	case (a.Action == workflow.ExtendRequest || a.Action == workflow.Suspend) && (in.Reason == nil || *in.Reason == ""):
+		return a, respond.Field("reason", "required", fmt.Sprintf("%s needs a reason", a.Action))
 	case a.Action == workflow.Verify && in.Passed == nil:
 		return a, respond.Field("passed", "required", "verify needs passed: true or false")
 	case a.Action == workflow.Merge && in.DuplicateOf == nil:
@@ -49,6 +59,15 @@ func (in *actionInput) toAction(id int64) (store.IssueAction, *respond.Error) {
 	}
 	if in.DuplicateOf != nil {
 		a.DuplicateOf = *in.DuplicateOf
+	}
+	if in.Amount != nil {
+		if *in.Amount <= 0 || *in.Amount > store.MaxExtension {
+			return a, respond.Field("amount", "out_of_range", fmt.Sprintf("amount must be between 1 and %d", store.MaxExtension))
+		}
+		a.Amount = *in.Amount
+	}
+	if in.Reason != nil {
+		a.Reason = *in.Reason
 	}
 	return a, nil
 }
@@ -92,20 +111,27 @@ func (a *API) issueAction(w http.ResponseWriter, r *http.Request) {
 	writeFeature(w, http.StatusOK, res.Version, res.Feature)
 }
 
-// conflict is the 409 body: the error plus what the caller may do instead.
+// conflict is the 409 body: the error plus what the caller may do instead and
+// the state of the case's clock that refused it.
 type conflict struct {
 	*respond.Error
-	Status  workflow.Status   `json:"status"`
-	Allowed []workflow.Action `json:"allowed"`
+	Status           workflow.Status   `json:"status"`
+	Allowed          []workflow.Action `json:"allowed"`
+	Suspended        bool              `json:"suspended"`
+	ExtensionPending bool              `json:"extension_pending"`
 }
 
 func notAllowed(w http.ResponseWriter, p *auth.Principal, na *workflow.NotAllowedError) {
-	allowed := workflow.AllowedFor(p.Role, na.Status)
+	c := na.Case
+	if c.Status == "" {
+		c.Status = na.Status
+	}
+	allowed := workflow.AllowedForCase(p.Role, c)
 	if allowed == nil {
 		allowed = []workflow.Action{}
 	}
-	e := respond.Field("action", "transition_not_allowed",
-		fmt.Sprintf("%s is not allowed on a %s issue", na.Action, na.Status))
+	e := respond.Field("action", "transition_not_allowed", fmt.Sprintf("%s is not allowed on %s", na.Action, c.Describe()))
 	e.Status = http.StatusConflict
-	respond.JSON(w, http.StatusConflict, map[string]conflict{"error": {Error: e, Status: na.Status, Allowed: allowed}})
+	respond.JSON(w, http.StatusConflict, map[string]conflict{"error": {Error: e, Status: na.Status, Allowed: allowed,
+		Suspended: c.Suspended, ExtensionPending: c.ExtensionPending}})
 }

@@ -34,11 +34,14 @@ func New(st *store.Store, a *auth.Authenticator, dataDir string) *API {
 
 // Who may call what. Reading is for every role but the reporter, which only
 // submits (and may read back what it submitted); working cases is for the
-// command centre and, within their areas, grid managers.
+// command centre and, within their areas, grid managers; a unit's staff take
+// the one step that is theirs on their unit's cases, asking for more time
+// (workflow.RoleMay says which step each role may take).
 var (
 	creators = []string{auth.Admin, auth.Dispatcher, auth.GridManager, auth.Reporter}
 	readers  = []string{auth.Admin, auth.Dispatcher, auth.GridManager, auth.Planner, auth.Viewer}
 	workers  = []string{auth.Admin, auth.Dispatcher, auth.GridManager}
+	actors   = []string{auth.Admin, auth.Dispatcher, auth.GridManager, auth.Unit}
 	anyRole  []string
 )
 
@@ -51,13 +54,14 @@ func (a *API) Register(mux routes.Mux) {
 	route("POST /api/v1/issues/batch", a.createIssues, creators)
 	route("GET /api/v1/issues", a.listIssues, readers)
 	route("GET /api/v1/issues/{id}", a.getIssue, anyRole) // a reporter reads back its own
-	route("POST /api/v1/issues/{id}/actions", a.issueAction, workers)
+	route("POST /api/v1/issues/{id}/actions", a.issueAction, actors)
 	route("POST /api/v1/issues/{id}/photos", a.attachPhotos, workers)
 	// a unit's staff upload photos for their declarations and tasks
 	route("POST /api/v1/photos", a.uploadPhoto, append(slices.Clone(creators), auth.Unit))
 	route("GET /api/v1/photos/{id}", a.servePhoto, anyRole)
 	route("GET /api/v1/categories", a.categories, anyRole)
 	route("GET /api/v1/units", a.units, anyRole)
+	route("GET /api/v1/calendar", a.calendar, anyRole)
 	route("GET /api/v1/me", a.me, anyRole)
 }
 

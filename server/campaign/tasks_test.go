@@ -250,12 +250,14 @@ func TestSpawnOverdueTasks(t *testing.T) {
 			{IndicatorCode: "T1", Points: 2, Category: "exposed_garbage"},   // rule: 2 days
 			{IndicatorCode: "T2", Points: 1, Category: "illegal_posting"},   // no rule
 			{IndicatorCode: "T1", Points: 1, Category: "stacked_materials"}, // fixed in time
+			{IndicatorCode: "T1", Points: 1, Category: "trash_bin"},         // suspended: its clock stands
 		}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.Exec(`UPDATE issues SET deadline = $2, unit = 'cgj' WHERE id = ANY($1)`, ins.Issues, now.Add(-time.Hour))
 	e.Exec(`UPDATE issues SET status = 'closed', closed_at = $2, resolved_at = $2 WHERE id = $1`, ins.Issues[2], now.Add(-2*time.Hour))
+	e.Exec(`UPDATE issues SET suspended_at = $2, suspensions = 1 WHERE id = $1`, ins.Issues[3], now.Add(-3*time.Hour))
 	// other overdue findings of the template must not blur the count: only ours carry T1
 	ids, err := e.Store.SpawnOverdueTasks(ctx, now)
 	if err != nil || len(ids) != 1 {

@@ -5,9 +5,7 @@
 package catalog
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -18,8 +16,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/xuri/excelize/v2"
 
+	"citymap/server/sheet"
 	"citymap/server/store"
 )
 
@@ -77,77 +75,20 @@ var kinds = map[string]string{
 	"questionnaire": store.KindQuestionnaire, "问卷调查": store.KindQuestionnaire,
 }
 
-// Read decodes a catalogue from r: an XLSX workbook (its first sheet) when the
-// bytes are a zip archive, else CSV in UTF-8 (with or without a byte-order mark).
+// Read decodes a catalogue from r: an XLSX workbook (its first sheet) or CSV
+// in UTF-8 (package sheet).
 func Read(r io.Reader) (*Batch, error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxFile+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > MaxFile {
-		return nil, fmt.Errorf("the file is larger than %d bytes", MaxFile)
-	}
-	var records [][]string
-	var lines []int
-	if bytes.HasPrefix(data, []byte("PK\x03\x04")) {
-		records, lines, err = readXLSX(data)
-	} else {
-		records, lines, err = readCSV(data)
-	}
+	records, lines, err := sheet.Read(r, MaxFile)
 	if err != nil {
 		return nil, err
 	}
 	return check(records, lines)
 }
 
-func readCSV(data []byte) ([][]string, []int, error) {
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	if !utf8.Valid(data) {
-		return nil, nil, errors.New("the CSV file is not UTF-8 (save it as \"CSV UTF-8\")")
-	}
-	cr := csv.NewReader(bytes.NewReader(data))
-	cr.FieldsPerRecord = -1
-	var records [][]string
-	var lines []int
-	for {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			return records, lines, nil
-		}
-		if err != nil {
-			return nil, nil, fmt.Errorf("CSV: %w", err)
-		}
-		line, _ := cr.FieldPos(0)
-		records, lines = append(records, rec), append(lines, line)
-	}
-}
-
-func readXLSX(data []byte) ([][]string, []int, error) {
-	// a catalogue unpacks to some megabytes: a workbook that claims more is refused
-	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: 256 << 20, UnzipXMLSizeLimit: 64 << 20})
-	if err != nil {
-		return nil, nil, fmt.Errorf("XLSX: %w", err)
-	}
-	defer f.Close()
-	sheets := f.GetSheetList()
-	if len(sheets) == 0 {
-		return nil, nil, errors.New("XLSX: the workbook has no sheet")
-	}
-	rows, err := f.GetRows(sheets[0])
-	if err != nil {
-		return nil, nil, fmt.Errorf("XLSX: %w", err)
-	}
-	lines := make([]int, len(rows))
-	for i := range rows {
-		lines[i] = i + 1
-	}
-	return rows, lines, nil
-}
-
 // check maps the header to fields and checks every row.
 func check(records [][]string, lines []int) (*Batch, error) {
 	// blank rows (a sheet's trailing ones) are skipped
-	for len(records) > 0 && blank(records[0]) {
+	for len(records) > 0 && sheet.Blank(records[0]) {
 		records, lines = records[1:], lines[1:]
 	}
 	if len(records) == 0 {
@@ -160,7 +101,7 @@ func check(records [][]string, lines []int) (*Batch, error) {
 	b := &Batch{}
 	seen := map[string]int{}
 	for i, rec := range records[1:] {
-		if blank(rec) {
+		if sheet.Blank(rec) {
 			continue
 		}
 		line := lines[i+1]
@@ -179,15 +120,6 @@ func check(records [][]string, lines []int) (*Batch, error) {
 		return nil, errors.New("the file has a header but no indicators: nothing to import")
 	}
 	return b, b.checkTree()
-}
-
-func blank(rec []string) bool {
-	for _, v := range rec {
-		if strings.TrimSpace(v) != "" {
-			return false
-		}
-	}
-	return true
 }
 
 func header(rec []string, line int) (map[string]int, error) {

@@ -1,10 +1,13 @@
 package democity
 
-// issueCat mirrors a row of issue_categories (deadline and unit; Seed checks they
-// still agree with the database) and says where such issues happen.
+// issueCat mirrors a row of issue_categories (its unit; Seed checks it still
+// agrees with the database) and says where such issues happen and how fast
+// they are handled.
 type issueCat struct {
-	code    string
-	hours   int    // deadline_hours
+	code string
+	// hours is the pace the generator plans a case at: about the wall-clock
+	// time its limit gives (the stored deadline is the database's rule).
+	hours   int
 	unit    string // "" goes to the street office
 	anchors []string
 	anchorP float64  // share of issues that cluster around an anchor point

@@ -1,6 +1,7 @@
 package democity
 
 import (
+	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -106,15 +107,67 @@ func (p *planner) work(d float64, late bool, unit string) {
 	if late {
 		due = d * uniform(r, 1.05, 2.5)
 	}
-	if chance(r, 0.03) { // stuck: waiting for another department, a permit, parts …
+	stuck := chance(r, 0.03) // waiting for another department, a permit, parts …
+	if stuck {
 		due += uniform(r, 2, 40) * 1440
 	}
 	resolve := p.is.Created.Add(time.Duration(due * float64(time.Minute))).Truncate(time.Second)
+	// chosen by the issue number, not drawn, so that the rest of the city
+	// stays what the same seed always made
+	if p.is.ID%23 == 0 {
+		p.extend(unit, p.is.ID%5 == 0)
+	}
+	if stuck && p.is.ID%2 == 0 {
+		p.suspend(resolve)
+	}
 	p.wait(10)
 	if resolve.After(p.t) {
 		p.t = resolve
 	}
 	p.add("resolve", "in_progress", "resolved", unit, "已处置完毕", noData)
+}
+
+var extendReasons = []string{"需协调产权单位", "等待配件到货", "连续降雨无法施工", "需办理占道审批"}
+
+// extend has the unit ask for more time and the command centre grant or
+// refuse it. The amount and the moved deadline are the database's
+// (clockSteps): the rule of migration 0023 counts them.
+func (p *planner) extend(unit string, refuse bool) {
+	reason := extendReasons[p.is.ID%int64(len(extendReasons))]
+	p.wait(5)
+	p.add("extend_request", "in_progress", "in_progress", unit, "申请延期", jsonData(map[string]any{"reason": reason}))
+	p.wait(30)
+	centre := "指挥中心 " + p.g.staff[1][p.is.ID%int64(len(p.g.staff[1]))]
+	if refuse {
+		p.add("extend_refuse", "in_progress", "in_progress", centre, "不同意延期", noData)
+		return
+	}
+	p.add("extend_grant", "in_progress", "in_progress", centre, "同意延期", noData)
+}
+
+var suspendReasons = []string{"等待燃气公司处置", "等待产权单位确认", "待法院裁定", "等待供电部门停电配合"}
+
+// suspend stops the clock of a stuck case while it waits for a third party,
+// until shortly before it is resolved.
+func (p *planner) suspend(resolve time.Time) {
+	reason := suspendReasons[p.is.ID%int64(len(suspendReasons))]
+	centre := "指挥中心 " + p.g.staff[1][p.is.ID%int64(len(p.g.staff[1]))]
+	p.wait(30)
+	p.add("suspend", "in_progress", "in_progress", centre, "挂起", jsonData(map[string]any{"reason": reason}))
+	resume := resolve.Add(-time.Hour)
+	if !resume.After(p.t) {
+		resume = p.t.Add(time.Hour)
+	}
+	p.t = resume
+	p.add("resume", "in_progress", "in_progress", centre, "恢复处置", noData)
+}
+
+func jsonData(v map[string]any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
 }
 
 // lateShare is the share of issues resolved after their deadline: more of those

@@ -9,6 +9,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"citymap/server/store"
 )
 
 // SeedOptions say what Seed generates and what it does with a database that
@@ -51,7 +53,7 @@ var ErrNotEmpty = errors.New("database already has data")
 var seededTables = []string{"areas", "points", "inspections", "parking_zones", "parking_windows",
 	"parking_readings", "calendar_days", "issues", "issue_events", "changes",
 	"task_events", "tasks", "campaigns", "leaders", "declaration_events", "declaration_materials", "declarations",
-	"activity_signups", "activities"}
+	"survey_responses", "surveys", "bulletins", "activity_signups", "activities"}
 
 // lockKey serialises seeders of one database.
 const lockKey = 0x7365_6564_6369_7479 // "seedcity"
@@ -84,6 +86,17 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, opt SeedOptions) (Result, err
 	}
 	if _, err := pool.Exec(ctx, "ANALYZE "+strings.Join(seededTables, ", ")+", units"); err != nil {
 		return res, fmt.Errorf("analyze: %w", err)
+	}
+	// the bulletins are assembled from the reports of the committed city
+	t0 := time.Now()
+	n, err := seedBulletins(ctx, &store.Store{Pool: pool}, opt.Now)
+	if err != nil {
+		return res, fmt.Errorf("bulletins: %w", err)
+	}
+	bt := TableCount{"bulletins", n, time.Since(t0)}
+	res.Tables = append(res.Tables, bt)
+	if opt.Progress != nil {
+		opt.Progress(bt)
 	}
 	res.Took = time.Since(start)
 	return res, nil
@@ -128,18 +141,18 @@ func truncate(ctx context.Context, tx pgx.Tx) error {
 }
 
 // checkReferenceData makes sure the categories the generator mirrors still agree
-// with the schema's: a deadline computed from a stale copy would be wrong.
+// with the schema's: an issue sent to a unit the category does not name would
+// be wrong. (Deadlines are the database's: see issueDeadlines.)
 func checkReferenceData(ctx context.Context, tx pgx.Tx) error {
 	for _, cat := range issueCats {
-		var hours int
 		var unit *string
-		err := tx.QueryRow(ctx, `SELECT deadline_hours, unit FROM issue_categories WHERE code = $1`, cat.code).Scan(&hours, &unit)
+		err := tx.QueryRow(ctx, `SELECT unit FROM issue_categories WHERE code = $1`, cat.code).Scan(&unit)
 		if err != nil {
 			return fmt.Errorf("issue category %s: %w", cat.code, err)
 		}
-		if u := deref(unit); hours != cat.hours || u != cat.unit {
-			return fmt.Errorf("issue category %s is %dh/%q in the database but %dh/%q in democity: update issuecats.go",
-				cat.code, hours, u, cat.hours, cat.unit)
+		if u := deref(unit); u != cat.unit {
+			return fmt.Errorf("issue category %s goes to %q in the database but to %q in democity: update issuecats.go",
+				cat.code, u, cat.unit)
 		}
 	}
 	var known int
@@ -174,6 +187,7 @@ func write(ctx context.Context, tx pgx.Tx, c *City, opt SeedOptions) ([]TableCou
 		{"parking_windows", c.writeWindows}, {"parking_readings", c.writeReadings},
 		{"calendar_days", c.writeCalendar}, {"tasks", c.writeCampaigns},
 		{"declarations", func(ctx context.Context, tx pgx.Tx) (int64, error) { return c.writeDeclarations(ctx, tx, opt.DataDir) }},
+		{"survey_responses", c.writeSurveys},
 		{"activities", c.writeActivities},
 	}
 	var out []TableCount
@@ -197,6 +211,12 @@ func write(ctx context.Context, tx pgx.Tx, c *City, opt SeedOptions) ([]TableCou
 	}
 	report(issues)
 	report(events)
+	if err := issueDeadlines(ctx, tx); err != nil {
+		return out, err
+	}
+	if err := clockSteps(ctx, tx); err != nil {
+		return out, err
+	}
 	if err := setSequences(ctx, tx); err != nil {
 		return out, err
 	}
@@ -215,6 +235,61 @@ func markDemoCity(ctx context.Context, tx pgx.Tx, opt Options) error {
 		DemoCityKey, int64(opt.Seed), opt.Scale, opt.Now)
 	if err != nil {
 		return fmt.Errorf("mark the demo city: %w", err)
+	}
+	return nil
+}
+
+// issueDeadlines gives every issue the deadline intake gives it, from its
+// category's time limit by the rule of migration 0023 (worktime_due, on the
+// calendar just written). The generator plans each case's course at the pace
+// of issueCat.hours, about the wall-clock time the limit allows.
+func issueDeadlines(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, `UPDATE issues i SET deadline = worktime_due(i.created_at, c.deadline_amount, c.deadline_unit)
+		FROM issue_categories c WHERE c.code = i.category`)
+	if err != nil {
+		return fmt.Errorf("issue deadlines: %w", err)
+	}
+	return nil
+}
+
+// clockStepsSQL completes the extensions and suspensions the generator
+// planned, as the API's steps record them (store.clockUpdateSQL): the amount
+// asked for and granted (4 in the category's unit, 2 for workdays), the
+// deadline each grant and each resumption moved and the issue's counts. A
+// case has at most one of each, its grant before its suspension.
+var clockStepsSQL = []string{
+	`UPDATE issue_events e SET data = e.data || jsonb_build_object('deadline_unit', c.deadline_unit,
+		CASE WHEN e.action = 'extend_request' THEN 'amount' ELSE 'requested' END,
+		CASE c.deadline_unit WHEN 'workdays' THEN 2 ELSE 4 END)
+	FROM issues i JOIN issue_categories c ON c.code = i.category
+	WHERE e.issue_id = i.id AND e.action IN ('extend_request', 'extend_grant', 'extend_refuse')`,
+	`UPDATE issue_events e SET data = e.data || jsonb_build_object('amount', (e.data->>'requested')::int,
+		'deadline_from', i.deadline, 'deadline_to', worktime_due(i.deadline, (e.data->>'requested')::int, c.deadline_unit))
+	FROM issues i JOIN issue_categories c ON c.code = i.category
+	WHERE e.issue_id = i.id AND e.action = 'extend_grant'`,
+	`UPDATE issues i SET deadline = (e.data->>'deadline_to')::timestamptz, extensions = 1
+	FROM issue_events e WHERE e.issue_id = i.id AND e.action = 'extend_grant'`,
+	`UPDATE issues i SET extension_requested = (e.data->>'amount')::int
+	FROM issue_events e WHERE e.issue_id = i.id AND e.action = 'extend_request' AND issue_is_open(i.status)
+		AND NOT EXISTS (SELECT 1 FROM issue_events a WHERE a.issue_id = i.id AND a.action IN ('extend_grant', 'extend_refuse'))`,
+	`UPDATE issue_events e SET data = jsonb_build_object('deadline_unit', c.deadline_unit, 'suspended_at', s.at,
+		'suspended_minutes', round(extract(epoch FROM CASE WHEN c.deadline_unit = 'urgent' THEN e.at - s.at
+			ELSE worktime_between(s.at, e.at) END) / 60),
+		'deadline_from', i.deadline, 'deadline_to', worktime_resume(i.deadline, s.at, e.at, c.deadline_unit))
+	FROM issues i JOIN issue_categories c ON c.code = i.category, issue_events s
+	WHERE e.issue_id = i.id AND e.action = 'resume' AND s.issue_id = i.id AND s.action = 'suspend'`,
+	`UPDATE issues i SET deadline = (e.data->>'deadline_to')::timestamptz
+	FROM issue_events e WHERE e.issue_id = i.id AND e.action = 'resume'`,
+	`UPDATE issues i SET suspensions = 1, suspended_at = CASE WHEN NOT EXISTS (SELECT 1 FROM issue_events r
+		WHERE r.issue_id = i.id AND r.action = 'resume') THEN s.at END
+	FROM issue_events s WHERE s.issue_id = i.id AND s.action = 'suspend'`,
+}
+
+func clockSteps(ctx context.Context, tx pgx.Tx) error {
+	for _, q := range clockStepsSQL {
+		if _, err := tx.Exec(ctx, q); err != nil {
+			return fmt.Errorf("clock steps: %w", err)
+		}
 	}
 	return nil
 }

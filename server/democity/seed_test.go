@@ -94,7 +94,15 @@ var seedChecks = []seedCheck{
 	{"dispatch names a unit", `SELECT count(*) FROM issue_events e JOIN issues i ON i.id = e.issue_id
 		WHERE e.action = 'dispatch' AND e.data->>'unit' IS DISTINCT FROM i.unit`, 0, 0},
 	{"deadline from category", `SELECT count(*) FROM issues i JOIN issue_categories c ON c.code = i.category
-		WHERE i.deadline <> i.created_at + make_interval(hours => c.deadline_hours)`, 0, 0},
+		WHERE i.extensions + i.suspensions = 0 AND i.deadline <> worktime_due(i.created_at, c.deadline_amount, c.deadline_unit)`, 0, 0},
+	{"extended issues", `SELECT count(*) FROM issues WHERE extensions > 0`, 20, 200},
+	{"suspended issues", `SELECT count(*) FROM issues WHERE suspensions > 0`, 5, 100},
+	{"deadline is the last move's", `SELECT count(*) FROM issues i WHERE i.extensions + i.suspensions > 0
+		AND i.suspended_at IS NULL AND i.deadline IS DISTINCT FROM (SELECT (e.data->>'deadline_to')::timestamptz
+			FROM issue_events e WHERE e.issue_id = i.id AND e.action IN ('extend_grant', 'resume') ORDER BY e.at DESC, e.id DESC LIMIT 1)`, 0, 0},
+	{"counts follow the events", `SELECT count(*) FROM issues i WHERE i.extensions <> (SELECT count(*) FROM issue_events e
+		WHERE e.issue_id = i.id AND e.action = 'extend_grant') OR i.suspensions <> (SELECT count(*) FROM issue_events e
+		WHERE e.issue_id = i.id AND e.action = 'suspend')`, 0, 0},
 	{"merged into an earlier issue", `SELECT count(*) FROM issues i JOIN issues d ON d.id = i.duplicate_of
 		WHERE d.id >= i.id OR d.category <> i.category OR d.grid_code <> i.grid_code`, 0, 0},
 	{"merged issues", `SELECT count(*) FROM issues WHERE status = 'merged'`, 1, 200},

@@ -133,7 +133,7 @@ func TestCreateInspection(t *testing.T) {
 		WHERE i.id = ANY($1) AND i.inspection_id = $2 AND i.point_id = $3 AND i.source = 'inspection'
 		  AND i.status = 'reported' AND ST_Covers(p.geom, i.geom) AND i.grid_code = $4
 		  AND i.community_code = left($4, 12) AND i.street_code = left($4, 9)
-		  AND i.unit IS NOT NULL AND i.deadline = i.created_at + make_interval(hours => c.deadline_hours)
+		  AND i.unit IS NOT NULL AND i.deadline = worktime_due(i.created_at, c.deadline_amount, c.deadline_unit)
 		  AND i.description LIKE '督查扣分：%'`, in.Issues, in.ID, pid, grid)
 	if n != 3 {
 		t.Errorf("%d of 3 issues are at the point, linked and assigned", n)

@@ -464,7 +464,7 @@ func TestPropertyFilters(t *testing.T) {
 		t.Errorf("capacity=%s: %d, want %d", capacity, got, want)
 	}
 	if got, want := e.matched("issues", "overdue", "true"),
-		e.Int(`SELECT count(*) FROM issues WHERE issue_is_open(status) AND deadline < now()`); got != want {
+		e.Int(`SELECT count(*) FROM issues WHERE issue_is_open(status) AND deadline < now() AND suspended_at IS NULL`); got != want {
 		t.Errorf("overdue=true: %d, want %d", got, want)
 	}
 	grid := e.str(`SELECT code FROM areas WHERE level = 'grid' ORDER BY code LIMIT 1`)
@@ -495,7 +495,7 @@ func TestFilters(t *testing.T) {
 		{"issues", "CASEI(address) LIKE '%1号'", "lower(address) LIKE '%1号'", nil},
 		{"issues", "address NOT LIKE '%\\_%'", "address NOT LIKE '%\\_%'", nil},
 		{"issues", "id BETWEEN 10 AND 99", "id BETWEEN 10 AND 99", nil},
-		{"issues", "overdue", "issue_is_open(status) AND deadline < now()", nil},
+		{"issues", "overdue", "issue_is_open(status) AND deadline < now() AND suspended_at IS NULL", nil},
 		{"issues", "S_INTERSECTS(geometry, " + poly + ")", "ST_Intersects(geom, " + env + ")", nil},
 		{"issues", "S_INTERSECTS(geometry, " + polyLatLon + ")", "ST_Intersects(geom, " + env + ")",
 			[]string{"filter-crs", "http://www.opengis.net/def/crs/EPSG/0/4326"}},

@@ -69,11 +69,11 @@ func (h *Handler) createRequest(c *call) error {
 func (h *Handler) createdNotice(c *call, cl catalog, id int64, category string) string {
 	rs, err := h.store.Open311Requests(c.r.Context(), store.Open311Filter{IDs: []int64{id}})
 	if err == nil && len(rs) == 1 {
-		return c.lang.notice(rs[0].DeadlineHours, rs[0].Unit)
+		return c.lang.notice(rs[0].DeadlineAmount, rs[0].DeadlineUnit, rs[0].Unit)
 	}
 	slog.Warn("open311: read back a new request", "id", id, "err", err)
 	cat := cl.categories[category]
-	return c.lang.notice(cat.DeadlineHours, cl.unitName(cat))
+	return c.lang.notice(cat.DeadlineAmount, cat.DeadlineUnit, cl.unitName(cat))
 }
 
 // newIssue reads and checks the form. It reports every problem it can find

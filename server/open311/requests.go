@@ -72,7 +72,7 @@ func (l lang) render(r store.Open311Request, base string) request {
 		ServiceCode:       r.Category,
 		Description:       optString(r.Description),
 		AgencyResponsible: optPtr(r.Unit),
-		ServiceNotice:     some(l.notice(r.DeadlineHours, r.Unit)),
+		ServiceNotice:     some(l.notice(r.DeadlineAmount, r.DeadlineUnit, r.Unit)),
 		RequestedDatetime: w3c(r.Created),
 		UpdatedDatetime:   w3c(r.Updated),
 		ExpectedDatetime:  w3c(r.Deadline),

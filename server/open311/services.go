@@ -107,7 +107,7 @@ func (l lang) service(cat store.IssueCategory, unit *string) service {
 	return service{
 		Code:        cat.Code,
 		Name:        l.pick(cat.NameZH, cat.NameEN),
-		Description: l.pick(cat.NameZH+"。", cat.NameEN+". ") + l.notice(cat.DeadlineHours, unit),
+		Description: l.pick(cat.NameZH+"。", cat.NameEN+". ") + l.notice(cat.DeadlineAmount, cat.DeadlineUnit, unit),
 		Metadata:    len(attributes(cat.Code)) > 0,
 		Type:        "realtime",
 		Keywords:    keywords,
@@ -117,13 +117,20 @@ func (l lang) service(cat store.IssueCategory, unit *string) service {
 
 // notice states the category's deadline and who handles it: the service notice
 // of every request, and part of the service's description.
-func (l lang) notice(hours int, unit *string) string {
-	if unit == nil {
-		return l.pick(fmt.Sprintf("处置时限 %d 小时，由所在街道（镇）办事处处置。", hours),
-			fmt.Sprintf("Handled within %d hours by the street office of the location.", hours))
+func (l lang) notice(amount int, limitUnit string, unit *string) string {
+	zh, en := fmt.Sprintf("%d 小时", amount), fmt.Sprintf("%d hours", amount)
+	switch limitUnit {
+	case store.LimitHours:
+		zh, en = fmt.Sprintf("%d 个工作小时", amount), fmt.Sprintf("%d working hours", amount)
+	case store.LimitWorkdays:
+		zh, en = fmt.Sprintf("%d 个工作日", amount), fmt.Sprintf("%d working days", amount)
 	}
-	return l.pick(fmt.Sprintf("处置时限 %d 小时，责任单位：%s。", hours, *unit),
-		fmt.Sprintf("Handled within %d hours by %s.", hours, *unit))
+	if unit == nil {
+		return l.pick("处置时限 "+zh+"，由所在街道（镇）办事处处置。",
+			"Handled within "+en+" by the street office of the location.")
+	}
+	return l.pick(fmt.Sprintf("处置时限 %s，责任单位：%s。", zh, *unit),
+		fmt.Sprintf("Handled within %s by %s.", en, *unit))
 }
 
 // serviceDefinition is GET /open311/v2/services/{code}.{json,xml}.

@@ -47,7 +47,7 @@ func (e *env) walk(t *testing.T, f string) {
 	}
 	res := e.post("/open311/v2/requests."+f, auth.Reporter, form).Want(t, http.StatusCreated)
 	created := requestsOf(t, res, f)
-	if len(created) != 1 || created[0].ID == "" || !strings.Contains(created[0].Notice, "24 小时") ||
+	if len(created) != 1 || created[0].ID == "" || !strings.Contains(created[0].Notice, "8 个工作小时") ||
 		!strings.Contains(created[0].Notice, "市生态环境局") || created[0].AccountID != "" {
 		t.Fatalf("POST answered %+v", created)
 	}
@@ -90,7 +90,7 @@ func checkServices(t *testing.T, list []service) {
 	}
 	noise, cover, bins := byCode["noise"], byCode["manhole_cover"], byCode["trash_bin"]
 	if noise.Name != "噪声扰民" || !noise.Metadata || noise.Type != "realtime" || noise.Group != "事件" ||
-		!strings.Contains(noise.Desc, "24 小时") || !strings.Contains(noise.Keywords, "噪声") {
+		!strings.Contains(noise.Desc, "8 个工作小时") || !strings.Contains(noise.Keywords, "噪声") {
 		t.Errorf("noise: %+v", noise)
 	}
 	if cover.Group != "部件" || !cover.Metadata || bins.Metadata {
@@ -145,7 +145,7 @@ func (e *env) checkCreated(t *testing.T, got request, id string, lon, lat float6
 	}
 	if got.Status != "open" || got.StatusNotes != "" || got.ServiceCode != "noise" || got.ServiceName != "噪声扰民" ||
 		!strings.HasPrefix(got.Description, "夜间施工噪声") || got.Address != "测试路1号" || got.Zipcode != "" ||
-		got.MediaURL != "https://img.example.com/noise.jpg" || !strings.Contains(got.Notice, "24 小时") {
+		got.MediaURL != "https://img.example.com/noise.jpg" || !strings.Contains(got.Notice, "8 个工作小时") {
 		t.Errorf("request %+v", got)
 	}
 	if math.Abs(got.Lat-lat) > 1e-6 || math.Abs(got.Long-lon) > 1e-6 {
@@ -246,7 +246,7 @@ func TestLanguage(t *testing.T) {
 		return service{}
 	}
 	en := find(servicesOf(t, e.get("/open311/v2/services.json", auth.Reporter, url.Values{"lang": {"en"}}), "json"), "noise")
-	if en.Name != "Noise nuisance" || en.Group != "event" || !strings.Contains(en.Desc, "within 24 hours") {
+	if en.Name != "Noise nuisance" || en.Group != "event" || !strings.Contains(en.Desc, "within 8 working hours") {
 		t.Errorf("lang=en: %+v", en)
 	}
 	r := e.Call("GET", "/open311/v2/services.xml?api_key="+e.Tokens[auth.Reporter], "", nil, "Accept-Language", "en-GB,en;q=0.9")

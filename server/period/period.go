@@ -40,6 +40,9 @@ const (
 	Week    = "week"
 	Month   = "month"
 	Quarter = "quarter"
+	// Year is a bulletin's period only (Of); the reports' ranges span at most
+	// MaxDays.
+	Year = "year"
 )
 
 // Range is the half-open interval [From, To). Kind is the calendar period it is
@@ -60,6 +63,8 @@ func (r Range) Previous() Range {
 		return Range{From: r.From.AddDate(0, -1, 0), To: r.From, Kind: r.Kind}
 	case Quarter:
 		return Range{From: r.From.AddDate(0, -3, 0), To: r.From, Kind: r.Kind}
+	case Year:
+		return Range{From: r.From.AddDate(-1, 0, 0), To: r.From, Kind: r.Kind}
 	}
 	return Range{From: r.From.Add(-r.To.Sub(r.From)), To: r.From}
 }
@@ -85,6 +90,17 @@ func Calendar(kind string, t time.Time) (Range, error) {
 		return Range{}, fmt.Errorf("unknown period %q", kind)
 	}
 	return Range{From: from, To: to, Kind: kind}, nil
+}
+
+// Of returns the calendar period of this kind that contains t: Calendar's,
+// or the calendar year.
+func Of(kind string, t time.Time) (Range, error) {
+	if kind != Year {
+		return Calendar(kind, t)
+	}
+	t = t.In(Zone)
+	from := time.Date(t.Year(), 1, 1, 0, 0, 0, 0, Zone)
+	return Range{From: from, To: from.AddDate(1, 0, 0), Kind: Year}, nil
 }
 
 // Parse reads a range from the query parameters period and date, or from and

@@ -107,11 +107,36 @@ func TestPrevious(t *testing.T) {
 		{Range{local("2026-01-01 00:00"), local("2026-04-01 00:00"), Quarter}, "2025-10-01 00:00", "2026-01-01 00:00"},
 		{Range{local("2026-11-23 00:00"), local("2026-11-30 00:00"), Week}, "2026-11-16 00:00", "2026-11-23 00:00"},
 		{Range{local("2026-11-10 12:00"), local("2026-11-20 12:00"), ""}, "2026-10-31 12:00", "2026-11-10 12:00"},
+		{Range{local("2025-01-01 00:00"), local("2026-01-01 00:00"), Year}, "2024-01-01 00:00", "2025-01-01 00:00"},
 	}
 	for _, c := range cases {
 		p := c.r.Previous()
 		if !p.From.Equal(local(c.from)) || !p.To.Equal(local(c.to)) || p.Kind != c.r.Kind {
 			t.Errorf("before [%s, %s): [%s, %s), want [%s, %s)", c.r.From, c.r.To, p.From, p.To, c.from, c.to)
 		}
+	}
+}
+
+func TestOf(t *testing.T) {
+	cases := []struct {
+		kind, at, from, to string
+	}{
+		{Year, "2026-12-31 23:59", "2026-01-01 00:00", "2027-01-01 00:00"},
+		{Year, "2026-01-01 00:00", "2026-01-01 00:00", "2027-01-01 00:00"},
+		{Month, "2026-02-10 08:00", "2026-02-01 00:00", "2026-03-01 00:00"},
+		{Week, "2026-11-29 23:00", "2026-11-23 00:00", "2026-11-30 00:00"},
+	}
+	for _, c := range cases {
+		r, err := Of(c.kind, local(c.at))
+		if err != nil || !r.From.Equal(local(c.from)) || !r.To.Equal(local(c.to)) || r.Kind != c.kind {
+			t.Errorf("%s of %s: [%s, %s) %v, want [%s, %s)", c.kind, c.at, r.From, r.To, err, c.from, c.to)
+		}
+	}
+	// the year's first instant in UTC is the city's new year already
+	if r, _ := Of(Year, time.Date(2025, 12, 31, 16, 0, 0, 0, time.UTC)); r.From.Year() != 2026 {
+		t.Errorf("2025-12-31 16:00Z is in the city's %d", r.From.Year())
+	}
+	if _, err := Of("decade", time.Now()); err == nil {
+		t.Error("an unknown kind has a period")
 	}
 }

@@ -21,7 +21,12 @@ type IssueAction struct {
 	Passed bool
 	// DuplicateOf is the issue that merge folds this one into.
 	DuplicateOf int64
-	Note        string
+	// Amount is the time an extension asks for (extend_request) or grants
+	// (extend_grant; 0 grants what was asked), in the category's unit.
+	Amount int
+	// Reason says why an extension or a suspension is asked for.
+	Reason string
+	Note   string
 	// IfMatch lists the versions the client last saw; empty means no
 	// precondition.
 	IfMatch []int
@@ -37,11 +42,18 @@ type IssueChange struct {
 
 // lockedIssue is what an action needs to know about the issue it changes.
 type lockedIssue struct {
-	status  workflow.Status
-	version int
-	grid    *string
-	unit    *string
-	photos  []string
+	status    workflow.Status
+	version   int
+	grid      *string
+	unit      *string
+	photos    []string
+	suspended bool
+	requested *int // the amount of a pending extension request
+}
+
+// clock is the issue's state as the workflow judges it.
+func (li lockedIssue) clock() workflow.Case {
+	return workflow.Case{Status: li.status, Suspended: li.suspended, ExtensionPending: li.requested != nil}
 }
 
 // lockIssue reads issue id for update and checks the actor's scope and the
@@ -49,14 +61,18 @@ type lockedIssue struct {
 // nothing from its version.
 func lockIssue(ctx context.Context, tx pgx.Tx, by IssueActor, id int64, ifMatch []int) (lockedIssue, error) {
 	var li lockedIssue
-	err := tx.QueryRow(ctx, `SELECT status, version, grid_code, unit, photos FROM issues WHERE id = $1 FOR UPDATE`, id).
-		Scan(&li.status, &li.version, &li.grid, &li.unit, &li.photos)
+	err := tx.QueryRow(ctx, `SELECT status, version, grid_code, unit, photos, suspended_at IS NOT NULL,
+		extension_requested FROM issues WHERE id = $1 FOR UPDATE`, id).
+		Scan(&li.status, &li.version, &li.grid, &li.unit, &li.photos, &li.suspended, &li.requested)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		return li, ErrIssueNotFound
 	case err != nil:
 		return li, err
 	case !by.covers(li.grid):
+		return li, ErrIssueOutOfScope
+	case by.Unit != "" && (li.unit == nil || *li.unit != by.Unit):
+		// a unit's staff act on the cases their unit handles, as they read them
 		return li, ErrIssueOutOfScope
 	case len(ifMatch) > 0 && !slices.Contains(ifMatch, li.version):
 		return li, &IssueVersionError{Current: li.version}
@@ -79,9 +95,12 @@ func (s *Store) ApplyIssueAction(ctx context.Context, by IssueActor, a IssueActi
 		if err != nil {
 			return err
 		}
-		next, err := workflow.Next(li.status, a.Action, a.Passed)
+		next, err := workflow.NextFor(li.clock(), a.Action, a.Passed)
 		if err != nil {
 			return err
+		}
+		if workflow.IsClockAction(a.Action) {
+			return applyClockAction(ctx, tx, by, a, li, &out)
 		}
 		data, err := actionData(ctx, tx, by, a, li)
 		if err != nil {
@@ -94,7 +113,10 @@ func (s *Store) ApplyIssueAction(ctx context.Context, by IssueActor, a IssueActi
 			resolved_at = CASE WHEN $3 = 'resolve' THEN now() WHEN $5 THEN NULL ELSE resolved_at END,
 			closed_at = CASE WHEN $2 = 'closed' THEN now() ELSE closed_at END,
 			rework_count = rework_count + CASE WHEN $5 THEN 1 ELSE 0 END,
-			duplicate_of = CASE WHEN $3 = 'merge' THEN $6::bigint ELSE duplicate_of END
+			duplicate_of = CASE WHEN $3 = 'merge' THEN $6::bigint ELSE duplicate_of END,
+			-- a request for more time lapses when the case leaves the unit's hands
+			extension_requested = CASE WHEN $2 IN ('resolved', 'closed', 'rejected', 'merged') THEN NULL
+				ELSE extension_requested END
 			WHERE id = $1 RETURNING version, issue_feature(issues)`,
 			a.IssueID, next, a.Action, data["unit"], rework, a.DuplicateOf).Scan(&out.Version, &out.Feature)
 		if err != nil {

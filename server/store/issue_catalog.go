@@ -6,19 +6,30 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// IssueCategory is a case category with its deadline and default unit.
+// Units of a time limit (issue_categories.deadline_unit; migration 0023 says
+// how each is counted).
+const (
+	LimitHours    = "hours"    // working hours in the city's working day
+	LimitWorkdays = "workdays" // to the close of the N-th workday after the start
+	LimitUrgent   = "urgent"   // wall-clock hours, around the clock
+)
+
+// IssueCategory is a case category with its time limit and default unit.
 type IssueCategory struct {
-	Code          string  `json:"code"`
-	Class         string  `json:"class"` // component (部件) or event (事件)
-	NameZH        string  `json:"name_zh"`
-	NameEN        string  `json:"name_en"`
-	DeadlineHours int     `json:"deadline_hours"`
-	Unit          *string `json:"unit"` // nil: the street office of the issue's street
+	Code   string `json:"code"`
+	Class  string `json:"class"` // component (部件) or event (事件)
+	NameZH string `json:"name_zh"`
+	NameEN string `json:"name_en"`
+	// DeadlineAmount is the time limit in DeadlineUnit (hours, workdays or
+	// urgent).
+	DeadlineAmount int     `json:"deadline_amount"`
+	DeadlineUnit   string  `json:"deadline_unit"`
+	Unit           *string `json:"unit"` // nil: the street office of the issue's street
 }
 
 // IssueCategories lists the case categories by code.
 func (s *Store) IssueCategories(ctx context.Context) ([]IssueCategory, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT code, class, name_zh, name_en, deadline_hours, unit
+	rows, err := s.Pool.Query(ctx, `SELECT code, class, name_zh, name_en, deadline_amount, deadline_unit, unit
 		FROM issue_categories ORDER BY code`)
 	if err != nil {
 		return nil, err

@@ -42,7 +42,7 @@ const insertIssuesSQL = `INSERT INTO issues (id, source, external_id, category, 
 		photos, reporter, geom, grid_code, community_code, street_code, unit, deadline)
 	SELECT t.id, t.source, t.external_id, t.category, t.description, t.address,
 		coalesce(t.photos, '{}'), $1, p.geom, g.code, left(g.code, 12), left(g.code, 9),
-		coalesce(c.unit, so.code), now() + make_interval(hours => c.deadline_hours)
+		coalesce(c.unit, so.code), worktime_due(now(), c.deadline_amount, c.deadline_unit)
 	FROM %[1]s
 	JOIN issue_categories c ON c.code = t.category
 	CROSS JOIN LATERAL (SELECT ST_SetSRID(ST_MakePoint(t.lon, t.lat), 4326) AS geom) p

@@ -225,9 +225,10 @@ func addIssueFilters(q *issueQuery, f IssueFilter) {
 		q.add("i.grid_code ~>=~ %s AND i.grid_code ~<~ %s", f.Area, f.Area+":")
 	}
 	if f.Overdue {
-		// spelled out so that the partial index issues_open_deadline_idx applies
+		// issue_overdue spelled out so that the partial index
+		// issues_open_deadline_idx applies
 		q.where = append(q.where, `i.status IN ('reported', 'registered', 'dispatched', 'in_progress', 'resolved')
-			AND i.deadline < now()`)
+			AND i.deadline < now() AND i.suspended_at IS NULL`)
 	}
 	if f.Unassigned {
 		q.where = append(q.where, "i.grid_code IS NULL")

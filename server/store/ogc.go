@@ -143,7 +143,7 @@ var ogcCollections = map[string]*ogcCollection{
 			qs("street", "o.street_code", "street code"),
 			qs("unit", "o.unit", "unit it is dispatched to"),
 			qt("deadline", cql2.TypeTimestamp, "o.deadline", "when it must be resolved"),
-			qt("overdue", cql2.TypeBoolean, "(issue_is_open(o.status) AND o.deadline < now())", "open and past its deadline"),
+			qt("overdue", cql2.TypeBoolean, "issue_overdue(o, now())", "open, not suspended and past its deadline"),
 			qt("created_at", cql2.TypeTimestamp, "o.created_at", "intake time"),
 			qt("dispatched_at", cql2.TypeTimestamp, "o.dispatched_at", "dispatch time"),
 			qt("resolved_at", cql2.TypeTimestamp, "o.resolved_at", "resolution time"),

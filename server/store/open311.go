@@ -18,22 +18,23 @@ import (
 // its own), so neither the reporter nor the contact details the report event
 // keeps are here.
 type Open311Request struct {
-	ID            int64
-	Status        string
-	Category      string
-	NameZH        string // the category's names
-	NameEN        string
-	DeadlineHours int
-	Description   string
-	Unit          *string // the name of the unit the issue is with
-	Address       string
-	Lon, Lat      float64
-	Photo         *string // the id of the first photo
-	MediaURL      *string // a media_url the reporter sent with the report
-	Note          *string // the note of the latest event, nil when it has none
-	Created       time.Time
-	Updated       time.Time
-	Deadline      time.Time
+	ID             int64
+	Status         string
+	Category       string
+	NameZH         string // the category's names
+	NameEN         string
+	DeadlineAmount int // the category's time limit, in DeadlineUnit
+	DeadlineUnit   string
+	Description    string
+	Unit           *string // the name of the unit the issue is with
+	Address        string
+	Lon, Lat       float64
+	Photo          *string // the id of the first photo
+	MediaURL       *string // a media_url the reporter sent with the report
+	Note           *string // the note of the latest event, nil when it has none
+	Created        time.Time
+	Updated        time.Time
+	Deadline       time.Time
 }
 
 // Open311Filter selects service requests; zero values do not filter. Requests
@@ -51,7 +52,7 @@ type Open311Filter struct {
 // open311RequestSQL selects an Open311Request; %s is the WHERE clause and the
 // lateral joins take the latest note and the reporter's media_url from the
 // events (issue_events_issue_idx makes both an index probe).
-const open311RequestSQL = `SELECT i.id, i.status, i.category, c.name_zh, c.name_en, c.deadline_hours,
+const open311RequestSQL = `SELECT i.id, i.status, i.category, c.name_zh, c.name_en, c.deadline_amount, c.deadline_unit,
 		i.description, u.name, i.address, ST_X(i.geom), ST_Y(i.geom), i.photos[1],
 		rep.data->>'media_url', nullif(last.note, ''), i.created_at, i.updated_at, i.deadline
 	FROM issues i
@@ -90,7 +91,7 @@ func (s *Store) Open311Requests(ctx context.Context, f Open311Filter) ([]Open311
 	out := []Open311Request{}
 	var r Open311Request
 	_, err = pgx.ForEachRow(rows, []any{&r.ID, &r.Status, &r.Category, &r.NameZH, &r.NameEN,
-		&r.DeadlineHours, &r.Description, &r.Unit, &r.Address, &r.Lon, &r.Lat, &r.Photo,
+		&r.DeadlineAmount, &r.DeadlineUnit, &r.Description, &r.Unit, &r.Address, &r.Lon, &r.Lat, &r.Photo,
 		&r.MediaURL, &r.Note, &r.Created, &r.Updated, &r.Deadline}, func() error {
 		out = append(out, r)
 		return nil

@@ -300,25 +300,6 @@ func (s *Store) ParkingOpenings(ctx context.Context, ids []int64) (map[int64][]P
 	return out, err
 }
 
-// CalendarDay is a date off the weekly rhythm: a holiday or a make-up workday.
-type CalendarDay struct {
-	Day  time.Time // the date at midnight UTC
-	Kind string    // holiday or workday
-	Name string
-}
-
-// CalendarDays returns the calendar's days from one date to another, both
-// included (dates at midnight UTC, as pgx reads date values).
-func (s *Store) CalendarDays(ctx context.Context, from, to time.Time) ([]CalendarDay, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT day, kind, name FROM calendar_days
-		WHERE day BETWEEN $1::date AND $2::date ORDER BY day`,
-		from.Format(time.DateOnly), to.Format(time.DateOnly))
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[CalendarDay])
-}
-
 // OccupancySample is one reading of a zone's history.
 type OccupancySample struct {
 	At       time.Time `json:"at"`

@@ -21,7 +21,11 @@ import (
 //   - due (应结案): the ones that are neither rejected nor merged (void reports
 //     are not cases) and whose deadline passed before cut, or that were closed
 //     before cut although their deadline had not come — so closed ⊆ due;
-//   - closed_on_time (按期结案): closed, and resolved no later than the deadline;
+//   - closed_on_time (按期结案): closed, and resolved no later than the deadline
+//     as extended (and moved by the time it was suspended);
+//   - extended, suspended: of the new issues, those granted an extension
+//     before cut, and those suspended (挂起) before cut; a case suspended at
+//     cut is not due (see figuresSQL);
 //   - reworked: closed after at least one failed verification (返工);
 //   - closure_rate = closed / due, on_time_rate = closed_on_time / due,
 //     rework_rate = reworked / closed (the share of closed cases that were
@@ -74,21 +78,43 @@ func (f ReportFilter) where(q *issueQuery) string {
 
 // figuresSQL groups the filter's issues by the SQL expression key and counts the
 // evaluation figures of each group (columns key, new, due, closed,
-// closed_on_time, reworked, median_handling_s).
+// closed_on_time, reworked, extended, suspended, median_handling_s).
+//
+// A case is judged by its deadline as it stood at cut (d.deadline): a
+// deadline moves only by a granted extension or a resumption, whose events
+// record the deadline before the move, so the deadline at cut is the one
+// before the first move after cut. A case suspended at cut (its last suspend
+// or resume before cut is a suspend) is not due; its deadline moves by the
+// suspended time when it resumes, so suspended time never counts against it.
+// The subqueries run only for the few cases ever extended or suspended.
 func figuresSQL(q *issueQuery, f ReportFilter, key string) string {
 	where := f.where(q)
 	return fmt.Sprintf(`SELECT %[1]s AS key, count(*) AS new,
 		count(*) FILTER (WHERE m.due) AS due,
 		count(*) FILTER (WHERE k.closed) AS closed,
-		count(*) FILTER (WHERE k.closed AND i.resolved_at <= i.deadline) AS closed_on_time,
+		count(*) FILTER (WHERE k.closed AND i.resolved_at <= d.deadline) AS closed_on_time,
 		count(*) FILTER (WHERE k.closed AND i.rework_count > 0) AS reworked,
+		count(*) FILTER (WHERE x.extended) AS extended,
+		count(*) FILTER (WHERE x.suspended) AS suspended,
 		percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM i.resolved_at - i.dispatched_at))
 			FILTER (WHERE k.closed) AS median_handling_s
 	FROM issues i
 	CROSS JOIN LATERAL (SELECT %[2]s AS at) c
 	CROSS JOIN LATERAL (SELECT i.status = 'closed' AND i.closed_at < c.at AS closed) k
+	CROSS JOIN LATERAL (SELECT
+		i.extensions > 0 AND EXISTS (SELECT 1 FROM issue_events e WHERE e.issue_id = i.id
+			AND e.action = 'extend_grant' AND e.at < c.at) AS extended,
+		i.suspensions > 0 AND EXISTS (SELECT 1 FROM issue_events e WHERE e.issue_id = i.id
+			AND e.action = 'suspend' AND e.at < c.at) AS suspended,
+		i.suspensions > 0 AND (SELECT e.action FROM issue_events e WHERE e.issue_id = i.id
+			AND e.action IN ('suspend', 'resume') AND e.at < c.at
+			ORDER BY e.at DESC, e.id DESC LIMIT 1) IS NOT DISTINCT FROM 'suspend' AS suspended_at_cut) x
+	CROSS JOIN LATERAL (SELECT CASE WHEN i.extensions + i.suspensions = 0 THEN i.deadline
+		ELSE coalesce((SELECT (e.data->>'deadline_from')::timestamptz FROM issue_events e
+			WHERE e.issue_id = i.id AND e.action IN ('extend_grant', 'resume') AND e.at >= c.at
+			ORDER BY e.at, e.id LIMIT 1), i.deadline) END AS deadline) d
 	CROSS JOIN LATERAL (SELECT k.closed OR (i.status NOT IN ('rejected', 'merged')
-		AND i.deadline < c.at) AS due) m
+		AND d.deadline < c.at AND NOT x.suspended_at_cut) AS due) m
 	WHERE %[3]s
 	GROUP BY 1`, key, f.cut(q), where)
 }
@@ -100,7 +126,8 @@ const figureColumns = `coalesce(s.new, 0) AS new, coalesce(s.due, 0) AS due,
 	round(s.closed::numeric / nullif(s.due, 0), 4)::float8 AS closure_rate,
 	round(s.closed_on_time::numeric / nullif(s.due, 0), 4)::float8 AS on_time_rate,
 	round(s.reworked::numeric / nullif(s.closed, 0), 4)::float8 AS rework_rate,
-	round((s.median_handling_s / 3600)::numeric, 2)::float8 AS median_handling_hours`
+	round((s.median_handling_s / 3600)::numeric, 2)::float8 AS median_handling_hours,
+	coalesce(s.extended, 0) AS extended, coalesce(s.suspended, 0) AS suspended`
 
 // AreaLevels are the levels of the area hierarchy with the length of their codes.
 var AreaLevels = map[string]int{"district": 6, "street": 9, "community": 12, "grid": 14}

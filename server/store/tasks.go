@@ -491,8 +491,8 @@ func (s *Store) TaskTable(ctx context.Context, f TaskFilter) (*table.Table, erro
 }
 
 // SpawnOverdueTasks applies the indicators' task rules at time now: every
-// inspection finding whose indicator has task_days, whose case is still open
-// past its deadline and has a unit, and that has no task yet, becomes a task
+// inspection finding whose indicator has task_days, whose case is overdue
+// (open, not suspended, past its deadline as extended) and has a unit, and that has no task yet, becomes a task
 // for the case's unit due task_days later. It returns the tasks created.
 func (s *Store) SpawnOverdueTasks(ctx context.Context, now time.Time) ([]int64, error) {
 	var ids []int64
@@ -507,7 +507,7 @@ func (s *Store) SpawnOverdueTasks(ctx context.Context, now time.Time) ([]int64, 
 			CROSS JOIN LATERAL jsonb_array_elements(n.deductions) d
 			JOIN indicators ind ON ind.code = d->>'indicator_code'
 			JOIN points p ON p.id = i.point_id
-			WHERE issue_is_open(i.status) AND i.deadline < $1 AND i.unit IS NOT NULL
+			WHERE issue_overdue(i, $1) AND i.unit IS NOT NULL
 				AND (d->>'issue')::bigint = i.id AND ind.task_days IS NOT NULL
 				AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.issue_id = i.id)
 			ORDER BY i.id

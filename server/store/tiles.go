@@ -152,23 +152,28 @@ SELECT (SELECT ST_AsMVT(m, 'parking', 4096, 'geom') FROM (
 
 	// Open issues one by one, with the issue number as the feature id. The
 	// expiry is the next deadline among them: that issue turns overdue then.
+	// A suspended issue's clock stands: it is never overdue and its deadline
+	// is no expiry (issue_overdue's rule; resuming it is a change, which
+	// invalidates the tile).
 	issuesTileSQL = tileBounds + `, f AS MATERIALIZED (
-    SELECT i.id, i.status, i.category, i.source, i.deadline, i.grid_code, ` + mvtGeom("i.geom") + ` AS geom
+    SELECT i.id, i.status, i.category, i.source, i.deadline, i.grid_code, i.suspended_at IS NOT NULL AS suspended,
+           ` + mvtGeom("i.geom") + ` AS geom
     FROM issues i, bounds b
     WHERE i.geom && b.q AND issue_is_open(i.status) AND ` + issueScope + `)
 SELECT (SELECT ST_AsMVT(m, 'issues', 4096, 'geom', 'fid') FROM (
-            SELECT id AS fid, id, status, category, source, deadline < now() AS overdue,
+            SELECT id AS fid, id, status, category, source, NOT suspended AND deadline < now() AS overdue,
+                   suspended,
                    to_char(deadline AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS deadline,
                    grid_code AS grid, geom
             FROM f WHERE geom IS NOT NULL) m),
-       (SELECT min(deadline) FROM f WHERE deadline > now() AND geom IS NOT NULL)`
+       (SELECT min(deadline) FROM f WHERE deadline > now() AND NOT suspended AND geom IS NOT NULL)`
 
 	// Open issues counted per cell, a sixteenth of the tile a side, each cell
 	// drawn at the centroid of its issues. Cells do not reach past the tile:
 	// an issue counts in the one tile that holds it, so a change to it
 	// invalidates every tile whose numbers it is part of.
 	issueClustersTileSQL = tileBounds + `, o AS MATERIALIZED (
-    SELECT i.deadline, g.m,
+    SELECT CASE WHEN i.suspended_at IS NULL THEN i.deadline END AS deadline, g.m, -- suspended: no deadline
            floor((ST_X(g.m) - b.x0) / b.cell) AS cx, floor((ST_Y(g.m) - b.y0) / b.cell) AS cy
     FROM issues i CROSS JOIN bounds b
     CROSS JOIN LATERAL (SELECT ST_Transform(i.geom, 3857) AS m) g

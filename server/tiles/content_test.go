@@ -158,7 +158,7 @@ func TestIssues(t *testing.T) {
 		what := fmt.Sprintf("issues z%d", z)
 		checkFeatures(t, what, got.layer, "id",
 			[]string{"status", "category", "source", "overdue", "deadline", "grid"},
-			e.rowsByKey(`SELECT id, status, category, source, deadline < now(),
+			e.rowsByKey(`SELECT id, status, category, source, deadline < now() AND suspended_at IS NULL,
 					to_char(deadline AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), grid_code
 				FROM issues WHERE issue_is_open(status) AND geom && `+envelope, tileArgs(tl)...),
 			e.keysInside(`SELECT id FROM issues WHERE issue_is_open(status)
@@ -210,7 +210,7 @@ func TestIssueClusters(t *testing.T) {
 			}
 		}
 		wantCount := e.Int(`SELECT count(*) FROM issues WHERE issue_is_open(status)`)
-		wantOverdue := e.Int(`SELECT count(*) FROM issues WHERE issue_is_open(status) AND deadline < now()`)
+		wantOverdue := e.Int(`SELECT count(*) FROM issues WHERE issue_is_open(status) AND deadline < now() AND suspended_at IS NULL`)
 		if int64(count) != wantCount || int64(overdue) != wantOverdue {
 			t.Errorf("z%d: clusters count %v open issues (%v overdue), the database %d (%d)",
 				z, count, overdue, wantCount, wantOverdue)

@@ -299,3 +299,68 @@ func TestTidalOpens(t *testing.T) {
 		t.Error("the feed moved: the tile may have been invalidated rather than expired")
 	}
 }
+
+// TestFreshAfterClockSteps suspends, resumes and extends an overdue issue
+// shown by a cached tile: each step is a change that invalidates the tile, so
+// within a second the tile says it is suspended (and not overdue), overdue
+// again, then on time with the deadline the grant moved.
+func TestFreshAfterClockSteps(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, cached)
+	e.waitFollowing()
+	e.QuietDeadlines(time.Hour)
+	viewer, dispatcher := e.Tokens[auth.Viewer], e.Tokens[auth.Dispatcher]
+	p := e.busiest()
+	near := tileAt(p, 15)
+	a := e.send(http.MethodPost, "/api/v1/issues", dispatcher, map[string]any{
+		"category": "manhole_cover", "source": "grid_patrol", "description": "tile clock",
+		"location": map[string]any{"type": "Point", "coordinates": []float64{p[0] + 1e-5, p[1]}},
+	})
+	if a.Status != http.StatusCreated {
+		t.Fatalf("intake: %d %s", a.Status, a.Body)
+	}
+	var issue struct{ ID int64 }
+	if err := json.Unmarshal(a.Body, &issue); err != nil {
+		t.Fatal(err)
+	}
+	act := func(body map[string]any) {
+		t.Helper()
+		if a := e.send(http.MethodPost, fmt.Sprintf("/api/v1/issues/%d/actions", issue.ID), dispatcher, body); a.Status != http.StatusOK {
+			t.Fatalf("%v: %d %s", body, a.Status, a.Body)
+		}
+	}
+	act(map[string]any{"action": "register"})
+	// overdue by a day, written before the tile is cached
+	e.Exec(`UPDATE issues SET deadline = now() - interval '1 day' WHERE id = $1`, issue.ID)
+	shows := func(what string, cond func(props map[string]any) bool) {
+		t.Helper()
+		waitFor(t, what, fresh, func() bool {
+			f, ok := ids(e.fetch("issues", near, viewer).layer)[issue.ID]
+			return ok && cond(f.props)
+		})
+	}
+	shows("the overdue issue", func(p map[string]any) bool { return p["overdue"] == true })
+	e.warm("issues", viewer, near)
+
+	act(map[string]any{"action": "suspend", "reason": "等待燃气公司"})
+	shows("the suspended issue not overdue", func(p map[string]any) bool {
+		return p["suspended"] == true && p["overdue"] == false
+	})
+	e.warm("issues", viewer, near)
+	act(map[string]any{"action": "resume"})
+	shows("the resumed issue overdue again", func(p map[string]any) bool {
+		return p["suspended"] == false && p["overdue"] == true
+	})
+	e.warm("issues", viewer, near)
+	var before string
+	e.Scan(`SELECT to_char(deadline AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') FROM issues WHERE id = $1`,
+		[]any{issue.ID}, &before)
+	act(map[string]any{"action": "extend_request", "amount": 48, "reason": "需调配吊车"})
+	act(map[string]any{"action": "extend_grant"})
+	var after string
+	e.Scan(`SELECT to_char(deadline AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') FROM issues WHERE id = $1`,
+		[]any{issue.ID}, &after)
+	shows("the extended deadline", func(p map[string]any) bool {
+		return p["deadline"] == after && p["deadline"] != before && p["overdue"] == false
+	})
+}

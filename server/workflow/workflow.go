@@ -55,8 +55,33 @@ const (
 	Merge    Action = "merge" // with duplicate_of
 )
 
+// The clock's actions: they leave the status as it is and change the
+// deadline's course (see Case).
+const (
+	ExtendRequest Action = "extend_request" // 延期申请: with a reason and an amount
+	ExtendGrant   Action = "extend_grant"   // the deadline moves by the granted amount
+	ExtendRefuse  Action = "extend_refuse"
+	Suspend       Action = "suspend" // 挂起: waiting for a third party; the clock stops
+	Resume        Action = "resume"  // the clock runs again, the deadline moves by the pause
+)
+
 // Actions lists every action in the order the flow uses them.
-var Actions = []Action{Register, Dispatch, Start, Resolve, Verify, Reject, Merge}
+var Actions = []Action{Register, Dispatch, Start, Resolve, Verify, Reject, Merge,
+	ExtendRequest, ExtendGrant, ExtendRefuse, Suspend, Resume}
+
+// clockActions are the actions that do not change the status.
+var clockActions = []Action{ExtendRequest, ExtendGrant, ExtendRefuse, Suspend, Resume}
+
+// IsClockAction reports whether a is one of the clock's actions.
+func IsClockAction(a Action) bool { return slices.Contains(clockActions, a) }
+
+// Case is an issue's status with the state of its clock: whether it is
+// suspended and whether an extension request awaits an answer.
+type Case struct {
+	Status           Status
+	Suspended        bool
+	ExtensionPending bool
+}
 
 // ValidAction reports whether a names an action.
 func ValidAction(a string) bool { return slices.Contains(Actions, Action(a)) }
@@ -70,6 +95,33 @@ var from = map[Action][]Status{
 	Verify:   {Resolved},
 	Reject:   {Reported, Registered},
 	Merge:    {Reported, Registered},
+	// the clock runs from intake; a case still being worked on may get more
+	// time or wait for a third party, one that is resolved or finished may not
+	ExtendRequest: handling,
+	ExtendGrant:   handling,
+	ExtendRefuse:  handling,
+	Suspend:       handling,
+	Resume:        handling,
+}
+
+// handling are the statuses of a case before its unit reports it done.
+var handling = []Status{Registered, Dispatched, InProgress}
+
+// clockAllows says whether the state of c's clock allows action a: a
+// suspended case waits for its resumption and nothing else, a request is
+// answered once and asked once at a time.
+func clockAllows(c Case, a Action) bool {
+	switch {
+	case c.Suspended:
+		return a == Resume
+	case a == Resume:
+		return false
+	case a == ExtendGrant || a == ExtendRefuse:
+		return c.ExtensionPending
+	case a == ExtendRequest:
+		return !c.ExtensionPending
+	}
+	return true
 }
 
 // simpleTarget is where an action leads when the outcome does not depend on its
@@ -88,6 +140,8 @@ type NotAllowedError struct {
 	Status  Status
 	Action  Action
 	Allowed []Action // what the status allows instead
+	// Case is the issue's state the refusal judged (Status with its clock).
+	Case Case
 }
 
 func (e *NotAllowedError) Error() string {
@@ -99,18 +153,41 @@ func (e *NotAllowedError) Error() string {
 	if allowed == "" {
 		allowed = "none"
 	}
-	return fmt.Sprintf("%s is not allowed on a %s issue (allowed: %s)", e.Action, e.Status, allowed)
+	return fmt.Sprintf("%s is not allowed on %s (allowed: %s)", e.Action, e.Case.Describe(), allowed)
+}
+
+// Describe names the state of a case for a message, e.g. "a suspended
+// dispatched issue".
+func (c Case) Describe() string {
+	out := "a " + string(c.Status) + " issue"
+	switch {
+	case c.Suspended:
+		out = "a suspended " + string(c.Status) + " issue"
+	case c.ExtensionPending:
+		out += " with an extension request pending"
+	}
+	return out
 }
 
 // Next returns the status that action a leads to from status s; passed is the
 // outcome of a verification and ignored by the other actions. A failed
 // verification returns the case to Dispatched: the same unit does the work again.
 func Next(s Status, a Action, passed bool) (Status, error) {
-	if !slices.Contains(from[a], s) {
+	return NextFor(Case{Status: s}, a, passed)
+}
+
+// NextFor is Next for a case whose clock may be suspended or have an
+// extension request pending; the clock's actions lead back to c.Status.
+func NextFor(c Case, a Action, passed bool) (Status, error) {
+	s := c.Status
+	if !slices.Contains(from[a], s) || !clockAllows(c, a) {
 		if !ValidAction(string(a)) {
 			return "", fmt.Errorf("unknown action %q", a)
 		}
-		return "", &NotAllowedError{Status: s, Action: a, Allowed: Allowed(s)}
+		return "", &NotAllowedError{Status: s, Action: a, Allowed: AllowedIn(c), Case: c}
+	}
+	if IsClockAction(a) {
+		return s, nil
 	}
 	if a == Verify {
 		if passed {
@@ -124,11 +201,15 @@ func Next(s Status, a Action, passed bool) (Status, error) {
 // IsRework reports whether taking action a with outcome passed sends a case back.
 func IsRework(a Action, passed bool) bool { return a == Verify && !passed }
 
-// Allowed lists the actions that status s allows, in flow order.
-func Allowed(s Status) []Action {
+// Allowed lists the actions that status s allows (its clock running, no
+// request pending), in flow order.
+func Allowed(s Status) []Action { return AllowedIn(Case{Status: s}) }
+
+// AllowedIn lists the actions that case c allows, in flow order.
+func AllowedIn(c Case) []Action {
 	var out []Action
 	for _, a := range Actions {
-		if slices.Contains(from[a], s) {
+		if slices.Contains(from[a], c.Status) && clockAllows(c, a) {
 			out = append(out, a)
 		}
 	}
@@ -140,12 +221,19 @@ const (
 	roleAdmin       = "admin"
 	roleDispatcher  = "dispatcher"
 	roleGridManager = "grid_manager"
+	roleUnit        = "unit"
 )
 
 // gridManagerActions are the field steps: a grid manager works cases on site and
 // checks the result, while registering, dispatching, rejecting and merging are
-// the command centre's decisions.
-var gridManagerActions = []Action{Start, Resolve, Verify}
+// the command centre's decisions. Those who handle a case may ask for more
+// time; granting it, and suspending or resuming a case (the approval a
+// suspension needs), is the command centre's.
+var gridManagerActions = []Action{Start, Resolve, Verify, ExtendRequest}
+
+// unitActions are what a responsible unit's staff do through the API: ask
+// for more time on the cases their unit handles.
+var unitActions = []Action{ExtendRequest}
 
 // RoleMay reports whether a principal of role may take action a at all (its area
 // scope is checked separately, against the issue).
@@ -155,14 +243,19 @@ func RoleMay(role string, a Action) bool {
 		return ValidAction(string(a))
 	case roleGridManager:
 		return slices.Contains(gridManagerActions, a)
+	case roleUnit:
+		return slices.Contains(unitActions, a)
 	}
 	return false
 }
 
 // AllowedFor lists the actions that role may take on an issue in status s.
-func AllowedFor(role string, s Status) []Action {
+func AllowedFor(role string, s Status) []Action { return AllowedForCase(role, Case{Status: s}) }
+
+// AllowedForCase lists the actions that role may take on case c.
+func AllowedForCase(role string, c Case) []Action {
 	var out []Action
-	for _, a := range Allowed(s) {
+	for _, a := range AllowedIn(c) {
 		if RoleMay(role, a) {
 			out = append(out, a)
 		}

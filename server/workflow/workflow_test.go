@@ -67,9 +67,9 @@ func TestNextUnknownAction(t *testing.T) {
 func TestAllowed(t *testing.T) {
 	tests := map[Status][]Action{
 		Reported:   {Register, Reject, Merge},
-		Registered: {Dispatch, Reject, Merge},
-		Dispatched: {Start},
-		InProgress: {Resolve},
+		Registered: {Dispatch, Reject, Merge, ExtendRequest, Suspend},
+		Dispatched: {Start, ExtendRequest, Suspend},
+		InProgress: {Resolve, ExtendRequest, Suspend},
 		Resolved:   {Verify},
 		Closed:     nil,
 		Rejected:   nil,
@@ -89,8 +89,10 @@ func TestTableIsComplete(t *testing.T) {
 			t.Errorf("action %s is never allowed", a)
 		}
 		for _, s := range from[a] {
+			// the clock's state that lets a clock action be taken
+			c := Case{Status: s, Suspended: a == Resume, ExtensionPending: a == ExtendGrant || a == ExtendRefuse}
 			for _, passed := range []bool{true, false} {
-				next, err := Next(s, a, passed)
+				next, err := NextFor(c, a, passed)
 				if err != nil || !ValidStatus(string(next)) {
 					t.Errorf("%s --%s--> %q, %v", s, a, next, err)
 				}
@@ -115,7 +117,8 @@ func TestRoleMay(t *testing.T) {
 	}{
 		{"admin", Actions},
 		{"dispatcher", Actions},
-		{"grid_manager", []Action{Start, Resolve, Verify}},
+		{"grid_manager", []Action{Start, Resolve, Verify, ExtendRequest}},
+		{"unit", []Action{ExtendRequest}},
 		{"planner", nil},
 		{"viewer", nil},
 		{"reporter", nil},
@@ -144,7 +147,7 @@ func TestAllowedFor(t *testing.T) {
 	if got := AllowedFor("grid_manager", Resolved); !slices.Equal(got, []Action{Verify}) {
 		t.Errorf("grid manager on a resolved issue: %v", got)
 	}
-	if got := AllowedFor("dispatcher", Registered); !slices.Equal(got, []Action{Dispatch, Reject, Merge}) {
+	if got := AllowedFor("dispatcher", Registered); !slices.Equal(got, []Action{Dispatch, Reject, Merge, ExtendRequest, Suspend}) {
 		t.Errorf("dispatcher on a registered issue: %v", got)
 	}
 }
@@ -152,5 +155,57 @@ func TestAllowedFor(t *testing.T) {
 func TestIsRework(t *testing.T) {
 	if !IsRework(Verify, false) || IsRework(Verify, true) || IsRework(Resolve, false) {
 		t.Error("only a failed verification is a rework")
+	}
+}
+
+// The clock's actions keep the status and follow the clock's state: one
+// request at a time and answered once, a suspension resumed once, nothing but
+// the resumption on a suspended case, nothing on a resolved or finished one.
+func TestClockActions(t *testing.T) {
+	running := func(s Status) Case { return Case{Status: s} }
+	pending := func(s Status) Case { return Case{Status: s, ExtensionPending: true} }
+	suspended := func(s Status) Case { return Case{Status: s, Suspended: true} }
+	tests := []struct {
+		c       Case
+		a       Action
+		ok      bool
+		allowed []Action // on refusal
+	}{
+		{running(Dispatched), ExtendRequest, true, nil},
+		{running(InProgress), ExtendRequest, true, nil},
+		{running(Registered), Suspend, true, nil},
+		{pending(InProgress), ExtendGrant, true, nil},
+		{pending(Dispatched), ExtendRefuse, true, nil},
+		{pending(Dispatched), Suspend, true, nil},
+		{suspended(InProgress), Resume, true, nil},
+		// refused
+		{running(Dispatched), ExtendGrant, false, []Action{Start, ExtendRequest, Suspend}},
+		{running(Dispatched), ExtendRefuse, false, []Action{Start, ExtendRequest, Suspend}},
+		{pending(Dispatched), ExtendRequest, false, []Action{Start, ExtendGrant, ExtendRefuse, Suspend}},
+		{running(InProgress), Resume, false, []Action{Resolve, ExtendRequest, Suspend}},
+		{suspended(InProgress), Suspend, false, []Action{Resume}},
+		{suspended(InProgress), Resolve, false, []Action{Resume}},
+		{suspended(Dispatched), ExtendRequest, false, []Action{Resume}},
+		{running(Closed), ExtendRequest, false, nil},
+		{running(Resolved), ExtendRequest, false, []Action{Verify}},
+		{running(Reported), Suspend, false, []Action{Register, Reject, Merge}},
+		{running(Rejected), Resume, false, nil},
+	}
+	for _, tt := range tests {
+		got, err := NextFor(tt.c, tt.a, false)
+		if tt.ok {
+			if err != nil || got != tt.c.Status {
+				t.Errorf("%+v --%s--> %v, %v; want %s", tt.c, tt.a, got, err, tt.c.Status)
+			}
+			continue
+		}
+		var na *NotAllowedError
+		if !errors.As(err, &na) {
+			t.Errorf("%+v --%s--> %v, %v; want NotAllowedError", tt.c, tt.a, got, err)
+			continue
+		}
+		if !slices.Equal(na.Allowed, tt.allowed) || na.Case != tt.c {
+			t.Errorf("%+v --%s--> allowed %v (case %+v), want %v", tt.c, tt.a, na.Allowed, na.Case, tt.allowed)
+		}
 	}
 }

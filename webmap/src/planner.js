@@ -15,6 +15,7 @@ import { createLosses } from './planner/losses.js';
 import { createParkingView } from './planner/parking.js';
 import { createRedBlack, ENTITIES, metricsFor } from './planner/redblack.js';
 import { createTrends } from './planner/trends.js';
+import { createSurveys } from './planner/surveys.js';
 
 const MAX_DAYS = 366;
 
@@ -164,6 +165,7 @@ async function setupMap() {
   if (box) map.fitBounds(box, { padding: 20, duration: 0 });
   views.map = createMapView({ map, state, range, areaName: (c) => names.get(c), streets });
   addFrame(map, areas, { communities: false });
+  views.surveys = createSurveys({ map });
 }
 
 async function main() {
@@ -182,7 +184,9 @@ async function main() {
   await setupMap();
   bindControls();
   await loadAll();
+  await views.surveys.load();
   onLangChange(() => {
+    views.surveys.redraw();
     $('#whoami').textContent = `${me.name} · ${t('role.' + me.role)}`;
     fillControls();
     views.map.repaint();

@@ -3,7 +3,8 @@
 // with every attachment shown inline (images, PDF pages drawn by PDF.js; Word
 // and Excel files to download) and its history, accepted or returned with a
 // comment; and the completeness of a period's declarations per unit or
-// indicator (GET /api/v1/reports/declarations), with its CSV for the meeting.
+// indicator (GET /api/v1/reports/declarations), with its CSV for the meeting;
+// and the bulletins (通报, review/bulletins.js): preview, freeze, print, PDF.
 // Kept current by the live `declarations` layer. Every value goes in as text.
 import './lib/base.css';
 import './review.css';
@@ -14,6 +15,7 @@ import { cityDate, fmtNumber, fmtPercent } from './lib/format.js';
 import { apply, bindToggle, onLangChange, t } from './lib/i18n.js';
 import { Live } from './lib/live.js';
 import { signIn, signOut } from './lib/signin.js';
+import { initBulletins, loadHistory, renderBulletins } from './review/bulletins.js';
 
 const S = { me: null, view: 'desk', list: [], selected: null, current: null, units: new Map(), indicators: new Map() };
 
@@ -184,6 +186,8 @@ function setView(view) {
   for (const b of document.querySelectorAll('.tab[data-view]')) b.setAttribute('aria-selected', String(b.dataset.view === view));
   $('#view-desk').hidden = view !== 'desk';
   $('#view-completeness').hidden = view !== 'completeness';
+  $('#view-bulletins').hidden = view !== 'bulletins';
+  if (view === 'bulletins') loadHistory().catch((e) => toast(t('tasks.failed', { message: e.message }), 'error'));
   if (view === 'completeness') loadCompleteness().catch((e) => toast(t('tasks.failed', { message: e.message }), 'error'));
 }
 
@@ -220,6 +224,7 @@ async function main() {
   for (const id of ['#c-period', '#c-date', '#c-by']) $(id).addEventListener('change', () => loadCompleteness().catch(() => {}));
   $('#c-csv').addEventListener('click', (e) => saveCSV(e.currentTarget));
   $('#queue-export').addEventListener('click', (e) => exportQueue(e.currentTarget));
+  initBulletins();
   for (const b of document.querySelectorAll('.tab[data-view]')) b.addEventListener('click', () => setView(b.dataset.view));
   await loadQueue();
   const live = new Live({ token: token(), subscription: { layers: ['declarations'] } });
@@ -232,6 +237,7 @@ async function main() {
     renderQueue();
     if (S.current) renderDetail(S.current);
     if (S.view === 'completeness') loadCompleteness().catch(() => {});
+    if (S.view === 'bulletins') renderBulletins();
   });
   document.body.dataset.ready = 'true';
 }

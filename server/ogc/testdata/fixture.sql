@@ -54,7 +54,7 @@ INSERT INTO issues (source, category, description, address, geom, status, unit, 
 SELECT (ARRAY['hotline_12345', 'hotline_12319', 'grid_patrol', 'inspection', 'sensor', 'citizen_app', 'open311'])[i % 7 + 1],
        c.code, '案卷描述' || i, '宜兴市某街' || i % 300 || '号', pt, st,
        CASE WHEN st IN ('reported', 'registered', 'rejected') THEN NULL ELSE coalesce(c.unit, 'cgj') END,
-       t + c.deadline_hours * interval '1 hour', t,
+       worktime_due(t, c.deadline_amount, c.deadline_unit), t,
        CASE WHEN st IN ('dispatched', 'in_progress', 'resolved', 'closed') THEN t + interval '1 hour' END,
        CASE WHEN st IN ('resolved', 'closed') THEN t + interval '5 hours' END,
        CASE WHEN st = 'closed' THEN t + interval '8 hours' END
