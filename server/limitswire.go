@@ -37,7 +37,7 @@ func classify(r *http.Request) string {
 		return limit.Upload
 	case get && (strings.HasPrefix(p, "/tiles/") || isOGCItems(p) || p == "/api/v1/issues" ||
 		p == "/api/v1/inspections" || p == "/api/v1/points/overdue" || p == "/api/v1/parking/available" || p == "/api/v1/tasks" ||
-		p == "/api/v1/declarations" || p == "/open311/v2/requests.json" || p == "/open311/v2/requests.xml"):
+		p == "/api/v1/declarations" || p == "/api/v1/activities" || p == "/open311/v2/requests.json" || p == "/open311/v2/requests.xml"):
 		return limit.Medium
 	case strings.HasPrefix(p, "/api/"), p == "/ogc" || strings.HasPrefix(p, "/ogc/"),
 		strings.HasPrefix(p, "/open311/"), p == "/style.json", strings.HasPrefix(p, "/s/"):

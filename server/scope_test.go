@@ -111,6 +111,10 @@ var notData = map[string]string{
 	"GET /api/v1/bulletins/{file}":                             "a published bulletin (JSON, HTML, PDF): a city-wide document readable whole by every reader; drafts the 创建办's only (server/bulletins TestReaders)",
 	"GET /api/v1/bulletins/preview":                            "the city-wide figures of a period for the 创建办 and planners, refused to tokens limited to areas or a unit (server/bulletins TestReaders)",
 	"POST /api/v1/bulletins":                                   "a write: freezes the city-wide figures, city-wide 创建办 and admin tokens only (server/bulletins TestReaders)",
+	"POST /api/v1/activities":                                  "a write: answers the activity it wrote, inside the caller's areas and unit (server/activities TestCreateScope)",
+	"PATCH /api/v1/activities/{id}":                            "a write: answers the activity it changed, the caller's to organise only (server/activities TestPatch)",
+	"POST /api/v1/activities/{id}/signups":                     "a public write: answers the sign-up's id and the activity's counts, no names (server/activities TestSignups)",
+	"POST /api/v1/activities/{id}/attendance":                  "a write: answers the activity and its sign-ups to its organisers only (server/activities TestAttendance)",
 	"GET /debug/pprof/":                                        "profiles of the process, city-wide admins only (TestPprofAdminOnly)",
 	"GET /debug/pprof/cmdline":                                 "profiles of the process, city-wide admins only (TestPprofAdminOnly)",
 	"GET /debug/pprof/profile":                                 "profiles of the process, city-wide admins only (TestPprofAdminOnly)",
@@ -212,6 +216,7 @@ func (w *walk) surfaces() []surface {
 	w.webhookSurfaces(add)
 	w.declarationSurfaces(add)
 	w.surveySurfaces(add)
+	w.activitySurfaces(add)
 
 	// OGC API – Features: every collection's items (the walk's objects, and
 	// the first page of everything) and its items in and out
@@ -224,11 +229,12 @@ func (w *walk) surfaces() []surface {
 	}
 	filter := func(cql string) string { return "filter=" + url.QueryEscape(cql) }
 	walkFilter := map[string]string{
-		"areas":   filter(fmt.Sprintf("code IN ('%s', '%s')", w.community, w.streetOut)),
-		"grids":   filter(fmt.Sprintf("code IN ('%s', '%s')", w.gridIn, w.gridOut)),
-		"points":  filter("code LIKE 'WALK-%'"),
-		"parking": filter("code LIKE 'WALK-%'"),
-		"issues":  filter("description LIKE 'walk-%'"),
+		"areas":      filter(fmt.Sprintf("code IN ('%s', '%s')", w.community, w.streetOut)),
+		"grids":      filter(fmt.Sprintf("code IN ('%s', '%s')", w.gridIn, w.gridOut)),
+		"points":     filter("code LIKE 'WALK-%'"),
+		"parking":    filter("code LIKE 'WALK-%'"),
+		"issues":     filter("description LIKE 'walk-%'"),
+		"activities": filter("title LIKE 'walk-%'"),
 		"inspections": "datetime=" + url.QueryEscape(w.t0.Add(-time.Minute).Format(time.RFC3339)+"/"+
 			w.t0.Add(time.Minute).Format(time.RFC3339)),
 	}
@@ -236,8 +242,9 @@ func (w *walk) surfaces() []surface {
 		"areas": {o["community in"], o["street out"]}, "grids": {o["grid in"], o["grid out"]},
 		"points": {o["point in"], o["point out"]}, "parking": {o["parking in"], o["parking out"]},
 		"issues": {o["issue in"], o["issue out"]}, "inspections": {o["inspection in"], o["inspection out"]},
+		"activities": {o["activity in"], o["activity out"]},
 	}
-	for _, id := range []string{"areas", "grids", "points", "parking", "issues", "inspections"} {
+	for _, id := range []string{"areas", "grids", "points", "parking", "issues", "inspections", "activities"} {
 		base := "/ogc/collections/" + id
 		var ids func([]byte) []int64
 		if id == "issues" {

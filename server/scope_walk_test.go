@@ -85,6 +85,8 @@ func (c *caller) sees(o *object) bool {
 		if c.unit != "" {
 			return o.unit == c.unit
 		}
+	case "signup":
+		return c.signupSeen(o)
 	case "declaration":
 		// declarations lie nowhere: a token limited to areas sees none
 		return !c.reporter() && len(c.areas) == 0 && (c.unit == "" || o.unit == c.unit)
@@ -282,6 +284,7 @@ func (w *walk) build() {
 	w.buildTasks()
 	w.buildDeclarations()
 	w.buildSurveys()
+	w.buildActivities()
 	for _, o := range w.objects {
 		if o.kind == "issue" {
 			w.Scan(`SELECT coalesce(unit, '') FROM issues WHERE id = $1::bigint`, []any{o.id}, &o.unit)

@@ -117,6 +117,7 @@ func New(cfg Config, st *store.Store) *Server {
 	s.startDeclarations()
 	s.startSurveys()
 	s.startBulletins()
+	s.startActivities()
 	s.startParking()
 	s.startWebhooks()
 	s.startCalendar()

@@ -53,7 +53,7 @@ var ErrNotEmpty = errors.New("database already has data")
 var seededTables = []string{"areas", "points", "inspections", "parking_zones", "parking_windows",
 	"parking_readings", "calendar_days", "issues", "issue_events", "changes",
 	"task_events", "tasks", "campaigns", "leaders", "declaration_events", "declaration_materials", "declarations",
-	"survey_responses", "surveys", "bulletins"}
+	"survey_responses", "surveys", "bulletins", "activity_signups", "activities"}
 
 // lockKey serialises seeders of one database.
 const lockKey = 0x7365_6564_6369_7479 // "seedcity"
@@ -188,6 +188,7 @@ func write(ctx context.Context, tx pgx.Tx, c *City, opt SeedOptions) ([]TableCou
 		{"calendar_days", c.writeCalendar}, {"tasks", c.writeCampaigns},
 		{"declarations", func(ctx context.Context, tx pgx.Tx) (int64, error) { return c.writeDeclarations(ctx, tx, opt.DataDir) }},
 		{"survey_responses", c.writeSurveys},
+		{"activities", c.writeActivities},
 	}
 	var out []TableCount
 	report := func(t TableCount) {
@@ -320,7 +321,7 @@ func (c *City) streamIssues(ctx context.Context, tx pgx.Tx, size int) (TableCoun
 
 // setSequences moves each id sequence past the ids written explicitly.
 func setSequences(ctx context.Context, tx pgx.Tx) error {
-	for _, table := range []string{"areas", "points", "inspections", "parking_zones", "issues", "issue_events"} {
+	for _, table := range []string{"areas", "points", "inspections", "parking_zones", "issues", "issue_events", "activities"} {
 		_, err := tx.Exec(ctx, fmt.Sprintf(`SELECT setval(pg_get_serial_sequence('%s', 'id'), COALESCE(max(id), 0) + 1, false) FROM %s`,
 			table, table))
 		if err != nil {

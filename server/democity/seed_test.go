@@ -152,6 +152,15 @@ var seedChecks = []seedCheck{
 	{"declarations handed in with documents", `SELECT count(*) FROM declarations d WHERE d.submitted_at IS NOT NULL
 		AND NOT EXISTS (SELECT 1 FROM declaration_materials m WHERE m.declaration_id = d.id AND m.kind = 'document')`, 0, 0},
 	{"declarations after the seed instant", `SELECT count(*) FROM declaration_events WHERE at > $1`, 0, 0},
+	{"activities", `SELECT count(*) FROM activities`, 100, 2000},
+	{"activity months", `SELECT count(DISTINCT month) FROM activities`, 5, 5},
+	{"activity statuses", `SELECT count(DISTINCT status) FROM activities`, 3, 3},
+	{"activities outside their community", `SELECT count(*) FROM activities a JOIN areas c ON c.code = a.community_code
+		WHERE NOT ST_Intersects(c.geom, a.geom)`, 0, 0},
+	{"activities held with attendance", `SELECT count(*) FROM activities WHERE status = 'done' AND attended > 0`, 50, 2000},
+	{"activity counters", `SELECT count(*) FROM activities a WHERE a.signups <> (SELECT count(*) FROM activity_signups s
+		WHERE s.activity_id = a.id) OR a.attended <> (SELECT count(*) FROM activity_signups s WHERE s.activity_id = a.id AND s.attended)`, 0, 0},
+	{"sign-ups after the seed instant", `SELECT count(*) FROM activity_signups WHERE signed_at > $1`, 0, 0},
 	{"issue sequence", `SELECT nextval(pg_get_serial_sequence('issues', 'id')) - max(id) FROM issues`, 1, 1},
 	{"event sequence", `SELECT nextval(pg_get_serial_sequence('issue_events', 'id')) - max(id) FROM issue_events`, 1, 1},
 	{"area sequence", `SELECT nextval(pg_get_serial_sequence('areas', 'id')) - max(id) FROM areas`, 1, 1},
@@ -174,7 +183,8 @@ func overlap(level string) string {
 func check(t *testing.T, pool *pgxpool.Pool, c seedCheck) {
 	var got float64
 	var args []any
-	if c.name == "open overdue issues" || c.name == "late declarations" || c.name == "declarations after the seed instant" {
+	if c.name == "open overdue issues" || c.name == "late declarations" || c.name == "declarations after the seed instant" ||
+		c.name == "sign-ups after the seed instant" {
 		args = append(args, seedNow)
 	}
 	if err := pool.QueryRow(context.Background(), c.query, args...).Scan(&got); err != nil {

@@ -15,7 +15,7 @@ import (
 )
 
 // Layers is what a subscription may name: every layer of the changes feed.
-var Layers = []string{"areas", "grids", "points", "parking", "issues", "inspections", "tasks", "declarations"}
+var Layers = []string{"areas", "grids", "points", "parking", "issues", "inspections", "tasks", "declarations", "activities"}
 
 // maxListLen bounds the areas and categories of one subscription.
 const maxListLen = 200

@@ -24,6 +24,7 @@ var collectionInfos = map[string]collectionInfo{
 	"parking":     {"Parking zones 停车区域", "Smart parking lots with live occupancy and tidal zones (潮汐车位).", true},
 	"issues":      {"Issues 案卷", "City-management cases with their workflow status, grid and deadline.", false},
 	"inspections": {"Inspections 督查记录", "Visits to inspection points with score and deductions, at the point's location.", false},
+	"activities":  {"Volunteer activities 文明实践活动", "The communities' monthly menus of volunteer activities, with capacity, sign-ups and attendance (no names).", false},
 }
 
 // extentTTL bounds how stale a collection's advertised extent may be: it

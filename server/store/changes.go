@@ -14,12 +14,13 @@ const NotifyChannel = "citymap_changes"
 // Layers of the changes feed, and how each builds its feature, names its
 // object and places it ("" for o.geom).
 var changeLayers = map[string]struct{ table, feature, key, geom string }{
-	"issues":  {"issues", "issue_feature(o)", "o.id::text", ""},
-	"points":  {"points", "point_feature(o)", "o.code", ""},
-	"parking": {"parking_zones", "parking_feature(o)", "o.code", ""},
-	"areas":   {"areas", "area_feature(o)", "o.code", ""},
-	"grids":   {"areas", "area_feature(o)", "o.code", ""},
-	"tasks":   {"tasks", "task_feature(o)", "o.id::text", ""},
+	"issues":     {"issues", "issue_feature(o)", "o.id::text", ""},
+	"points":     {"points", "point_feature(o)", "o.code", ""},
+	"parking":    {"parking_zones", "parking_feature(o)", "o.code", ""},
+	"areas":      {"areas", "area_feature(o)", "o.code", ""},
+	"grids":      {"areas", "area_feature(o)", "o.code", ""},
+	"tasks":      {"tasks", "task_feature(o)", "o.id::text", ""},
+	"activities": {"activities", "activity_feature(o)", "o.id::text", ""},
 	// declarations lie nowhere on the map
 	"declarations": {"declarations", "declaration_feature(o)", "o.id::text", "NULL::geometry"},
 }

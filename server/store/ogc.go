@@ -168,10 +168,30 @@ var ogcCollections = map[string]*ogcCollection{
 			qt("geometry", cql2.TypeGeometry, "p.geom", "the inspected point's geometry (WGS 84)"),
 		},
 	},
+	"activities": {
+		from: "activities o", feature: "activity_feature(o)", geom: "o.geom",
+		key: "o.id", numericKey: true, version: "o.version", scope: "o.community_code", timeProp: "starts_at",
+		queryables: []cql2.Queryable{
+			qt("id", cql2.TypeInteger, "o.id", "activity number"),
+			qs("title", "o.title", "title"),
+			qs("community", "o.community_code", "code of the community whose menu it is on"),
+			qs("street", "left(o.community_code, 9)", "code of the community's street"),
+			qs("month", "o.month", "the menu's month (2026-11)"),
+			qs("unit", "o.unit", "organising unit"),
+			qs("place", "o.place", "place"),
+			qs("status", "o.status", "status", "planned", "cancelled", "done"),
+			qt("capacity", cql2.TypeInteger, "o.capacity", "places (null: no limit)"),
+			qt("signups", cql2.TypeInteger, "o.signups", "people signed up"),
+			qt("attended", cql2.TypeInteger, "o.attended", "people who attended"),
+			qt("starts_at", cql2.TypeTimestamp, "o.starts_at", "start"),
+			qt("ends_at", cql2.TypeTimestamp, "o.ends_at", "end"),
+			qUpdated, qVersion, qGeometry,
+		},
+	},
 }
 
 // OGCCollectionIDs lists the collections in the order the API presents them.
-var OGCCollectionIDs = []string{"areas", "grids", "points", "parking", "issues", "inspections"}
+var OGCCollectionIDs = []string{"areas", "grids", "points", "parking", "issues", "inspections", "activities"}
 
 // OGCQueryables returns the filterable properties of a collection (nil for an
 // unknown one).

@@ -10,6 +10,7 @@ import { apply, bindToggle, onLangChange, t } from './lib/i18n.js';
 import { addBaseLayers, addFrame, bboxOf, createMap, hideStyleLayers } from './lib/map.js';
 import { signIn } from './lib/signin.js';
 import { CELLS, createMapView, LEVELS, MEASURES } from './planner/mapview.js';
+import { createActivities } from './planner/activities.js';
 import { createLosses } from './planner/losses.js';
 import { createParkingView } from './planner/parking.js';
 import { createRedBlack, ENTITIES, metricsFor } from './planner/redblack.js';
@@ -87,7 +88,7 @@ function run(name) {
 
 function loadAll() {
   fillControls();
-  return Promise.all(['map', 'trends', 'redblack', 'parking', 'lossUnits', 'lossIndicators'].map(run));
+  return Promise.all(['map', 'trends', 'redblack', 'parking', 'lossUnits', 'lossIndicators', 'activities'].map(run));
 }
 
 function setPeriod(from, to) {
@@ -179,6 +180,7 @@ async function main() {
   const losses = createLosses(ctx);
   views.lossUnits = losses.units;
   views.lossIndicators = losses.indicators;
+  views.activities = createActivities(ctx);
   await setupMap();
   bindControls();
   await loadAll();
@@ -190,6 +192,7 @@ async function main() {
     views.map.repaint();
     views.trends.redraw();
     views.parking.redraw();
+    views.activities.redraw();
     run('redblack');
     run('lossUnits');
     run('lossIndicators');

@@ -1,0 +1,164 @@
+// Package activities serves the volunteer-activity menu (文明实践活动菜单):
+// each month every community publishes its activities (title, time, place,
+// organising unit, capacity), citizens sign up on the public page with a name
+// and a phone (kept only as a key: an HMAC of the number under the database's
+// secret), the organiser marks who attended, and the planner counts them per
+// street and month.
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"citymap/server/auth"
+	"citymap/server/respond"
+	"citymap/server/routes"
+	"citymap/server/store"
+)
+
+// API is the activities API of one instance.
+type API struct {
+	store *store.Store
+	auth  *auth.Authenticator
+	now   func() time.Time
+	// signups limits the public sign-ups per client address
+	signups *addressLimiter
+
+	secretOnce sync.Mutex
+	secret     []byte
+}
+
+// New returns the API over st.
+func New(st *store.Store, a *auth.Authenticator) *API {
+	return &API{store: st, auth: a, now: time.Now, signups: newAddressLimiter(SignupRate, SignupBurst)}
+}
+
+// SetClock makes the API stamp writes by now (nil keeps time.Now).
+func (a *API) SetClock(now func() time.Time) {
+	if now != nil {
+		a.now = now
+	}
+}
+
+// Who may call what. Everyone who reads the campaign reads the menu (within
+// its areas); the 创建办, admins, a unit's staff (its own unit's activities)
+// and grid managers (community workers, within their areas) organise them.
+var (
+	readers = []string{auth.Admin, auth.Dispatcher, auth.GridManager, auth.Planner, auth.Viewer,
+		auth.Reviewer, auth.Unit, auth.UnitLeader}
+	organisers = []string{auth.Admin, auth.Reviewer, auth.Unit, auth.GridManager}
+)
+
+// Register adds the routes to mux.
+func (a *API) Register(mux routes.Mux) {
+	route := func(pattern string, h http.HandlerFunc, roles []string) {
+		mux.Handle(pattern, a.auth.Require(h, roles...))
+	}
+	route("GET /api/v1/activities", a.list, readers)
+	route("POST /api/v1/activities", a.create, organisers)
+	route("GET /api/v1/activities/{id}", a.get, readers)
+	route("PATCH /api/v1/activities/{id}", a.patch, organisers)
+	route("POST /api/v1/activities/{id}/attendance", a.attendance, organisers)
+	route("GET /api/v1/reports/activities", a.report, readers)
+	// public: citizens sign up without a key
+	mux.HandleFunc("POST /api/v1/activities/{id}/signups", a.signup)
+}
+
+// actor is the principal as an organiser; a principal without the role to
+// organise (a reader) organises nothing, whatever its areas.
+func actor(p *auth.Principal) store.ActivityActor {
+	return store.ActivityActor{Actor: p.Actor(), Unit: p.Unit, Scope: p.Areas, ReadOnly: !p.Is(organisers...)}
+}
+
+func etag(version int) string { return fmt.Sprintf(`"%d"`, version) }
+
+func writeDoc(w http.ResponseWriter, status, version int, doc []byte) {
+	w.Header().Set("ETag", etag(version))
+	respond.RawJSON(w, status, doc)
+}
+
+// fail answers the store's errors.
+func fail(w http.ResponseWriter, r *http.Request, err error) {
+	var field *store.IssueFieldError
+	var version *store.ActivityVersionError
+	var capErr *store.ActivityCapacityError
+	switch {
+	case errors.As(err, &field):
+		respond.Fail(w, r, respond.Field(field.Field, field.Code, field.Message))
+	case errors.As(err, &version):
+		w.Header().Set("ETag", etag(version.Current))
+		respond.Fail(w, r, respond.Errorf(http.StatusPreconditionFailed, "version_mismatch", version.Error()))
+	case errors.As(err, &capErr):
+		e := respond.Field("capacity", "below_signups", capErr.Error())
+		e.Status = http.StatusConflict
+		respond.Fail(w, r, e)
+	case errors.Is(err, store.ErrActivityNotFound):
+		respond.Fail(w, r, respond.ErrNotFound)
+	case errors.Is(err, store.ErrActivityOutOfScope):
+		respond.Fail(w, r, &respond.Error{Status: http.StatusForbidden, Code: "out_of_scope",
+			Message: "the activity is another unit's or lies outside your areas",
+			Fields:  map[string]string{"community": "not yours to organise"}})
+	case errors.Is(err, store.ErrActivityFull):
+		respond.Fail(w, r, respond.Errorf(http.StatusConflict, "full", "the activity is full"))
+	case errors.Is(err, store.ErrSignupDuplicate):
+		respond.Fail(w, r, respond.Errorf(http.StatusConflict, "duplicate", err.Error()))
+	case errors.Is(err, store.ErrActivityClosed):
+		respond.Fail(w, r, respond.Errorf(http.StatusConflict, "closed", "the activity is cancelled, done or over"))
+	default:
+		respond.Fail(w, r, err)
+	}
+}
+
+// pathID reads the activity id of the path.
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, respond.Field("id", "invalid", "an activity id is a positive integer")
+	}
+	return id, nil
+}
+
+// knownParams refuses parameters an endpoint does not know.
+func knownParams(q map[string][]string, known ...string) error {
+	for name := range q {
+		if !slices.Contains(known, name) {
+			return respond.Field(name, "unknown_parameter", fmt.Sprintf("unknown parameter %q", name))
+		}
+	}
+	return nil
+}
+
+// contactKey is the sign-up's key of a phone (store.ContactKey under the
+// database's secret).
+func (a *API) contactKey(ctx context.Context, phone string) (string, error) {
+	secret, err := a.keySecret(ctx)
+	if err != nil {
+		return "", err
+	}
+	key, ok := store.ContactKey(secret, phone)
+	if !ok {
+		return "", respond.Field("phone", "invalid", "phone is a telephone number: 7 to 15 digits")
+	}
+	return key, nil
+}
+
+// keySecret reads the secret once.
+func (a *API) keySecret(ctx context.Context) ([]byte, error) {
+	a.secretOnce.Lock()
+	defer a.secretOnce.Unlock()
+	if a.secret != nil {
+		return a.secret, nil
+	}
+	s, err := a.store.ContactKeySecret(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a.secret = []byte(s)
+	return a.secret, nil
+}

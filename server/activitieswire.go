@@ -1,0 +1,11 @@
+package server
+
+import "citymap/server/activities"
+
+// startActivities serves the volunteer-activity menu, its sign-ups and its
+// monthly report.
+func (s *Server) startActivities() {
+	api := activities.New(s.store, s.auth)
+	api.SetClock(s.cfg.Clock)
+	api.Register(s.mux)
+}
