@@ -8,6 +8,12 @@ import { t } from '../lib/i18n.js';
 // deadlineUnit names a category's deadline_unit: 工作小时, 工作日, 小时.
 export const deadlineUnit = (unit) => (unit ? t('deadlineUnit.' + unit) : '');
 
+const BUTTONS = { extend_request: 'extendRequest', extend_grant: 'extendGrant', extend_refuse: 'extendRefuse', suspend: 'suspend', resume: 'resume' };
+
+// stepName is a clock step as its button says it (申请延期, 批准延期 …), for the
+// toast that confirms it; the timeline names what happened (延期申请 …).
+export const stepName = (action) => t('grid.btn.' + BUTTONS[action]);
+
 // clockSteps builds the forms and buttons of the clock steps in allowed, or
 // null when there are none; run(action, body) takes the step.
 export function clockSteps(allowed, { p, unit, run }) {
@@ -16,8 +22,8 @@ export function clockSteps(allowed, { p, unit, run }) {
   if (allowed.includes('extend_grant') || allowed.includes('extend_refuse')) parts.push(answerForm(allowed, p, unit, run));
   if (allowed.includes('suspend')) parts.push(suspendForm(run));
   if (allowed.includes('resume')) {
-    parts.push(h('div', { class: 'clock-step' },
-      h('button', { class: 'btn btn-primary', type: 'button', dataset: { action: 'resume' }, onclick: () => run('resume') }, t('grid.btn.resume'))));
+    parts.push(h('div', { class: 'clock-step action-buttons' },
+      h('button', { class: 'btn btn-primary', type: 'button', dataset: { action: 'resume' }, onclick: () => run('resume') }, stepName('resume'))));
   }
   return parts.length ? h('div', { class: 'clock-steps' }, parts) : null;
 }
@@ -33,12 +39,12 @@ function requestForm(unit, run) {
   const amount = h('input', { type: 'number', name: 'extend_amount', min: 1, max: 720, step: 1, class: 'amount' });
   const reason = h('input', { type: 'text', name: 'extend_reason', maxlength: 500, placeholder: t('grid.reasonPlaceholder') });
   return h('div', { class: 'clock-step', dataset: { step: 'extend_request' } },
-    h('div', { class: 'section-title' }, t('grid.btn.extendRequest')),
+    h('div', { class: 'section-title' }, stepName('extend_request')),
     h('label', { class: 'action-extra' }, t('grid.extendAmount'), amount, h('span', { class: 'unit' }, unit)),
     h('label', { class: 'action-extra' }, t('grid.reason'), reason),
     h('div', { class: 'action-buttons' },
       h('button', { class: 'btn btn-primary', type: 'button', dataset: { action: 'extend_request' },
-        onclick: () => run('extend_request', { amount: amountOf(amount), reason: reason.value.trim() }) }, t('grid.btn.extendRequest'))));
+        onclick: () => run('extend_request', { amount: amountOf(amount), reason: reason.value.trim() }) }, stepName('extend_request'))));
 }
 
 function answerForm(allowed, p, unit, run) {
@@ -49,9 +55,9 @@ function answerForm(allowed, p, unit, run) {
     allowed.includes('extend_grant') ? h('label', { class: 'action-extra' }, t('grid.grantAmount'), amount, h('span', { class: 'unit' }, unit)) : null,
     h('div', { class: 'action-buttons' },
       allowed.includes('extend_grant') ? h('button', { class: 'btn btn-ok', type: 'button', dataset: { action: 'extend_grant' },
-        onclick: () => run('extend_grant', { amount: amountOf(amount) }) }, t('grid.btn.extendGrant')) : null,
+        onclick: () => run('extend_grant', { amount: amountOf(amount) }) }, stepName('extend_grant')) : null,
       allowed.includes('extend_refuse') ? h('button', { class: 'btn btn-danger', type: 'button', dataset: { action: 'extend_refuse' },
-        onclick: () => run('extend_refuse') }, t('grid.btn.extendRefuse')) : null));
+        onclick: () => run('extend_refuse') }, stepName('extend_refuse')) : null));
 }
 
 function suspendForm(run) {
@@ -60,5 +66,5 @@ function suspendForm(run) {
     h('label', { class: 'action-extra' }, t('grid.reason'), reason),
     h('div', { class: 'action-buttons' },
       h('button', { class: 'btn', type: 'button', dataset: { action: 'suspend' },
-        onclick: () => run('suspend', { reason: reason.value.trim() }) }, t('grid.btn.suspend'))));
+        onclick: () => run('suspend', { reason: reason.value.trim() }) }, stepName('suspend'))));
 }

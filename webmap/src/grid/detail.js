@@ -8,7 +8,7 @@ import { fmtDateTime, fmtDuration } from '../lib/format.js';
 import { actionName, sourceName, statusName, t } from '../lib/i18n.js';
 import { OVERDUE, STATUS_COLORS } from '../lib/theme.js';
 import { allowedFor, CLOCK, clockOf, isOpen } from '../lib/workflow.js';
-import { clockSteps, deadlineUnit } from './clock.js';
+import { clockSteps, deadlineUnit, stepName } from './clock.js';
 
 // actorName shows "grid_manager:王敏" (how the API records a token's actions) as
 // "网格员 王敏"; other actors (hotlines, seeded history) as they are.
@@ -193,7 +193,8 @@ export function createDetail(ctx) {
     for (const b of drawer.querySelectorAll('.actions button')) b.disabled = true;
     try {
       const f = await call();
-      toast(t('grid.done', { action: actionName(action === 'update' ? 'photos' : action), id: f.id }), 'ok');
+      const name = CLOCK.includes(action) ? stepName(action) : actionName(action === 'update' ? 'photos' : action);
+      toast(t('grid.done', { action: name, id: f.id }), 'ok');
       ctx.onIssue(f);
       busy = false;
       await open(f.id);
