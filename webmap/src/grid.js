@@ -24,7 +24,7 @@ const FILTERS = {
 
 const matches = {
   open: (p) => isOpen(p.status),
-  overdue: (p) => isOpen(p.status) && Date.parse(p.deadline) < Date.now(),
+  overdue: (p) => isOpen(p.status) && !p.suspended && Date.parse(p.deadline) < Date.now(),
   closed: (p) => p.status === 'closed',
 };
 
@@ -110,7 +110,7 @@ function render() {
   const now = Date.now();
   for (const f of S.issues.values()) {
     const p = f.properties;
-    p.overdue = isOpen(p.status) && Date.parse(p.deadline) < now;
+    p.overdue = isOpen(p.status) && !p.suspended && Date.parse(p.deadline) < now; // a suspended case's clock stands
   }
   const list = sorted();
   setData(S.map, 'live-issues', collection(list));
@@ -129,7 +129,10 @@ function item(f, now) {
   const ms = Date.parse(p.deadline) - now;
   let due = fmtDateTime(p.deadline);
   let cls = '';
-  if (isOpen(p.status)) {
+  if (isOpen(p.status) && p.suspended) {
+    due = t('grid.badgeSuspended');
+    cls = 'paused';
+  } else if (isOpen(p.status)) {
     due = ms < 0 ? t('grid.late', { d: fmtDuration(-ms) }) : t('grid.left', { d: fmtDuration(ms) });
     cls = ms < 0 ? 'late' : ms < 4 * 3600e3 ? 'left' : '';
   }

@@ -7,7 +7,8 @@ import { $, fill, h, toast } from '../lib/dom.js';
 import { fmtDateTime, fmtDuration } from '../lib/format.js';
 import { actionName, sourceName, statusName, t } from '../lib/i18n.js';
 import { OVERDUE, STATUS_COLORS } from '../lib/theme.js';
-import { allowedFor, isOpen } from '../lib/workflow.js';
+import { allowedFor, CLOCK, clockOf, isOpen } from '../lib/workflow.js';
+import { clockSteps, deadlineUnit, stepName } from './clock.js';
 
 // actorName shows "grid_manager:王敏" (how the API records a token's actions) as
 // "网格员 王敏"; other actors (hotlines, seeded history) as they are.
@@ -66,7 +67,10 @@ export function createDetail(ctx) {
         h('button', { class: 'close', type: 'button', title: t('grid.close'), 'aria-label': t('grid.close'), onclick: close }, '×')),
       h('div', { class: 'chips' },
         h('span', { class: 'chip', dataset: { status: p.status }, style: { '--c': STATUS_COLORS[p.status] } }, statusName(p.status)),
-        p.overdue ? h('span', { class: 'chip chip-overdue' }, t('status.overdue')) : null,
+        p.overdue && !p.suspended ? h('span', { class: 'chip chip-overdue' }, t('status.overdue')) : null,
+        p.suspended ? h('span', { class: 'chip chip-suspended', dataset: { badge: 'suspended' } }, t('grid.badgeSuspended')) : null,
+        p.extension_requested != null ? h('span', { class: 'chip chip-extension', dataset: { badge: 'extension' } },
+          t('grid.badgeExtension', { n: p.extension_requested, unit: unitName(p) })) : null,
         p.rework_count ? h('span', { class: 'chip', style: { '--c': OVERDUE } }, t('grid.reworks', { n: p.rework_count })) : null),
       facts(p),
       photos(p.photos || []),
@@ -82,8 +86,11 @@ export function createDetail(ctx) {
       [t('grid.gridCode'), ctx.areaLabel(p.grid)],
       [t('grid.unit'), ctx.unitLabel(p.unit)],
       [t('grid.created'), fmtDateTime(p.created_at)],
-      [t('grid.deadline'), deadlineText(p)],
+      [t('grid.deadline'), h('span', { dataset: { deadline: p.deadline || '' } }, deadlineText(p))],
+      [t('grid.timeLimit'), limitText(p)],
     ];
+    if (p.extensions) rows.push([t('grid.extensions'), t('grid.times', { n: p.extensions })]);
+    if (p.suspensions) rows.push([t('grid.suspensions'), t('grid.times', { n: p.suspensions })]);
     return h('dl', { class: 'facts' }, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
   }
 
@@ -91,8 +98,17 @@ export function createDetail(ctx) {
     if (!p.deadline) return '—';
     const ms = Date.parse(p.deadline) - Date.now();
     if (!isOpen(p.status)) return fmtDateTime(p.deadline);
+    if (p.suspended) return `${fmtDateTime(p.deadline)}（${t('grid.clockStopped')}）`;
     const rel = ms < 0 ? t('grid.late', { d: fmtDuration(-ms) }) : t('grid.left', { d: fmtDuration(ms) });
     return `${fmtDateTime(p.deadline)}（${rel}）`;
+  }
+
+  const unitName = (p) => deadlineUnit((ctx.cats.get(p.category) || {}).deadline_unit);
+
+  // limitText is the category's time limit, e.g. "3 工作日".
+  function limitText(p) {
+    const c = ctx.cats.get(p.category) || {};
+    return c.deadline_amount ? `${c.deadline_amount} ${deadlineUnit(c.deadline_unit)}` : '—';
   }
 
   function photos(ids) {
@@ -115,10 +131,11 @@ export function createDetail(ctx) {
 
   function actions(f) {
     const p = f.properties;
-    const allowed = allowedFor(ctx.me.role, p.status);
+    const all = allowedFor(ctx.me.role, p.status, clockOf(p));
+    const allowed = all.filter((a) => !CLOCK.includes(a));
     const box = h('section', { class: 'actions' }, h('div', { class: 'section-title' }, t('grid.actions')));
     const error = h('p', { class: 'action-error', role: 'alert' });
-    if (!allowed.length) {
+    if (!all.length) {
       box.append(h('div', { class: 'action-note' }, t(isOpen(p.status) ? 'grid.waitOthers' : 'grid.finished')));
     }
     const note = h('textarea', { name: 'note', placeholder: t('grid.notePlaceholder'), rows: 2 });
@@ -141,10 +158,12 @@ export function createDetail(ctx) {
         buttons.append(h('button', { class: `btn ${a === 'reject' ? 'btn-danger' : 'btn-primary'}`, type: 'button', dataset: { action: a }, onclick: () => run(a) }, actionName(a)));
       }
     }
-    if (allowed.length) box.append(note);
+    if (all.length) box.append(note);
     if (allowed.includes('dispatch')) box.append(h('label', { class: 'action-extra' }, t('grid.dispatchTo'), unit));
     if (allowed.includes('merge')) box.append(h('label', { class: 'action-extra' }, t('grid.mergeInto'), dup));
     box.append(buttons);
+    const clock = clockSteps(all, { p, unit: unitName(p), run });
+    if (clock) box.append(clock);
     if (isOpen(p.status) && ['admin', 'dispatcher', 'grid_manager'].includes(ctx.me.role)) box.append(photoAdder(f, error));
     box.append(error);
     return box;
@@ -174,7 +193,8 @@ export function createDetail(ctx) {
     for (const b of drawer.querySelectorAll('.actions button')) b.disabled = true;
     try {
       const f = await call();
-      toast(t('grid.done', { action: actionName(action === 'update' ? 'photos' : action), id: f.id }), 'ok');
+      const name = CLOCK.includes(action) ? stepName(action) : actionName(action === 'update' ? 'photos' : action);
+      toast(t('grid.done', { action: name, id: f.id }), 'ok');
       ctx.onIssue(f);
       busy = false;
       await open(f.id);
@@ -193,17 +213,30 @@ export function createDetail(ctx) {
     let message = err.message;
     if (err.status === 409) {
       const allowed = (err.allowed || []).map(actionName).join('、') || t('grid.none');
-      message = t('grid.conflict', { status: statusName(err.body.error.status), allowed });
+      const e = err.body.error;
+      const status = statusName(e.status) + (e.suspended ? t('grid.andSuspended') : e.extension_pending ? t('grid.andPending') : '');
+      message = t('grid.conflict', { status, allowed });
     } else if (err.status === 412) {
       message = t('grid.stale');
     } else if (err.status === 403) {
       message = t('grid.forbidden');
+    } else if (err.status === 400) {
+      message = badRequest(err);
     }
     const id = shown && shown.id;
     if (id && (err.status === 409 || err.status === 412)) await open(id).catch(() => {});
     const box = drawer.querySelector('.action-error');
     (box || error).textContent = message;
     for (const b of drawer.querySelectorAll('.actions button')) b.disabled = false;
+  }
+
+  // badRequest says in the page's language which field the server refused.
+  function badRequest(err) {
+    const f = err.fields || {};
+    if (err.code === 'out_of_range' && f.amount) return t('grid.badAmount');
+    if (f.amount) return t('grid.needAmount');
+    if (f.reason) return t('grid.needReason');
+    return t('grid.badInput');
   }
 
   function timeline(events) {
@@ -215,9 +248,23 @@ export function createDetail(ctx) {
       return h('li', { style: { '--c': rework ? OVERDUE : color } },
         h('div', { class: 'when' }, `${fmtDateTime(e.at)} · ${actorName(e.actor)}`),
         h('div', { class: 'what' }, what, to ? h('span', { class: 'chip', style: { '--c': color } }, to) : null),
+        clockLine(e),
         e.note ? h('div', { class: 'note' }, e.note) : null);
     });
     return h('section', {}, h('div', { class: 'section-title' }, t('grid.timeline')), h('ol', { class: 'timeline' }, items));
+  }
+
+  // clockLine tells what a clock step recorded: the amount asked or granted,
+  // the reason, the deadline it moved to.
+  function clockLine(e) {
+    const d = e.data || {};
+    if (!CLOCK.includes(e.action)) return null;
+    const parts = [];
+    if (d.amount) parts.push(t('grid.amount', { n: d.amount, unit: deadlineUnit(d.deadline_unit) }));
+    if (d.deadline_to) parts.push(t('grid.deadlineTo', { at: fmtDateTime(d.deadline_to) }));
+    if (d.suspended_minutes != null) parts.push(t('grid.pausedFor', { d: fmtDuration(d.suspended_minutes * 60e3) }));
+    if (d.reason) parts.push(t('grid.reasonIs', { reason: d.reason }));
+    return parts.length ? h('div', { class: 'clock-data' }, parts.join(' · ')) : null;
   }
 
   return {
