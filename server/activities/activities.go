@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -122,16 +121,6 @@ func pathID(r *http.Request) (int64, error) {
 		return 0, respond.Field("id", "invalid", "an activity id is a positive integer")
 	}
 	return id, nil
-}
-
-// knownParams refuses parameters an endpoint does not know.
-func knownParams(q map[string][]string, known ...string) error {
-	for name := range q {
-		if !slices.Contains(known, name) {
-			return respond.Field(name, "unknown_parameter", fmt.Sprintf("unknown parameter %q", name))
-		}
-	}
-	return nil
 }
 
 // contactKey is the sign-up's key of a phone (store.ContactKey under the

@@ -181,7 +181,7 @@ func (a *API) get(w http.ResponseWriter, r *http.Request) {
 		respond.Fail(w, r, err)
 		return
 	}
-	if err := knownParams(r.URL.Query(), "access_token"); err != nil {
+	if err := respond.KnownParams(r.URL.Query(), "access_token"); err != nil {
 		respond.Fail(w, r, err)
 		return
 	}
@@ -199,7 +199,7 @@ var listParams = []string{"month", "area", "unit", "status", "format", "access_t
 // the menu within the caller's areas, a FeatureCollection by start time.
 func (a *API) list(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	if err := knownParams(q, listParams...); err != nil {
+	if err := respond.KnownParams(q, listParams...); err != nil {
 		respond.Fail(w, r, err)
 		return
 	}

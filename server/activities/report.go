@@ -22,7 +22,7 @@ var reportParams = []string{"period", "date", "from", "to", "by", "area", "forma
 // range is widened to whole months; by default the six months up to now's.
 func (a *API) report(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	if err := knownParams(q, reportParams...); err != nil {
+	if err := respond.KnownParams(q, reportParams...); err != nil {
 		respond.Fail(w, r, err)
 		return
 	}

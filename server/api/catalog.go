@@ -1,7 +1,6 @@
 package api
 
 import (
-	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -37,11 +36,9 @@ func (a *API) units(w http.ResponseWriter, r *http.Request) {
 // page or a partner can count working time as citymap does.
 func (a *API) calendar(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	for name := range q {
-		if name != "year" {
-			fail(w, r, respond.Field(name, "unknown_parameter", fmt.Sprintf("unknown parameter %q", name)))
-			return
-		}
+	if err := respond.KnownParams(q, "year"); err != nil {
+		fail(w, r, err)
+		return
 	}
 	year := time.Now().Year()
 	if v := q.Get("year"); v != "" {

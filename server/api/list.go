@@ -31,10 +31,8 @@ var areaCode = regexp.MustCompile(`^[0-9]{6}([0-9]{3}([0-9]{3}([0-9]{2})?)?)?$`)
 // issueFilter reads the list's query parameters.
 func issueFilter(q url.Values) (store.IssueFilter, error) {
 	var f store.IssueFilter
-	for name := range q {
-		if !slices.Contains(listParams, name) {
-			return f, respond.Field(name, "unknown_parameter", fmt.Sprintf("unknown parameter %q", name))
-		}
+	if err := respond.KnownParams(q, listParams...); err != nil {
+		return f, err
 	}
 	var err error
 	if f.BBox, err = parseBBox(q.Get("bbox")); err != nil {

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -128,15 +127,6 @@ func readPeriod(kind, date string, now time.Time) (period.Range, error) {
 	return rng, nil
 }
 
-func knownParams(q url.Values, names ...string) error {
-	for p := range q {
-		if !slices.Contains(names, p) {
-			return respond.Field(p, "unknown_parameter", fmt.Sprintf("unknown parameter %q", p))
-		}
-	}
-	return nil
-}
-
 // errNotCityWide answers a token limited to areas or to a unit asking to
 // assemble a bulletin: the figures are the whole city's, which only a
 // published bulletin shows to everyone.
@@ -158,7 +148,7 @@ func (a *API) preview(w http.ResponseWriter, r *http.Request) {
 		respond.Fail(w, r, err)
 		return
 	}
-	if err := knownParams(q, "period", "date", "access_token"); err != nil {
+	if err := respond.KnownParams(q, "period", "date", "access_token"); err != nil {
 		respond.Fail(w, r, err)
 		return
 	}
@@ -293,7 +283,7 @@ func (a *API) bulletin(r *http.Request, rng period.Range, now time.Time, req fre
 // first, without figures; drafts for the 创建办 only (status=draft|all).
 func (a *API) list(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	if err := knownParams(q, "period", "status", "access_token"); err != nil {
+	if err := respond.KnownParams(q, "period", "status", "access_token"); err != nil {
 		respond.Fail(w, r, err)
 		return
 	}
@@ -345,7 +335,7 @@ func view(b store.Bulletin) map[string]any {
 
 // get is GET /api/v1/bulletins/{id}[.html|.pdf].
 func (a *API) get(w http.ResponseWriter, r *http.Request) {
-	if err := knownParams(r.URL.Query(), "access_token", "period", "date"); err != nil {
+	if err := respond.KnownParams(r.URL.Query(), "access_token", "period", "date"); err != nil {
 		respond.Fail(w, r, err)
 		return
 	}

@@ -117,7 +117,7 @@ func etag(version int) string { return fmt.Sprintf(`"%d"`, version) }
 // as a tree.
 func (a *API) indicators(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	if err := knownParams(q, "kind", "category", "unit", "access_token"); err != nil {
+	if err := respond.KnownParams(q, "kind", "category", "unit", "access_token"); err != nil {
 		respond.Fail(w, r, err)
 		return
 	}
@@ -165,17 +165,6 @@ func (a *API) checklist(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	respond.JSON(w, http.StatusOK, c)
-}
-
-// knownParams refuses parameters an endpoint does not know: a misspelt filter
-// silently ignored would answer with the wrong rows.
-func knownParams(q map[string][]string, known ...string) error {
-	for name := range q {
-		if !slices.Contains(known, name) {
-			return respond.Field(name, "unknown_parameter", fmt.Sprintf("unknown parameter %q", name))
-		}
-	}
-	return nil
 }
 
 // RunTaskRules applies the indicators' task rules every interval until ctx

@@ -88,7 +88,7 @@ func campaignRange(c store.Campaign) (period.Range, error) {
 // period of the same length before, as JSON or CSV.
 func (a *API) campaignReport(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	if err := knownParams(q, "from", "to", "period", "date", "format", "access_token"); err != nil {
+	if err := respond.KnownParams(q, "from", "to", "period", "date", "format", "access_token"); err != nil {
 		respond.Fail(w, r, err)
 		return
 	}
@@ -165,7 +165,7 @@ func (a *API) createLeader(w http.ResponseWriter, r *http.Request) {
 // listLeaders is GET /api/v1/leaders[?area=code].
 func (a *API) listLeaders(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	if err := knownParams(q, "area", "access_token"); err != nil {
+	if err := respond.KnownParams(q, "area", "access_token"); err != nil {
 		respond.Fail(w, r, err)
 		return
 	}

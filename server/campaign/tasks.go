@@ -85,7 +85,7 @@ var taskParams = []string{"unit", "status", "campaign", "indicator", "area", "ov
 // overdue. Unit staff get their unit's tasks whatever unit they ask for.
 func (a *API) listTasks(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	if err := knownParams(q, taskParams...); err != nil {
+	if err := respond.KnownParams(q, taskParams...); err != nil {
 		respond.Fail(w, r, err)
 		return
 	}

@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"slices"
 	"strconv"
 	"time"
 
@@ -126,16 +125,6 @@ func pathID(r *http.Request, name, what string) (int64, error) {
 		return 0, respond.Field(name, "invalid", fmt.Sprintf("a %s id is a positive integer", what))
 	}
 	return id, nil
-}
-
-// knownParams refuses parameters an endpoint does not know.
-func knownParams(q map[string][]string, known ...string) error {
-	for name := range q {
-		if !slices.Contains(known, name) {
-			return respond.Field(name, "unknown_parameter", fmt.Sprintf("unknown parameter %q", name))
-		}
-	}
-	return nil
 }
 
 // writeDoc answers one declaration's document with its version as ETag.

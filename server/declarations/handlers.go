@@ -24,7 +24,7 @@ var listParams = []string{"unit", "indicator", "period", "status", "due", "limit
 // gets its own unit's whatever unit it asks for.
 func (a *API) list(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	if err := knownParams(q, listParams...); err != nil {
+	if err := respond.KnownParams(q, listParams...); err != nil {
 		respond.Fail(w, r, err)
 		return
 	}
@@ -106,7 +106,7 @@ func (a *API) get(w http.ResponseWriter, r *http.Request) {
 		respond.Fail(w, r, err)
 		return
 	}
-	if err := knownParams(r.URL.Query(), "access_token"); err != nil {
+	if err := respond.KnownParams(r.URL.Query(), "access_token"); err != nil {
 		respond.Fail(w, r, err)
 		return
 	}

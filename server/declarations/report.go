@@ -23,7 +23,7 @@ var reportParams = []string{"period", "date", "from", "to", "by", "format", "acc
 // one: the one whose declarations are due now.
 func (a *API) report(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	if err := knownParams(q, reportParams...); err != nil {
+	if err := respond.KnownParams(q, reportParams...); err != nil {
 		respond.Fail(w, r, err)
 		return
 	}

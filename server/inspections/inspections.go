@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -160,10 +159,8 @@ var (
 // checkParams refuses parameters the endpoint does not know: a misspelt filter
 // silently ignored would answer with the wrong rows.
 func checkParams(q url.Values, known []string) error {
-	for name := range q {
-		if !slices.Contains(known, name) {
-			return respond.Field(name, "unknown_parameter", fmt.Sprintf("unknown parameter %q", name))
-		}
+	if err := respond.KnownParams(q, known...); err != nil {
+		return err
 	}
 	if a := q.Get("area"); a != "" && !areaCode.MatchString(a) {
 		return respond.Field("area", "invalid", "an area code has 6, 9, 12 or 14 digits")

@@ -7,7 +7,6 @@ import (
 	"math"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"time"
 
@@ -33,10 +32,8 @@ var availableParams = []string{"lon", "lat", "radius", "at", "limit", "coord_sys
 
 // availableQuery reads the query parameters into the store's query.
 func (p *Parking) availableQuery(q url.Values) (store.ParkingQuery, error) {
-	for name := range q {
-		if !slices.Contains(availableParams, name) {
-			return store.ParkingQuery{}, respond.Field(name, "unknown_parameter", fmt.Sprintf("unknown parameter %q", name))
-		}
+	if err := respond.KnownParams(q, availableParams...); err != nil {
+		return store.ParkingQuery{}, err
 	}
 	sq := store.ParkingQuery{Timezone: p.loc.String()}
 	pt, err := queryPoint(q)

@@ -78,10 +78,8 @@ type request struct {
 // the issue filter.
 func read(r *http.Request, name string, params []string, geo func(url.Values) bool) (*request, error) {
 	q := r.URL.Query()
-	for p := range q {
-		if !slices.Contains(commonParams, p) && !slices.Contains(params, p) {
-			return nil, respond.Field(p, "unknown_parameter", fmt.Sprintf("unknown parameter %q", p))
-		}
+	if err := respond.KnownParams(q, slices.Concat(commonParams, params)...); err != nil {
+		return nil, err
 	}
 	req := &request{q: q, name: name}
 	var err error

@@ -64,7 +64,7 @@ func (a *API) publish(w http.ResponseWriter, r *http.Request) {
 // list is GET /api/v1/surveys: {"surveys": [...]}, newest first, each with
 // its respondents in the caller's areas.
 func (a *API) list(w http.ResponseWriter, r *http.Request) {
-	if err := knownParams(r.URL.Query(), "access_token"); err != nil {
+	if err := respond.KnownParams(r.URL.Query(), "access_token"); err != nil {
 		respond.Fail(w, r, err)
 		return
 	}
@@ -88,7 +88,7 @@ func (a *API) get(w http.ResponseWriter, r *http.Request) {
 		respond.Fail(w, r, err)
 		return
 	}
-	if err := knownParams(r.URL.Query(), "access_token"); err != nil {
+	if err := respond.KnownParams(r.URL.Query(), "access_token"); err != nil {
 		respond.Fail(w, r, err)
 		return
 	}

@@ -26,7 +26,7 @@ var reportParams = []string{"survey", "by", "format", "access_token"}
 // those areas.
 func (a *API) report(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	if err := knownParams(q, reportParams...); err != nil {
+	if err := respond.KnownParams(q, reportParams...); err != nil {
 		respond.Fail(w, r, err)
 		return
 	}

@@ -15,7 +15,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -244,14 +243,4 @@ func pathID(r *http.Request) (int64, error) {
 		return 0, respond.Field("id", "invalid", "a survey id is a positive integer")
 	}
 	return id, nil
-}
-
-// knownParams refuses parameters an endpoint does not know.
-func knownParams(q map[string][]string, known ...string) error {
-	for name := range q {
-		if !slices.Contains(known, name) {
-			return respond.Field(name, "unknown_parameter", fmt.Sprintf("unknown parameter %q", name))
-		}
-	}
-	return nil
 }
