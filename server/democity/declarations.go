@@ -275,11 +275,19 @@ func ledgerPDF(d declRow) []byte {
 		content.WriteString("(" + l + ") Tj T*\n")
 	}
 	content.WriteString("ET\n")
+	return OnePagePDF(595, 842, content.String())
+}
+
+// OnePagePDF is a one-page PDF of the given size (points) drawing content, a
+// PDF content stream whose font F1 is Helvetica, with its cross-reference
+// table at the right offsets: the demo city's ledgers, and the browser tests'
+// attachments.
+func OnePagePDF(width, height int, content string) []byte {
 	objects := []string{
 		"<< /Type /Catalog /Pages 2 0 R >>",
 		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
-		fmt.Sprintf("<< /Length %d >>\nstream\n%sendstream", content.Len(), content.String()),
+		fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>", width, height),
+		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content),
 		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
 	}
 	var b bytes.Buffer

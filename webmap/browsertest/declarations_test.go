@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"citymap/server/apitest"
+	"citymap/server/democity"
 	"citymap/server/store"
 )
 
@@ -120,31 +120,9 @@ func writeFile(t *testing.T, path string, data []byte) {
 	}
 }
 
-// testPDF is a one-page PDF (A5) with a filled rectangle and a line of text,
-// its cross-reference table at the right offsets.
+// testPDF is a one-page PDF (A5) with a filled rectangle and a line of text.
 func testPDF() []byte {
-	content := "0.1 0.4 0.8 rg 40 300 340 200 re f BT /F1 24 Tf 60 250 Td (citymap declaration) Tj ET"
-	objects := []string{
-		"<< /Type /Catalog /Pages 2 0 R >>",
-		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 420 595] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content),
-		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-	}
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.4\n")
-	offsets := make([]int, len(objects))
-	for i, o := range objects {
-		offsets[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objects)+1)
-	for _, off := range offsets {
-		fmt.Fprintf(&b, "%010d 00000 n \n", off)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objects)+1, xref)
-	return b.Bytes()
+	return democity.OnePagePDF(420, 595, "0.1 0.4 0.8 rg 40 300 340 200 re f BT /F1 24 Tf 60 250 Td (citymap declaration) Tj ET")
 }
 
 // testPNG is a 64×48 image, green with a red band.
