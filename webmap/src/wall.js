@@ -27,6 +27,8 @@ const FLOOD_WINDOW_MS = 60000;
 const REFRESH_MS = 60000;
 const SNAPSHOT_MS = 10 * 60000;
 const RENDER_MS = 250;
+const MAX_REMINDERS = 5000; // declarations whose reminder is remembered
+const DECL_DUES = ['overdue', '3d', '7d'];
 
 const S = {
   map: null,
@@ -59,6 +61,8 @@ const S = {
   pending: null, // changes received while the snapshot loads
   tasks: { total: null, features: [] }, // the overdue tasks, soonest due first
   leaders: new Map(), // street code → the leaders linked to it
+  decl: { overdue: null, '3d': null, '7d': null }, // declarations by reminder (网上申报)
+  reminders: new Map(), // declaration id → its reminder, to tell a crossing from another change
 };
 
 let charts = {};
@@ -438,7 +442,7 @@ function fitText(el) {
 }
 
 function fitCounters() {
-  for (const el of document.querySelectorAll('.counter-value, .task-count')) fitText(el);
+  for (const el of document.querySelectorAll('.counter-value, .task-count, .decl-value')) fitText(el);
 }
 
 const flashedAt = {};
@@ -473,7 +477,8 @@ function renderOverdue(list) {
 }
 
 function addTicker(kind, p) {
-  S.ticker.unshift({ id: ++S.tickerSeq, at: nowDate(), kind, category: p.category, street: p.street });
+  S.ticker.unshift({ id: ++S.tickerSeq, at: nowDate(), kind, category: p.category, street: p.street,
+    unit: p.unit_name || p.unit, indicator: p.indicator_name || p.indicator, reminder: p.reminder });
   S.ticker.length = Math.min(S.ticker.length, TICKER_ROWS);
   S.tickerTimes.push(now());
   if (S.tickerTimes.length > 20000) S.tickerTimes.splice(0, 10000);
@@ -516,13 +521,27 @@ function renderTicker() {
   fill($('#ticker'), flood ? h('li', { class: 'summary' }, t('wall.tickerMore', { n: fmtNumber(more) })) : null, ...rows);
 }
 
+const REMIND_COLORS = { overdue: OVERDUE, due_3d: STATUS_COLORS.dispatched, due_7d: ACCENT };
+
 function tickerRow(e, animate) {
+  if (e.kind === 'remind') return remindRow(e, animate);
   const li = h('li', { class: animate ? 'enter' : '' },
     h('span', { class: 'time' }, fmtTime(e.at)),
     h('span', { class: 'chip', style: { '--c': e.kind === 'new' ? ACCENT : STATUS_COLORS[e.kind] } },
       e.kind === 'new' ? t('wall.eventNew') : statusName(e.kind)),
     h('span', { class: 'what' }, [catLabel(e.category), S.streets.get(e.street)].filter(Boolean).join(' · ')));
   // moved rows are not slid in again
+  if (animate) li.addEventListener('animationend', () => li.classList.remove('enter'), { once: true });
+  return li;
+}
+
+// remindRow is a declaration crossing a reminder threshold: 申报提醒 · unit ·
+// indicator · how due.
+function remindRow(e, animate) {
+  const li = h('li', { class: `remind ${animate ? 'enter' : ''}`, dataset: { reminder: e.reminder } },
+    h('span', { class: 'time' }, fmtTime(e.at)),
+    h('span', { class: 'chip', style: { '--c': REMIND_COLORS[e.reminder] } }, t('wall.declRemind')),
+    h('span', { class: 'what' }, [e.unit, e.indicator, t(`wall.remind.${e.reminder}`)].filter(Boolean).join(' · ')));
   if (animate) li.addEventListener('animationend', () => li.classList.remove('enter'), { once: true });
   return li;
 }
@@ -602,6 +621,65 @@ function renderTasks() {
   }));
 }
 
+// loadDeclarations reads how many declarations are overdue, due within 3 and
+// within 7 days (the server's due= filters). With seed it also remembers each
+// one's reminder, so that a live change tells a crossing from an upload.
+async function loadDeclarations(seed = false) {
+  const limit = seed ? 2000 : 1;
+  const lists = await Promise.all(DECL_DUES.map((due) => get('/api/v1/declarations', { due, limit: due === '3d' ? 1 : limit })));
+  DECL_DUES.forEach((due, i) => (S.decl[due] = lists[i].total));
+  if (seed) {
+    S.reminders.clear();
+    for (const d of [...lists[0].declarations, ...lists[2].declarations]) rememberReminder(d.id, d.reminder);
+  }
+  renderDeclarations();
+}
+
+function rememberReminder(id, reminder) {
+  const key = String(id);
+  S.reminders.delete(key);
+  if (!reminder) return;
+  S.reminders.set(key, reminder);
+  if (S.reminders.size > MAX_REMINDERS) S.reminders.delete(S.reminders.keys().next().value);
+}
+
+// onDeclaration puts a reminder crossed (or an accepted declaration's, gone)
+// on the feed and recounts soon: the counts are the server's.
+function onDeclaration(change) {
+  const id = String(change.id);
+  const p = change.feature ? change.feature.properties : {};
+  const reminder = change.op === 'delete' ? null : p.reminder || null;
+  if (reminder && S.reminders.get(id) !== reminder) addTicker('remind', p);
+  rememberReminder(id, reminder);
+  declarationsSoon();
+}
+
+function renderDeclarations() {
+  for (const due of DECL_DUES) {
+    const el = $(`#count-decl-${due}`);
+    const v = S.decl[due] === null ? '—' : fmtNumber(S.decl[due]);
+    if (el.textContent === v) continue;
+    const changed = el.textContent !== '—';
+    el.textContent = v;
+    fitText(el);
+    if (changed) glow(el.parentElement);
+  }
+}
+
+function glow(el) {
+  el.classList.remove('bump');
+  void el.offsetWidth; // restart the animation
+  el.classList.add('bump');
+}
+
+const declarationsSoon = (() => {
+  let timer = 0;
+  return () => {
+    clearTimeout(timer);
+    timer = setTimeout(safely(loadDeclarations), 1000);
+  };
+})();
+
 const tasksSoon = (() => {
   let timer = 0;
   return () => {
@@ -665,19 +743,22 @@ async function main() {
   legend();
   renderTicker();
   await Promise.all([loadSnapshot(), refresh()]);
-  await safely(loadTasks)();
-  const live = new Live({ token: token(), subscription: { layers: ['issues', 'parking', 'tasks'] } });
+  await Promise.all([safely(loadTasks)(), safely(() => loadDeclarations(true))()]);
+  const live = new Live({ token: token(), subscription: { layers: ['issues', 'parking', 'tasks', 'declarations'] } });
   live.addEventListener('state', (e) => showConn(e.detail));
   live.addEventListener('change', (e) => {
     if (e.detail.layer === 'issues') onIssue(e.detail);
     else if (e.detail.layer === 'tasks') tasksSoon();
+    else if (e.detail.layer === 'declarations') onDeclaration(e.detail);
     else onParking(e.detail);
   });
   live.addEventListener('reset', safely(loadSnapshot));
+  live.addEventListener('reset', safely(() => loadDeclarations(true)));
   live.start();
   setInterval(() => live.emitState(), 1000);
   setInterval(safely(refresh), REFRESH_MS);
   setInterval(safely(loadTasks), REFRESH_MS);
+  setInterval(safely(loadDeclarations), REFRESH_MS); // deadlines pass between announcements
   setInterval(safely(loadSnapshot), SNAPSHOT_MS);
   setInterval(scheduleRender, 30000); // deadlines pass
   addEventListener('resize', () => {
@@ -690,6 +771,7 @@ async function main() {
     legend();
     renderTicker();
     renderTasks();
+    renderDeclarations();
     render();
   });
   document.body.dataset.ready = 'true';

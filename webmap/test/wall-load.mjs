@@ -103,7 +103,7 @@ async function inspect() {
   const overlap = (a, b, tol = 0.5) => a.x1 < b.x2 - tol && b.x1 < a.x2 - tol && a.y1 < b.y2 - tol && b.y1 < a.y2 - tol;
   // text clipped: every element of text the wall shows of itself
   const texts = document.querySelectorAll(['.brand h1', '#clock-time', '#clock-day', '.conn-text', '.counter-value', '.counter-label',
-    '.panel-title > span', '.panel-title > small', '.task-count', '.legend .row', '#ticker li', '#ticker li > span', '.overdue-list .late',
+    '.panel-title > span', '.panel-title > small', '.task-count', '.decl-value', '.decl-label', '.legend .row', '#ticker li', '#ticker li > span', '.overdue-list .late',
     '.updated'].join(','));
   let ellipsis = 0;
   for (const el of texts) {
@@ -117,9 +117,9 @@ async function inspect() {
     const r = box(el);
     if (r.right > innerWidth + 1 || r.bottom > innerHeight + 1 || r.left < -1 || r.top < -1) problems.push(`off screen: ${el.className} "${el.textContent.slice(0, 30)}"`);
   }
-  for (const el of document.querySelectorAll('.counter-value')) {
+  for (const el of document.querySelectorAll('.counter-value, .decl-value')) {
     const r = box(el);
-    const c = box(el.closest('.counter'));
+    const c = box(el.closest('.counter, .decl-count'));
     if (r.left < c.left - 1 || r.right > c.right + 1) problems.push(`counter out of its box: "${el.textContent}"`);
   }
   // the live feed: each row inside the panel and fully opaque
