@@ -1,13 +1,8 @@
 package browsertest
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -25,13 +20,7 @@ const activityTitle = `读书会<img src=x onerror="window.__xss='activity'">`
 // the street's row counts them as the report does, and the title of markup
 // shows as text.
 func TestActivitiesBrowser(t *testing.T) {
-	node, chromium, err := prerequisites()
-	if err != nil {
-		if os.Getenv(requireEnv) != "" {
-			t.Fatalf("%v (%s is set: the browser tests must run)", err, requireEnv)
-		}
-		t.Skip(err)
-	}
+	node, chromium := needBrowser(t)
 	e := apitest.New(t)
 	// started an hour ago, on for two more: in the planner's period, open to sign-ups
 	starts := time.Now().Add(-time.Hour).Truncate(time.Minute)
@@ -57,16 +46,8 @@ func TestActivitiesBrowser(t *testing.T) {
 	e.Scan(`SELECT count(*) FILTER (WHERE status <> 'cancelled'), coalesce(sum(attended) FILTER (WHERE status = 'done'), 0)
 		FROM activities WHERE left(community_code, 9) = $1 AND month = $2`, []any{street, month}, &count, &attended)
 
-	shots, err := filepath.Abs("../../test-results/screenshots")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resultFile := filepath.Join(t.TempDir(), "result.json")
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "test/activities.mjs")
-	cmd.Dir = ".."
-	cmd.Env = append(os.Environ(),
+	var res result
+	out, _ := runScript(t, node, chromium, "test/activities.mjs", 3*time.Minute, &res,
 		"CITYMAP_E2E_URL="+e.URL,
 		"CITYMAP_E2E_TOKEN="+e.Tokens["planner"],
 		"CITYMAP_E2E_MONTH="+month,
@@ -74,19 +55,7 @@ func TestActivitiesBrowser(t *testing.T) {
 		"CITYMAP_E2E_COUNT="+strconv.FormatInt(count, 10),
 		"CITYMAP_E2E_ATTENDED="+strconv.FormatInt(attended, 10),
 		"CITYMAP_E2E_TITLE="+activityTitle,
-		"CITYMAP_E2E_SCREENSHOTS="+shots,
-		"CITYMAP_E2E_RESULT="+resultFile,
-		"CITYMAP_CHROMIUM="+chromium,
 	)
-	start := time.Now()
-	out, runErr := cmd.CombinedOutput()
-	var res result
-	if data, err := os.ReadFile(resultFile); err == nil {
-		_ = json.Unmarshal(data, &res)
-	}
-	if runErr != nil || len(res.Failures) > 0 {
-		t.Fatalf("activities.mjs: %v after %v\n%s", runErr, time.Since(start).Round(time.Millisecond), out)
-	}
 	if len(res.Checks) == 0 {
 		t.Fatalf("activities.mjs checked nothing\n%s", out)
 	}

@@ -11,13 +11,11 @@
 package browsertest
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -39,7 +37,8 @@ func prerequisites() (node, chromium string, err error) {
 	if node, err = exec.LookPath("node"); err != nil {
 		return "", "", fmt.Errorf("no node: %w", err)
 	}
-	for _, f := range []string{"../node_modules/playwright-core/package.json", "../dist/wall.html", "../dist/grid.html", "../dist/planner.html", "../dist/tasks.html"} {
+	for _, f := range []string{"../node_modules/playwright-core/package.json", "../dist/wall.html", "../dist/grid.html", "../dist/planner.html", "../dist/tasks.html",
+		"../dist/review.html", "../dist/assets/survey.js"} {
 		if _, err := os.Stat(f); err != nil {
 			return "", "", fmt.Errorf("webmap/%s is missing: run make build", f[3:])
 		}
@@ -58,13 +57,7 @@ type result struct {
 }
 
 func TestBrowser(t *testing.T) {
-	node, chromium, err := prerequisites()
-	if err != nil {
-		if os.Getenv(requireEnv) != "" {
-			t.Fatalf("%v (%s is set: the browser tests must run)", err, requireEnv)
-		}
-		t.Skip(err)
-	}
+	node, chromium := needBrowser(t)
 	e := apitest.New(t)
 	recentIssues(e)
 	issue := dispatchedIssue(e)
@@ -79,16 +72,8 @@ func TestBrowser(t *testing.T) {
 		"planner": e.Tokens["planner"], "admin": e.Tokens["admin"],
 		"unit": e.Tokens["unit"], "reviewer": e.Tokens["reviewer"],
 	})
-	shots, err := filepath.Abs("../../test-results/screenshots")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resultFile := filepath.Join(t.TempDir(), "result.json")
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "test/e2e.mjs")
-	cmd.Dir = ".."
-	cmd.Env = append(os.Environ(),
+	var res result
+	_, took := runScript(t, node, chromium, "test/e2e.mjs", 4*time.Minute, &res,
 		"CITYMAP_E2E_URL="+e.URL,
 		"CITYMAP_E2E_TOKENS="+string(tokens),
 		"CITYMAP_E2E_ISSUE="+strconv.FormatInt(issue, 10),
@@ -96,24 +81,12 @@ func TestBrowser(t *testing.T) {
 		"CITYMAP_E2E_TASK="+strconv.FormatInt(task, 10),
 		"CITYMAP_E2E_OTHER_TASK="+strconv.FormatInt(otherTask, 10),
 		fmt.Sprintf("CITYMAP_E2E_POINT=%.7f,%.7f", lon, lat),
-		"CITYMAP_E2E_SCREENSHOTS="+shots,
-		"CITYMAP_E2E_RESULT="+resultFile,
-		"CITYMAP_CHROMIUM="+chromium,
 	)
-	start := time.Now()
-	out, runErr := cmd.CombinedOutput()
-	var res result
-	if data, err := os.ReadFile(resultFile); err == nil {
-		_ = json.Unmarshal(data, &res)
-	}
-	if runErr != nil || len(res.Failures) > 0 {
-		t.Fatalf("e2e.mjs: %v after %v\n%s", runErr, time.Since(start).Round(time.Millisecond), out)
-	}
 	for name, p := range res.Pages {
 		t.Logf("%-8s loaded in %d ms", name, p.LoadMS)
 	}
 	t.Logf("checks: %v", res.Checks)
-	t.Logf("screenshots in %s; browser run %v", shots, time.Since(start).Round(time.Millisecond))
+	t.Logf("screenshots in %s; browser run %v", screenshots(t), took)
 }
 
 // recentIssues moves the demo city's issues in time, every time of theirs

@@ -2,8 +2,6 @@ package browsertest
 
 import (
 	"bytes"
-	"context"
-	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,13 +18,7 @@ import (
 // names. The month is March 2001, which no demo bulletin covers; its one
 // inspection, with a deduction, is the test's own.
 func TestBulletinsBrowser(t *testing.T) {
-	node, chromium, err := prerequisites()
-	if err != nil {
-		if os.Getenv(requireEnv) != "" {
-			t.Fatalf("%v (%s is set: the browser tests must run)", err, requireEnv)
-		}
-		t.Skip(err)
-	}
+	node, chromium := needBrowser(t)
 	pdftotext := apitest.RequireTool(t, "pdftotext", requireEnv, "install poppler-utils (scripts/deps-browser.sh)")
 	e := apitest.New(t)
 	var unitName, indicator string
@@ -37,26 +29,11 @@ func TestBulletinsBrowser(t *testing.T) {
 			'indicator_code', $2::text, 'indicator', '浏览器测试指标', 'points', 3))
 		FROM points p WHERE p.unit = $1 ORDER BY p.code LIMIT 1`, unitName, indicator)
 	dir := t.TempDir()
-	pdf, resultFile := filepath.Join(dir, "bulletin.pdf"), filepath.Join(dir, "result.json")
-	shots, err := filepath.Abs("../../test-results/screenshots")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "test/bulletins.mjs")
-	cmd.Dir = ".."
-	cmd.Env = append(os.Environ(), "CITYMAP_E2E_URL="+e.URL, "CITYMAP_E2E_TOKEN="+e.Tokens["reviewer"],
-		"CITYMAP_E2E_DATE=2001-03-15", "CITYMAP_E2E_UNIT_NAME="+unitName, "CITYMAP_E2E_PDF_OUT="+pdf,
-		"CITYMAP_E2E_SCREENSHOTS="+shots, "CITYMAP_E2E_RESULT="+resultFile, "CITYMAP_CHROMIUM="+chromium)
-	out, runErr := cmd.CombinedOutput()
+	pdf := filepath.Join(dir, "bulletin.pdf")
 	var res result
-	if data, err := os.ReadFile(resultFile); err == nil {
-		_ = json.Unmarshal(data, &res)
-	}
-	if runErr != nil || len(res.Failures) > 0 {
-		t.Fatalf("bulletins.mjs: %v\n%s", runErr, out)
-	}
+	out, _ := runScript(t, node, chromium, "test/bulletins.mjs", 3*time.Minute, &res,
+		"CITYMAP_E2E_URL="+e.URL, "CITYMAP_E2E_TOKEN="+e.Tokens["reviewer"],
+		"CITYMAP_E2E_DATE=2001-03-15", "CITYMAP_E2E_UNIT_NAME="+unitName, "CITYMAP_E2E_PDF_OUT="+pdf)
 	issue, _ := res.Checks["issue"].(string)
 	if !strings.HasPrefix(issue, "2001年第") {
 		t.Fatalf("the frozen issue is %q\n%s", issue, out)

@@ -3,13 +3,11 @@ package browsertest
 import (
 	"archive/zip"
 	"bytes"
-	"context"
 	"encoding/json"
 	"image"
 	"image/color"
 	"image/png"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -30,16 +28,7 @@ import (
 // accepted declarations on /review goes up by one. A caption and a comment
 // of markup show as text.
 func TestDeclarationsBrowser(t *testing.T) {
-	node, chromium, err := prerequisites()
-	if err == nil {
-		_, err = os.Stat("../dist/review.html")
-	}
-	if err != nil {
-		if os.Getenv(requireEnv) != "" {
-			t.Fatalf("%v (%s is set: the browser tests must run)", err, requireEnv)
-		}
-		t.Skip(err)
-	}
+	node, chromium := needBrowser(t)
 	e := apitest.New(t)
 	decl, other, period := declarations(e)
 	files := t.TempDir()
@@ -52,16 +41,8 @@ func TestDeclarationsBrowser(t *testing.T) {
 		"unit": e.Tokens["unit"], "reviewer": e.Tokens["reviewer"], "admin": e.Tokens["admin"],
 		"unit_leader": e.TokenFor(store.Token{Name: "浏览器测试分管领导", Role: "unit_leader", Unit: e.Unit}),
 	})
-	shots, err := filepath.Abs("../../test-results/screenshots")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resultFile := filepath.Join(t.TempDir(), "result.json")
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "test/declarations.mjs")
-	cmd.Dir = ".."
-	cmd.Env = append(os.Environ(),
+	var res result
+	out, took := runScript(t, node, chromium, "test/declarations.mjs", 4*time.Minute, &res,
 		"CITYMAP_E2E_URL="+e.URL,
 		"CITYMAP_E2E_TOKENS="+string(tokens),
 		"CITYMAP_E2E_DECLARATION="+strconv.FormatInt(decl, 10),
@@ -71,24 +52,12 @@ func TestDeclarationsBrowser(t *testing.T) {
 		"CITYMAP_E2E_PDF="+pdf,
 		"CITYMAP_E2E_PNG="+pngFile,
 		"CITYMAP_E2E_DOCX="+docx,
-		"CITYMAP_E2E_SCREENSHOTS="+shots,
-		"CITYMAP_E2E_RESULT="+resultFile,
-		"CITYMAP_CHROMIUM="+chromium,
 	)
-	start := time.Now()
-	out, runErr := cmd.CombinedOutput()
-	var res result
-	if data, err := os.ReadFile(resultFile); err == nil {
-		_ = json.Unmarshal(data, &res)
-	}
-	if runErr != nil || len(res.Failures) > 0 {
-		t.Fatalf("declarations.mjs: %v after %v\n%s", runErr, time.Since(start).Round(time.Millisecond), out)
-	}
 	if len(res.Checks) == 0 {
 		t.Fatalf("declarations.mjs checked nothing\n%s", out)
 	}
 	t.Logf("checks: %v", res.Checks)
-	t.Logf("browser run %v", time.Since(start).Round(time.Millisecond))
+	t.Logf("browser run %v", took)
 }
 
 // declarations opens a declaration of the test unit for a month long past

@@ -1,13 +1,9 @@
 package browsertest
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -26,13 +22,7 @@ const stepsReason = `等待燃气公司<img src=x onerror="window.__xss='reason'
 // shown moves as the API says, and the dispatcher suspends the case (badge,
 // not overdue) and resumes it.
 func TestGridStepsBrowser(t *testing.T) {
-	node, chromium, err := prerequisites()
-	if err != nil {
-		if os.Getenv(requireEnv) != "" {
-			t.Fatalf("%v (%s is set: the browser tests must run)", err, requireEnv)
-		}
-		t.Skip(err)
-	}
+	node, chromium := needBrowser(t)
 	e := apitest.New(t)
 	lon, lat := e.PointIn(e.GridIn)
 	var created struct{ ID int64 }
@@ -48,33 +38,13 @@ func TestGridStepsBrowser(t *testing.T) {
 	e.Exec(`UPDATE issues SET deadline = now() - interval '3650 days' WHERE id = $1`, created.ID)
 
 	tokens, _ := json.Marshal(map[string]string{"grid_manager": e.Tokens["grid_manager"], "dispatcher": e.Tokens["dispatcher"]})
-	shots, err := filepath.Abs("../../test-results/screenshots")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resultFile := filepath.Join(t.TempDir(), "result.json")
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "test/grid-steps.mjs")
-	cmd.Dir = ".."
-	cmd.Env = append(os.Environ(),
+	var res result
+	out, _ := runScript(t, node, chromium, "test/grid-steps.mjs", 3*time.Minute, &res,
 		"CITYMAP_E2E_URL="+e.URL,
 		"CITYMAP_E2E_TOKENS="+string(tokens),
 		"CITYMAP_E2E_ISSUE="+strconv.FormatInt(created.ID, 10),
 		"CITYMAP_E2E_REASON="+stepsReason,
-		"CITYMAP_E2E_SCREENSHOTS="+shots,
-		"CITYMAP_E2E_RESULT="+resultFile,
-		"CITYMAP_CHROMIUM="+chromium,
 	)
-	start := time.Now()
-	out, runErr := cmd.CombinedOutput()
-	var res result
-	if data, err := os.ReadFile(resultFile); err == nil {
-		_ = json.Unmarshal(data, &res)
-	}
-	if runErr != nil || len(res.Failures) > 0 {
-		t.Fatalf("grid-steps.mjs: %v after %v\n%s", runErr, time.Since(start).Round(time.Millisecond), out)
-	}
 	if len(res.Checks) == 0 {
 		t.Fatalf("grid-steps.mjs checked nothing\n%s", out)
 	}

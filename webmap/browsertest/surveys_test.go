@@ -1,13 +1,9 @@
 package browsertest
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -22,16 +18,7 @@ const surveyMarkup = `您知道<b>文明城市</b>创建吗？<img src=x onerror
 // panel count the answer in the community chosen; a required question left
 // out shows which, and a question of markup shows as text.
 func TestSurveysBrowser(t *testing.T) {
-	node, chromium, err := prerequisites()
-	if err == nil {
-		_, err = os.Stat("../dist/assets/survey.js")
-	}
-	if err != nil {
-		if os.Getenv(requireEnv) != "" {
-			t.Fatalf("%v (%s is set: the browser tests must run)", err, requireEnv)
-		}
-		t.Skip(err)
-	}
+	node, chromium := needBrowser(t)
 	e := apitest.New(t)
 	code := "browser-survey"
 	def := map[string]any{"code": code, "title": "浏览器测试问卷", "areas": []string{e.Community[:9]}, "questions": []any{
@@ -47,32 +34,12 @@ func TestSurveysBrowser(t *testing.T) {
 	e.Must(http.StatusOK, "POST", fmt.Sprintf("/api/v1/surveys/%d/publish", sv.ID), "reviewer", nil)
 	survey, _ := json.Marshal(map[string]any{"id": sv.ID, "code": code, "community": e.Community, "q1_text": surveyMarkup})
 	tokens, _ := json.Marshal(map[string]string{"planner": e.Tokens["planner"]})
-	shots, err := filepath.Abs("../../test-results/screenshots")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resultFile := filepath.Join(t.TempDir(), "result.json")
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "test/surveys.mjs")
-	cmd.Dir = ".."
-	cmd.Env = append(os.Environ(),
+	var res result
+	out, took := runScript(t, node, chromium, "test/surveys.mjs", 4*time.Minute, &res,
 		"CITYMAP_E2E_URL="+e.URL,
 		"CITYMAP_E2E_TOKENS="+string(tokens),
 		"CITYMAP_E2E_SURVEY="+string(survey),
-		"CITYMAP_E2E_SCREENSHOTS="+shots,
-		"CITYMAP_E2E_RESULT="+resultFile,
-		"CITYMAP_CHROMIUM="+chromium,
 	)
-	start := time.Now()
-	out, runErr := cmd.CombinedOutput()
-	var res result
-	if data, err := os.ReadFile(resultFile); err == nil {
-		_ = json.Unmarshal(data, &res)
-	}
-	if runErr != nil || len(res.Failures) > 0 {
-		t.Fatalf("surveys.mjs: %v after %v\n%s", runErr, time.Since(start).Round(time.Millisecond), out)
-	}
 	if len(res.Checks) < 4 {
 		t.Fatalf("surveys.mjs checked too little: %v\n%s", res.Checks, out)
 	}
@@ -80,5 +47,5 @@ func TestSurveysBrowser(t *testing.T) {
 		t.Errorf("%d answers stored in %s, want 1", n, e.Community)
 	}
 	t.Logf("checks: %v", res.Checks)
-	t.Logf("browser run %v", time.Since(start).Round(time.Millisecond))
+	t.Logf("browser run %v", took)
 }

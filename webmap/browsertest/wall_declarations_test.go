@@ -1,13 +1,9 @@
 package browsertest
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -40,38 +36,18 @@ func TestWallDeclarations(t *testing.T) {
 	}))
 	defer hook.Close()
 	tokens, _ := json.Marshal(map[string]string{"viewer": e.Tokens["viewer"], "admin": e.Tokens["admin"]})
-	shots, err := filepath.Abs("../../test-results/screenshots")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resultFile := filepath.Join(t.TempDir(), "result.json")
-	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "test/wall-declarations.mjs")
-	cmd.Dir = ".."
-	cmd.Env = append(os.Environ(),
+	var res result
+	out, took := runScript(t, node, chromium, "test/wall-declarations.mjs", 8*time.Minute, &res,
 		"CITYMAP_E2E_URL="+e.URL,
 		"CITYMAP_E2E_TOKENS="+string(tokens),
 		"CITYMAP_E2E_SOON="+strconv.FormatInt(soon, 10),
 		"CITYMAP_E2E_LATE="+strconv.FormatInt(late, 10),
 		"CITYMAP_E2E_HOOK="+hook.URL,
-		"CITYMAP_E2E_SCREENSHOTS="+shots,
-		"CITYMAP_E2E_RESULT="+resultFile,
-		"CITYMAP_CHROMIUM="+chromium,
 	)
-	start := time.Now()
-	out, runErr := cmd.CombinedOutput()
-	var res result
-	if data, err := os.ReadFile(resultFile); err == nil {
-		_ = json.Unmarshal(data, &res)
-	}
-	if runErr != nil || len(res.Failures) > 0 {
-		t.Fatalf("wall-declarations.mjs: %v after %v\n%s", runErr, time.Since(start).Round(time.Millisecond), out)
-	}
 	if len(res.Checks) == 0 {
 		t.Fatalf("wall-declarations.mjs checked nothing\n%s", out)
 	}
-	t.Logf("checks: %v; browser run %v", res.Checks, time.Since(start).Round(time.Millisecond))
+	t.Logf("checks: %v; browser run %v", res.Checks, took)
 }
 
 // wallDeclarations opens two declarations of the test unit for months long

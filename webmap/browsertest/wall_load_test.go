@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"net"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -92,44 +90,25 @@ func runWallLoad(t *testing.T, e *apitest.Env, node, chromium string, seconds in
 	pointsJSON, _ := json.Marshal(points)
 	catsJSON, _ := json.Marshal(categories)
 	tokens, _ := json.Marshal(map[string]string{"viewer": e.Tokens["viewer"], "admin": e.Tokens["admin"]})
-	shots, err := filepath.Abs("../../test-results/screenshots")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resultFile := filepath.Join(t.TempDir(), "result.json")
-	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(seconds)*time.Second+10*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "test/wall-load.mjs")
-	cmd.Dir = ".."
-	cmd.Env = append(append(os.Environ(),
-		"CITYMAP_E2E_URL="+e.URL,
-		"CITYMAP_E2E_TOKENS="+string(tokens),
-		"CITYMAP_E2E_POINTS="+string(pointsJSON),
-		"CITYMAP_E2E_CATEGORIES="+string(catsJSON),
-		"CITYMAP_WALL_SECONDS="+strconv.Itoa(seconds),
-		"CITYMAP_E2E_SCREENSHOTS="+shots,
-		"CITYMAP_E2E_RESULT="+resultFile,
-		"CITYMAP_CHROMIUM="+chromium,
-	), env...)
-	start := time.Now()
-	out, runErr := cmd.CombinedOutput()
 	var res struct {
 		Walls    map[string]any `json:"walls"`
 		Feed     map[string]any `json:"feed"`
 		Checks   map[string]any `json:"checks"`
 		Failures []string       `json:"failures"`
 	}
-	if data, err := os.ReadFile(resultFile); err == nil {
-		_ = json.Unmarshal(data, &res)
-	}
-	if runErr != nil || len(res.Failures) > 0 {
-		t.Fatalf("wall-load.mjs: %v after %v\n%s", runErr, time.Since(start).Round(time.Millisecond), out)
-	}
+	_, took := runScript(t, node, chromium, "test/wall-load.mjs", time.Duration(seconds)*time.Second+10*time.Minute, &res,
+		append([]string{
+			"CITYMAP_E2E_URL=" + e.URL,
+			"CITYMAP_E2E_TOKENS=" + string(tokens),
+			"CITYMAP_E2E_POINTS=" + string(pointsJSON),
+			"CITYMAP_E2E_CATEGORIES=" + string(catsJSON),
+			"CITYMAP_WALL_SECONDS=" + strconv.Itoa(seconds),
+		}, env...)...)
 	t.Logf("feed: %v", res.Feed)
 	for name, w := range res.Walls {
 		t.Logf("%-10s %v", name, w)
 	}
-	t.Logf("checks: %v; browser run %v", res.Checks, time.Since(start).Round(time.Millisecond))
+	t.Logf("checks: %v; browser run %v", res.Checks, took)
 }
 
 // cityPoints are n points scattered over the city (the district), the same
