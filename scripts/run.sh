@@ -26,7 +26,7 @@ addr=${CITYMAP_ADDR:-:8080}
 port=${addr##*:}
 echo
 echo "citymap is starting on $addr"
-echo "  web map      http://localhost:$port/wall  /grid  /planner  /tasks  (sign in with a token below)"
+echo "  web map      http://localhost:$port/wall  /grid  /planner  /tasks  /review  (sign in with a token below)"
 echo "  REST API     http://localhost:$port/api/v1/"
 echo "  OGC API      http://localhost:$port/ogc   vector tiles: http://localhost:$port/style.json"
 echo "  health       http://localhost:$port/healthz  http://localhost:$port/readyz"
