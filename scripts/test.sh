@@ -77,7 +77,7 @@ if [ "${1:-}" = --template-only ]; then
 fi
 
 # the interoperability tests with real clients (GDAL, a browser) must run, not skip
-export CITYMAP_TEST_DATABASE_URL=$admin CITYMAP_TEST_TEMPLATE=$template CITYMAP_REQUIRE_GDAL=1 CITYMAP_REQUIRE_BROWSER=1
+export CITYMAP_TEST_DATABASE_URL=$admin CITYMAP_TEST_TEMPLATE=$template CITYMAP_REQUIRE_GDAL=1 CITYMAP_REQUIRE_BROWSER=1 CITYMAP_REQUIRE_SERVICES=1
 echo "test: go vet"
 go vet ./...
 echo "test: staticcheck"

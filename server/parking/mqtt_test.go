@@ -1,13 +1,13 @@
 package parking_test
 
 import (
+	"citymap/server/dbtest"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
 	"net"
 	"net/url"
-	"os"
 	"testing"
 	"time"
 
@@ -31,10 +31,7 @@ type feed struct {
 
 func newFeed(t testing.TB, e *env) *feed {
 	t.Helper()
-	broker := os.Getenv(EnvMQTT)
-	if broker == "" {
-		t.Fatalf("%s is not set: run the tests with `make test`, which starts Mosquitto", EnvMQTT)
-	}
+	broker := dbtest.Env(t, EnvMQTT, "Mosquitto")
 	tag := randomTag()
 	return &feed{t: t, e: e, broker: broker, cfg: parking.MQTTConfig{URL: broker, ClientID: "citymap-test-" + tag,
 		TopicPrefix: "citymap-test-" + tag, SessionExpiry: 5 * time.Minute}}

@@ -1,11 +1,11 @@
 package simulate_test
 
 import (
+	"citymap/server/dbtest"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"log/slog"
-	"os"
 	"testing"
 	"time"
 
@@ -47,10 +47,7 @@ func count(e *apitest.Env, since time.Time) counts {
 // inspections, with the cases their deductions open; and that its tokens are
 // revoked at the end.
 func TestSimulate(t *testing.T) {
-	broker := os.Getenv("CITYMAP_TEST_MQTT_URL")
-	if broker == "" {
-		t.Fatal("CITYMAP_TEST_MQTT_URL is not set: run the tests with `make test`, which starts Mosquitto")
-	}
+	broker := dbtest.Env(t, "CITYMAP_TEST_MQTT_URL", "Mosquitto")
 	for _, tt := range []struct {
 		name     string
 		mqtt     bool
