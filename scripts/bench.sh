@@ -2,8 +2,8 @@
 # make bench: the Go benchmarks against the real database, then the load tool's runs.
 # Figures and how to read them: docs/BENCHMARKS.md.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 scripts/db.sh start
 # benchmarks clone the same template as the tests; test.sh builds it when missing
