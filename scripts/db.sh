@@ -8,31 +8,37 @@
 #   scripts/db.sh createdb DB   create DB with PostGIS unless it exists
 #   scripts/db.sh dropdb DB     drop DB if it exists
 #
-# The server runs as the postgres system user (PostgreSQL refuses root), listens on
-# 127.0.0.1 only and trusts local connections: it is a development database.
+# It listens on 127.0.0.1 only and trusts local connections: it is a development database.
+#
+# Who runs the server: PostgreSQL refuses to run as root. Started by any other user, the
+# cluster is theirs and runs as them. Started by root, it runs as the postgres system
+# user (runuser), which must reach the data directory without this script changing the
+# permissions of directories outside the project (search permission on /root, say, would
+# open it to every user): when postgres can reach .data, the data stays in .data/pg,
+# owned by postgres; when it cannot (the project under /root, mode 700), the data goes
+# into postgres's home, /var/lib/postgresql/citymap/<hash of the project's path>, and
+# .data/pg is a symbolic link to it. The server writes its log to a file descriptor
+# opened here, so .data/postgres.log needs no access of its own.
 set -euo pipefail
+log_name=db
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-data="$root/.data/pg"
 pgbin=/usr/lib/postgresql/15/bin
+link="$root/.data/pg"
+# the data directory: .data/pg, or where the link .data/pg leads
+data=$(realpath -m "$link")
 log="$root/.data/postgres.log"
 
-need_install() {
-	[ -x "$pgbin/postgres" ] || return 0
-	[ -f /usr/share/postgresql/15/extension/postgis.control ] || return 0
-	return 1
+install() {
+	[ -x "$pgbin/postgres" ] && [ -f /usr/share/postgresql/15/extension/postgis.control ] && return 0
+	apt_install "the database" postgresql-15 postgresql-15-postgis-3
 }
 
-install() {
-	need_install || return 0
-	echo "db: installing PostgreSQL 15 + PostGIS 3 from apt" >&2
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
-	apt-get install -y -qq --no-install-recommends postgresql-15 postgresql-15-postgis-3 >/dev/null
-}
+is_root() { [ "$(id -u)" = 0 ]; }
 
 as_postgres() {
-	if [ "$(id -u)" = 0 ]; then
+	if is_root; then
 		runuser -u postgres -- "$@"
 	else
 		"$@"
@@ -41,32 +47,38 @@ as_postgres() {
 
 port() { cat "$data/PORT"; }
 
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-free_port() {
-	local p=55432
-	while port_in_use "$p"; do p=$((p + 1)); done
-	echo "$p"
-}
-
-# The postgres user must be able to reach .data/ from /.
-open_path() {
-	[ "$(id -u)" = 0 ] || return 0
-	local d="$root"
-	while [ "$d" != / ]; do
-		runuser -u postgres -- test -x "$d" || chmod o+x "$d"
-		d=$(dirname "$d")
-	done
+# place_data (as root) makes the empty data directory, owned by postgres, where
+# postgres can reach it (see the top of this file)
+place_data() {
+	[ ! -L "$link" ] || rm "$link" # its cluster is gone
+	mkdir -p "$root/.data"
+	if runuser -u postgres -- test -x "$root/.data"; then
+		data=$link
+		mkdir -p "$data"
+		chown postgres:postgres "$data"
+		return 0
+	fi
+	data=$(getent passwd postgres | cut -d: -f6)/citymap/$(printf %s "$root" | sha256sum | cut -c1-12)
+	# what is there belonged to an earlier .data of this path
+	if [ -e "$data" ]; then
+		runuser -u postgres -- "$pgbin/pg_ctl" -D "$data" -m immediate stop >/dev/null 2>&1 || true
+		rm -rf "$data"
+	fi
+	runuser -u postgres -- mkdir -p "$data"
+	ln -s "$data" "$link"
+	log "postgres cannot reach $root/.data: the data is in $data"
 }
 
 init_cluster() {
 	[ -f "$data/PG_VERSION" ] && return 0
-	mkdir -p "$data"
-	open_path
-	[ "$(id -u)" = 0 ] && chown -R postgres:postgres "$root/.data"
+	if is_root; then
+		place_data
+	else
+		mkdir -p "$data"
+	fi
 	chmod 700 "$data"
 	as_postgres "$pgbin/initdb" -D "$data" -U postgres -E UTF8 --locale=C.UTF-8 --auth=trust >/dev/null
-	free_port >"$data/PORT"
+	free_port 55432 >"$data/PORT"
 	cat >>"$data/postgresql.conf" <<EOF
 listen_addresses = '127.0.0.1'
 port = $(port)
@@ -83,29 +95,34 @@ jit = off
 timezone = 'Asia/Shanghai'
 log_min_duration_statement = 2000
 EOF
-	[ "$(id -u)" = 0 ] && chown postgres:postgres "$data/PORT"
-	return 0
+	! is_root || chown postgres:postgres "$data/PORT"
 }
 
 running() {
 	[ -f "$data/PG_VERSION" ] && as_postgres "$pgbin/pg_ctl" -D "$data" status >/dev/null 2>&1
 }
 
+ready() { "$pgbin/pg_isready" -q -h 127.0.0.1 -p "$(port)" -U postgres -d postgres; }
+
 start() {
 	install
 	init_cluster
 	if ! running; then
 		# another process may have taken the port since the cluster was made
-		if port_in_use "$(port)"; then
-			local p
-			p=$(free_port)
+		local p
+		p=$(port)
+		if port_in_use "$p"; then
+			p=$(free_port 55432)
 			sed -i "s/^port = .*/port = $p/" "$data/postgresql.conf"
 			echo "$p" >"$data/PORT"
 		fi
-		touch "$log" && { [ "$(id -u)" != 0 ] || chown postgres:postgres "$log"; }
-		as_postgres "$pgbin/pg_ctl" -D "$data" -l "$log" -w -t 60 start >/dev/null
+		if ! as_postgres "$pgbin/pg_ctl" -D "$data" -W start >>"$log" 2>&1 ||
+			! wait_for 60 "PostgreSQL on 127.0.0.1:$p" ready; then
+			tail -n 20 "$log" >&2
+			die "PostgreSQL did not start (the end of .data/postgres.log above)"
+		fi
 	fi
-	echo "db: PostgreSQL on 127.0.0.1:$(port), data in .data/pg" >&2
+	log "PostgreSQL on 127.0.0.1:$(port), data in .data/pg"
 }
 
 stop() {
@@ -133,7 +150,7 @@ shift || true
 case "$cmd" in
 install | start | stop | url | createdb | dropdb) "$cmd" "$@" ;;
 *)
-	sed -n '2,10p' "$0" >&2
+	sed -n '2,9p' "$0" >&2
 	exit 2
 	;;
 esac
