@@ -33,6 +33,7 @@ export DATABASE_URL
 DATABASE_URL=$(scripts/db.sh url "$db")
 work=$(mktemp -d)
 server=
+# shellcheck disable=SC2317 # the EXIT trap calls it; shellcheck 0.9 takes it for unreachable because the script ends with exit
 cleanup() {
 	[ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
 	q "DROP DATABASE IF EXISTS $db WITH (FORCE)" || true

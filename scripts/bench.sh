@@ -7,8 +7,9 @@ set -euo pipefail
 
 scripts/db.sh start
 # benchmarks clone the same template as the tests; test.sh builds it when missing
-export CITYMAP_TEST_DATABASE_URL=$(scripts/db.sh url postgres)
-export CITYMAP_TEST_TEMPLATE=$(scripts/test.sh --template-only)
+CITYMAP_TEST_DATABASE_URL=$(scripts/db.sh url postgres)
+CITYMAP_TEST_TEMPLATE=$(scripts/test.sh --template-only)
+export CITYMAP_TEST_DATABASE_URL CITYMAP_TEST_TEMPLATE
 go test -run '^$' -bench . -benchmem -count "${BENCH_COUNT:-3}" -timeout 60m ./...
 for b in scripts/bench-*.sh; do
 	[ -x "$b" ] && "$b"

@@ -44,7 +44,8 @@ if [ -z "${CITYMAP_TEST_MQTT_URL:-}" ]; then
 	scripts/mqtt.sh start >/dev/null
 	CITYMAP_TEST_MQTT_URL=$(scripts/mqtt.sh url)
 fi
-export CITYMAP_TEST_MQTT_URL CITYMAP_TEST_DATABASE_URL=$(scripts/db.sh url postgres)
+CITYMAP_TEST_DATABASE_URL=$(scripts/db.sh url postgres)
+export CITYMAP_TEST_MQTT_URL CITYMAP_TEST_DATABASE_URL
 export CITYMAP_REQUIRE_GDAL=1 CITYMAP_REQUIRE_BROWSER=1
 default_template=$(scripts/test.sh --template-only 2>/dev/null)
 mkdir -p .data/instants

@@ -44,8 +44,8 @@ seed_utc=$(date -u -d "$seed_now" +%Y-%m-%dT%H:%M:%SZ) || {
 	exit 2
 }
 
-src=$(cat migrations/*.sql server/democity/catalog/*.csv $(find server/democity server/bulletins cmd/citymap/seed.go -name '*.go' ! -name '*_test.go' 2>/dev/null | sort) |
-	sha256sum | cut -c1-12)
+mapfile -t seeder < <(find server/democity server/bulletins cmd/citymap/seed.go -name '*.go' ! -name '*_test.go' 2>/dev/null | sort)
+src=$(cat migrations/*.sql server/democity/catalog/*.csv "${seeder[@]}" | sha256sum | cut -c1-12)
 # citymap_tpl_<source>_<instant, UTC>, e.g. citymap_tpl_1a2b3c4d5e6f_20261126t120000z
 template=citymap_tpl_${src}_$(date -u -d "$seed_utc" +%Y%m%dt%H%M%Sz)
 if [ -z "$(q "SELECT 1 FROM pg_database WHERE datname = '$template'")" ]; then
