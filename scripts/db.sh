@@ -39,9 +39,11 @@ install() {
 
 is_root() { [ "$(id -u)" = 0 ]; }
 
+# as_postgres CMD... runs CMD as the user the cluster runs as; as postgres from /, the
+# PostgreSQL programs' directory changes failing otherwise where the project is unreachable
 as_postgres() {
 	if is_root; then
-		runuser -u postgres -- "$@"
+		(cd / && runuser -u postgres -- "$@")
 	else
 		"$@"
 	fi
@@ -54,7 +56,7 @@ port() { cat "$data/PORT"; }
 place_data() {
 	[ ! -L "$link" ] || rm "$link" # its cluster is gone
 	mkdir -p "$root/.data"
-	if runuser -u postgres -- test -x "$root/.data"; then
+	if as_postgres test -x "$root/.data"; then
 		data=$link
 		mkdir -p "$data"
 		chown postgres:postgres "$data"
@@ -63,10 +65,10 @@ place_data() {
 	data=$(getent passwd postgres | cut -d: -f6)/citymap/$(printf %s "$root" | sha256sum | cut -c1-12)
 	# what is there belonged to an earlier .data of this path
 	if [ -e "$data" ]; then
-		runuser -u postgres -- "$pgbin/pg_ctl" -D "$data" -m immediate stop >/dev/null 2>&1 || true
+		as_postgres "$pgbin/pg_ctl" -D "$data" -m immediate stop >/dev/null 2>&1 || true
 		rm -rf "$data"
 	fi
-	runuser -u postgres -- mkdir -p "$data"
+	as_postgres mkdir -p "$data"
 	ln -s "$data" "$link"
 	log "postgres cannot reach $root/.data: the data is in $data"
 }
