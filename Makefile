@@ -2,12 +2,12 @@
 SHELL := /bin/bash
 BIN   := bin/citymap
 
-.PHONY: run test bench build deps db-start db-stop db-url clean
+.PHONY: run test bench build deps lint-sh db-start db-stop db-url clean
 
 run: deps build
 	scripts/run.sh
 
-test: deps build
+test: deps build lint-sh
 	scripts/test.sh
 
 bench: deps build
@@ -22,6 +22,10 @@ deps:
 	scripts/deps-gdal.sh
 	scripts/mqtt.sh install
 	scripts/deps-browser.sh
+
+# shellcheck over every script under scripts/ and .ci/ (installed from apt when missing)
+lint-sh:
+	scripts/lint-sh.sh
 
 build: webmap/dist/index.html
 	go build -o $(BIN) ./cmd/citymap

@@ -7,8 +7,8 @@
 #
 # Prints the load tool's report, then the server's CPU time and peak memory.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 bin=bin/citymap
 [ -x "$bin" ] || go build -o "$bin" ./cmd/citymap
 
@@ -19,7 +19,7 @@ q() { PGOPTIONS='-c client_min_messages=warning' psql -X -q -tA -v ON_ERROR_STOP
 # the demo city, built once and cloned for every run
 city=bench_live_city
 if [ -z "$(q "SELECT 1 FROM pg_database WHERE datname = '$city'")" ]; then
-	echo "bench-live: seeding $city (demo city, scale 1, seed 1)" >&2
+	log "seeding $city (demo city, scale 1, seed 1)"
 	q "DROP DATABASE IF EXISTS ${city}_building WITH (FORCE)"
 	q "CREATE DATABASE ${city}_building"
 	url=$(scripts/db.sh url "${city}_building")
@@ -33,6 +33,7 @@ export DATABASE_URL
 DATABASE_URL=$(scripts/db.sh url "$db")
 work=$(mktemp -d)
 server=
+# shellcheck disable=SC2317 # the EXIT trap calls it; shellcheck 0.9 takes it for unreachable because the script ends with exit
 cleanup() {
 	[ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
 	q "DROP DATABASE IF EXISTS $db WITH (FORCE)" || true
@@ -40,25 +41,24 @@ cleanup() {
 }
 trap cleanup EXIT
 
-port=18080
-while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
+port=$(free_port 18080)
 # one token plays every wall, so the caps on /live sockets (per token, in all) are off
 CITYMAP_LOG_LEVEL=warn "$bin" serve --addr "127.0.0.1:$port" --data-dir "$work" \
 	--live-max-per-token 0 --live-max 0 2>"$work/serve.log" &
 server=$!
-for _ in $(seq 600); do
-	curl -fs "http://127.0.0.1:$port/readyz" >/dev/null && break
-	sleep 0.1
-done
+wait_for 60 "citymap serve on 127.0.0.1:$port" curl -fs -o /dev/null "http://127.0.0.1:$port/readyz" || {
+	cat "$work/serve.log" >&2
+	exit 1
+}
 token=$("$bin" token create --role viewer --name bench-live 2>/dev/null)
 
 [ $# -gt 0 ] || set -- --subscribers 10000 --rate 1000 --duration 60s
-echo "bench-live: $(nproc) CPUs, $(free -g | awk '/^Mem:/ {print $2}') GiB, load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
-echo "bench-live: citymap load live --url ws://127.0.0.1:$port/live --token T $*" >&2
+log "$(nproc) CPUs, $(free -g | awk '/^Mem:/ {print $2}') GiB, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+log "citymap load live --url ws://127.0.0.1:$port/live --token T $*"
 status=0
 /usr/bin/time -f "load tool: %U s user, %S s system, peak RSS %M kB" \
 	"$bin" load live --url "ws://127.0.0.1:$port/live" --token "$token" "$@" || status=$?
 awk -v hz="$(getconf CLK_TCK)" '{printf "server: %.1f s user, %.1f s system, ", $14 / hz, $15 / hz}' "/proc/$server/stat"
 awk '/VmHWM/ {print "peak RSS", $2, $3}' "/proc/$server/status"
-echo "bench-live: load average after $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+log "load average after $(cut -d' ' -f1-3 /proc/loadavg)"
 exit $status

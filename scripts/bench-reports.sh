@@ -7,8 +7,8 @@
 #   scripts/bench-reports.sh [go test flags]   default: -count 3 (BENCH_COUNT)
 #   BENCH_REPORTS_DB=name                      another database than bench_reports_s20
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 scripts/db.sh start
 admin=$(scripts/db.sh url postgres)
@@ -20,7 +20,7 @@ go build -o "$work/citymap" ./cmd/citymap
 
 db=${BENCH_REPORTS_DB:-bench_reports_s20}
 if [ -z "$(q "$admin" "SELECT 1 FROM pg_database WHERE datname = '$db'")" ]; then
-	echo "bench-reports: seeding $db (demo city, scale 20, seed 1)" >&2
+	log "seeding $db (demo city, scale 20, seed 1)"
 	q "$admin" "DROP DATABASE IF EXISTS ${db}_building WITH (FORCE)"
 	scripts/db.sh createdb "${db}_building"
 	url=$(scripts/db.sh url "${db}_building")
@@ -34,5 +34,5 @@ url=$(scripts/db.sh url "$db")
 DATABASE_URL=$url "$work/citymap" migrate >/dev/null
 
 [ $# -gt 0 ] || set -- -count "${BENCH_COUNT:-3}"
-echo "bench-reports: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+log "$(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 CITYMAP_BENCH_DATABASE_URL=$url go test -run '^$' -bench Reports -timeout 30m "$@" ./server/reports/

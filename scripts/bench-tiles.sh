@@ -11,8 +11,8 @@
 # The scale-20 city is built once (about 1.5 min) as the database tiles20 and reused;
 # the benchmark only reads it. CITYMAP_BENCH_TILES_DB names another one.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 bin=${CITYMAP_BIN:-bin/citymap}
 [ -x "$bin" ] || go build -o "$bin" ./cmd/citymap
 
@@ -22,7 +22,7 @@ q() { PGOPTIONS='-c client_min_messages=warning' psql -X -q -tA -v ON_ERROR_STOP
 
 db=${CITYMAP_BENCH_TILES_DB:-tiles20}
 if [ -z "$(q "SELECT 1 FROM pg_database WHERE datname = '$db'")" ]; then
-	echo "bench-tiles: seeding $db (demo city, scale 20, seed 1)" >&2
+	log "seeding $db (demo city, scale 20, seed 1)"
 	q "DROP DATABASE IF EXISTS ${db}_building WITH (FORCE)"
 	scripts/db.sh createdb "${db}_building"
 	url=$(scripts/db.sh url "${db}_building")
@@ -43,24 +43,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-	local p=$1
-	while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
-	echo "$p"
-}
 # serve NAME PORT FLAGS...: a server in the background, ready when this returns
 serve() {
 	local name=$1 port=$2
 	shift 2
 	CITYMAP_LOG_LEVEL=warn "$bin" serve --addr "127.0.0.1:$port" --data-dir "$work/$name" "$@" 2>"$work/$name.log" &
 	servers+=($!)
-	for _ in $(seq 600); do
-		curl -fs "http://127.0.0.1:$port/readyz" >/dev/null && return 0
-		sleep 0.1
-	done
-	echo "bench-tiles: the $name server did not start:" >&2
-	cat "$work/$name.log" >&2
-	return 1
+	wait_for 60 "the $name server on 127.0.0.1:$port" curl -fs -o /dev/null "http://127.0.0.1:$port/readyz" || {
+		cat "$work/$name.log" >&2
+		return 1
+	}
 }
 cold=$(free_port 18180)
 # the servers' limits (docs/LIMITS.md) are lifted: this measures what they serve
@@ -72,8 +64,8 @@ serve warm "$warm" --tile-cache-mb 256 "${unlimited[@]}"
 token=$("$bin" token create --role viewer --name bench-tiles 2>/dev/null)
 
 [ $# -gt 0 ] || set -- --zooms 12-16 --concurrency 1,32 --duration 20s --runs 3
-echo "bench-tiles: $(nproc) CPUs, $(free -g | awk '/^Mem:/ {print $2}') GiB, load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
-echo "bench-tiles: citymap load tiles --url COLD --warm-url WARM --token T --baseline \$DATABASE_URL $*" >&2
+log "$(nproc) CPUs, $(free -g | awk '/^Mem:/ {print $2}') GiB, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+log "citymap load tiles --url COLD --warm-url WARM --token T --baseline \$DATABASE_URL $*"
 "$bin" load tiles --url "http://127.0.0.1:$cold" --warm-url "http://127.0.0.1:$warm" --token "$token" \
 	--baseline "$DATABASE_URL" "$@"
-echo "bench-tiles: load average after $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+log "load average after $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -11,8 +11,8 @@
 # counter, pulses, pulse_labels, feed_rows); the test fails if the heap of the
 # last third is above the first third's (with slack) or any check fails.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 scripts/db.sh start
 export CITYMAP_TEST_DATABASE_URL=${CITYMAP_TEST_DATABASE_URL:-$(scripts/db.sh url postgres)}
@@ -20,7 +20,7 @@ export CITYMAP_TEST_TEMPLATE=${CITYMAP_TEST_TEMPLATE:-$(scripts/test.sh --templa
 secs=${WALL_SOAK_SECONDS:-1800}
 mkdir -p test-results
 series=$root/test-results/bench-wall.csv
-echo "bench-wall: $secs s at ${WALL_SOAK_RATE:-10} cases/s on ${WALL_SOAK_SIZES:-1920x1080}; samples in $series" >&2
+log "$secs s at ${WALL_SOAK_RATE:-10} cases/s on ${WALL_SOAK_SIZES:-1920x1080}; samples in $series"
 CITYMAP_REQUIRE_BROWSER=1 \
 	CITYMAP_WALL_SECONDS=$secs \
 	CITYMAP_WALL_SIZES=${WALL_SOAK_SIZES:-1920x1080} \
@@ -31,7 +31,7 @@ CITYMAP_REQUIRE_BROWSER=1 \
 	go test -count=1 -timeout $((secs + 900))s -run '^TestWallLoad$' -v ./webmap/browsertest/ >test-results/bench-wall.log 2>&1 &&
 	rc=0 || rc=$?
 grep -v ' INFO http ' test-results/bench-wall.log | tail -40
-[ -s "$series" ] || { echo "bench-wall: no samples (test-results/bench-wall.log)" >&2; exit 1; }
+[ -s "$series" ] || die "no samples (test-results/bench-wall.log)"
 # the heap and DOM over the run, by wall: first, middle and last sample, min, max
 awk -F, 'NR > 1 { w = $1; gsub(/"/, "", w); n[w]++; h[w, n[w]] = $3; d[w, n[w]] = $4; t[w, n[w]] = $2 }
 	END { for (w in n) { k = n[w]; m = int((k + 1) / 2); lo = hi = h[w, 1]; dl = dh = d[w, 1]

@@ -8,32 +8,42 @@
 #   scripts/db.sh createdb DB   create DB with PostGIS unless it exists
 #   scripts/db.sh dropdb DB     drop DB if it exists
 #
-# The server runs as the postgres system user (PostgreSQL refuses root), listens on
-# 127.0.0.1 only and trusts local connections: it is a development database.
+# It listens on 127.0.0.1 only and trusts local connections: it is a development database.
+#
+# Who runs the server: PostgreSQL refuses to run as root. Started by any other user, the
+# cluster is theirs and runs as them. Started by root, it runs as the postgres system
+# user (runuser), which must reach the data directory without this script changing the
+# permissions of directories outside the project (search permission on /root, say, would
+# open it to every user): when postgres can reach .data, the data stays in .data/pg,
+# owned by postgres; when it cannot (the project under /root, mode 700), the data goes
+# into postgres's home, /var/lib/postgresql/citymap/<hash of the project's path>, and
+# .data/pg is a symbolic link to it. The server writes its log to a file descriptor
+# opened here, so .data/postgres.log needs no access of its own.
+#
+# The settings (written at every start, sized from the machine): write_settings.
 set -euo pipefail
+log_name=db
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-data="$root/.data/pg"
 pgbin=/usr/lib/postgresql/15/bin
+link="$root/.data/pg"
+# the data directory: .data/pg, or where the link .data/pg leads
+data=$(realpath -m "$link")
 log="$root/.data/postgres.log"
 
-need_install() {
-	[ -x "$pgbin/postgres" ] || return 0
-	[ -f /usr/share/postgresql/15/extension/postgis.control ] || return 0
-	return 1
-}
-
 install() {
-	need_install || return 0
-	echo "db: installing PostgreSQL 15 + PostGIS 3 from apt" >&2
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
-	apt-get install -y -qq --no-install-recommends postgresql-15 postgresql-15-postgis-3 >/dev/null
+	[ -x "$pgbin/postgres" ] && [ -f /usr/share/postgresql/15/extension/postgis.control ] && return 0
+	apt_install "the database" postgresql-15 postgresql-15-postgis-3
 }
 
+is_root() { [ "$(id -u)" = 0 ]; }
+
+# as_postgres CMD... runs CMD as the user the cluster runs as; as postgres from /, the
+# PostgreSQL programs' directory changes failing otherwise where the project is unreachable
 as_postgres() {
-	if [ "$(id -u)" = 0 ]; then
-		runuser -u postgres -- "$@"
+	if is_root; then
+		(cd / && runuser -u postgres -- "$@")
 	else
 		"$@"
 	fi
@@ -41,71 +51,122 @@ as_postgres() {
 
 port() { cat "$data/PORT"; }
 
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-free_port() {
-	local p=55432
-	while port_in_use "$p"; do p=$((p + 1)); done
-	echo "$p"
-}
-
-# The postgres user must be able to reach .data/ from /.
-open_path() {
-	[ "$(id -u)" = 0 ] || return 0
-	local d="$root"
-	while [ "$d" != / ]; do
-		runuser -u postgres -- test -x "$d" || chmod o+x "$d"
-		d=$(dirname "$d")
-	done
+# place_data (as root) makes the empty data directory, owned by postgres, where
+# postgres can reach it (see the top of this file)
+place_data() {
+	[ ! -L "$link" ] || rm "$link" # its cluster is gone
+	mkdir -p "$root/.data"
+	if as_postgres test -x "$root/.data"; then
+		data=$link
+		mkdir -p "$data"
+		chown postgres:postgres "$data"
+		return 0
+	fi
+	data=$(getent passwd postgres | cut -d: -f6)/citymap/$(printf %s "$root" | sha256sum | cut -c1-12)
+	# what is there belonged to an earlier .data of this path
+	if [ -e "$data" ]; then
+		as_postgres "$pgbin/pg_ctl" -D "$data" -m immediate stop >/dev/null 2>&1 || true
+		rm -rf "$data"
+	fi
+	as_postgres mkdir -p "$data"
+	ln -s "$data" "$link"
+	log "postgres cannot reach $root/.data: the data is in $data"
 }
 
 init_cluster() {
 	[ -f "$data/PG_VERSION" ] && return 0
-	mkdir -p "$data"
-	open_path
-	[ "$(id -u)" = 0 ] && chown -R postgres:postgres "$root/.data"
+	if is_root; then
+		place_data
+	else
+		mkdir -p "$data"
+	fi
 	chmod 700 "$data"
 	as_postgres "$pgbin/initdb" -D "$data" -U postgres -E UTF8 --locale=C.UTF-8 --auth=trust >/dev/null
-	free_port >"$data/PORT"
-	cat >>"$data/postgresql.conf" <<EOF
+	free_port 55432 >"$data/PORT"
+	echo "include = 'citymap.conf'" >>"$data/postgresql.conf"
+}
+
+# mem_mb prints the memory this machine gives its processes, in MiB: /proc/meminfo's,
+# or a control group's limit when that is lower (a container's)
+mem_mb() {
+	local kb limit
+	kb=$(awk '/^MemTotal:/ {print $2}' /proc/meminfo)
+	for f in /sys/fs/cgroup/memory.max /sys/fs/cgroup/memory/memory.limit_in_bytes; do
+		limit=$(cat "$f" 2>/dev/null) || continue
+		[[ $limit =~ ^[0-9]+$ ]] && [ $((limit / 1024)) -lt "$kb" ] && kb=$((limit / 1024))
+	done
+	echo $((kb / 1024))
+}
+
+# clamp N MIN MAX
+clamp() { echo $(($1 < $2 ? $2 : $1 > $3 ? $3 : $1)); }
+
+# write_settings writes the server's settings for port $1 into citymap.conf, which
+# postgresql.conf includes last (ALTER SYSTEM still overrides them). The memory and the
+# parallel workers are sized from this machine's memory and CPUs, at every start, so
+# that they follow the machine. A development database shares the machine with the
+# server, the tests' browser and the compiler, so it takes less than a dedicated one:
+#   shared_buffers        an eighth of the memory (128 MB to 8 GB)
+#   effective_cache_size  half of it: what the kernel's page cache can hold of the data
+#   maintenance_work_mem  a thirty-second (64 MB to 2 GB): index builds of the seed
+#   work_mem              a 512th (4 MB to 256 MB): a sort or hash of one query step,
+#                         of which the tests' parallel connections run many at once
+#   max_parallel_workers  one per CPU, half of them for one query or index build
+# On 2 CPUs and 24 GiB: 3 GB, 12 GB, 753 MB, 47 MB; 2 workers, 1 per query.
+write_settings() {
+	local mem cpus
+	mem=$(mem_mb)
+	cpus=$(nproc)
+	cat >"$data/citymap.conf" <<CONF
+# written by scripts/db.sh at every start: edit the script, not this file
 listen_addresses = '127.0.0.1'
-port = $(port)
+port = $1
 unix_socket_directories = ''
 max_connections = 300
-shared_buffers = 1GB
-work_mem = 32MB
-maintenance_work_mem = 512MB
-effective_cache_size = 8GB
+shared_buffers = $(clamp $((mem / 8)) 128 8192)MB
+effective_cache_size = $((mem / 2))MB
+maintenance_work_mem = $(clamp $((mem / 32)) 64 2048)MB
+work_mem = $(clamp $((mem / 512)) 4 256)MB
+max_worker_processes = $(clamp "$cpus" 8 1024)
+max_parallel_workers = $cpus
+max_parallel_workers_per_gather = $(clamp $((cpus / 2)) 1 1024)
+max_parallel_maintenance_workers = $(clamp $((cpus / 2)) 1 1024)
 max_wal_size = 8GB
 checkpoint_timeout = 15min
 random_page_cost = 1.1
 jit = off
 timezone = 'Asia/Shanghai'
 log_min_duration_statement = 2000
-EOF
-	[ "$(id -u)" = 0 ] && chown postgres:postgres "$data/PORT"
-	return 0
+CONF
+	echo "$1" >"$data/PORT"
+	# clusters made before citymap.conf set everything in postgresql.conf
+	grep -qx "include = 'citymap.conf'" "$data/postgresql.conf" ||
+		echo "include = 'citymap.conf'" >>"$data/postgresql.conf"
+	! is_root || chown postgres:postgres "$data/citymap.conf" "$data/PORT" "$data/postgresql.conf"
 }
 
 running() {
 	[ -f "$data/PG_VERSION" ] && as_postgres "$pgbin/pg_ctl" -D "$data" status >/dev/null 2>&1
 }
 
+ready() { "$pgbin/pg_isready" -q -h 127.0.0.1 -p "$(port)" -U postgres -d postgres; }
+
 start() {
 	install
 	init_cluster
 	if ! running; then
 		# another process may have taken the port since the cluster was made
-		if port_in_use "$(port)"; then
-			local p
-			p=$(free_port)
-			sed -i "s/^port = .*/port = $p/" "$data/postgresql.conf"
-			echo "$p" >"$data/PORT"
+		local p
+		p=$(port)
+		port_in_use "$p" && p=$(free_port 55432)
+		write_settings "$p"
+		if ! as_postgres "$pgbin/pg_ctl" -D "$data" -W start >>"$log" 2>&1 ||
+			! wait_for 60 "PostgreSQL on 127.0.0.1:$p" ready; then
+			tail -n 20 "$log" >&2
+			die "PostgreSQL did not start (the end of .data/postgres.log above)"
 		fi
-		touch "$log" && { [ "$(id -u)" != 0 ] || chown postgres:postgres "$log"; }
-		as_postgres "$pgbin/pg_ctl" -D "$data" -l "$log" -w -t 60 start >/dev/null
 	fi
-	echo "db: PostgreSQL on 127.0.0.1:$(port), data in .data/pg" >&2
+	log "PostgreSQL on 127.0.0.1:$(port), data in .data/pg"
 }
 
 stop() {
@@ -133,7 +194,7 @@ shift || true
 case "$cmd" in
 install | start | stop | url | createdb | dropdb) "$cmd" "$@" ;;
 *)
-	sed -n '2,10p' "$0" >&2
+	sed -n '2,9p' "$0" >&2
 	exit 2
 	;;
 esac

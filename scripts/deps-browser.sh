@@ -6,18 +6,12 @@
 # pdftotext the tests read the PDFs with. Installs from apt what is missing; a
 # no-op otherwise.
 set -euo pipefail
+log_name=deps
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 pkgs=()
 [ -x /usr/bin/chromium ] || pkgs+=(chromium)
 fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || pkgs+=(fonts-noto-cjk)
 command -v pdftotext >/dev/null || pkgs+=(poppler-utils)
-[ ${#pkgs[@]} -eq 0 ] && exit 0
-echo "deps: installing ${pkgs[*]} from apt (for the bulletins' PDFs and the web map's browser tests)" >&2
-sudo=
-[ "$(id -u)" = 0 ] || sudo=sudo
-export DEBIAN_FRONTEND=noninteractive
-# the package lists may be missing or stale on a fresh machine
-$sudo apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null 2>&1 || {
-	$sudo apt-get update -qq
-	$sudo apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
-}
+[ ${#pkgs[@]} -eq 0 ] || apt_install "for the bulletins' PDFs and the web map's browser tests" "${pkgs[@]}"

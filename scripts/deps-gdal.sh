@@ -4,14 +4,9 @@
 # MVT driver reads the vector tiles (server/tiles/gdal_test.go).
 # Installs from apt when ogrinfo is missing; a no-op otherwise.
 set -euo pipefail
+log_name=deps
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 command -v ogrinfo >/dev/null && command -v ogr2ogr >/dev/null && exit 0
-echo "deps: installing gdal-bin from apt (for the OGC API test with ogrinfo/ogr2ogr)" >&2
-sudo=
-[ "$(id -u)" = 0 ] || sudo=sudo
-export DEBIAN_FRONTEND=noninteractive
-# the package lists may be missing or stale on a fresh machine
-$sudo apt-get install -y -qq --no-install-recommends gdal-bin >/dev/null 2>&1 || {
-	$sudo apt-get update -qq
-	$sudo apt-get install -y -qq --no-install-recommends gdal-bin >/dev/null
-}
+apt_install "for the OGC API test with ogrinfo/ogr2ogr" gdal-bin

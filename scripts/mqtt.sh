@@ -10,34 +10,19 @@
 # Sessions and queued QoS 1 messages persist under .data/mosquitto, so readings
 # published while citymap is down reach it when it is back. Starting twice is a no-op.
 set -euo pipefail
+log_name=mqtt
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
-root=$(cd "$(dirname "$0")/.." && pwd)
 dir="$root/.data/mosquitto"
 conf="$dir/mosquitto.conf"
 bin=/usr/sbin/mosquitto
 
 install() {
-	[ -x "$bin" ] && return 0
-	echo "mqtt: installing mosquitto from apt" >&2
-	sudo=
-	[ "$(id -u)" = 0 ] || sudo=sudo
-	export DEBIAN_FRONTEND=noninteractive
-	# the package lists may be missing or stale on a fresh machine
-	$sudo apt-get install -y -qq --no-install-recommends mosquitto >/dev/null 2>&1 || {
-		$sudo apt-get update -qq
-		$sudo apt-get install -y -qq --no-install-recommends mosquitto >/dev/null
-	}
+	[ -x "$bin" ] || apt_install "the parking sensors' broker" mosquitto
 }
 
 port() { cat "$dir/PORT"; }
-
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-free_port() {
-	local p=51883
-	while port_in_use "$p"; do p=$((p + 1)); done
-	echo "$p"
-}
 
 # write_conf writes the broker's configuration for port $1. As root the broker
 # stays root (user root): it would otherwise switch to the mosquitto user, which
@@ -74,39 +59,29 @@ running() {
 start() {
 	install
 	mkdir -p "$dir"
-	if running; then
-		echo "mqtt: Mosquitto on 127.0.0.1:$(port), data in .data/mosquitto" >&2
-		return 0
+	if ! running; then
+		local p=51883
+		# first start, or another process took the port since
+		[ ! -f "$dir/PORT" ] || p=$(port)
+		port_in_use "$p" && p=$(free_port 51883)
+		write_conf "$p"
+		"$bin" -c "$conf" -d 2>>"$dir/mosquitto.log" # its warnings (running as root) go to its log
+		wait_for 10 "Mosquitto on 127.0.0.1:$p" port_in_use "$p" || {
+			tail -n 20 "$dir/mosquitto.log" >&2
+			die "Mosquitto did not start (the end of .data/mosquitto/mosquitto.log above)"
+		}
 	fi
-	# first start, or another process took the port since
-	if [ ! -f "$dir/PORT" ] || port_in_use "$(port)"; then
-		write_conf "$(free_port)"
-	else
-		write_conf "$(port)"
-	fi
-	"$bin" -c "$conf" -d 2>>"$dir/mosquitto.log" # its warnings (running as root) go to its log
-	for _ in $(seq 100); do
-		port_in_use "$(port)" && break
-		sleep 0.1
-	done
-	if ! port_in_use "$(port)"; then
-		echo "mqtt: Mosquitto did not start; see .data/mosquitto/mosquitto.log" >&2
-		exit 1
-	fi
-	echo "mqtt: Mosquitto on 127.0.0.1:$(port), data in .data/mosquitto" >&2
+	log "Mosquitto on 127.0.0.1:$(port), data in .data/mosquitto"
 }
+
+gone() { [ ! -e "/proc/$1" ]; }
 
 stop() {
 	running || return 0
 	local pid
 	pid=$(cat "$dir/mosquitto.pid")
 	kill "$pid"
-	for _ in $(seq 50); do
-		[ -e "/proc/$pid" ] || return 0
-		sleep 0.1
-	done
-	echo "mqtt: Mosquitto (pid $pid) did not stop" >&2
-	exit 1
+	wait_for 5 "Mosquitto (pid $pid) to stop" gone "$pid"
 }
 
 url() { echo "mqtt://127.0.0.1:$(port)"; }

@@ -2,8 +2,8 @@
 # make run: the database (project-local unless DATABASE_URL is set), migrations, the
 # demo city when the database is empty, demo tokens, then citymap serve.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 bin=bin/citymap
 
 if [ -z "${DATABASE_URL:-}" ]; then

@@ -12,8 +12,9 @@
 # Logs (go test -v) go to .data/instants/<instant>.log. Exits non-zero when a test
 # failed at any instant. See docs/TESTING.md.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
+log_name=instants
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 # far apart, and each a day the calendar or the clock treats specially
 default_instants=(
@@ -43,7 +44,8 @@ if [ -z "${CITYMAP_TEST_MQTT_URL:-}" ]; then
 	scripts/mqtt.sh start >/dev/null
 	CITYMAP_TEST_MQTT_URL=$(scripts/mqtt.sh url)
 fi
-export CITYMAP_TEST_MQTT_URL CITYMAP_TEST_DATABASE_URL=$(scripts/db.sh url postgres)
+CITYMAP_TEST_DATABASE_URL=$(scripts/db.sh url postgres)
+export CITYMAP_TEST_MQTT_URL CITYMAP_TEST_DATABASE_URL
 export CITYMAP_REQUIRE_GDAL=1 CITYMAP_REQUIRE_BROWSER=1
 default_template=$(scripts/test.sh --template-only 2>/dev/null)
 mkdir -p .data/instants
@@ -53,7 +55,7 @@ summary=()
 for at in "${instants[@]}"; do
 	template=$(CITYMAP_TEST_SEED_NOW=$at scripts/test.sh --template-only 2>/dev/null)
 	log=.data/instants/${template##*_}.log
-	echo "instants: $at ($template): go test ${args[*]}" >&2
+	log "$at ($template): go test ${args[*]}"
 	rc=0
 	CITYMAP_TEST_TEMPLATE=$template go test -count=1 -v -timeout 30m "${args[@]}" >"$log" 2>&1 || rc=$?
 	pass=$(grep -c '^--- PASS: ' "$log" || true)
@@ -63,14 +65,14 @@ for at in "${instants[@]}"; do
 	pkgfail=$(grep -cE '^FAIL[[:space:]]' "$log" || true)
 	line="$at: $pass passed, $fail failed, $skip skipped; $pkgfail packages failed (rc $rc, log $log)"
 	summary+=("$line")
-	echo "instants: $line" >&2
+	log "$line"
 	if [ "$rc" != 0 ]; then
 		status=1
 		grep -E '^(\s*--- FAIL: |FAIL[[:space:]])' "$log" | sed 's/^/    /' >&2 || true
 	fi
 	if [ -z "${KEEP:-}" ] && [ "$template" != "$default_template" ]; then
 		psql -X -q -v ON_ERROR_STOP=1 "$CITYMAP_TEST_DATABASE_URL" -c "DROP DATABASE IF EXISTS \"$template\"" ||
-			echo "instants: $template is in use, kept" >&2
+			log "$template is in use, kept"
 	fi
 done
 printf '%s\n' "${summary[@]}"

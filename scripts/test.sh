@@ -11,8 +11,8 @@
 #   scripts/test.sh                  vet, staticcheck, every test
 #   scripts/test.sh --template-only  build the template when missing, print its name
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 bin=bin/citymap
 
 # the template must be built by this source's migrations, even when the script is
@@ -40,12 +40,12 @@ default_seed_now=2026-11-26T20:00:00+08:00
 seed_now=${CITYMAP_TEST_SEED_NOW:-$default_seed_now}
 # canonical UTC form: the same instant written two ways is one template
 seed_utc=$(date -u -d "$seed_now" +%Y-%m-%dT%H:%M:%SZ) || {
-	echo "test: CITYMAP_TEST_SEED_NOW=$seed_now is no time (want RFC 3339)" >&2
+	log "CITYMAP_TEST_SEED_NOW=$seed_now is no time (want RFC 3339)"
 	exit 2
 }
 
-src=$(cat migrations/*.sql server/democity/catalog/*.csv $(find server/democity server/bulletins cmd/citymap/seed.go -name '*.go' ! -name '*_test.go' 2>/dev/null | sort) |
-	sha256sum | cut -c1-12)
+mapfile -t seeder < <(find server/democity server/bulletins cmd/citymap/seed.go -name '*.go' ! -name '*_test.go' 2>/dev/null | sort)
+src=$(cat migrations/*.sql server/democity/catalog/*.csv "${seeder[@]}" | sha256sum | cut -c1-12)
 # citymap_tpl_<source>_<instant, UTC>, e.g. citymap_tpl_1a2b3c4d5e6f_20261126t120000z
 template=citymap_tpl_${src}_$(date -u -d "$seed_utc" +%Y%m%dt%H%M%Sz)
 if [ -z "$(q "SELECT 1 FROM pg_database WHERE datname = '$template'")" ]; then
@@ -56,14 +56,12 @@ if [ -z "$(q "SELECT 1 FROM pg_database WHERE datname = '$template'")" ]; then
 	# after its current clone: its next tests fail with "template ... does not exist".
 	for db in $(q "SELECT datname FROM pg_database WHERE datname LIKE 'citymap\_tpl\_%'
 		AND datname NOT LIKE 'citymap\_tpl\_${src}\_%'"); do
-		q "DROP DATABASE IF EXISTS \"$db\"" 2>/dev/null || echo "test: $db is in use, kept" >&2
+		q "DROP DATABASE IF EXISTS \"$db\"" 2>/dev/null || log "$db is in use, kept"
 	done
 	# an interrupted build of this template; one under way (connected) is no leftover
-	q "DROP DATABASE IF EXISTS \"${template}_building\"" 2>/dev/null || {
-		echo "test: another run is building $template: retry when it is done" >&2
-		exit 1
-	}
-	echo "test: building template $template (migrate + demo city, scale 1, seed 1, now $seed_utc)" >&2
+	q "DROP DATABASE IF EXISTS \"${template}_building\"" 2>/dev/null ||
+		die "another run is building $template: retry when it is done"
+	log "building template $template (migrate + demo city, scale 1, seed 1, now $seed_utc)"
 	q "CREATE DATABASE \"${template}_building\""
 	url=$(scripts/db.sh url "${template}_building")
 	DATABASE_URL=$url "$bin" migrate >/dev/null
