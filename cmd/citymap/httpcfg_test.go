@@ -6,8 +6,7 @@ import (
 )
 
 // The limits of serve (and its compression switch) come from flags, else the
-// environment, else defaults; a
-// cap of 0 on /live sockets is no cap.
+// environment, else defaults; a cap of 0 on /live sockets is no cap.
 func TestServeLimits(t *testing.T) {
 	cases := []struct {
 		name        string
