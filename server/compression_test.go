@@ -4,10 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"image"
-	"image/color"
-	"image/png"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -179,21 +176,9 @@ func uploadPhoto(t *testing.T, e *apitest.Env) string {
 	for i := range img.Pix {
 		img.Pix[i] = byte(i * 7919 % 251)
 	}
-	img.Set(0, 0, color.RGBA{A: 255})
-	var b bytes.Buffer
-	mw := multipart.NewWriter(&b)
-	part, err := mw.CreateFormFile("photo", "noise.png")
-	if err == nil {
-		err = png.Encode(part, img)
-	}
-	if err == nil {
-		err = mw.Close()
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	body, ctype := imageUpload(t, "photo", img)
 	var up struct{ URL string }
-	e.Must(http.StatusCreated, "POST", "/api/v1/photos", auth.Reporter, b.Bytes(), "Content-Type", mw.FormDataContentType()).
+	e.Must(http.StatusCreated, "POST", "/api/v1/photos", auth.Reporter, body, "Content-Type", ctype).
 		Decode(t, &up)
 	return up.URL
 }

@@ -23,30 +23,35 @@ var text = strings.Repeat(`{"type":"Feature","properties":{"status":"open"}},`, 
 // decode undoes the content coding of a body.
 func decode(t *testing.T, coding string, body io.Reader) []byte {
 	t.Helper()
-	var r io.Reader = body
+	out, err := io.ReadAll(decoder(t, coding, body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// decoder reads body decoded as it arrives.
+func decoder(t *testing.T, coding string, body io.Reader) io.Reader {
+	t.Helper()
 	switch coding {
 	case "gzip":
 		zr, err := gzip.NewReader(body)
 		if err != nil {
 			t.Fatal(err)
 		}
-		r = zr
+		return zr
 	case "zstd":
 		zr, err := zstd.NewReader(body)
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer zr.Close()
-		r = zr
+		t.Cleanup(zr.Close)
+		return zr
 	case "":
-	default:
-		t.Fatalf("unexpected coding %q", coding)
+		return body
 	}
-	out, err := io.ReadAll(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
+	t.Fatalf("unexpected coding %q", coding)
+	return nil
 }
 
 // wireLength reads the body as it came and checks that a Content-Length,
@@ -204,22 +209,7 @@ func TestStreaming(t *testing.T) {
 			if ce := res.Header.Get("Content-Encoding"); ce != coding {
 				t.Fatalf("Content-Encoding %q", ce)
 			}
-			var zr io.Reader
-			switch coding {
-			case "gzip":
-				r, err := gzip.NewReader(res.Body)
-				if err != nil {
-					t.Fatal(err)
-				}
-				zr = r
-			default:
-				r, err := zstd.NewReader(res.Body)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer r.Close()
-				zr = r
-			}
+			zr := decoder(t, coding, res.Body)
 			got := make([]byte, len(first))
 			if _, err := io.ReadFull(zr, got); err != nil || string(got) != first {
 				t.Fatalf("the first rows: %q, %v", got[:20], err)
