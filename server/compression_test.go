@@ -68,20 +68,28 @@ func TestCompressionSurfaces(t *testing.T) {
 			if ce := plain.Header.Get("Content-Encoding"); ce != "" {
 				t.Fatalf("not asked for, the answer is coded %q", ce)
 			}
+			varies(t, "identity", plain.Header)
 			for _, o := range offers {
 				r := e.Get(s.path, s.role, "Accept-Encoding", o.accept)
 				want := s.coded(o.accept, o.text)
 				if ce := r.Header.Get("Content-Encoding"); ce != want {
 					t.Fatalf("%s: coded %q, want %q", o.accept, ce, want)
 				}
-				if want != "" && !strings.Contains(strings.Join(r.Header.Values("Vary"), ","), "Accept-Encoding") {
-					t.Errorf("%s: Vary %q", o.accept, r.Header.Values("Vary"))
-				}
+				varies(t, o.accept, r.Header)
 				if got := decoded(t, want, r.Body); !bytes.Equal(stable(got), stable(plain.Body)) {
 					t.Errorf("%s: decoded to %d bytes, the identity answer has %d", o.accept, len(got), len(plain.Body))
 				}
 			}
 		})
+	}
+}
+
+// varies checks that an answer tells caches it depends on Accept-Encoding,
+// coded or not: the same URL has other codings for other clients.
+func varies(t *testing.T, accept string, h http.Header) {
+	t.Helper()
+	if !strings.Contains(strings.Join(h.Values("Vary"), ","), "Accept-Encoding") {
+		t.Errorf("%s: Vary %q", accept, h.Values("Vary"))
 	}
 }
 
