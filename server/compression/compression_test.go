@@ -314,3 +314,23 @@ func TestNoBody(t *testing.T) {
 		t.Errorf("upgrade: %d %v %q", res.StatusCode, res.Header, body)
 	}
 }
+
+// An answer its handler aborts halfway (an OGC page whose query fails after
+// the first rows) stays cut short when compressed: the client gets an error,
+// never a body that ends cleanly.
+func TestAbort(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/geo+json")
+		_, _ = io.WriteString(w, text)
+		_ = http.NewResponseController(w).Flush()
+		panic(http.ErrAbortHandler)
+	})
+	for _, coding := range []string{"", "gzip", "zstd"} {
+		t.Run("coding "+coding, func(t *testing.T) {
+			res := get(t, h, "GET", "Accept-Encoding", coding)
+			if _, err := io.ReadAll(decoder(t, coding, res.Body)); err == nil {
+				t.Error("the cut answer reads as complete")
+			}
+		})
+	}
+}
