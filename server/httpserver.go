@@ -22,6 +22,9 @@ type HTTPConfig struct {
 	IdleTimeout time.Duration
 	// MaxHeaderBytes bounds the request line and headers (64 KiB).
 	MaxHeaderBytes int
+	// CompressOff sends every answer as the handlers write it: no gzip or
+	// zstd (server/compression), e.g. behind a proxy that compresses.
+	CompressOff bool
 }
 
 func (c HTTPConfig) withDefaults() HTTPConfig {

@@ -641,6 +641,12 @@ func fileUpload(t testing.TB, field string, seed byte) ([]byte, string) {
 	t.Helper()
 	img := image.NewRGBA(image.Rect(0, 0, 4, 4))
 	img.Set(0, 0, color.RGBA{R: seed, G: 77, A: 255})
+	return imageUpload(t, field, img)
+}
+
+// imageUpload is a multipart upload of img as a PNG in the field field.
+func imageUpload(t testing.TB, field string, img image.Image) ([]byte, string) {
+	t.Helper()
 	var b bytes.Buffer
 	mw := multipart.NewWriter(&b)
 	part, err := mw.CreateFormFile(field, "walk.png")

@@ -11,6 +11,7 @@ import (
 	"citymap/server/api"
 	"citymap/server/auth"
 	"citymap/server/bulletins"
+	"citymap/server/compression"
 	"citymap/server/inspections"
 	"citymap/server/limit"
 	"citymap/server/live"
@@ -128,10 +129,15 @@ func New(cfg Config, st *store.Store) *Server {
 func (s *Server) Routes() []string { return s.mux.Patterns() }
 
 // Handler is the instance's HTTP handler: the request log, the metrics, the
+// compression (so the log and the metrics see what goes on the wire), the
 // security headers, text checks of the URL (cheap 400s before any waiting),
 // the limits, the routes.
 func (s *Server) Handler() http.Handler {
-	return logRequests(s.obs.http.Wrap(secureHeaders(respond.CheckURL(s.limits.Wrap(s.mux)))))
+	h := secureHeaders(respond.CheckURL(s.limits.Wrap(s.mux)))
+	if !s.cfg.HTTP.CompressOff {
+		h = compression.Handler(h)
+	}
+	return logRequests(s.obs.http.Wrap(h))
 }
 
 // Close stops the instance's background work.

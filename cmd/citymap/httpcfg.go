@@ -15,6 +15,7 @@ var httpEnv = map[string]string{
 	"read-timeout":        "CITYMAP_READ_TIMEOUT",
 	"idle-timeout":        "CITYMAP_IDLE_TIMEOUT",
 	"max-header-bytes":    "CITYMAP_MAX_HEADER_BYTES",
+	"compress-off":        "CITYMAP_COMPRESS_OFF",
 }
 
 func addHTTPFlags(fs *flag.FlagSet) *server.HTTPConfig {
@@ -27,6 +28,8 @@ func addHTTPFlags(fs *flag.FlagSet) *server.HTTPConfig {
 		"how long an idle keep-alive connection is kept (env CITYMAP_IDLE_TIMEOUT)")
 	fs.IntVar(&c.MaxHeaderBytes, "max-header-bytes", 64<<10,
 		"largest request line and headers, in bytes (env CITYMAP_MAX_HEADER_BYTES)")
+	fs.BoolVar(&c.CompressOff, "compress-off", false,
+		"send answers uncompressed: no gzip or zstd, e.g. behind a proxy that compresses (env CITYMAP_COMPRESS_OFF)")
 	return c
 }
 

@@ -12,6 +12,7 @@ import (
 type HTTP struct {
 	duration HistogramVec
 	requests CounterVec
+	bytes    CounterVec
 }
 
 // NewHTTP registers the request metrics in r.
@@ -22,6 +23,8 @@ func NewHTTP(r *Registry) *HTTP {
 			DefaultBuckets, "route"),
 		requests: r.CounterVec("citymap_http_requests_total",
 			"HTTP requests answered, by route pattern and status code.", "route", "code"),
+		bytes: r.CounterVec("citymap_http_response_bytes_total",
+			"Bytes of answer bodies sent, by content coding (identity, gzip, zstd).", "coding"),
 	}
 }
 
@@ -42,16 +45,22 @@ func (m *HTTP) Wrap(next http.Handler) http.Handler {
 			status = http.StatusOK
 		}
 		m.requests.With(route, strconv.Itoa(status)).Inc()
+		coding := rec.Header().Get("Content-Encoding")
+		if coding == "" {
+			coding = "identity"
+		}
+		m.bytes.With(coding).Add(float64(rec.bytes))
 		if status != http.StatusSwitchingProtocols { // a websocket's duration is its lifetime
 			m.duration.With(route).Observe(time.Since(start).Seconds())
 		}
 	})
 }
 
-// recorder remembers the status of an answer.
+// recorder remembers the status and the body size of an answer.
 type recorder struct {
 	http.ResponseWriter
 	status int
+	bytes  int
 }
 
 func (w *recorder) WriteHeader(code int) {
@@ -65,7 +74,9 @@ func (w *recorder) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
-	return w.ResponseWriter.Write(b)
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += n
+	return n, err
 }
 
 // Unwrap lets http.ResponseController reach Flush and the like underneath.

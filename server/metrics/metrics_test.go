@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -74,16 +75,24 @@ func TestDuplicateNamePanics(t *testing.T) {
 	r.Gauge("x_total", "")
 }
 
+// respond404 is what net/http's ServeMux answers an unknown path with.
+const respond404 = "404 page not found\n"
+
 func TestHTTPByPattern(t *testing.T) {
 	r := NewRegistry()
 	m := NewHTTP(r)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /items/{id}", func(w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(http.StatusTeapot)
+		_, _ = io.WriteString(w, "tea")
+	})
+	mux.HandleFunc("GET /coded", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Encoding", "gzip")
+		_, _ = io.WriteString(w, "12345")
 	})
 	ts := httptest.NewServer(m.Wrap(mux))
 	defer ts.Close()
-	for _, path := range []string{"/items/1", "/items/2", "/nowhere"} {
+	for _, path := range []string{"/items/1", "/items/2", "/nowhere", "/coded"} {
 		res, err := http.Get(ts.URL + path)
 		if err != nil {
 			t.Fatal(err)
@@ -96,6 +105,8 @@ func TestHTTPByPattern(t *testing.T) {
 		`citymap_http_requests_total{route="GET /items/{id}",code="418"} 2`,
 		`citymap_http_requests_total{route="unmatched",code="404"} 1`,
 		`citymap_http_request_duration_seconds_count{route="GET /items/{id}"} 2`,
+		fmt.Sprintf(`citymap_http_response_bytes_total{coding="identity"} %d`, 2*len("tea")+len(respond404)),
+		`citymap_http_response_bytes_total{coding="gzip"} 5`,
 	} {
 		if !strings.Contains(out, line+"\n") {
 			t.Errorf("exposition lacks %q:\n%s", line, out)

@@ -94,9 +94,16 @@ func (p *pageWriter) flush() error {
 		p.w.WriteHeader(http.StatusOK)
 		p.started = true
 	}
-	_, err := p.w.Write(p.buf.Bytes())
+	if _, err := p.w.Write(p.buf.Bytes()); err != nil {
+		return err
+	}
 	p.buf.Reset()
-	return err
+	// what was written leaves now, through a compressor too (which would
+	// otherwise hold it until its block fills)
+	if err := http.NewResponseController(p.w).Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		return err
+	}
+	return nil
 }
 
 func (p *pageWriter) finish(links []Link) error {

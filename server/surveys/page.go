@@ -1,13 +1,11 @@
 package surveys
 
 import (
-	"compress/gzip"
 	"context"
 	_ "embed"
 	"encoding/json"
 	"errors"
 	"html/template"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -117,18 +115,10 @@ func (a *API) render(w http.ResponseWriter, r *http.Request, status int, data pa
 	w.Header().Set("Cache-Control", "no-cache")
 	// the page may ask for the phone's position, nothing else
 	w.Header().Set("Permissions-Policy", "geolocation=(self), camera=(), microphone=()")
-	w.Header().Add("Vary", "Accept-Encoding")
-	var out io.Writer = w
-	// a phone on a slow network: the page (its communities' list) shrinks
-	// to a quarter
-	if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
-		w.Header().Set("Content-Encoding", "gzip")
-		gz := gzip.NewWriter(w)
-		defer gz.Close()
-		out = gz
-	}
+	// the server's compression shrinks the page (its communities' list) to
+	// a quarter for a phone on a slow network
 	w.WriteHeader(status)
-	if err := pageTmpl.Execute(out, data); err != nil {
+	if err := pageTmpl.Execute(w, data); err != nil {
 		slog.Debug("write survey page", "err", err)
 	}
 }
