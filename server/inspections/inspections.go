@@ -55,10 +55,7 @@ var errOutOfScope = respond.Errorf(http.StatusForbidden, "out_of_scope", "the po
 
 // fail answers the store's errors.
 func fail(w http.ResponseWriter, r *http.Request, err error) {
-	var field *store.IssueFieldError
 	switch {
-	case errors.As(err, &field):
-		respond.Fail(w, r, respond.Field(field.Field, field.Code, field.Message))
 	case errors.Is(err, store.ErrIssueOutOfScope):
 		respond.Fail(w, r, errOutOfScope)
 	case errors.Is(err, store.ErrInspectionNotFound):
