@@ -2,6 +2,8 @@ package metrics
 
 import (
 	"bufio"
+	"context"
+	"errors"
 	"net"
 	"net/http"
 	"strconv"
@@ -10,8 +12,9 @@ import (
 
 // HTTP measures the requests an instance serves, by route pattern.
 type HTTP struct {
-	duration HistogramVec
-	requests CounterVec
+	duration  HistogramVec
+	requests  CounterVec
+	cancelled CounterVec
 }
 
 // NewHTTP registers the request metrics in r.
@@ -22,6 +25,10 @@ func NewHTTP(r *Registry) *HTTP {
 			DefaultBuckets, "route"),
 		requests: r.CounterVec("citymap_http_requests_total",
 			"HTTP requests answered, by route pattern and status code.", "route", "code"),
+		cancelled: r.CounterVec("citymap_http_requests_cancelled_total",
+			"HTTP requests whose client went away before the answer was done (recorded with code 499 "+
+				"when nothing had been sent yet), by route pattern: cancelled map tiles and downloads, "+
+				"not server errors.", "route"),
 	}
 }
 
@@ -42,6 +49,9 @@ func (m *HTTP) Wrap(next http.Handler) http.Handler {
 			status = http.StatusOK
 		}
 		m.requests.With(route, strconv.Itoa(status)).Inc()
+		if errors.Is(r.Context().Err(), context.Canceled) {
+			m.cancelled.With(route).Inc()
+		}
 		if status != http.StatusSwitchingProtocols { // a websocket's duration is its lifetime
 			m.duration.With(route).Observe(time.Since(start).Seconds())
 		}

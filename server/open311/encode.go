@@ -192,7 +192,10 @@ func encode(f format, v any, encodeXML func(*xml.Encoder) error) ([]byte, error)
 // details stay in the log.
 func writeError(w http.ResponseWriter, r *http.Request, f format, err error) {
 	var fl failure
-	if !errors.As(err, &fl) || len(fl) == 0 {
+	if (!errors.As(err, &fl) || len(fl) == 0) && respond.Cancelled(w, r, err) {
+		return
+	}
+	if len(fl) == 0 {
 		// a database outage or a deadline is a 503 with Retry-After, as elsewhere
 		e := respond.Classify(err)
 		if e.Status == http.StatusInternalServerError {

@@ -3,7 +3,6 @@
 package respond
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -82,16 +81,14 @@ func Unavailable(code, message string, retryAfter time.Duration) *Error {
 const StatusClientClosed = 499
 
 // Fail writes err as the error body: an *Error as it says (wrapped ones too),
-// an *invalid.Error as Invalid renders it, a
-// database outage or a query past its deadline as a 503 with Retry-After
-// (Classify), anything else as a 500 whose details stay in the log. A request
-// its client cancelled (MapLibre cancels the tiles of every pan) is no error:
-// it is recorded as 499, with nothing written and no error logged — unless err
-// says already what to answer (a body cut off by the read deadline is a 408).
+// an *invalid.Error as Invalid renders it, a database outage or a query past
+// its deadline as a 503 with Retry-After (Classify), anything else as a 500
+// whose details stay in the log. A request its client cancelled (MapLibre
+// cancels the tiles of every pan) is no error: it is recorded as 499, with
+// nothing written and no error logged (Cancelled) — unless err says already
+// what to answer (a body cut off by the read deadline is a 408).
 func Fail(w http.ResponseWriter, r *http.Request, err error) {
-	if !isError(err) && errors.Is(r.Context().Err(), context.Canceled) {
-		slog.Debug("request cancelled by its client", "method", r.Method, "path", r.URL.Path, "err", err)
-		w.WriteHeader(StatusClientClosed)
+	if Cancelled(w, r, err) {
 		return
 	}
 	e := Classify(err)
