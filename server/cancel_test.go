@@ -1,16 +1,13 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 
@@ -19,6 +16,7 @@ import (
 
 	"citymap/server/apitest"
 	"citymap/server/auth"
+	"citymap/server/logtest"
 	"citymap/server/respond"
 )
 
@@ -28,7 +26,7 @@ import (
 // no 5xx in the request metrics; both count as cancelled.
 func TestClientGoneIsNoError(t *testing.T) {
 	e := apitest.New(t)
-	logs := captureLogs(t)
+	logs := logtest.Default(t)
 
 	lon, lat := e.PointIn(e.GridIn)
 	tl := maptile.At(orb.Point{lon, lat}, 16)
@@ -70,7 +68,7 @@ func TestClientGoneIsNoError(t *testing.T) {
 		}
 	})
 
-	if line := logs.errorLine(); line != "" {
+	if line := logs.Line("level=ERROR"); line != "" {
 		t.Errorf("a client gone is logged as an error: %s", line)
 	}
 	metrics := e.Get("/metrics", "").Body
@@ -104,38 +102,6 @@ func (w *closingWriter) Write([]byte) (int, error) {
 	w.wrote = true
 	w.cancel()
 	return 0, &net.OpError{Op: "write", Net: "tcp", Err: syscall.EPIPE}
-}
-
-// logSink keeps what the default logger writes, debug included, while a test runs.
-type logSink struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (s *logSink) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.Write(p)
-}
-
-// errorLine is the first line logged at error level, if any.
-func (s *logSink) errorLine() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, line := range strings.Split(s.buf.String(), "\n") {
-		if strings.Contains(line, "level=ERROR") {
-			return line
-		}
-	}
-	return ""
-}
-
-func captureLogs(t *testing.T) *logSink {
-	sink := &logSink{}
-	old := slog.Default()
-	slog.SetDefault(slog.New(slog.NewTextHandler(sink, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	t.Cleanup(func() { slog.SetDefault(old) })
-	return sink
 }
 
 func grepLines(b []byte, word string) string {
