@@ -7,12 +7,14 @@ import (
 	"strings"
 
 	"github.com/paulmach/orb"
+
+	"citymap/invalid"
 )
 
 // ParseBBox reads the numbers of a bbox query parameter, "minx,miny,maxx,maxy"
 // (or with heights, when the caller takes six): every one must be a finite
 // number, since strconv reads NaN and Inf, which no comparison refuses. The
-// error's Reason is the message; Field is empty (the caller names its
+// error's Message is the message; Field is empty (the caller names its
 // parameter).
 func ParseBBox(s string, counts ...int) ([]float64, error) {
 	parts := strings.Split(s, ",")
@@ -24,13 +26,13 @@ func ParseBBox(s string, counts ...int) ([]float64, error) {
 		ok = ok || len(parts) == n
 	}
 	if !ok {
-		return nil, &Error{Reason: fmt.Sprintf("a bbox is %s numbers, got %d", orList(counts), len(parts))}
+		return nil, &invalid.Error{Message: fmt.Sprintf("a bbox is %s numbers, got %d", orList(counts), len(parts))}
 	}
 	v := make([]float64, len(parts))
 	for i, p := range parts {
 		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
 		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-			return nil, &Error{Reason: fmt.Sprintf("%q in the bbox is not a finite number", p)}
+			return nil, &invalid.Error{Message: fmt.Sprintf("%q in the bbox is not a finite number", p)}
 		}
 		v[i] = f
 	}
@@ -44,11 +46,11 @@ func ParseBBox(s string, counts ...int) ([]float64, error) {
 func BBox(b orb.Bound) error {
 	for _, p := range []orb.Point{b.Min, b.Max} {
 		if err := Point(p); err != nil {
-			return &Error{Reason: "bbox: " + err.Error()}
+			return &invalid.Error{Message: "bbox: " + err.Error()}
 		}
 	}
 	if b.Min[0] > b.Max[0] || b.Min[1] > b.Max[1] {
-		return &Error{Reason: "bbox is west,south,east,north with west <= east and south <= north " +
+		return &invalid.Error{Message: "bbox is west,south,east,north with west <= east and south <= north " +
 			"(boxes across the antimeridian are not supported)"}
 	}
 	return nil

@@ -9,6 +9,8 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
+
+	"citymap/invalid"
 )
 
 // positionDepth is how many array levels wrap the positions of each type.
@@ -40,7 +42,7 @@ func DecodeGeometry(raw []byte, allowed ...string) (orb.Geometry, error) {
 	}
 	g, err := geojson.UnmarshalGeometry(raw)
 	if err != nil {
-		return nil, &Error{Reason: err.Error()}
+		return nil, &invalid.Error{Message: err.Error()}
 	}
 	if err := Geometry(g.Geometry(), allowed...); err != nil {
 		return nil, err
@@ -56,14 +58,14 @@ type rawGeometry struct {
 
 func checkStructure(raw []byte, allowed []string) error {
 	if isNull(raw) {
-		return &Error{Reason: "missing geometry"}
+		return &invalid.Error{Message: "missing geometry"}
 	}
 	if kind := jsonKind(raw); kind != "object" {
-		return &Error{Reason: "geometry must be an object, got " + kind}
+		return &invalid.Error{Message: "geometry must be an object, got " + kind}
 	}
 	var rg rawGeometry
 	if err := json.Unmarshal(raw, &rg); err != nil {
-		return &Error{Reason: "invalid JSON: " + err.Error()}
+		return &invalid.Error{Message: "invalid JSON: " + err.Error()}
 	}
 	typ, err := geometryType(rg.Type)
 	if err != nil {
@@ -75,16 +77,16 @@ func checkStructure(raw []byte, allowed []string) error {
 	if typ == typeCollection {
 		return checkMembers(rg.Geometries)
 	}
-	return Prefix("coordinates", checkNesting(rg.Coordinates, positionDepth[typ]))
+	return invalid.Prefix("coordinates", checkNesting(rg.Coordinates, positionDepth[typ]))
 }
 
 func geometryType(raw json.RawMessage) (string, error) {
 	if isNull(raw) {
-		return "", &Error{Field: "type", Reason: "missing"}
+		return "", &invalid.Error{Field: "type", Message: "missing"}
 	}
 	var typ string
 	if err := json.Unmarshal(raw, &typ); err != nil {
-		return "", &Error{Field: "type", Reason: "must be a string, got " + jsonKind(raw)}
+		return "", &invalid.Error{Field: "type", Message: "must be a string, got " + jsonKind(raw)}
 	}
 	if slices.Contains(geometryTypes, typ) {
 		return typ, nil
@@ -95,20 +97,20 @@ func geometryType(raw json.RawMessage) (string, error) {
 			reason += fmt.Sprintf(" (did you mean %q?)", known)
 		}
 	}
-	return "", &Error{Field: "type", Reason: reason}
+	return "", &invalid.Error{Field: "type", Message: reason}
 }
 
 func checkMembers(raw json.RawMessage) error {
 	if isNull(raw) {
-		return &Error{Field: "geometries", Reason: "missing"}
+		return &invalid.Error{Field: "geometries", Message: "missing"}
 	}
 	var members []json.RawMessage
 	if err := json.Unmarshal(raw, &members); err != nil {
-		return &Error{Field: "geometries", Reason: "must be an array, got " + jsonKind(raw)}
+		return &invalid.Error{Field: "geometries", Message: "must be an array, got " + jsonKind(raw)}
 	}
 	for i, m := range members {
 		if err := checkStructure(m, nil); err != nil {
-			return Prefix("geometries"+index(i), err)
+			return invalid.Prefix("geometries"+index(i), err)
 		}
 	}
 	return nil
@@ -118,21 +120,21 @@ func checkMembers(raw json.RawMessage) error {
 // positions of two or three numbers.
 func checkNesting(raw json.RawMessage, depth int) error {
 	if isNull(raw) {
-		return &Error{Reason: "missing"}
+		return &invalid.Error{Message: "missing"}
 	}
 	var items []json.RawMessage
 	if err := json.Unmarshal(raw, &items); err != nil {
 		if depth == 0 {
-			return &Error{Reason: "expected a position [longitude, latitude], got " + jsonKind(raw)}
+			return &invalid.Error{Message: "expected a position [longitude, latitude], got " + jsonKind(raw)}
 		}
-		return &Error{Reason: "expected an array, got " + jsonKind(raw)}
+		return &invalid.Error{Message: "expected an array, got " + jsonKind(raw)}
 	}
 	if depth == 0 {
 		return checkPosition(items)
 	}
 	for i, item := range items {
 		if err := checkNesting(item, depth-1); err != nil {
-			return Prefix(index(i), err)
+			return invalid.Prefix(index(i), err)
 		}
 	}
 	return nil
@@ -144,11 +146,11 @@ func checkPosition(items []json.RawMessage) error {
 	for i, item := range items {
 		var v float64
 		if jsonKind(item) != "number" || json.Unmarshal(item, &v) != nil {
-			return &Error{Field: index(i), Reason: "expected a number, got " + jsonKind(item)}
+			return &invalid.Error{Field: index(i), Message: "expected a number, got " + jsonKind(item)}
 		}
 	}
 	if len(items) < 2 || len(items) > 3 {
-		return &Error{Reason: fmt.Sprintf("position must have 2 or 3 numbers, got %d", len(items))}
+		return &invalid.Error{Message: fmt.Sprintf("position must have 2 or 3 numbers, got %d", len(items))}
 	}
 	return nil
 }

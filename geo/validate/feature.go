@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"github.com/paulmach/orb/geojson"
+
+	"citymap/invalid"
 )
 
 // Feature checks a decoded feature: its geometry as Geometry does (fields
@@ -14,21 +16,21 @@ import (
 // this function plus PostGIS.
 func Feature(f *geojson.Feature, allowedGeom []string, required []string) error {
 	if f == nil {
-		return &Error{Reason: "missing feature"}
+		return &invalid.Error{Message: "missing feature"}
 	}
 	if f.Geometry == nil {
-		return &Error{Field: "geometry", Reason: "missing"}
+		return &invalid.Error{Field: "geometry", Message: "missing"}
 	}
 	if err := Geometry(f.Geometry, allowedGeom...); err != nil {
-		return Prefix("geometry", err)
+		return invalid.Prefix("geometry", err)
 	}
 	for _, name := range required {
 		v, ok := f.Properties[name]
 		if !ok || v == nil {
-			return &Error{Field: "properties." + name, Reason: "required"}
+			return &invalid.Error{Field: "properties." + name, Message: "required"}
 		}
 		if empty(v) {
-			return &Error{Field: "properties." + name, Reason: "must not be empty"}
+			return &invalid.Error{Field: "properties." + name, Message: "must not be empty"}
 		}
 	}
 	return nil

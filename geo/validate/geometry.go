@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/paulmach/orb"
+
+	"citymap/invalid"
 )
 
 // Geometry checks g and, when allowed names GeoJSON types ("Point",
@@ -14,7 +16,7 @@ import (
 // the geometry object.
 func Geometry(g orb.Geometry, allowed ...string) error {
 	if g == nil {
-		return &Error{Reason: "missing geometry"}
+		return &invalid.Error{Message: "missing geometry"}
 	}
 	if err := checkType(g.GeoJSONType(), allowed); err != nil {
 		return err
@@ -26,23 +28,23 @@ func checkType(typ string, allowed []string) error {
 	if len(allowed) == 0 || slices.Contains(allowed, typ) {
 		return nil
 	}
-	return &Error{Field: "type", Reason: fmt.Sprintf("%s not allowed here (want %s)", typ, strings.Join(allowed, ", "))}
+	return &invalid.Error{Field: "type", Message: fmt.Sprintf("%s not allowed here (want %s)", typ, strings.Join(allowed, ", "))}
 }
 
 func checkGeometry(g orb.Geometry) error {
 	switch g := g.(type) {
 	case orb.Point:
-		return Prefix("coordinates", Point(g))
+		return invalid.Prefix("coordinates", Point(g))
 	case orb.MultiPoint:
-		return Prefix("coordinates", checkPositions(g))
+		return invalid.Prefix("coordinates", checkPositions(g))
 	case orb.LineString:
-		return Prefix("coordinates", checkLine(g))
+		return invalid.Prefix("coordinates", checkLine(g))
 	case orb.MultiLineString:
-		return Prefix("coordinates", checkEach(g, checkLine))
+		return invalid.Prefix("coordinates", checkEach(g, checkLine))
 	case orb.Polygon:
-		return Prefix("coordinates", checkPolygon(g))
+		return invalid.Prefix("coordinates", checkPolygon(g))
 	case orb.MultiPolygon:
-		return Prefix("coordinates", checkEach(g, checkPolygon))
+		return invalid.Prefix("coordinates", checkEach(g, checkPolygon))
 	case orb.Ring:
 		return checkGeometry(orb.Polygon{g})
 	case orb.Bound:
@@ -50,16 +52,16 @@ func checkGeometry(g orb.Geometry) error {
 	case orb.Collection:
 		return checkCollection(g)
 	}
-	return &Error{Field: "type", Reason: fmt.Sprintf("unsupported geometry %T", g)}
+	return &invalid.Error{Field: "type", Message: fmt.Sprintf("unsupported geometry %T", g)}
 }
 
 func checkCollection(c orb.Collection) error {
 	if len(c) == 0 {
-		return &Error{Field: "geometries", Reason: "empty"}
+		return &invalid.Error{Field: "geometries", Message: "empty"}
 	}
 	for i, g := range c {
 		if err := Geometry(g); err != nil {
-			return Prefix("geometries"+index(i), err)
+			return invalid.Prefix("geometries"+index(i), err)
 		}
 	}
 	return nil
@@ -69,11 +71,11 @@ func checkCollection(c orb.Collection) error {
 // at least one.
 func checkEach[T any](parts []T, check func(T) error) error {
 	if len(parts) == 0 {
-		return &Error{Reason: "empty"}
+		return &invalid.Error{Message: "empty"}
 	}
 	for i, p := range parts {
 		if err := check(p); err != nil {
-			return Prefix(index(i), err)
+			return invalid.Prefix(index(i), err)
 		}
 	}
 	return nil
@@ -92,7 +94,7 @@ func checkLine(ls orb.LineString) error {
 			return nil
 		}
 	}
-	return &Error{Reason: "line needs at least 2 distinct positions"}
+	return &invalid.Error{Message: "line needs at least 2 distinct positions"}
 }
 
 func checkPolygon(p orb.Polygon) error {

@@ -7,6 +7,8 @@ import (
 	"slices"
 
 	"github.com/paulmach/orb"
+
+	"citymap/invalid"
 )
 
 // SelfIntersectionLimit is the longest ring (in positions) checked for
@@ -25,14 +27,14 @@ func checkRing(r orb.Ring) error {
 		return err
 	}
 	if len(r) < 4 {
-		return &Error{Reason: fmt.Sprintf("ring has %d positions, needs at least 4", len(r))}
+		return &invalid.Error{Message: fmt.Sprintf("ring has %d positions, needs at least 4", len(r))}
 	}
 	if r[0] != r[len(r)-1] {
-		return &Error{Reason: "ring is not closed: first and last positions differ"}
+		return &invalid.Error{Message: "ring is not closed: first and last positions differ"}
 	}
 	segs := segments(r)
 	if len(segs) < 3 {
-		return &Error{Reason: "ring needs at least 3 distinct positions"}
+		return &invalid.Error{Message: "ring needs at least 3 distinct positions"}
 	}
 	if len(r) <= SelfIntersectionLimit {
 		if err := checkSimple(segs); err != nil {
@@ -40,7 +42,7 @@ func checkRing(r orb.Ring) error {
 		}
 	}
 	if zeroArea(r) {
-		return &Error{Reason: "ring has zero area"}
+		return &invalid.Error{Message: "ring has zero area"}
 	}
 	return nil
 }
@@ -90,7 +92,7 @@ func checkSimple(segs []segment) error {
 				continue
 			}
 			s, t := segs[min(k, m)], segs[max(k, m)]
-			return &Error{Reason: fmt.Sprintf("ring self-intersects: edge from position %d to %d meets edge from %d to %d", s.i, s.j, t.i, t.j)}
+			return &invalid.Error{Message: fmt.Sprintf("ring self-intersects: edge from position %d to %d meets edge from %d to %d", s.i, s.j, t.i, t.j)}
 		}
 	}
 	return nil
@@ -102,7 +104,7 @@ func checkTurn(prev, next segment) error {
 	d1 := orb.Point{prev.b[0] - prev.a[0], prev.b[1] - prev.a[1]}
 	d2 := orb.Point{next.b[0] - next.a[0], next.b[1] - next.a[1]}
 	if d1[0]*d2[1]-d1[1]*d2[0] == 0 && d1[0]*d2[0]+d1[1]*d2[1] < 0 {
-		return &Error{Reason: fmt.Sprintf("ring doubles back on itself at position %d", next.i)}
+		return &invalid.Error{Message: fmt.Sprintf("ring doubles back on itself at position %d", next.i)}
 	}
 	return nil
 }

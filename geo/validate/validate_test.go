@@ -6,10 +6,12 @@ import (
 	"testing"
 
 	"github.com/paulmach/orb"
+
+	"citymap/invalid"
 )
 
 // wantErr checks err against an expected field; want "" means no error and
-// "*" means an *Error for the geometry as a whole.
+// "*" means an *invalid.Error for the geometry as a whole.
 func wantErr(t *testing.T, err error, want string) {
 	t.Helper()
 	if want == "" {
@@ -18,9 +20,9 @@ func wantErr(t *testing.T, err error, want string) {
 		}
 		return
 	}
-	var e *Error
+	var e *invalid.Error
 	if !errors.As(err, &e) {
-		t.Fatalf("got %v, want *Error for %q", err, want)
+		t.Fatalf("got %v, want *invalid.Error for %q", err, want)
 	}
 	if want == "*" {
 		want = ""
@@ -28,7 +30,7 @@ func wantErr(t *testing.T, err error, want string) {
 	if e.Field != want {
 		t.Fatalf("error field %q (%v), want %q", e.Field, err, want)
 	}
-	if e.Reason == "" {
+	if e.Message == "" {
 		t.Fatalf("error for %q has no reason", e.Field)
 	}
 }
@@ -56,28 +58,5 @@ func TestPoint(t *testing.T) {
 			}
 			wantErr(t, Point(tc.p), want)
 		})
-	}
-}
-
-func TestErrorAndPrefix(t *testing.T) {
-	tests := []struct {
-		prefix string
-		err    error
-		want   string
-	}{
-		{"location", &Error{Field: "coordinates", Reason: "r"}, "location.coordinates: r"},
-		{"coordinates", &Error{Field: "[0][3]", Reason: "r"}, "coordinates[0][3]: r"},
-		{"geometry", &Error{Reason: "r"}, "geometry: r"},
-		{"", &Error{Field: "type", Reason: "r"}, "type: r"},
-		{"", &Error{Reason: "r"}, "r"},
-		{"x", errors.New("plain"), "plain"},
-	}
-	for _, tc := range tests {
-		if got := Prefix(tc.prefix, tc.err).Error(); got != tc.want {
-			t.Errorf("Prefix(%q, %v) = %q, want %q", tc.prefix, tc.err, got, tc.want)
-		}
-	}
-	if Prefix("x", nil) != nil {
-		t.Errorf("Prefix of nil must be nil")
 	}
 }

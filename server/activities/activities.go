@@ -84,12 +84,9 @@ func writeDoc(w http.ResponseWriter, status, version int, doc []byte) {
 
 // fail answers the store's errors.
 func fail(w http.ResponseWriter, r *http.Request, err error) {
-	var field *store.IssueFieldError
 	var version *store.ActivityVersionError
 	var capErr *store.ActivityCapacityError
 	switch {
-	case errors.As(err, &field):
-		respond.Fail(w, r, respond.Field(field.Field, field.Code, field.Message))
 	case errors.As(err, &version):
 		w.Header().Set("ETag", etag(version.Current))
 		respond.Fail(w, r, respond.Errorf(http.StatusPreconditionFailed, "version_mismatch", version.Error()))

@@ -3,7 +3,6 @@ package activities
 import (
 	"bytes"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -236,9 +235,7 @@ func (a *API) list(w http.ResponseWriter, r *http.Request) {
 		if f.Month != "" {
 			name += "_" + f.Month
 		}
-		if err := table.Write(w, table.CSV, t, name); err != nil {
-			slog.Error("write activity list", "err", err)
-		}
+		table.Serve(w, r, table.CSV, t, name)
 		return
 	default:
 		respond.Fail(w, r, respond.Field("format", "invalid", "format is geojson (the default) or csv"))

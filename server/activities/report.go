@@ -2,7 +2,6 @@ package activities
 
 import (
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"time"
@@ -60,9 +59,7 @@ func (a *API) report(w http.ResponseWriter, r *http.Request) {
 	t.Zone = period.Zone
 	t.Meta = map[string]any{"report": "activities", "by": by, "from": from, "to": to}
 	name := fmt.Sprintf("activities_%s_%s_%s", by, from.Format("200601"), to.AddDate(0, -1, 0).Format("200601"))
-	if err := table.Write(w, format, t, name); err != nil {
-		slog.Error("write activities report", "err", err)
-	}
+	table.Serve(w, r, format, t, name)
 }
 
 // MaxReportMonths bounds the report's range.

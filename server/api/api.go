@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"citymap/invalid"
 	"citymap/server/auth"
 	"citymap/server/photos"
 	"citymap/server/respond"
@@ -76,15 +77,13 @@ var errExternalIDTaken = respond.Errorf(http.StatusConflict, "external_id_taken"
 
 // fail answers the errors of the store's issue operations.
 func fail(w http.ResponseWriter, r *http.Request, err error) {
-	var field *store.IssueFieldError
+	var field *invalid.Error
 	var version *store.IssueVersionError
 	switch {
 	case errors.As(err, &field) && field.Code == store.CodeForeignSource:
-		e := respond.Field(field.Field, field.Code, field.Message)
+		e := respond.Invalid(field)
 		e.Status = http.StatusForbidden
 		respond.Fail(w, r, e)
-	case errors.As(err, &field):
-		respond.Fail(w, r, respond.Field(field.Field, field.Code, field.Message))
 	case errors.As(err, &version):
 		w.Header().Set("ETag", etag(version.Current))
 		respond.Fail(w, r, respond.Errorf(http.StatusPreconditionFailed, "version_mismatch", version.Error()))

@@ -84,7 +84,7 @@ func (a *API) createIssues(w http.ResponseWriter, r *http.Request) {
 		br := &results[pos[k]]
 		br.Status, br.ID = res.Status, res.ID
 		if res.Err != nil {
-			br.Error = respond.Field(res.Err.Field, res.Err.Code, res.Err.Message)
+			br.Error = respond.Invalid(res.Err)
 		}
 	}
 	respond.JSON(w, http.StatusOK, summarize(results))

@@ -11,6 +11,7 @@ import (
 
 	"citymap/geo/coordsys"
 	"citymap/geo/validate"
+	"citymap/invalid"
 	"citymap/server/auth"
 	"citymap/server/respond"
 	"citymap/server/store"
@@ -56,9 +57,9 @@ func (in *issueInput) newIssue(sys coordsys.System, source string) (store.NewIss
 		Description: in.Description, Address: in.Address, Photos: in.Photos,
 		Location: coordsys.ToWGS84(sys, p),
 	}
-	var fe *store.IssueFieldError
+	var fe *invalid.Error
 	if err := n.Check(); errors.As(err, &fe) {
-		return n, respond.Field(fe.Field, fe.Code, fe.Message)
+		return n, respond.Invalid(fe)
 	}
 	return n, nil
 }
@@ -73,9 +74,9 @@ func (in *issueInput) point() (orb.Point, *respond.Error) {
 	case hasGeoJSON:
 		g, err := validate.DecodeGeometry(in.Location, "Point")
 		if err != nil {
-			var ve *validate.Error
-			if errors.As(validate.Prefix("location", err), &ve) {
-				return orb.Point{}, respond.Field(ve.Field, "invalid_location", ve.Reason)
+			var ve *invalid.Error
+			if errors.As(invalid.Prefix("location", err), &ve) {
+				return orb.Point{}, respond.Field(ve.Field, "invalid_location", ve.Message)
 			}
 			return orb.Point{}, respond.Field("location", "invalid_location", err.Error())
 		}

@@ -120,12 +120,12 @@ func (a *API) printPDF(w http.ResponseWriter, r *http.Request, b store.Bulletin)
 			return
 		}
 		if err != nil {
-			slog.Error("bulletin pdf", "id", b.ID, "err", err)
 			respond.Fail(w, r, err)
 			return
 		}
 		if b.Status == store.BulletinPublished {
-			if err := a.store.KeepBulletinPDF(r.Context(), b.ID, pdf); err != nil {
+			// a client gone takes the request's context, and the keeping, with it
+			if err := a.store.KeepBulletinPDF(r.Context(), b.ID, pdf); err != nil && !respond.ClientGone(r) {
 				slog.Error("keep bulletin pdf", "id", b.ID, "err", err)
 			}
 		}

@@ -7,7 +7,6 @@
 package campaign
 
 import (
-	"citymap/server/routes"
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +15,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"citymap/server/routes"
 
 	"citymap/server/auth"
 	"citymap/server/documents"
@@ -84,11 +85,8 @@ var errOtherUnit = &respond.Error{Status: http.StatusForbidden, Code: "out_of_sc
 
 // fail answers the store's errors.
 func fail(w http.ResponseWriter, r *http.Request, err error) {
-	var field *store.IssueFieldError
 	var version *store.TaskVersionError
 	switch {
-	case errors.As(err, &field):
-		respond.Fail(w, r, respond.Field(field.Field, field.Code, field.Message))
 	case errors.As(err, &version):
 		w.Header().Set("ETag", etag(version.Current))
 		respond.Fail(w, r, respond.Errorf(http.StatusPreconditionFailed, "version_mismatch", version.Error()))

@@ -2,7 +2,6 @@ package campaign
 
 import (
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
@@ -134,9 +133,7 @@ func (a *API) campaignReport(w http.ResponseWriter, r *http.Request) {
 		"to": rng.To.In(period.Zone), "previous_from": prev.From.In(period.Zone), "previous_to": prev.To.In(period.Zone)}
 	name := fmt.Sprintf("campaign_%s_%s_%s", c.Code, rng.From.In(period.Zone).Format("20060102"),
 		rng.To.In(period.Zone).Format("20060102"))
-	if err := table.Write(w, format, t, name); err != nil {
-		slog.Error("write campaign report", "err", err)
-	}
+	table.Serve(w, r, format, t, name)
 }
 
 // leaderInput is POST /api/v1/leaders.

@@ -3,7 +3,6 @@ package campaign
 import (
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -162,9 +161,7 @@ func (a *API) taskCSV(w http.ResponseWriter, r *http.Request, f store.TaskFilter
 	if f.Unit != "" {
 		name = "tasks_" + f.Unit + "_" + f.Now.In(period.Zone).Format("20060102")
 	}
-	if err := table.Write(w, table.CSV, t, name); err != nil {
-		slog.Error("write task list", "err", err)
-	}
+	table.Serve(w, r, table.CSV, t, name)
 }
 
 // getTask is GET /api/v1/tasks/{id}: the task with its events.

@@ -82,18 +82,10 @@ func etag(version int) string { return fmt.Sprintf(`"%d"`, version) }
 
 // fail answers the store's errors.
 func fail(w http.ResponseWriter, r *http.Request, err error) {
-	var field *store.IssueFieldError
 	var version *store.DeclarationVersionError
 	var state *store.DeclarationStateError
-	var stepErr *store.DeclarationStepError
 	var na *declflow.NotAllowedError
 	switch {
-	case errors.As(err, &field):
-		respond.Fail(w, r, respond.Field(field.Field, field.Code, field.Message))
-	case errors.As(err, &stepErr):
-		e := respond.Field(stepErr.Field, stepErr.Code, stepErr.Message)
-		e.Status = http.StatusUnprocessableEntity
-		respond.Fail(w, r, e)
 	case errors.As(err, &version):
 		w.Header().Set("ETag", etag(version.Current))
 		respond.Fail(w, r, respond.Errorf(http.StatusPreconditionFailed, "version_mismatch", version.Error()))

@@ -1,7 +1,6 @@
 package declarations
 
 import (
-	"log/slog"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -93,9 +92,7 @@ func (a *API) listCSV(w http.ResponseWriter, r *http.Request, f store.Declaratio
 	if f.Unit != "" {
 		name = "declarations_" + f.Unit + "_" + f.Now.In(period.Zone).Format("20060102")
 	}
-	if err := table.Write(w, table.CSV, t, name); err != nil {
-		slog.Error("write declaration list", "err", err)
-	}
+	table.Serve(w, r, table.CSV, t, name)
 }
 
 // get is GET /api/v1/declarations/{id}: the declaration with its events and

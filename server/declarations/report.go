@@ -2,7 +2,6 @@ package declarations
 
 import (
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"time"
@@ -60,9 +59,7 @@ func (a *API) report(w http.ResponseWriter, r *http.Request) {
 		"evaluated_at": now.In(period.Zone).Truncate(time.Second)}
 	name := fmt.Sprintf("declarations_%s_%s_%s", by, rng.From.In(period.Zone).Format("20060102"),
 		rng.To.In(period.Zone).Format("20060102"))
-	if err := table.Write(w, format, t, name); err != nil {
-		slog.Error("write declarations report", "err", err)
-	}
+	table.Serve(w, r, format, t, name)
 }
 
 // reportRange reads the report's period: period=month|quarter (with date, a

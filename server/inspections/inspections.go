@@ -8,7 +8,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -55,10 +54,7 @@ var errOutOfScope = respond.Errorf(http.StatusForbidden, "out_of_scope", "the po
 
 // fail answers the store's errors.
 func fail(w http.ResponseWriter, r *http.Request, err error) {
-	var field *store.IssueFieldError
 	switch {
-	case errors.As(err, &field):
-		respond.Fail(w, r, respond.Field(field.Field, field.Code, field.Message))
 	case errors.Is(err, store.ErrIssueOutOfScope):
 		respond.Fail(w, r, errOutOfScope)
 	case errors.Is(err, store.ErrInspectionNotFound):
@@ -248,8 +244,5 @@ func (a *API) overdue(w http.ResponseWriter, r *http.Request) {
 	now := time.Now().In(period.Zone)
 	t.IDColumn, t.Zone = "code", period.Zone
 	t.Meta = map[string]any{"report": "overdue_points", "as_of": now.Truncate(time.Second)}
-	if err := table.Write(w, format, t, "overdue_points_"+now.Format("20060102")); err != nil {
-		// the answer has begun: all that is left is to say so in the log
-		slog.Error("write overdue points", "err", err)
-	}
+	table.Serve(w, r, format, t, "overdue_points_"+now.Format("20060102"))
 }

@@ -9,6 +9,7 @@ import (
 
 	"citymap/geo/coordsys"
 	"citymap/geo/validate"
+	"citymap/invalid"
 	"citymap/server/store"
 )
 
@@ -16,7 +17,7 @@ import (
 type FeatureError struct {
 	Index int    // 0-based position in the file's features array
 	Code  string // the feature's code when it has one, for finding it in a GIS tool
-	Err   error  // usually a *validate.Error naming the field
+	Err   error  // usually an *invalid.Error naming the field
 }
 
 func (e *FeatureError) Error() string {
@@ -48,7 +49,7 @@ func checkFeature(layer Layer, raw []byte, sys coordsys.System) (code string, ro
 	code, _, _ = p.text("code")
 	g, err := validate.DecodeGeometry(rawGeom, layer.geometryTypes()...)
 	if err != nil {
-		return code, nil, validate.Prefix("geometry", err)
+		return code, nil, invalid.Prefix("geometry", err)
 	}
 	switch layer {
 	case Grids, Areas:
@@ -65,7 +66,7 @@ func checkFeature(layer Layer, raw []byte, sys coordsys.System) (code string, ro
 	}
 	wkb, err := ewkb.Marshal(coordsys.Geometry(sys, g), 4326)
 	if err != nil {
-		return code, nil, &validate.Error{Field: "geometry", Reason: err.Error()}
+		return code, nil, &invalid.Error{Field: "geometry", Message: err.Error()}
 	}
 	return code, withGeom(row, wkb), nil
 }
@@ -74,18 +75,18 @@ func checkFeature(layer Layer, raw []byte, sys coordsys.System) (code string, ro
 func decodeFeature(raw []byte) (props, json.RawMessage, error) {
 	var f rawFeature
 	if err := json.Unmarshal(raw, &f); err != nil {
-		return nil, nil, &validate.Error{Reason: "must be a GeoJSON Feature object"}
+		return nil, nil, &invalid.Error{Message: "must be a GeoJSON Feature object"}
 	}
 	var typ string
 	if json.Unmarshal(f.Type, &typ) != nil || typ != "Feature" {
-		return nil, nil, &validate.Error{Field: "type", Reason: fmt.Sprintf("must be \"Feature\", got %s", orNothing(f.Type))}
+		return nil, nil, &invalid.Error{Field: "type", Message: fmt.Sprintf("must be \"Feature\", got %s", orNothing(f.Type))}
 	}
 	p := props{}
 	if len(f.Properties) > 0 && string(f.Properties) != "null" {
 		dec := json.NewDecoder(bytes.NewReader(f.Properties))
 		dec.UseNumber()
 		if err := dec.Decode(&p); err != nil {
-			return nil, nil, &validate.Error{Field: "properties", Reason: "must be an object"}
+			return nil, nil, &invalid.Error{Field: "properties", Message: "must be an object"}
 		}
 	}
 	return p, f.Geometry, nil

@@ -11,7 +11,7 @@ import (
 	"github.com/paulmach/orb/encoding/ewkb"
 
 	"citymap/geo/coordsys"
-	"citymap/geo/validate"
+	"citymap/invalid"
 	"citymap/server/store"
 )
 
@@ -169,12 +169,12 @@ func runFeatureCases(t *testing.T, cases []featureCase) {
 				}
 				return
 			}
-			var ve *validate.Error
+			var ve *invalid.Error
 			if !errors.As(err, &ve) {
-				t.Fatalf("got %v, want a validate.Error on %s", err, tc.field)
+				t.Fatalf("got %v, want a invalid.Error on %s", err, tc.field)
 			}
-			if ve.Field != tc.field || !strings.Contains(ve.Reason, tc.reason) {
-				t.Errorf("got %q: %q, want %q: …%s…", ve.Field, ve.Reason, tc.field, tc.reason)
+			if ve.Field != tc.field || !strings.Contains(ve.Message, tc.reason) {
+				t.Errorf("got %q: %q, want %q: …%s…", ve.Field, ve.Message, tc.field, tc.reason)
 			}
 		})
 	}

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"citymap/geo/coordsys"
-	"citymap/geo/validate"
+	"citymap/invalid"
 	"citymap/server/store"
 )
 
@@ -84,5 +84,5 @@ func (b *Batch) featureError(err error) error {
 		reason += fmt.Sprintf(" (PostGIS, at the position converted from %s to WGS-84)", b.sys)
 	}
 	ref := b.refs[ie.Row]
-	return &FeatureError{Index: ref.index, Code: ref.code, Err: &validate.Error{Field: ie.Field, Reason: reason}}
+	return &FeatureError{Index: ref.index, Code: ref.code, Err: &invalid.Error{Field: ie.Field, Message: reason}}
 }

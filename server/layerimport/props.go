@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"citymap/geo/validate"
+	"citymap/invalid"
 	"citymap/server/textcheck"
 )
 
@@ -17,7 +17,7 @@ type props map[string]any
 
 // fieldError names a property in the shape geo/validate uses for geometries.
 func fieldError(name, format string, args ...any) error {
-	return &validate.Error{Field: "properties." + name, Reason: fmt.Sprintf(format, args...)}
+	return &invalid.Error{Field: "properties." + name, Message: fmt.Sprintf(format, args...)}
 }
 
 // text returns the trimmed string property name; ok is false when it is

@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"citymap/geo/coordsys"
-	"citymap/geo/validate"
+	"citymap/invalid"
 	"citymap/server/store"
 )
 
@@ -232,7 +232,7 @@ func (rd *reader) add(raw []byte) error {
 	}
 	if first, dup := rd.codes[code]; dup {
 		return &FeatureError{Index: index, Code: code,
-			Err: &validate.Error{Field: "properties.code", Reason: fmt.Sprintf("duplicate: feature %d has the same code", first)}}
+			Err: &invalid.Error{Field: "properties.code", Message: fmt.Sprintf("duplicate: feature %d has the same code", first)}}
 	}
 	rd.codes[code] = index
 	b := rd.batch

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"citymap/geo/validate"
+	"citymap/invalid"
 	"citymap/server/store"
 )
 
@@ -53,7 +53,7 @@ func TestParseWindows(t *testing.T) {
 				}
 				return
 			}
-			var ve *validate.Error
+			var ve *invalid.Error
 			if !errors.As(err, &ve) || !strings.Contains(ve.Error(), tc.err) {
 				t.Errorf("got %v, want …%s…", err, tc.err)
 			}

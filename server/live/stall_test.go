@@ -1,14 +1,12 @@
 package live_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"net"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -17,36 +15,9 @@ import (
 
 	"citymap/server/auth"
 	"citymap/server/live"
+	"citymap/server/logtest"
 	"citymap/server/store"
 )
-
-// logBuffer collects an instance's log lines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// line returns the first line that contains every one of parts, or "".
-func (b *logBuffer) line(parts ...string) string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for _, l := range strings.Split(b.buf.String(), "\n") {
-		ok := true
-		for _, p := range parts {
-			ok = ok && strings.Contains(l, p)
-		}
-		if ok {
-			return l
-		}
-	}
-	return ""
-}
 
 // tinyReceiver dials with a receive buffer of a few kilobytes, so that a client
 // that does not read fills the server's side of the connection quickly.
@@ -106,7 +77,7 @@ func TestClientStopsReading(t *testing.T) {
 	t.Run("reads again", func(t *testing.T) {
 		t.Parallel()
 		st := newStore(t)
-		logs := &logBuffer{}
+		logs := &logtest.Buffer{}
 		cfg := testConfig()
 		cfg.Heartbeat = time.Hour // nothing but changes in the stream
 		cfg.WriteTimeout = 200 * time.Millisecond
@@ -139,7 +110,7 @@ func TestClientStopsReading(t *testing.T) {
 			t.Errorf("slow closes: %v, want 1", n)
 		}
 		waitFor(t, "the log line", func() bool {
-			return logs.line(`msg="live: closed a slow client"`, "close_sent=true") != ""
+			return logs.Line(`msg="live: closed a slow client"`, "close_sent=true") != ""
 		})
 		again := dial(t, in.wsURL(), tok)
 		again.subscribe(map[string]any{"since": reason.ResumeSince})
@@ -148,7 +119,7 @@ func TestClientStopsReading(t *testing.T) {
 	t.Run("never reads", func(t *testing.T) {
 		t.Parallel()
 		st := newStore(t)
-		logs := &logBuffer{}
+		logs := &logtest.Buffer{}
 		cfg := testConfig()
 		cfg.WriteTimeout = 200 * time.Millisecond
 		cfg.CloseTimeout = 200 * time.Millisecond
@@ -159,7 +130,7 @@ func TestClientStopsReading(t *testing.T) {
 		remote := "remote=" + c.conn.LocalAddr().String()
 		var line string
 		waitFor(t, "the log line", func() bool {
-			line = logs.line(`msg="live: closed a slow client"`, remote)
+			line = logs.Line(`msg="live: closed a slow client"`, remote)
 			return line != ""
 		})
 		// whether the close frame still fits in the kernel's buffers depends on

@@ -2,6 +2,8 @@ package metrics
 
 import (
 	"bufio"
+	"context"
+	"errors"
 	"net"
 	"net/http"
 	"strconv"
@@ -10,9 +12,10 @@ import (
 
 // HTTP measures the requests an instance serves, by route pattern.
 type HTTP struct {
-	duration HistogramVec
-	requests CounterVec
-	bytes    CounterVec
+	duration  HistogramVec
+	requests  CounterVec
+	bytes     CounterVec
+	cancelled CounterVec
 }
 
 // NewHTTP registers the request metrics in r.
@@ -25,6 +28,10 @@ func NewHTTP(r *Registry) *HTTP {
 			"HTTP requests answered, by route pattern and status code.", "route", "code"),
 		bytes: r.CounterVec("citymap_http_response_bytes_total",
 			"Bytes of answer bodies sent, by content coding (identity, gzip, zstd).", "coding"),
+		cancelled: r.CounterVec("citymap_http_requests_cancelled_total",
+			"HTTP requests whose client went away before the answer was done (recorded with code 499 "+
+				"when nothing had been sent yet), by route pattern: cancelled map tiles and downloads, "+
+				"not server errors.", "route"),
 	}
 }
 
@@ -50,6 +57,9 @@ func (m *HTTP) Wrap(next http.Handler) http.Handler {
 			coding = "identity"
 		}
 		m.bytes.With(coding).Add(float64(rec.bytes))
+		if errors.Is(r.Context().Err(), context.Canceled) {
+			m.cancelled.With(route).Inc()
+		}
 		if status != http.StatusSwitchingProtocols { // a websocket's duration is its lifetime
 			m.duration.With(route).Observe(time.Since(start).Seconds())
 		}

@@ -14,7 +14,6 @@ import (
 	"strings"
 
 	"citymap/server/auth"
-	"citymap/server/ogc/cql2"
 	"citymap/server/respond"
 	"citymap/server/routes"
 	"citymap/server/store"
@@ -144,22 +143,7 @@ func send(w http.ResponseWriter, r *http.Request, status int, mediaType string, 
 // fail answers with the project's JSON error shape, translating store and
 // filter errors into their 4xx.
 func fail(w http.ResponseWriter, r *http.Request, err error) {
-	var ferr *cql2.Error
-	var inv *store.OGCInvalidError
 	switch {
-	case errors.As(err, &ferr):
-		code := "invalid_filter"
-		switch {
-		case ferr.Unsupported:
-			code = "unsupported_filter"
-		case ferr.TooComplex:
-			code = "filter_too_complex"
-		}
-		err = respond.Field("filter", code, ferr.Error())
-	case errors.As(err, &inv) && inv.Field == "filter":
-		err = respond.Field(inv.Field, "invalid_filter", inv.Reason)
-	case errors.As(err, &inv):
-		err = respond.Field(inv.Field, "invalid_value", inv.Reason)
 	case errors.Is(err, store.ErrOGCNotFound):
 		err = respond.Errorf(http.StatusNotFound, "not_found", "no such feature")
 	case errors.Is(err, store.ErrOGCUnknownCollection):

@@ -14,6 +14,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"citymap/geo/validate"
+	"citymap/invalid"
 	"citymap/server/auth"
 	"citymap/server/respond"
 	"citymap/server/store"
@@ -369,9 +370,9 @@ func featureGeometry(raw json.RawMessage, c crs) ([]byte, error) {
 		return nil, err
 	}
 	if _, err := validate.DecodeGeometry(raw, writeGeometryTypes...); err != nil {
-		var ve *validate.Error
-		if errors.As(validate.Prefix("geometry", err), &ve) {
-			return nil, respond.Field(ve.Field, "invalid_geometry", ve.Reason)
+		var ve *invalid.Error
+		if errors.As(invalid.Prefix("geometry", err), &ve) {
+			return nil, respond.Field(ve.Field, "invalid_geometry", ve.Message)
 		}
 		return nil, respond.Field("geometry", "invalid_geometry", err.Error())
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"citymap/invalid"
 	"citymap/server/auth"
 	"citymap/server/store"
 )
@@ -311,7 +312,7 @@ func TestWriteLooseText(t *testing.T) {
 			"person": "", "phone": ""},
 		Geometry: []byte(fmt.Sprintf(`{"type": "Point", "coordinates": [%f, %f]}`, lon, lat)),
 	}, func(string) error { return nil })
-	var inv *store.OGCInvalidError
+	var inv *invalid.Error
 	if !errors.As(err, &inv) || inv.Field != "properties.code" {
 		t.Errorf("a loose code past the handler: %v, want an invalid properties.code", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"citymap/geo/coordsys"
+	"citymap/invalid"
 	"citymap/server/store"
 )
 
@@ -202,7 +203,7 @@ func checkIssue(n *store.NewIssue) failure {
 // fieldFailure turns an intake field error into a 400 that names the Open311
 // parameter.
 func fieldFailure(err error) failure {
-	var fe *store.IssueFieldError
+	var fe *invalid.Error
 	if !errors.As(err, &fe) {
 		return nil
 	}

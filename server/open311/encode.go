@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -190,8 +191,11 @@ func encode(f format, v any, encodeXML func(*xml.Encoder) error) ([]byte, error)
 // writeError answers err: a failure as it says, anything else as a 500 whose
 // details stay in the log.
 func writeError(w http.ResponseWriter, r *http.Request, f format, err error) {
-	fl, ok := err.(failure)
-	if !ok || len(fl) == 0 {
+	var fl failure
+	if (!errors.As(err, &fl) || len(fl) == 0) && respond.Cancelled(w, r, err) {
+		return
+	}
+	if len(fl) == 0 {
 		// a database outage or a deadline is a 503 with Retry-After, as elsewhere
 		e := respond.Classify(err)
 		if e.Status == http.StatusInternalServerError {

@@ -1,13 +1,21 @@
 package open311
 
 import (
+	"context"
 	"encoding/json"
 	"encoding/xml"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"citymap/invalid"
+	"citymap/server/respond"
 )
 
 // TestDefinitions keeps the attribute data consistent: list types have values,
@@ -207,5 +215,37 @@ func TestMissingValues(t *testing.T) {
 	x, _ := xml.Marshal(d)
 	if string(j) != `{"a":"x&y","b":null,"c":null}`+"\n" || string(x) != `<doc><a>x&amp;y</a><b></b><c></c></doc>` {
 		t.Errorf("JSON %s, XML %s", j, x)
+	}
+}
+
+// writeError answers a failure however deeply it is wrapped, a field error
+// of the intake as the 400 that names the Open311 parameter, and a client
+// gone with nothing at all.
+func TestWriteErrorWrapped(t *testing.T) {
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	cases := []struct {
+		name   string
+		err    error
+		ctx    context.Context
+		status int
+		says   string
+	}{
+		{"a failure", fmt.Errorf("lookup: %w", fail(http.StatusNotFound, "no such request")), nil, 404, "no such request"},
+		{"an intake field error", intakeError(fmt.Errorf("intake: %w", invalid.Field("category", "unknown_category", "no such category"))),
+			nil, 400, "service_code"},
+		{"an unknown error", errors.New("boom"), nil, 500, "internal"},
+		{"the client gone", fmt.Errorf("query: %w", context.Canceled), cancelled, respond.StatusClientClosed, ""},
+	}
+	for _, c := range cases {
+		r := httptest.NewRequest("GET", "/open311/v2/requests.json", nil)
+		if c.ctx != nil {
+			r = r.WithContext(c.ctx)
+		}
+		w := httptest.NewRecorder()
+		writeError(w, r, formatJSON, c.err)
+		if w.Code != c.status || !strings.Contains(w.Body.String(), c.says) {
+			t.Errorf("%s: %d %s, want %d saying %q", c.name, w.Code, w.Body, c.status, c.says)
+		}
 	}
 }

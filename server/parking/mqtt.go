@@ -311,7 +311,7 @@ func (s *subscriber) commit(batch []message) bool {
 	}
 	for k, o := range outcomes {
 		if o.Status == store.ReadingRejected {
-			batch[pos[k]].bad = fmt.Errorf("%s: %s", o.Field, o.Message)
+			batch[pos[k]].bad = o.Err
 		}
 	}
 	s.acknowledge(batch)

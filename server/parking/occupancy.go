@@ -114,7 +114,7 @@ func decodeReading(raw json.RawMessage) (store.ParkingReading, *respond.Error) {
 func setOutcome(res *readingResult, o store.ReadingOutcome) {
 	res.Status = o.Status
 	if o.Status == store.ReadingRejected {
-		res.Error = respond.Field(o.Field, o.Code, o.Message)
+		res.Error = respond.Invalid(o.Err)
 		return
 	}
 	occ := o.Occupied

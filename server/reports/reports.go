@@ -7,7 +7,6 @@ package reports
 
 import (
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -144,10 +143,7 @@ func (req *request) write(w http.ResponseWriter, r *http.Request, t *table.Table
 	}
 	name := fmt.Sprintf("%s_%s_%s", req.name, req.rng.From.In(period.Zone).Format("20060102"),
 		req.rng.To.In(period.Zone).Format("20060102"))
-	if err := table.Write(w, req.format, t, name); err != nil {
-		// the answer has begun: all that is left is to say so in the log
-		slog.Error("write report", "path", r.URL.Path, "err", err)
-	}
+	table.Serve(w, r, req.format, t, name)
 }
 
 // evaluatedAt is when a range's cases are judged: its end, or now for a range

@@ -53,7 +53,7 @@ func DecodeItem(raw json.RawMessage, v any) *Error {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		e := decodeError(err, 0, "item").(*Error)
+		e := decodeError(err, 0, "item")
 		if e.Fields == nil {
 			e.Fields = map[string]string{"item": e.Message}
 		}
@@ -64,7 +64,7 @@ func DecodeItem(raw json.RawMessage, v any) *Error {
 
 // decodeError maps a JSON decoding error to an answer; whole names the value
 // decoded when the error is about all of it.
-func decodeError(err error, limit int64, whole string) error {
+func decodeError(err error, limit int64, whole string) *Error {
 	var tooBig *http.MaxBytesError
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError

@@ -1,6 +1,7 @@
 package respond
 
 import (
+	"errors"
 	"net/url"
 	"testing"
 )
@@ -28,8 +29,8 @@ func TestKnownParams(t *testing.T) {
 			}
 			continue
 		}
-		e, ok := err.(*Error)
-		if !ok || e.Status != 400 || e.Code != "unknown_parameter" || e.Fields[c.bad] == "" {
+		var e *Error
+		if !errors.As(err, &e) || e.Status != 400 || e.Code != "unknown_parameter" || e.Fields[c.bad] == "" {
 			t.Errorf("%q: %#v, want a 400 unknown_parameter naming %s", c.query, err, c.bad)
 		}
 	}

@@ -3,13 +3,14 @@
 package respond
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
+
+	"citymap/invalid"
 )
 
 // Error is the machine-readable error body.
@@ -34,6 +35,24 @@ func Errorf(status int, code, message string) *Error {
 func Field(field, code, message string) *Error {
 	return &Error{Status: http.StatusBadRequest, Code: code, Message: message,
 		Fields: map[string]string{field: message}}
+}
+
+// Invalid is the answer to input refused by any layer: a 400, or a 422 for
+// input well formed but refused by what it meets, that names the field. A
+// code left empty (the geometry checks leave it to their caller) is
+// "invalid".
+func Invalid(in *invalid.Error) *Error {
+	e := &Error{Status: http.StatusBadRequest, Code: in.Code, Message: in.Message}
+	if in.Unprocessable {
+		e.Status = http.StatusUnprocessableEntity
+	}
+	if e.Code == "" {
+		e.Code = "invalid"
+	}
+	if in.Field != "" {
+		e.Fields = map[string]string{in.Field: in.Message}
+	}
+	return e
 }
 
 // JSON writes v with the given status.
@@ -61,16 +80,15 @@ func Unavailable(code, message string, retryAfter time.Duration) *Error {
 // whose client went away before its answer (nginx's 499): nobody reads it.
 const StatusClientClosed = 499
 
-// Fail writes err as the error body: an *Error as it says (wrapped ones too), a
-// database outage or a query past its deadline as a 503 with Retry-After
-// (Classify), anything else as a 500 whose details stay in the log. A request
-// its client cancelled (MapLibre cancels the tiles of every pan) is no error:
-// it is recorded as 499, with nothing written and no error logged — unless err
-// says already what to answer (a body cut off by the read deadline is a 408).
+// Fail writes err as the error body: an *Error as it says (wrapped ones too),
+// an *invalid.Error as Invalid renders it, a database outage or a query past
+// its deadline as a 503 with Retry-After (Classify), anything else as a 500
+// whose details stay in the log. A request its client cancelled (MapLibre
+// cancels the tiles of every pan) is no error: it is recorded as 499, with
+// nothing written and no error logged (Cancelled) — unless err says already
+// what to answer (a body cut off by the read deadline is a 408).
 func Fail(w http.ResponseWriter, r *http.Request, err error) {
-	if !isError(err) && errors.Is(r.Context().Err(), context.Canceled) {
-		slog.Debug("request cancelled by its client", "method", r.Method, "path", r.URL.Path, "err", err)
-		w.WriteHeader(StatusClientClosed)
+	if Cancelled(w, r, err) {
 		return
 	}
 	e := Classify(err)
@@ -84,9 +102,11 @@ func Fail(w http.ResponseWriter, r *http.Request, err error) {
 	JSON(w, e.Status, map[string]*Error{"error": e})
 }
 
+// isError reports whether err says itself what to answer.
 func isError(err error) bool {
 	var e *Error
-	return errors.As(err, &e)
+	var in *invalid.Error
+	return errors.As(err, &e) || errors.As(err, &in)
 }
 
 // SetRetryAfter sets the Retry-After header in whole seconds (at least one);

@@ -2,6 +2,7 @@ package respond
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -70,13 +71,13 @@ func TestDecodeRefusesNUL(t *testing.T) {
 			}
 			continue
 		}
-		e, ok := err.(*Error)
-		if !ok || e.Status != 400 || e.Fields[field] == "" {
+		var e *Error
+		if !errors.As(err, &e) || e.Status != 400 || e.Fields[field] == "" {
 			t.Errorf("%s: %v, want a 400 naming %s", in, err, field)
 		}
 	}
 	r := httptest.NewRequest("POST", "/", strings.NewReader("{\"note\":\"caf\xe9\"}")) // Latin-1, not UTF-8
-	if e, ok := Decode(httptest.NewRecorder(), r, 1000, new(body)).(*Error); !ok || e.Fields["body"] == "" {
+	if e := (*Error)(nil); !errors.As(Decode(httptest.NewRecorder(), r, 1000, new(body)), &e) || e.Fields["body"] == "" {
 		t.Errorf("a Latin-1 body: %v, want a 400 naming body", e)
 	}
 	var item struct {

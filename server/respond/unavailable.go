@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"citymap/invalid"
 )
 
 // How long clients are told to wait after a failure that is not theirs.
@@ -29,15 +31,20 @@ var (
 			"a simpler filter) or try again later", RetryTimeout)
 )
 
-// Classify returns the answer for err: the *Error it is or wraps; ErrTimeout for
+// Classify returns the answer for err: the *Error it is or wraps; the
+// *invalid.Error it is or wraps as a 400 (422 when Unprocessable) naming its
+// field; ErrTimeout for
 // a query cut off by the request's deadline or PostgreSQL's statement_timeout;
 // ErrUnavailable when the database cannot be reached (partner systems retry a
 // 503 with Retry-After, not a 500); else ErrInternal.
 func Classify(err error) *Error {
 	var e *Error
+	var in *invalid.Error
 	switch {
 	case errors.As(err, &e):
 		return e
+	case errors.As(err, &in):
+		return Invalid(in)
 	case TimedOut(err):
 		return ErrTimeout
 	case DatabaseUnavailable(err):

@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/paulmach/orb"
 
+	"citymap/invalid"
 	"citymap/server/period"
 	"citymap/server/table"
 )
@@ -114,13 +115,13 @@ func (n *NewActivity) check() error {
 	}
 	switch {
 	case n.Community == "":
-		return issueFieldErr("community", "required", "community (a community's code) is required")
+		return invalid.Field("community", "required", "community (a community's code) is required")
 	case n.Title == "":
-		return issueFieldErr("title", "required", "title is required")
+		return invalid.Field("title", "required", "title is required")
 	case n.StartsAt.IsZero():
-		return issueFieldErr("starts_at", "required", "starts_at (RFC 3339) is required")
+		return invalid.Field("starts_at", "required", "starts_at (RFC 3339) is required")
 	case n.EndsAt.IsZero():
-		return issueFieldErr("ends_at", "required", "ends_at (RFC 3339) is required")
+		return invalid.Field("ends_at", "required", "ends_at (RFC 3339) is required")
 	}
 	return checkActivityFields(n.Title, n.Description, n.Place, n.Status, n.StartsAt, n.EndsAt, n.Capacity)
 }
@@ -137,17 +138,17 @@ func checkActivityFields(title, description, place, status string, starts, ends 
 	}
 	switch {
 	case strings.TrimSpace(title) == "":
-		return issueFieldErr("title", "required", "title is required")
+		return invalid.Field("title", "required", "title is required")
 	case !slices.Contains(ActivityStatuses, status):
-		return issueFieldErr("status", "invalid", "status is planned, cancelled or done")
+		return invalid.Field("status", "invalid", "status is planned, cancelled or done")
 	case ends.Before(starts):
-		return issueFieldErr("ends_at", "before_start", "ends_at lies before starts_at")
+		return invalid.Field("ends_at", "before_start", "ends_at lies before starts_at")
 	case ends.Sub(starts) > MaxActivityDays*24*time.Hour:
-		return issueFieldErr("ends_at", "too_long", "an activity lasts at most %d days", MaxActivityDays)
+		return invalid.Field("ends_at", "too_long", "an activity lasts at most %d days", MaxActivityDays)
 	case starts.Before(period.Earliest) || starts.After(time.Now().Add(period.MaxAhead)):
-		return issueFieldErr("starts_at", "out_of_range", "starts_at lies too far in the past or the future")
+		return invalid.Field("starts_at", "out_of_range", "starts_at lies too far in the past or the future")
 	case capacity != nil && (*capacity <= 0 || *capacity > MaxActivityCapacity):
-		return issueFieldErr("capacity", "out_of_range", "capacity is between 1 and %d (or null: no limit)", MaxActivityCapacity)
+		return invalid.Field("capacity", "out_of_range", "capacity is between 1 and %d (or null: no limit)", MaxActivityCapacity)
 	}
 	return nil
 }
@@ -163,7 +164,7 @@ type ActivityChange struct {
 	Doc     json.RawMessage
 }
 
-// CreateActivity writes a new activity. Errors: *IssueFieldError for bad
+// CreateActivity writes a new activity. Errors: *invalid.Error for bad
 // input (an unknown community or unit is one), ErrActivityOutOfScope.
 func (s *Store) CreateActivity(ctx context.Context, by ActivityActor, n NewActivity) (ActivityChange, error) {
 	var out ActivityChange
@@ -212,7 +213,7 @@ func checkActivityRefs(ctx context.Context, tx pgx.Tx, community string, unit *s
 	err := tx.QueryRow(ctx, `SELECT level FROM areas WHERE code = $1`, community).Scan(&level)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows) || (err == nil && level != "community"):
-		return issueFieldErr("community", "unknown", "no community has the code %q", community)
+		return invalid.Field("community", "unknown", "no community has the code %q", community)
 	case err != nil:
 		return err
 	}
@@ -224,7 +225,7 @@ func checkActivityRefs(ctx context.Context, tx pgx.Tx, community string, unit *s
 		return err
 	}
 	if !ok {
-		return issueFieldErr("unit", "unknown", "no unit has the code %q (see /api/v1/units)", *unit)
+		return invalid.Field("unit", "unknown", "no unit has the code %q (see /api/v1/units)", *unit)
 	}
 	return nil
 }
@@ -449,11 +450,11 @@ func (s *Store) ActivityTable(ctx context.Context, f ActivityFilter) (*table.Tab
 // of the phone). The count is raised under the activity's row lock, so that
 // concurrent sign-ups never pass its capacity. Errors: ErrActivityNotFound,
 // ErrActivityClosed (cancelled, done or over), ErrActivityFull,
-// ErrSignupDuplicate, *IssueFieldError.
+// ErrSignupDuplicate, *invalid.Error.
 func (s *Store) SignUp(ctx context.Context, id int64, name, key string, now time.Time) (int64, json.RawMessage, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
-		return 0, nil, issueFieldErr("name", "required", "name is required")
+		return 0, nil, invalid.Field("name", "required", "name is required")
 	}
 	if err := checkIssueText("name", name, MaxSignupName); err != nil {
 		return 0, nil, err
@@ -514,13 +515,13 @@ func (s *Store) MarkAttendance(ctx context.Context, by ActivityActor, id int64, 
 	var out ActivityChange
 	switch {
 	case len(m.Attended)+len(m.Absent) == 0:
-		return out, issueFieldErr("attended", "required", "attended or absent (sign-up ids) is required")
+		return out, invalid.Field("attended", "required", "attended or absent (sign-up ids) is required")
 	case len(m.Attended)+len(m.Absent) > MaxAttendanceMarks:
-		return out, issueFieldErr("attended", "too_many", "at most %d marks at once", MaxAttendanceMarks)
+		return out, invalid.Field("attended", "too_many", "at most %d marks at once", MaxAttendanceMarks)
 	}
 	for _, a := range m.Attended {
 		if slices.Contains(m.Absent, a) {
-			return out, issueFieldErr("absent", "conflict", "sign-up %d is both attended and absent", a)
+			return out, invalid.Field("absent", "conflict", "sign-up %d is both attended and absent", a)
 		}
 	}
 	err := s.InTx(ctx, func(tx pgx.Tx) error {
@@ -539,7 +540,7 @@ func (s *Store) MarkAttendance(ctx context.Context, by ActivityActor, id int64, 
 			return err
 		}
 		if missing != nil {
-			return issueFieldErr("attended", "unknown", "sign-up %d is not one of this activity's", *missing)
+			return invalid.Field("attended", "unknown", "sign-up %d is not one of this activity's", *missing)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE activity_signups SET attended = true, attended_at = $2
 			WHERE id = ANY($1) AND NOT attended`, m.Attended, now); err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"citymap/invalid"
 	"citymap/server/table"
 )
 
@@ -39,7 +40,7 @@ func scanCampaign(row pgx.Row) (Campaign, error) {
 	return c, err
 }
 
-// CreateCampaign stores a campaign. Errors: *IssueFieldError for bad input
+// CreateCampaign stores a campaign. Errors: *invalid.Error for bad input
 // (unknown areas, categories or unit, a period that ends before it starts, a
 // code in use).
 func (s *Store) CreateCampaign(ctx context.Context, c Campaign) (Campaign, error) {
@@ -48,17 +49,17 @@ func (s *Store) CreateCampaign(ctx context.Context, c Campaign) (Campaign, error
 	end, err2 := time.Parse(time.DateOnly, c.EndsOn)
 	switch {
 	case c.Code == "":
-		return c, issueFieldErr("code", "required", "code is required")
+		return c, invalid.Field("code", "required", "code is required")
 	case c.Name == "":
-		return c, issueFieldErr("name", "required", "name is required")
+		return c, invalid.Field("name", "required", "name is required")
 	case err1 != nil:
-		return c, issueFieldErr("starts_on", "invalid", "starts_on is a date YYYY-MM-DD")
+		return c, invalid.Field("starts_on", "invalid", "starts_on is a date YYYY-MM-DD")
 	case err2 != nil:
-		return c, issueFieldErr("ends_on", "invalid", "ends_on is a date YYYY-MM-DD")
+		return c, invalid.Field("ends_on", "invalid", "ends_on is a date YYYY-MM-DD")
 	case end.Before(start):
-		return c, issueFieldErr("ends_on", "before_start", "ends_on lies before starts_on")
+		return c, invalid.Field("ends_on", "before_start", "ends_on lies before starts_on")
 	case !validCampaignCode(c.Code):
-		return c, issueFieldErr("code", "invalid", "a code is 1 to 40 letters, digits, dots, dashes or underscores")
+		return c, invalid.Field("code", "invalid", "a code is 1 to 40 letters, digits, dots, dashes or underscores")
 	}
 	for _, f := range []struct {
 		name, value string
@@ -82,7 +83,7 @@ func (s *Store) CreateCampaign(ctx context.Context, c Campaign) (Campaign, error
 			c.Code, c.Name, c.Description, c.StartsOn, c.EndsOn, nonNil(c.Areas), nonNil(c.PointCategories), lead)
 		out, err := scanCampaign(row)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return issueFieldErr("code", "duplicate", "a campaign has the code %q already", c.Code)
+			return invalid.Field("code", "duplicate", "a campaign has the code %q already", c.Code)
 		}
 		c = out
 		return err
@@ -106,20 +107,20 @@ func validCampaignCode(c string) bool {
 func checkCampaignRefs(ctx context.Context, tx pgx.Tx, c Campaign) error {
 	if i, err := firstMissing(ctx, tx, c.Areas, `SELECT 1 FROM areas WHERE code = $1`); err != nil || i >= 0 {
 		if err == nil {
-			err = issueFieldErr(fmt.Sprintf("areas[%d]", i), "unknown_area", "no area has the code %q", c.Areas[i])
+			err = invalid.Field(fmt.Sprintf("areas[%d]", i), "unknown_area", "no area has the code %q", c.Areas[i])
 		}
 		return err
 	}
 	if i, err := firstMissing(ctx, tx, c.PointCategories, `SELECT 1 FROM point_categories WHERE code = $1`); err != nil || i >= 0 {
 		if err == nil {
-			err = issueFieldErr(fmt.Sprintf("point_categories[%d]", i), "unknown_category", "no point category has the code %q", c.PointCategories[i])
+			err = invalid.Field(fmt.Sprintf("point_categories[%d]", i), "unknown_category", "no point category has the code %q", c.PointCategories[i])
 		}
 		return err
 	}
 	if c.LeadUnit != nil && *c.LeadUnit != "" {
 		if i, err := firstMissing(ctx, tx, []string{*c.LeadUnit}, `SELECT 1 FROM units WHERE code = $1`); err != nil || i >= 0 {
 			if err == nil {
-				err = issueFieldErr("lead_unit", "unknown_unit", "unknown unit %q (see /api/v1/units)", *c.LeadUnit)
+				err = invalid.Field("lead_unit", "unknown_unit", "unknown unit %q (see /api/v1/units)", *c.LeadUnit)
 			}
 			return err
 		}
@@ -252,11 +253,11 @@ func (s *Store) SaveLeader(ctx context.Context, l Leader) (Leader, error) {
 	l.Name, l.Post = strings.TrimSpace(l.Name), strings.TrimSpace(l.Post)
 	switch {
 	case l.Name == "":
-		return l, issueFieldErr("name", "required", "name is required")
+		return l, invalid.Field("name", "required", "name is required")
 	case len(l.Areas) == 0:
-		return l, issueFieldErr("areas", "required", "areas (street or community codes) are required")
+		return l, invalid.Field("areas", "required", "areas (street or community codes) are required")
 	case len(l.Areas) > MaxTaskAreas:
-		return l, issueFieldErr("areas", "too_many", "at most %d areas", MaxTaskAreas)
+		return l, invalid.Field("areas", "too_many", "at most %d areas", MaxTaskAreas)
 	}
 	for _, f := range []struct{ name, value string }{{"name", l.Name}, {"post", l.Post}} {
 		if err := checkIssueText(f.name, f.value, 100); err != nil {
@@ -269,7 +270,7 @@ func (s *Store) SaveLeader(ctx context.Context, l Leader) (Leader, error) {
 			return err
 		}
 		if i >= 0 {
-			return issueFieldErr(fmt.Sprintf("areas[%d]", i), "unknown_area", "no street or community has the code %q", l.Areas[i])
+			return invalid.Field(fmt.Sprintf("areas[%d]", i), "unknown_area", "no street or community has the code %q", l.Areas[i])
 		}
 		return tx.QueryRow(ctx, `INSERT INTO leaders (name, post, areas) VALUES ($1, $2, $3)
 			ON CONFLICT (name, post) DO UPDATE SET areas = EXCLUDED.areas RETURNING id`, l.Name, l.Post, l.Areas).Scan(&l.ID)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"citymap/invalid"
 	"citymap/server/declflow"
 	"citymap/server/table"
 )
@@ -370,30 +371,30 @@ func (m *NewMaterial) check() error {
 	}
 	switch m.Kind {
 	case "":
-		return issueFieldErr("kind", "required", "kind (text, photo or document) is required")
+		return invalid.Field("kind", "required", "kind (text, photo or document) is required")
 	case "text":
 		if m.Text == "" {
-			return issueFieldErr("text", "required", "a text material has text")
+			return invalid.Field("text", "required", "a text material has text")
 		}
 		if m.Document != "" || m.Photo != "" {
-			return issueFieldErr("kind", "not_applicable", "a text material names no document or photo")
+			return invalid.Field("kind", "not_applicable", "a text material names no document or photo")
 		}
 	case "document":
 		if !ValidPhotoID(m.Document) {
-			return issueFieldErr("document", "invalid", "document is the id POST /api/v1/documents answered")
+			return invalid.Field("document", "invalid", "document is the id POST /api/v1/documents answered")
 		}
 		if m.Photo != "" || m.Text != "" {
-			return issueFieldErr("kind", "not_applicable", "a document material names its document only (and a caption)")
+			return invalid.Field("kind", "not_applicable", "a document material names its document only (and a caption)")
 		}
 	case "photo":
 		if !ValidPhotoID(m.Photo) {
-			return issueFieldErr("photo", "invalid", "photo is the id POST /api/v1/photos answered")
+			return invalid.Field("photo", "invalid", "photo is the id POST /api/v1/photos answered")
 		}
 		if m.Document != "" || m.Text != "" {
-			return issueFieldErr("kind", "not_applicable", "a photo material names its photo only (and a caption)")
+			return invalid.Field("kind", "not_applicable", "a photo material names its photo only (and a caption)")
 		}
 	default:
-		return issueFieldErr("kind", "invalid", "kind is text, photo or document, not %q", m.Kind)
+		return invalid.Field("kind", "invalid", "kind is text, photo or document, not %q", m.Kind)
 	}
 	return nil
 }
@@ -401,7 +402,7 @@ func (m *NewMaterial) check() error {
 // AttachMaterial adds a material to a declaration the unit holds (a draft or
 // returned). The document or photo must be one the caller may see. Errors:
 // ErrDeclarationNotFound, ErrDeclarationOutOfScope, *DeclarationVersionError,
-// *DeclarationStateError, *IssueFieldError.
+// *DeclarationStateError, *invalid.Error.
 func (s *Store) AttachMaterial(ctx context.Context, by DeclarationActor, id int64, m NewMaterial, now time.Time) (DeclarationChange, error) {
 	var out DeclarationChange
 	if err := m.check(); err != nil {
@@ -424,7 +425,7 @@ func (s *Store) AttachMaterial(ctx context.Context, by DeclarationActor, id int6
 			return err
 		}
 		if count >= MaxDeclarationMaterials {
-			return issueFieldErr("kind", "too_many", "a declaration has at most %d materials", MaxDeclarationMaterials)
+			return invalid.Field("kind", "too_many", "a declaration has at most %d materials", MaxDeclarationMaterials)
 		}
 		err = tx.QueryRow(ctx, `INSERT INTO declaration_materials (declaration_id, kind, text, document_id, photo_id,
 				caption, attached_by, attached_at)
@@ -461,7 +462,7 @@ func checkMaterialRef(ctx context.Context, tx pgx.Tx, by DeclarationActor, m New
 		return err
 	}
 	if !ok {
-		return issueFieldErr(field, "unknown_"+what, "no %s you may read has the id %s: upload it first", what, id)
+		return invalid.Field(field, "unknown_"+what, "no %s you may read has the id %s: upload it first", what, id)
 	}
 	return nil
 }
@@ -501,15 +502,10 @@ type DeclarationStep struct {
 	IfMatch []int
 }
 
-// DeclarationStepError says a step lacks what it needs (a return's note, a
-// submission's materials): the HTTP layer answers 422.
-type DeclarationStepError struct{ Field, Code, Message string }
-
-func (e *DeclarationStepError) Error() string { return e.Field + ": " + e.Message }
-
 // ApplyDeclarationStep takes a review step for by at time now. Errors:
 // ErrDeclarationNotFound, ErrDeclarationOutOfScope, *DeclarationVersionError,
-// *declflow.NotAllowedError, *DeclarationStepError, *IssueFieldError.
+// *declflow.NotAllowedError, *invalid.Error (Unprocessable when the step
+// lacks what it needs: a return's note, a submission's materials).
 func (s *Store) ApplyDeclarationStep(ctx context.Context, by DeclarationActor, id int64, st DeclarationStep, now time.Time) (DeclarationChange, error) {
 	var out DeclarationChange
 	st.Note, st.Text = strings.TrimSpace(st.Note), strings.TrimSpace(st.Text)
@@ -520,7 +516,7 @@ func (s *Store) ApplyDeclarationStep(ctx context.Context, by DeclarationActor, i
 		return out, err
 	}
 	if st.Text != "" && st.Action != declflow.Submit {
-		return out, issueFieldErr("text", "not_applicable", "text (the unit's statement) goes with submit only")
+		return out, invalid.Field("text", "not_applicable", "text (the unit's statement) goes with submit only")
 	}
 	err := s.InTx(ctx, func(tx pgx.Tx) error {
 		ld, err := lockDeclaration(ctx, tx, by, id, st.IfMatch)
@@ -534,7 +530,8 @@ func (s *Store) ApplyDeclarationStep(ctx context.Context, by DeclarationActor, i
 		switch st.Action {
 		case declflow.Return:
 			if st.Note == "" {
-				return &DeclarationStepError{"note", "required", "a returned declaration says why in its note"}
+				return &invalid.Error{Field: "note", Code: "required",
+					Message: "a returned declaration says why in its note", Unprocessable: true}
 			}
 		case declflow.Submit:
 			var n int
@@ -543,7 +540,8 @@ func (s *Store) ApplyDeclarationStep(ctx context.Context, by DeclarationActor, i
 				return err
 			}
 			if n == 0 {
-				return &DeclarationStepError{"materials", "no_materials", "attach at least one material before submitting"}
+				return &invalid.Error{Field: "materials", Code: "no_materials",
+					Message: "attach at least one material before submitting", Unprocessable: true}
 			}
 		}
 		_, err = tx.Exec(ctx, `UPDATE declarations SET status = $2,

@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"citymap/invalid"
 	"citymap/server/table"
 )
 
@@ -51,17 +52,17 @@ type NewDeduction struct {
 }
 
 // Check verifies what can be verified without the database, at time now; the
-// error is an *IssueFieldError naming the field.
+// error is an *invalid.Error naming the field.
 func (n *NewInspection) Check(now time.Time) error {
 	switch {
 	case n.Point == "":
-		return issueFieldErr("point", "required", "point (a point code) is required")
+		return invalid.Field("point", "required", "point (a point code) is required")
 	case n.InspectedAt.After(now.Add(FutureSlack)):
-		return issueFieldErr("inspected_at", "in_future", "inspected_at lies in the future")
+		return invalid.Field("inspected_at", "in_future", "inspected_at lies in the future")
 	case n.Inspector == "":
-		return issueFieldErr("inspector", "required", "inspector is required")
+		return invalid.Field("inspector", "required", "inspector is required")
 	case len(n.Deductions) > MaxDeductions:
-		return issueFieldErr("deductions", "too_many", "at most %d deductions per inspection", MaxDeductions)
+		return invalid.Field("deductions", "too_many", "at most %d deductions per inspection", MaxDeductions)
 	}
 	for _, f := range []struct {
 		name, value string
@@ -82,17 +83,17 @@ func (n *NewInspection) Check(now time.Time) error {
 	return nil
 }
 
-func (d *NewDeduction) check(prefix string) *IssueFieldError {
+func (d *NewDeduction) check(prefix string) *invalid.Error {
 	tenths := d.Points * 10
 	switch {
 	case d.IndicatorCode == "":
-		return issueFieldErr(prefix+"indicator_code", "required", "indicator_code (a field indicator of the catalogue, see /api/v1/points/{code}/checklist) is required")
+		return invalid.Field(prefix+"indicator_code", "required", "indicator_code (a field indicator of the catalogue, see /api/v1/points/{code}/checklist) is required")
 	case !(d.Points > 0 && d.Points <= 100):
-		return issueFieldErr(prefix+"points", "out_of_range", "points lie in (0, 100]")
+		return invalid.Field(prefix+"points", "out_of_range", "points lie in (0, 100]")
 	case math.Abs(tenths-math.Round(tenths)) > 1e-6:
-		return issueFieldErr(prefix+"points", "invalid", "points have at most one decimal")
+		return invalid.Field(prefix+"points", "invalid", "points have at most one decimal")
 	case d.Category == "":
-		return issueFieldErr(prefix+"category", "required", "category (the issue category of the case it opens) is required")
+		return invalid.Field(prefix+"category", "required", "category (the issue category of the case it opens) is required")
 	}
 	for _, f := range []struct {
 		name, value string
@@ -147,7 +148,7 @@ type inspectedPoint struct {
 // deduction at the point (source inspection, linked to the inspection and the
 // point; grid, unit and deadline as intake assigns them), all in one
 // transaction: the inspection, its issues, their report events and, last, their
-// changes. Errors: *IssueFieldError for bad input (an unknown point is one) and
+// changes. Errors: *invalid.Error for bad input (an unknown point is one) and
 // ErrIssueOutOfScope when the point's grid lies outside the actor's areas.
 func (s *Store) CreateInspection(ctx context.Context, by IssueActor, n NewInspection) (InspectionDoc, error) {
 	if err := n.Check(time.Now()); err != nil {
@@ -191,7 +192,7 @@ func pointForInspection(ctx context.Context, tx pgx.Tx, by IssueActor, code stri
 	var pt inspectedPoint
 	err := tx.QueryRow(ctx, `SELECT id, grid_code, category FROM points WHERE code = $1`, code).Scan(&pt.id, &pt.grid, &pt.category)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return pt, issueFieldErr("point", "unknown_point", "no point has the code %q", code)
+		return pt, invalid.Field("point", "unknown_point", "no point has the code %q", code)
 	}
 	if err == nil && !by.covers(pt.grid) {
 		return pt, ErrIssueOutOfScope
@@ -213,7 +214,7 @@ func checkDeductionRefs(ctx context.Context, tx pgx.Tx, by IssueActor, n NewInsp
 		return err
 	}
 	if len(missing) > 0 {
-		return issueFieldErr(fmt.Sprintf("deductions[%d].category", missing[0]), "unknown_category",
+		return invalid.Field(fmt.Sprintf("deductions[%d].category", missing[0]), "unknown_category",
 			"unknown category %q (see /api/v1/categories)", cats[missing[0]])
 	}
 	return checkIssueRefs(ctx, tx, by, "", n.Photos)
@@ -236,17 +237,17 @@ func checkDeductionIndicators(ctx context.Context, tx pgx.Tx, pt inspectedPoint,
 			d.IndicatorCode).Scan(&name, &kind, &cats, &maxPoints, &branch)
 		switch {
 		case errors.Is(err, pgx.ErrNoRows):
-			return issueFieldErr(field+"indicator_code", "unknown_indicator", "no indicator has the code %q (see /api/v1/indicators)", d.IndicatorCode)
+			return invalid.Field(field+"indicator_code", "unknown_indicator", "no indicator has the code %q (see /api/v1/indicators)", d.IndicatorCode)
 		case err != nil:
 			return err
 		case kind != KindField:
-			return issueFieldErr(field+"indicator_code", "not_field", "indicator %s is a %s indicator, not checked at points", d.IndicatorCode, kind)
+			return invalid.Field(field+"indicator_code", "not_field", "indicator %s is a %s indicator, not checked at points", d.IndicatorCode, kind)
 		case !slices.Contains(cats, pt.category):
-			return issueFieldErr(field+"indicator_code", "not_applicable", "indicator %s is not checked at points of category %s (see the point's checklist)", d.IndicatorCode, pt.category)
+			return invalid.Field(field+"indicator_code", "not_applicable", "indicator %s is not checked at points of category %s (see the point's checklist)", d.IndicatorCode, pt.category)
 		case branch || maxPoints == nil:
-			return issueFieldErr(field+"indicator_code", "not_leaf", "indicator %s has sub-indicators: deduct against one of them", d.IndicatorCode)
+			return invalid.Field(field+"indicator_code", "not_leaf", "indicator %s has sub-indicators: deduct against one of them", d.IndicatorCode)
 		case math.Round(d.Points*10) > math.Round(*maxPoints*10):
-			return issueFieldErr(field+"points", "over_max", "indicator %s is worth %g points: a deduction cannot exceed them", d.IndicatorCode, *maxPoints)
+			return invalid.Field(field+"points", "over_max", "indicator %s is worth %g points: a deduction cannot exceed them", d.IndicatorCode, *maxPoints)
 		}
 		if d.Indicator == "" {
 			d.Indicator = name

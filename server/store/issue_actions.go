@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"citymap/invalid"
 	"citymap/server/workflow"
 )
 
@@ -83,7 +84,7 @@ func lockIssue(ctx context.Context, tx pgx.Tx, by IssueActor, id int64, ifMatch 
 // ApplyIssueAction takes action a for actor: the issue, its event and its change
 // are written in one transaction. Errors: ErrIssueNotFound, ErrIssueOutOfScope,
 // *IssueVersionError (stale If-Match), *workflow.NotAllowedError (the status does
-// not allow the action) and *IssueFieldError (bad unit or duplicate_of). The role
+// not allow the action) and *invalid.Error (bad unit or duplicate_of). The role
 // check is the caller's (workflow.RoleMay).
 func (s *Store) ApplyIssueAction(ctx context.Context, by IssueActor, a IssueAction) (IssueChange, error) {
 	var out IssueChange
@@ -150,14 +151,14 @@ func actionData(ctx context.Context, tx pgx.Tx, by IssueActor, a IssueAction, li
 			unit = *li.unit
 		}
 		if unit == "" {
-			return nil, issueFieldErr("unit", "required", "the issue has no unit yet: name one to dispatch it to")
+			return nil, invalid.Field("unit", "required", "the issue has no unit yet: name one to dispatch it to")
 		}
 		var known bool
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM units WHERE code = $1)`, unit).Scan(&known); err != nil {
 			return nil, err
 		}
 		if !known {
-			return nil, issueFieldErr("unit", "unknown_unit", "unknown unit %q (see /api/v1/units)", unit)
+			return nil, invalid.Field("unit", "unknown_unit", "unknown unit %q (see /api/v1/units)", unit)
 		}
 		return map[string]any{"unit": unit}, nil
 	case workflow.Verify:
@@ -173,7 +174,7 @@ func actionData(ctx context.Context, tx pgx.Tx, by IssueActor, a IssueAction, li
 // into (and learn of) another street's.
 func mergeData(ctx context.Context, tx pgx.Tx, by IssueActor, a IssueAction) (map[string]any, error) {
 	if a.DuplicateOf == a.IssueID {
-		return nil, issueFieldErr("duplicate_of", "invalid", "an issue cannot duplicate itself")
+		return nil, invalid.Field("duplicate_of", "invalid", "an issue cannot duplicate itself")
 	}
 	q := &issueQuery{}
 	where := "i.id = " + q.arg(a.DuplicateOf)
@@ -182,7 +183,7 @@ func mergeData(ctx context.Context, tx pgx.Tx, by IssueActor, a IssueAction) (ma
 	err := tx.QueryRow(ctx, `SELECT i.status, `+by.Viewer().issueSQL("i", q.arg)+` FROM issues i WHERE `+where,
 		q.args...).Scan(&status, &visible)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, issueFieldErr("duplicate_of", "not_found", "no issue has the id %d", a.DuplicateOf)
+		return nil, invalid.Field("duplicate_of", "not_found", "no issue has the id %d", a.DuplicateOf)
 	}
 	if err != nil {
 		return nil, err
@@ -192,14 +193,14 @@ func mergeData(ctx context.Context, tx pgx.Tx, by IssueActor, a IssueAction) (ma
 	}
 	if status == string(workflow.Merged) {
 		// chains of merges would hide the case that is really being worked
-		return nil, issueFieldErr("duplicate_of", "invalid", "issue %d is itself merged: merge into the issue it duplicates", a.DuplicateOf)
+		return nil, invalid.Field("duplicate_of", "invalid", "issue %d is itself merged: merge into the issue it duplicates", a.DuplicateOf)
 	}
 	return map[string]any{"duplicate_of": a.DuplicateOf}, nil
 }
 
 // AttachIssuePhotos adds uploaded photos to an issue (an 'update' event; photos it
 // already has are not added twice). Errors as ApplyIssueAction, and
-// *IssueFieldError for unknown photos or too many.
+// *invalid.Error for unknown photos or too many.
 func (s *Store) AttachIssuePhotos(ctx context.Context, by IssueActor, id int64, photos []string, note string, ifMatch []int) (IssueChange, error) {
 	return s.attachIssuePhotos(ctx, by, id, photos, note, ifMatch, nil, nil)
 }
@@ -242,7 +243,7 @@ func (s *Store) attachIssuePhotos(ctx context.Context, by IssueActor, id int64, 
 		}
 		added := newPhotos(li.photos, photos)
 		if len(li.photos)+len(added) > MaxIssuePhotos {
-			return issueFieldErr("photo", "too_many", "an issue has at most %d photos", MaxIssuePhotos)
+			return invalid.Field("photo", "too_many", "an issue has at most %d photos", MaxIssuePhotos)
 		}
 		err = tx.QueryRow(ctx, `UPDATE issues SET photos = photos || $2::text[], version = version + 1,
 			updated_at = now() WHERE id = $1 RETURNING version, issue_feature(issues)`, id, added).

@@ -7,6 +7,8 @@ import (
 	"slices"
 
 	"github.com/jackc/pgx/v5"
+
+	"citymap/invalid"
 )
 
 // MaxIssueBatch is the most items one batch may carry: a hotline system's backlog
@@ -23,8 +25,8 @@ const (
 // IssueBatchResult is the outcome of one batch item.
 type IssueBatchResult struct {
 	Status string
-	ID     int64            // created or existing
-	Err    *IssueFieldError // rejected
+	ID     int64          // created or existing
+	Err    *invalid.Error // rejected
 }
 
 // CreateIssues takes in a batch of issues for actor, all valid ones in one
@@ -37,7 +39,7 @@ type IssueBatchResult struct {
 // thousands of items per second possible: one round trip per step, not per item.
 func (s *Store) CreateIssues(ctx context.Context, by IssueActor, items []NewIssue) ([]IssueBatchResult, error) {
 	if len(items) > MaxIssueBatch {
-		return nil, issueFieldErr("items", "too_many", "at most %d items per batch", MaxIssueBatch)
+		return nil, invalid.Field("items", "too_many", "at most %d items per batch", MaxIssueBatch)
 	}
 	results := make([]IssueBatchResult, len(items))
 	var valid []int
@@ -65,7 +67,7 @@ func (s *Store) CreateIssues(ctx context.Context, by IssueActor, items []NewIssu
 	return results, nil
 }
 
-func rejected(err *IssueFieldError) IssueBatchResult {
+func rejected(err *invalid.Error) IssueBatchResult {
 	return IssueBatchResult{Status: BatchRejected, Err: err}
 }
 
@@ -87,12 +89,12 @@ func checkBatchRefs(ctx context.Context, tx pgx.Tx, by IssueActor, items []NewIs
 	return slices.DeleteFunc(valid, func(i int) bool {
 		n := &items[i]
 		if !slices.Contains(categories, n.Category) {
-			results[i] = rejected(issueFieldErr("category", "unknown_category", "unknown category %q", n.Category))
+			results[i] = rejected(invalid.Field("category", "unknown_category", "unknown category %q", n.Category))
 			return true
 		}
 		for j, p := range n.Photos {
 			if !photos[p] {
-				results[i] = rejected(issueFieldErr(fmt.Sprintf("photos[%d]", j), "unknown_photo",
+				results[i] = rejected(invalid.Field(fmt.Sprintf("photos[%d]", j), "unknown_photo",
 					"no uploaded photo has the id %q", p))
 				return true
 			}
@@ -223,10 +225,10 @@ func resolveBatchRest(ctx context.Context, tx pgx.Tx, by IssueActor, results []I
 		case visible:
 			results[idx] = IssueBatchResult{Status: BatchExisting, ID: *id}
 		case covered:
-			results[idx] = rejected(issueFieldErr("external_id", "external_id_taken",
+			results[idx] = rejected(invalid.Field("external_id", "external_id_taken",
 				"another reporter's issue has this source and external_id"))
 		default:
-			results[idx] = rejected(issueFieldErr("location", "out_of_scope", "the location lies outside your areas"))
+			results[idx] = rejected(invalid.Field("location", "out_of_scope", "the location lies outside your areas"))
 		}
 		return nil
 	})

@@ -6,6 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"citymap/invalid"
 	"citymap/server/workflow"
 )
 
@@ -76,7 +77,7 @@ func applyClockAction(ctx context.Context, tx pgx.Tx, by IssueActor, a IssueActi
 func clockAmount(a IssueAction, li lockedIssue) (int, error) {
 	if a.Action == workflow.ExtendRequest || a.Action == workflow.Suspend {
 		if a.Reason == "" {
-			return 0, issueFieldErr("reason", "required", "%s needs a reason", a.Action)
+			return 0, invalid.Field("reason", "required", "%s needs a reason", a.Action)
 		}
 		if err := checkIssueText("reason", a.Reason, MaxIssueNote); err != nil {
 			return 0, err
@@ -86,7 +87,7 @@ func clockAmount(a IssueAction, li lockedIssue) (int, error) {
 	switch a.Action {
 	case workflow.ExtendRequest:
 		if amount <= 0 {
-			return 0, issueFieldErr("amount", "required", "extend_request needs the amount of time asked for, in the category's unit")
+			return 0, invalid.Field("amount", "required", "extend_request needs the amount of time asked for, in the category's unit")
 		}
 	case workflow.ExtendGrant:
 		if amount == 0 {
@@ -96,7 +97,7 @@ func clockAmount(a IssueAction, li lockedIssue) (int, error) {
 		return 0, nil
 	}
 	if amount <= 0 || amount > MaxExtension {
-		return 0, issueFieldErr("amount", "out_of_range", "amount must be between 1 and %d", MaxExtension)
+		return 0, invalid.Field("amount", "out_of_range", "amount must be between 1 and %d", MaxExtension)
 	}
 	return amount, nil
 }

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 
 	"github.com/jackc/pgx/v5"
+
+	"citymap/invalid"
 )
 
 // IssueIntake is the outcome of taking in one issue.
@@ -65,7 +67,7 @@ const singleIssueRow = `(SELECT nextval('issues_id_seq') AS id, $3::text AS sour
 // CreateIssue takes in one issue for actor: it checks the input, refuses a
 // location outside the actor's scope (ErrIssueOutOfScope), and writes the issue,
 // its report event and its change in one transaction. Input errors are
-// *IssueFieldError. This is the intake every channel shares: Open311 calls it
+// *invalid.Error. This is the intake every channel shares: Open311 calls it
 // with source "open311" and its service request id as external id.
 func (s *Store) CreateIssue(ctx context.Context, by IssueActor, n NewIssue) (IssueIntake, error) {
 	if err := n.Check(); err != nil {
@@ -130,10 +132,10 @@ func checkIssueRefs(ctx context.Context, tx pgx.Tx, by IssueActor, category stri
 		return err
 	}
 	if !known {
-		return issueFieldErr("category", "unknown_category", "unknown category %q (see /api/v1/categories)", category)
+		return invalid.Field("category", "unknown_category", "unknown category %q (see /api/v1/categories)", category)
 	}
 	if len(missing) > 0 {
-		return issueFieldErr(fmt.Sprintf("photos[%d]", missing[0]), "unknown_photo",
+		return invalid.Field(fmt.Sprintf("photos[%d]", missing[0]), "unknown_photo",
 			"no uploaded photo has the id %q (upload it to /api/v1/photos first)", photos[missing[0]])
 	}
 	return nil

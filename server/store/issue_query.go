@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"citymap/invalid"
 )
 
 // IssueDoc is one issue as GET /api/v1/issues/{id} shows it, with what access
@@ -103,10 +105,10 @@ func decodeIssueCursor(s, sort string) (issueCursor, error) {
 		err = json.Unmarshal(b, &c)
 	}
 	if err != nil || c.ID <= 0 {
-		return c, issueFieldErr("cursor", "invalid", "not a cursor of this list")
+		return c, invalid.Field("cursor", "invalid", "not a cursor of this list")
 	}
 	if c.Sort != sort {
-		return c, issueFieldErr("cursor", "invalid", "the cursor belongs to sort=%s", c.Sort)
+		return c, invalid.Field("cursor", "invalid", "the cursor belongs to sort=%s", c.Sort)
 	}
 	return c, nil
 }
@@ -184,7 +186,7 @@ func issueListQuery(f IssueFilter) (*issueQuery, error) {
 		q.sort = "-created_at"
 	}
 	if !slices.Contains(IssueSorts, q.sort) {
-		return nil, issueFieldErr("sort", "invalid", "sort must be one of %s", strings.Join(IssueSorts, ", "))
+		return nil, invalid.Field("sort", "invalid", "sort must be one of %s", strings.Join(IssueSorts, ", "))
 	}
 	if q.limit <= 0 {
 		q.limit = DefaultIssueLimit

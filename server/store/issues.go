@@ -11,6 +11,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"citymap/geo/validate"
+	"citymap/invalid"
 )
 
 // IssueSources are the channels issues arrive through.
@@ -117,25 +118,11 @@ var (
 const CodeForeignSource = "forbidden_source"
 
 // checkSource refuses an issue under another source than the actor's own.
-func (a IssueActor) checkSource(n *NewIssue) *IssueFieldError {
+func (a IssueActor) checkSource(n *NewIssue) *invalid.Error {
 	if a.Source == "" || n.Source == a.Source {
 		return nil
 	}
-	return issueFieldErr("source", CodeForeignSource, "this token reports for %s only", a.Source)
-}
-
-// IssueFieldError says which field of an issue input is wrong; the HTTP layer
-// answers it with a 400 that names the field.
-type IssueFieldError struct {
-	Field   string
-	Code    string
-	Message string
-}
-
-func (e *IssueFieldError) Error() string { return e.Field + ": " + e.Message }
-
-func issueFieldErr(field, code, format string, args ...any) *IssueFieldError {
-	return &IssueFieldError{Field: field, Code: code, Message: fmt.Sprintf(format, args...)}
+	return invalid.Field("source", CodeForeignSource, "this token reports for %s only", a.Source)
 }
 
 // IssueVersionError says the client's If-Match no longer matches the issue.
@@ -151,7 +138,7 @@ var issuePhotoIDPattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
 func ValidPhotoID(id string) bool { return issuePhotoIDPattern.MatchString(id) }
 
 // Check verifies what can be verified without the database (the error is an
-// *IssueFieldError); intake calls it, and callers may call it first to answer
+// *invalid.Error); intake calls it, and callers may call it first to answer
 // early.
 func (n *NewIssue) Check() error {
 	if err := n.check(); err != nil {
@@ -160,18 +147,18 @@ func (n *NewIssue) Check() error {
 	return nil
 }
 
-func (n *NewIssue) check() *IssueFieldError {
+func (n *NewIssue) check() *invalid.Error {
 	if n.Source == "" {
-		return issueFieldErr("source", "required", "source is required")
+		return invalid.Field("source", "required", "source is required")
 	}
 	if !slices.Contains(IssueSources, n.Source) {
-		return issueFieldErr("source", "invalid", "unknown source %q (one of %s)", n.Source, strings.Join(IssueSources, ", "))
+		return invalid.Field("source", "invalid", "unknown source %q (one of %s)", n.Source, strings.Join(IssueSources, ", "))
 	}
 	if n.Category == "" {
-		return issueFieldErr("category", "required", "category is required")
+		return invalid.Field("category", "required", "category is required")
 	}
 	if err := validate.Point(n.Location); err != nil {
-		return issueFieldErr("location", "out_of_range", "%s", err)
+		return invalid.Field("location", "out_of_range", "%s", err)
 	}
 	for _, f := range []struct {
 		name, value string
@@ -190,23 +177,23 @@ func (n *NewIssue) check() *IssueFieldError {
 }
 
 // checkIssueText rejects text PostgreSQL cannot store (NUL) or that is too long.
-func checkIssueText(field, v string, max int) *IssueFieldError {
+func checkIssueText(field, v string, max int) *invalid.Error {
 	if strings.ContainsRune(v, 0) {
-		return issueFieldErr(field, "invalid", "%s contains a NUL character", field)
+		return invalid.Field(field, "invalid", "%s contains a NUL character", field)
 	}
 	if n := utf8.RuneCountInString(v); n > max {
-		return issueFieldErr(field, "too_long", "%s has %d characters, at most %d are allowed", field, n, max)
+		return invalid.Field(field, "too_long", "%s has %d characters, at most %d are allowed", field, n, max)
 	}
 	return nil
 }
 
-func checkIssuePhotoIDs(ids []string) *IssueFieldError {
+func checkIssuePhotoIDs(ids []string) *invalid.Error {
 	if len(ids) > MaxIssuePhotos {
-		return issueFieldErr("photos", "too_many", "at most %d photos per issue", MaxIssuePhotos)
+		return invalid.Field("photos", "too_many", "at most %d photos per issue", MaxIssuePhotos)
 	}
 	for i, id := range ids {
 		if !ValidPhotoID(id) {
-			return issueFieldErr(fmt.Sprintf("photos[%d]", i), "invalid", "a photo id is the hex SHA-256 returned by the upload")
+			return invalid.Field(fmt.Sprintf("photos[%d]", i), "invalid", "a photo id is the hex SHA-256 returned by the upload")
 		}
 	}
 	return nil

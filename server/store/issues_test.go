@@ -1,12 +1,15 @@
 package store
 
 import (
+	"errors"
 	"math"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/paulmach/orb"
+
+	"citymap/invalid"
 )
 
 func TestNewIssueCheck(t *testing.T) {
@@ -44,8 +47,8 @@ func TestNewIssueCheck(t *testing.T) {
 			}
 			continue
 		}
-		fe, ok := err.(*IssueFieldError)
-		if !ok || fe.Field != tt.field || fe.Code != tt.code {
+		var fe *invalid.Error
+		if !errors.As(err, &fe) || fe.Field != tt.field || fe.Code != tt.code {
 			t.Errorf("%s: %#v, want %s/%s", tt.name, err, tt.field, tt.code)
 		}
 	}

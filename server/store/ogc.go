@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"citymap/invalid"
 	"citymap/server/ogc/cql2"
 )
 
@@ -338,7 +339,7 @@ func (s *Store) OGCItems(ctx context.Context, q OGCQuery, sink OGCSink) (int, er
 func ogcFilterError(err error) error {
 	var pg *pgconn.PgError
 	if errors.As(err, &pg) && (strings.HasPrefix(pg.Code, "22") || pg.Code == "XX000") {
-		return &OGCInvalidError{Field: "filter", Reason: "the database rejected the filter: " + pg.Message}
+		return &invalid.Error{Field: "filter", Code: "invalid_filter", Message: "the database rejected the filter: " + pg.Message}
 	}
 	return err
 }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"citymap/invalid"
 )
 
 // The collections OGC API – Features Part 4 may write, and the columns a client
@@ -50,12 +52,6 @@ var (
 	ErrOGCExists     = errors.New("ogc: a feature with this code exists")
 	ErrOGCReferenced = errors.New("ogc: other records refer to this feature")
 )
-
-// OGCInvalidError says the database rejected a value: a check constraint, an
-// unknown category or an invalid geometry.
-type OGCInvalidError struct{ Field, Reason string }
-
-func (e *OGCInvalidError) Error() string { return e.Field + ": " + e.Reason }
 
 // OGCCreate inserts a feature and records it in the changes feed, all in one
 // transaction. It returns the new Feature and its version.
@@ -201,7 +197,7 @@ func ogcGrid(ctx context.Context, tx pgx.Tx, geojson []byte, scope OGCScope) (st
 		return "", ogcWriteError(err)
 	}
 	if !valid {
-		return "", &OGCInvalidError{Field: "geometry", Reason: "invalid geometry: " + reason}
+		return "", invalidValue("geometry", "invalid geometry: "+reason)
 	}
 	g := ""
 	if grid != nil {
@@ -242,6 +238,12 @@ func ogcFeatureByID(ctx context.Context, tx pgx.Tx, collection string, id int64)
 	return feature, version, err
 }
 
+// invalidValue says the database rejected a value: a check constraint, an
+// unknown category or an invalid geometry.
+func invalidValue(field, message string) *invalid.Error {
+	return &invalid.Error{Field: field, Code: "invalid_value", Message: message}
+}
+
 // ogcWriteError turns constraint violations into errors a client can act on.
 func ogcWriteError(err error) error {
 	var pg *pgconn.PgError
@@ -255,10 +257,10 @@ func ogcWriteError(err error) error {
 		if strings.Contains(pg.Message, "update or delete") {
 			return ErrOGCReferenced
 		}
-		return &OGCInvalidError{Field: ogcConstraintField(pg.ConstraintName), Reason: "unknown value: " + pg.Detail}
+		return invalidValue(ogcConstraintField(pg.ConstraintName), "unknown value: "+pg.Detail)
 	case "23514", "23502", "22P02", "22003", "XX000":
 		// check and not-null violations, bad input, and GEOS/GeoJSON parse errors
-		return &OGCInvalidError{Field: ogcConstraintField(pg.ConstraintName), Reason: pg.Message}
+		return invalidValue(ogcConstraintField(pg.ConstraintName), pg.Message)
 	}
 	return err
 }

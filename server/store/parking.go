@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"citymap/invalid"
 )
 
 // ParkingReading is one occupancy reading of a zone, from a sensor or a lot
@@ -40,8 +42,8 @@ const MaxReadingSkew = 5 * time.Minute
 type ReadingOutcome struct {
 	Status   string
 	Occupied int // the occupancy recorded (after clamping); 0 when rejected
-	// Field, Code and Message say why a reading was rejected.
-	Field, Code, Message string
+	// Err says why a reading was rejected.
+	Err *invalid.Error
 }
 
 // parkingZoneState is what deciding about readings needs of a zone.
@@ -102,7 +104,7 @@ func planReadings(rs []ParkingReading, zones map[string]*parkingZoneState, now t
 // rejectReading says why a reading is not valid, if it is not.
 func rejectReading(r ParkingReading, z *parkingZoneState, now time.Time) (ReadingOutcome, bool) {
 	bad := func(field, code, msg string) (ReadingOutcome, bool) {
-		return ReadingOutcome{Status: ReadingRejected, Field: field, Code: code, Message: msg}, true
+		return ReadingOutcome{Status: ReadingRejected, Err: &invalid.Error{Field: field, Code: code, Message: msg}}, true
 	}
 	switch {
 	case r.Zone == "":

@@ -40,7 +40,11 @@ func TestPlanReadings(t *testing.T) {
 	p := planReadings(rs, zones(), now)
 	for i, w := range want {
 		o := p.outcomes[i]
-		if o.Status != w.status || o.Field != w.field || o.Occupied != w.occupied {
+		field := ""
+		if o.Err != nil {
+			field = o.Err.Field
+		}
+		if o.Status != w.status || field != w.field || o.Occupied != w.occupied {
 			t.Errorf("reading %d: %+v, want %+v", i, o, w)
 		}
 	}

@@ -8,6 +8,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"citymap/invalid"
 )
 
 // Errors of the surveys.
@@ -50,7 +52,7 @@ func scanSurvey(row pgx.Row, extra ...any) (Survey, error) {
 }
 
 // CreateSurvey stores a checked definition as a draft. Errors:
-// ErrSurveyCodeTaken, *IssueFieldError for areas that do not exist.
+// ErrSurveyCodeTaken, *invalid.Error for areas that do not exist.
 func (s *Store) CreateSurvey(ctx context.Context, sv Survey) (Survey, error) {
 	var unknown *string
 	err := s.Pool.QueryRow(ctx, `SELECT min(a) FROM unnest($1::text[]) a WHERE NOT EXISTS (SELECT 1 FROM areas WHERE code = a)`,
@@ -59,7 +61,7 @@ func (s *Store) CreateSurvey(ctx context.Context, sv Survey) (Survey, error) {
 		return sv, err
 	}
 	if unknown != nil {
-		return sv, issueFieldErr("areas", "unknown_area", "no area has the code %q", *unknown)
+		return sv, invalid.Field("areas", "unknown_area", "no area has the code %q", *unknown)
 	}
 	row := s.Pool.QueryRow(ctx, `INSERT INTO surveys AS s (code, title, intro, questions, areas, opens_at, closes_at, created_by)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING `+surveyColumns,

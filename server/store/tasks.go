@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"citymap/invalid"
 	"citymap/server/table"
 	"citymap/server/taskflow"
 )
@@ -82,17 +83,17 @@ func (n *NewTask) check(now time.Time) error {
 	n.Title = strings.TrimSpace(n.Title)
 	switch {
 	case n.Title == "":
-		return issueFieldErr("title", "required", "title is required")
+		return invalid.Field("title", "required", "title is required")
 	case n.Unit == "":
-		return issueFieldErr("unit", "required", "unit (the responsible unit's code, see /api/v1/units) is required")
+		return invalid.Field("unit", "required", "unit (the responsible unit's code, see /api/v1/units) is required")
 	case n.DueAt.IsZero():
-		return issueFieldErr("due_at", "required", "due_at (RFC 3339) is required")
+		return invalid.Field("due_at", "required", "due_at (RFC 3339) is required")
 	case n.DueAt.Before(now):
-		return issueFieldErr("due_at", "in_past", "due_at lies in the past")
+		return invalid.Field("due_at", "in_past", "due_at lies in the past")
 	case len(n.Points) > MaxTaskPoints:
-		return issueFieldErr("points", "too_many", "at most %d points per task", MaxTaskPoints)
+		return invalid.Field("points", "too_many", "at most %d points per task", MaxTaskPoints)
 	case len(n.Areas) > MaxTaskAreas:
-		return issueFieldErr("areas", "too_many", "at most %d areas per task", MaxTaskAreas)
+		return invalid.Field("areas", "too_many", "at most %d areas per task", MaxTaskAreas)
 	}
 	for _, f := range []struct {
 		name, value string
@@ -108,7 +109,7 @@ func (n *NewTask) check(now time.Time) error {
 }
 
 // CreateTask writes a new task, its create event and its change in one
-// transaction. Errors: *IssueFieldError for bad input (an unknown unit,
+// transaction. Errors: *invalid.Error for bad input (an unknown unit,
 // indicator, campaign, area or point is one).
 func (s *Store) CreateTask(ctx context.Context, by TaskActor, n NewTask, now time.Time) (TaskChange, error) {
 	var out TaskChange
@@ -164,21 +165,21 @@ func checkTaskRefs(ctx context.Context, tx pgx.Tx, n NewTask) error {
 	case err != nil:
 		return err
 	case !unit:
-		return issueFieldErr("unit", "unknown_unit", "unknown unit %q (see /api/v1/units)", n.Unit)
+		return invalid.Field("unit", "unknown_unit", "unknown unit %q (see /api/v1/units)", n.Unit)
 	case !indicator:
-		return issueFieldErr("indicator", "unknown_indicator", "no indicator has the code %q (see /api/v1/indicators)", n.Indicator)
+		return invalid.Field("indicator", "unknown_indicator", "no indicator has the code %q (see /api/v1/indicators)", n.Indicator)
 	case !campaign:
-		return issueFieldErr("campaign", "unknown_campaign", "no campaign has the id %d", n.Campaign)
+		return invalid.Field("campaign", "unknown_campaign", "no campaign has the id %d", n.Campaign)
 	}
 	if i, err := firstMissing(ctx, tx, n.Points, `SELECT 1 FROM points WHERE code = $1`); err != nil || i >= 0 {
 		if err == nil {
-			err = issueFieldErr(fmt.Sprintf("points[%d]", i), "unknown_point", "no point has the code %q", n.Points[i])
+			err = invalid.Field(fmt.Sprintf("points[%d]", i), "unknown_point", "no point has the code %q", n.Points[i])
 		}
 		return err
 	}
 	if i, err := firstMissing(ctx, tx, n.Areas, `SELECT 1 FROM areas WHERE code = $1`); err != nil || i >= 0 {
 		if err == nil {
-			err = issueFieldErr(fmt.Sprintf("areas[%d]", i), "unknown_area", "no area has the code %q", n.Areas[i])
+			err = invalid.Field(fmt.Sprintf("areas[%d]", i), "unknown_area", "no area has the code %q", n.Areas[i])
 		}
 		return err
 	}
@@ -269,7 +270,7 @@ func lockTask(ctx context.Context, tx pgx.Tx, by TaskActor, id int64, ifMatch []
 
 // ApplyTaskAction takes a step for actor at time now: the task, its event and
 // its change in one transaction. Errors: ErrTaskNotFound, ErrTaskOutOfScope,
-// *TaskVersionError, *taskflow.NotAllowedError and *IssueFieldError. The role
+// *TaskVersionError, *taskflow.NotAllowedError and *invalid.Error. The role
 // check is the caller's (taskflow.RoleMay).
 func (s *Store) ApplyTaskAction(ctx context.Context, by TaskActor, a TaskAction, now time.Time) (TaskChange, error) {
 	var out TaskChange
@@ -294,7 +295,7 @@ func (s *Store) ApplyTaskAction(ctx context.Context, by TaskActor, a TaskAction,
 		}
 		photos, docs := newPhotos(lt.photos, a.Photos), newPhotos(lt.docs, a.Documents)
 		if len(lt.photos)+len(photos) > MaxIssuePhotos*2 || len(lt.docs)+len(docs) > MaxTaskDocuments {
-			return issueFieldErr("documents", "too_many", "a task has at most %d photos and %d documents", MaxIssuePhotos*2, MaxTaskDocuments)
+			return invalid.Field("documents", "too_many", "a task has at most %d photos and %d documents", MaxIssuePhotos*2, MaxTaskDocuments)
 		}
 		var due *time.Time
 		if !a.DueAt.IsZero() {
@@ -324,23 +325,23 @@ func checkTaskStep(a TaskAction) error {
 		return err
 	}
 	if len(a.Documents) > MaxTaskDocuments {
-		return issueFieldErr("documents", "too_many", "at most %d documents per step", MaxTaskDocuments)
+		return invalid.Field("documents", "too_many", "at most %d documents per step", MaxTaskDocuments)
 	}
 	for i, d := range a.Documents {
 		if !ValidPhotoID(d) {
-			return issueFieldErr(fmt.Sprintf("documents[%d]", i), "invalid", "a document id is the hex SHA-256 returned by the upload")
+			return invalid.Field(fmt.Sprintf("documents[%d]", i), "invalid", "a document id is the hex SHA-256 returned by the upload")
 		}
 	}
 	assigning := a.Unit != "" || a.Owner != "" || a.OwnerPhone != "" || !a.DueAt.IsZero()
 	switch {
 	case assigning && a.Action != taskflow.Assign:
-		return issueFieldErr("action", "not_applicable", "unit, owner, owner_phone and due_at go with assign only")
+		return invalid.Field("action", "not_applicable", "unit, owner, owner_phone and due_at go with assign only")
 	case a.Action == taskflow.Assign && !assigning:
-		return issueFieldErr("unit", "required", "assign needs a unit, owner, owner_phone or due_at")
+		return invalid.Field("unit", "required", "assign needs a unit, owner, owner_phone or due_at")
 	case a.Action == taskflow.Return && strings.TrimSpace(a.Note) == "":
-		return issueFieldErr("note", "required", "a returned task says why in its note")
+		return invalid.Field("note", "required", "a returned task says why in its note")
 	case a.Action == taskflow.Progress && strings.TrimSpace(a.Note) == "" && len(a.Photos)+len(a.Documents) == 0:
-		return issueFieldErr("note", "required", "progress needs a note, photos or documents")
+		return invalid.Field("note", "required", "progress needs a note, photos or documents")
 	}
 	return nil
 }
@@ -352,7 +353,7 @@ func checkTaskEvidence(ctx context.Context, tx pgx.Tx, by TaskActor, a TaskActio
 	}
 	i, err := firstMissing(ctx, tx, a.Documents, `SELECT 1 FROM documents WHERE id = $1`)
 	if err == nil && i >= 0 {
-		err = issueFieldErr(fmt.Sprintf("documents[%d]", i), "unknown_document", "no document has the id %s: upload it first", a.Documents[i])
+		err = invalid.Field(fmt.Sprintf("documents[%d]", i), "unknown_document", "no document has the id %s: upload it first", a.Documents[i])
 	}
 	return err
 }
@@ -370,13 +371,13 @@ func assignData(ctx context.Context, tx pgx.Tx, a TaskAction, now time.Time) (ma
 			return nil, err
 		}
 		if !known {
-			return nil, issueFieldErr("unit", "unknown_unit", "unknown unit %q (see /api/v1/units)", a.Unit)
+			return nil, invalid.Field("unit", "unknown_unit", "unknown unit %q (see /api/v1/units)", a.Unit)
 		}
 		data["unit"] = a.Unit
 	}
 	if !a.DueAt.IsZero() {
 		if a.DueAt.Before(now) {
-			return nil, issueFieldErr("due_at", "in_past", "due_at lies in the past")
+			return nil, invalid.Field("due_at", "in_past", "due_at lies in the past")
 		}
 		data["due_at"] = a.DueAt
 	}

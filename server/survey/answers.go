@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"strings"
 	"unicode/utf8"
+
+	"citymap/invalid"
 )
 
 // Answers are one respondent's answers by question id, as stored: an option
@@ -20,7 +22,7 @@ func (d *Definition) CheckAnswers(raw map[string]json.RawMessage) (Answers, erro
 	for id, v := range raw {
 		q := d.Question(id)
 		if q == nil {
-			return nil, fieldErr("answers."+id, "unknown_question", "the survey has no question %q", id)
+			return nil, invalid.Field("answers."+id, "unknown_question", "the survey has no question %q", id)
 		}
 		a, err := q.read(v)
 		if err != nil {
@@ -32,7 +34,7 @@ func (d *Definition) CheckAnswers(raw map[string]json.RawMessage) (Answers, erro
 	}
 	for i, q := range d.Questions {
 		if _, ok := out[q.ID]; q.Required && !ok {
-			return nil, fieldErr("answers."+q.ID, "required", "请回答第%d题 (question %s must be answered)", i+1, q.ID)
+			return nil, invalid.Field("answers."+q.ID, "required", "请回答第%d题 (question %s must be answered)", i+1, q.ID)
 		}
 	}
 	return out, nil
@@ -48,27 +50,27 @@ func (q *Question) read(v json.RawMessage) (any, error) {
 	case Single:
 		var s string
 		if json.Unmarshal(v, &s) != nil {
-			return nil, fieldErr(at, "invalid_type", "the answer to %s is one option id", q.ID)
+			return nil, invalid.Field(at, "invalid_type", "the answer to %s is one option id", q.ID)
 		}
 		if s == "" {
 			return nil, nil
 		}
 		if q.option(s) == nil {
-			return nil, fieldErr(at, "unknown_option", "question %s has no option %q", q.ID, s)
+			return nil, invalid.Field(at, "unknown_option", "question %s has no option %q", q.ID, s)
 		}
 		return s, nil
 	case Multiple:
 		var ids []string
 		if json.Unmarshal(v, &ids) != nil {
-			return nil, fieldErr(at, "invalid_type", "the answer to %s is a list of option ids", q.ID)
+			return nil, invalid.Field(at, "invalid_type", "the answer to %s is a list of option ids", q.ID)
 		}
 		seen := map[string]bool{}
 		for _, s := range ids {
 			if q.option(s) == nil {
-				return nil, fieldErr(at, "unknown_option", "question %s has no option %q", q.ID, s)
+				return nil, invalid.Field(at, "unknown_option", "question %s has no option %q", q.ID, s)
 			}
 			if seen[s] {
-				return nil, fieldErr(at, "duplicate", "option %q is chosen twice", s)
+				return nil, invalid.Field(at, "duplicate", "option %q is chosen twice", s)
 			}
 			seen[s] = true
 		}
@@ -81,26 +83,26 @@ func (q *Question) read(v json.RawMessage) (any, error) {
 		dec := json.NewDecoder(bytes.NewReader(v))
 		dec.UseNumber()
 		if dec.Decode(&n) != nil {
-			return nil, fieldErr(at, "invalid_type", "the answer to %s is a whole number from 1 to %d", q.ID, q.Scale)
+			return nil, invalid.Field(at, "invalid_type", "the answer to %s is a whole number from 1 to %d", q.ID, q.Scale)
 		}
 		r, err := n.Int64()
 		if err != nil || r < 1 || r > int64(q.Scale) {
-			return nil, fieldErr(at, "out_of_range", "the answer to %s is a whole number from 1 to %d", q.ID, q.Scale)
+			return nil, invalid.Field(at, "out_of_range", "the answer to %s is a whole number from 1 to %d", q.ID, q.Scale)
 		}
 		return int(r), nil
 	}
 	var s string
 	if json.Unmarshal(v, &s) != nil {
-		return nil, fieldErr(at, "invalid_type", "the answer to %s is a text", q.ID)
+		return nil, invalid.Field(at, "invalid_type", "the answer to %s is a text", q.ID)
 	}
 	s = strings.TrimSpace(s)
 	switch {
 	case s == "":
 		return nil, nil
 	case utf8.RuneCountInString(s) > MaxText:
-		return nil, fieldErr(at, "too_long", "the answer to %s is at most %d characters", q.ID, MaxText)
+		return nil, invalid.Field(at, "too_long", "the answer to %s is at most %d characters", q.ID, MaxText)
 	case strings.ContainsRune(s, 0):
-		return nil, fieldErr(at, "invalid", "the answer to %s holds a NUL character", q.ID)
+		return nil, invalid.Field(at, "invalid", "the answer to %s holds a NUL character", q.ID)
 	}
 	return s, nil
 }

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"citymap/invalid"
 )
 
 // The kinds of question.
@@ -73,17 +75,6 @@ type Definition struct {
 	ClosesAt  *time.Time `json:"closes_at"`
 }
 
-// FieldError names what is wrong and where (questions[2].options, answers.Q3).
-type FieldError struct {
-	Field, Code, Message string
-}
-
-func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
-
-func fieldErr(field, code, format string, args ...any) *FieldError {
-	return &FieldError{Field: field, Code: code, Message: fmt.Sprintf(format, args...)}
-}
-
 var (
 	codeRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$`)
 	idRE   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,19}$`)
@@ -98,19 +89,19 @@ func (d *Definition) Check(indicator func(string) bool) error {
 	d.Code, d.Title, d.Intro = strings.TrimSpace(d.Code), strings.TrimSpace(d.Title), strings.TrimSpace(d.Intro)
 	switch {
 	case !codeRE.MatchString(d.Code):
-		return fieldErr("code", "invalid", "a code is 1 to 40 letters, digits, dashes or underscores")
+		return invalid.Field("code", "invalid", "a code is 1 to 40 letters, digits, dashes or underscores")
 	case d.Title == "":
-		return fieldErr("title", "required", "title is required")
+		return invalid.Field("title", "required", "title is required")
 	case utf8.RuneCountInString(d.Title) > maxTitle:
-		return fieldErr("title", "too_long", "title is at most %d characters", maxTitle)
+		return invalid.Field("title", "too_long", "title is at most %d characters", maxTitle)
 	case utf8.RuneCountInString(d.Intro) > maxIntro:
-		return fieldErr("intro", "too_long", "intro is at most %d characters", maxIntro)
+		return invalid.Field("intro", "too_long", "intro is at most %d characters", maxIntro)
 	case len(d.Questions) == 0:
-		return fieldErr("questions", "required", "a survey has at least one question")
+		return invalid.Field("questions", "required", "a survey has at least one question")
 	case len(d.Questions) > MaxQuestions:
-		return fieldErr("questions", "too_many", "a survey has at most %d questions", MaxQuestions)
+		return invalid.Field("questions", "too_many", "a survey has at most %d questions", MaxQuestions)
 	case d.OpensAt != nil && d.ClosesAt != nil && !d.ClosesAt.After(*d.OpensAt):
-		return fieldErr("closes_at", "before_opens", "closes_at lies before opens_at")
+		return invalid.Field("closes_at", "before_opens", "closes_at lies before opens_at")
 	}
 	if d.Areas == nil {
 		d.Areas = []string{}
@@ -122,7 +113,7 @@ func (d *Definition) Check(indicator func(string) bool) error {
 			return err
 		}
 		if seen[q.ID] {
-			return fieldErr(fmt.Sprintf("questions[%d].id", i), "duplicate", "question id %q is used twice", q.ID)
+			return invalid.Field(fmt.Sprintf("questions[%d].id", i), "duplicate", "question id %q is used twice", q.ID)
 		}
 		seen[q.ID] = true
 	}
@@ -133,52 +124,52 @@ func (q *Question) check(at string, indicator func(string) bool) error {
 	q.Text = strings.TrimSpace(q.Text)
 	switch {
 	case !idRE.MatchString(q.ID):
-		return fieldErr(at+".id", "invalid", "a question id is 1 to 20 letters, digits, dots, dashes or underscores")
+		return invalid.Field(at+".id", "invalid", "a question id is 1 to 20 letters, digits, dots, dashes or underscores")
 	case q.Text == "":
-		return fieldErr(at+".text", "required", "a question has a text")
+		return invalid.Field(at+".text", "required", "a question has a text")
 	case utf8.RuneCountInString(q.Text) > maxQuestion:
-		return fieldErr(at+".text", "too_long", "a question's text is at most %d characters", maxQuestion)
+		return invalid.Field(at+".text", "too_long", "a question's text is at most %d characters", maxQuestion)
 	case q.Indicator != nil && !indicator(*q.Indicator):
-		return fieldErr(at+".indicator", "unknown_indicator", "%q is not a questionnaire indicator", *q.Indicator)
+		return invalid.Field(at+".indicator", "unknown_indicator", "%q is not a questionnaire indicator", *q.Indicator)
 	}
 	if q.Measure != nil && *q.Measure != Awareness && *q.Measure != Satisfaction {
-		return fieldErr(at+".measure", "invalid", "measure is awareness, satisfaction or null")
+		return invalid.Field(at+".measure", "invalid", "measure is awareness, satisfaction or null")
 	}
 	switch q.Kind {
 	case Single, Multiple:
 		if q.Scale != 0 {
-			return fieldErr(at+".scale", "not_allowed", "only a rating question has a scale")
+			return invalid.Field(at+".scale", "not_allowed", "only a rating question has a scale")
 		}
 		return q.checkOptions(at)
 	case Rating:
 		if len(q.Options) > 0 {
-			return fieldErr(at+".options", "not_allowed", "a rating question has a scale, not options")
+			return invalid.Field(at+".options", "not_allowed", "a rating question has a scale, not options")
 		}
 		if q.Scale == 0 {
 			q.Scale = 5
 		}
 		if q.Scale < MinScale || q.Scale > MaxScale {
-			return fieldErr(at+".scale", "out_of_range", "scale is %d to %d", MinScale, MaxScale)
+			return invalid.Field(at+".scale", "out_of_range", "scale is %d to %d", MinScale, MaxScale)
 		}
 		return nil
 	case Text:
 		if len(q.Options) > 0 || q.Scale != 0 {
-			return fieldErr(at+".options", "not_allowed", "a text question has neither options nor a scale")
+			return invalid.Field(at+".options", "not_allowed", "a text question has neither options nor a scale")
 		}
 		if q.Measure != nil {
-			return fieldErr(at+".measure", "not_allowed", "free text counts towards no measure")
+			return invalid.Field(at+".measure", "not_allowed", "free text counts towards no measure")
 		}
 		return nil
 	}
-	return fieldErr(at+".kind", "invalid", "kind is single, multiple, rating or text")
+	return invalid.Field(at+".kind", "invalid", "kind is single, multiple, rating or text")
 }
 
 func (q *Question) checkOptions(at string) error {
 	switch {
 	case len(q.Options) < 2:
-		return fieldErr(at+".options", "required", "a choice question has at least two options")
+		return invalid.Field(at+".options", "required", "a choice question has at least two options")
 	case len(q.Options) > MaxOptions:
-		return fieldErr(at+".options", "too_many", "a question has at most %d options", MaxOptions)
+		return invalid.Field(at+".options", "too_many", "a question has at most %d options", MaxOptions)
 	}
 	seen := map[string]bool{}
 	for j := range q.Options {
@@ -187,18 +178,18 @@ func (q *Question) checkOptions(at string) error {
 		where := fmt.Sprintf("%s.options[%d]", at, j)
 		switch {
 		case !idRE.MatchString(o.ID):
-			return fieldErr(where+".id", "invalid", "an option id is 1 to 20 letters, digits, dots, dashes or underscores")
+			return invalid.Field(where+".id", "invalid", "an option id is 1 to 20 letters, digits, dots, dashes or underscores")
 		case seen[o.ID]:
-			return fieldErr(where+".id", "duplicate", "option id %q is used twice", o.ID)
+			return invalid.Field(where+".id", "duplicate", "option id %q is used twice", o.ID)
 		case o.Text == "":
-			return fieldErr(where+".text", "required", "an option has a text")
+			return invalid.Field(where+".text", "required", "an option has a text")
 		case utf8.RuneCountInString(o.Text) > maxOption:
-			return fieldErr(where+".text", "too_long", "an option's text is at most %d characters", maxOption)
+			return invalid.Field(where+".text", "too_long", "an option's text is at most %d characters", maxOption)
 		}
 		seen[o.ID] = true
 	}
 	if q.Measure != nil && !slices.ContainsFunc(q.Options, func(o Option) bool { return o.Positive }) {
-		return fieldErr(at+".options", "no_positive", "a question with a measure marks the options that count (\"positive\": true)")
+		return invalid.Field(at+".options", "no_positive", "a question with a measure marks the options that count (\"positive\": true)")
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 
+	"citymap/invalid"
 	"citymap/server/respond"
 	"citymap/server/store"
 	"citymap/server/survey"
@@ -188,7 +189,7 @@ func formAnswer(d *survey.Definition, form url.Values) answer {
 
 // pageError is the status and message of a refused form.
 func pageError(err error) (int, string) {
-	var fe *survey.FieldError
+	var fe *invalid.Error
 	var re *respond.Error
 	switch {
 	case errors.As(err, &fe):

@@ -3,7 +3,6 @@ package surveys
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"slices"
 	"strconv"
@@ -55,9 +54,7 @@ func (a *API) report(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	if err := table.Write(w, format, t, "survey_"+sv.Code+"_"+by); err != nil {
-		slog.Error("write survey report", "err", err)
-	}
+	table.Serve(w, r, format, t, "survey_"+sv.Code+"_"+by)
 }
 
 // surveyOf reads the survey a report names by id or code.

@@ -12,9 +12,9 @@ import (
 	"github.com/paulmach/orb"
 
 	"citymap/geo/coordsys"
+	"citymap/invalid"
 	"citymap/server/respond"
 	"citymap/server/store"
-	"citymap/server/survey"
 )
 
 // answer is POST /api/v1/surveys/{id}/responses: where the respondent is (a
@@ -35,9 +35,9 @@ var deviceRE = regexp.MustCompile(`^[A-Za-z0-9_-]{16,64}$`)
 // Errors of an answer, as the page shows them.
 var (
 	errNotOpen = respond.Errorf(http.StatusConflict, "survey_closed", "本问卷当前不接受填写 (the survey does not take answers now)")
-	errNoWho   = &survey.FieldError{Field: "respondent", Code: "required",
+	errNoWho   = &invalid.Error{Field: "respondent", Code: "required",
 		Message: "请填写手机号 (a phone number, or the page's device key, is required)"}
-	errPhone = &survey.FieldError{Field: "respondent", Code: "invalid",
+	errPhone = &invalid.Error{Field: "respondent", Code: "invalid",
 		Message: "手机号格式不正确 (a mainland mobile number of 11 digits)"}
 )
 
@@ -124,7 +124,7 @@ func (a *API) respondent(in answer) ([]byte, error) {
 		return a.key("phone", n), nil
 	case in.Device != "":
 		if !deviceRE.MatchString(in.Device) {
-			return nil, &survey.FieldError{Field: "respondent", Code: "invalid",
+			return nil, &invalid.Error{Field: "respondent", Code: "invalid",
 				Message: "a device key is 16 to 64 letters, digits, dashes or underscores"}
 		}
 		return a.key("device", in.Device), nil
@@ -145,24 +145,24 @@ func (a *API) locate(ctx context.Context, sv store.Survey, in *answer) (string, 
 	}
 	if in.Community != "" {
 		if in.Lon != nil || in.Lat != nil {
-			return "", &survey.FieldError{Field: "location", Code: "ambiguous", Message: "give a community or a position, not both"}
+			return "", &invalid.Error{Field: "location", Code: "ambiguous", Message: "give a community or a position, not both"}
 		}
 		if !ours(in.Community) {
-			return "", &survey.FieldError{Field: "community", Code: "unknown_community",
+			return "", &invalid.Error{Field: "community", Code: "unknown_community",
 				Message: "所选社区不在本问卷范围内 (not one of the survey's communities)"}
 		}
 		return "chosen", nil
 	}
 	if in.Lon == nil || in.Lat == nil {
-		return "", &survey.FieldError{Field: "community", Code: "required", Message: "请选择所在社区 (choose a community or give a position)"}
+		return "", &invalid.Error{Field: "community", Code: "required", Message: "请选择所在社区 (choose a community or give a position)"}
 	}
 	sys, err := coordsys.Parse(in.CoordSys)
 	if err != nil {
-		return "", &survey.FieldError{Field: "location", Code: "invalid", Message: "coord_sys is wgs84, gcj02 or bd09"}
+		return "", &invalid.Error{Field: "location", Code: "invalid", Message: "coord_sys is wgs84, gcj02 or bd09"}
 	}
 	lon, lat := *in.Lon, *in.Lat
 	if math.IsNaN(lon) || math.IsNaN(lat) || lon < -180 || lon > 180 || lat < -90 || lat > 90 {
-		return "", &survey.FieldError{Field: "location", Code: "invalid", Message: "lon and lat are degrees"}
+		return "", &invalid.Error{Field: "location", Code: "invalid", Message: "lon and lat are degrees"}
 	}
 	p := coordsys.ToWGS84(sys, orb.Point{lon, lat})
 	code, err := a.store.CommunityAt(ctx, p[0], p[1])
@@ -170,7 +170,7 @@ func (a *API) locate(ctx context.Context, sv store.Survey, in *answer) (string, 
 		return "", err
 	}
 	if code == "" || !ours(code) {
-		return "", &survey.FieldError{Field: "location", Code: "outside",
+		return "", &invalid.Error{Field: "location", Code: "outside",
 			Message: "您的位置不在本问卷的社区范围内，请从列表中选择社区 (the position lies in none of the survey's communities)"}
 	}
 	in.Community = code

@@ -19,12 +19,12 @@ import (
 	"strings"
 	"time"
 
+	"citymap/invalid"
 	"citymap/server/auth"
 	"citymap/server/limit"
 	"citymap/server/respond"
 	"citymap/server/routes"
 	"citymap/server/store"
-	"citymap/server/survey"
 )
 
 // Config tunes the public answers.
@@ -212,17 +212,14 @@ func (a *API) clientAddr(r *http.Request) string {
 
 // fail answers the store's and the definitions' errors.
 func fail(w http.ResponseWriter, r *http.Request, err error) {
-	var fe *survey.FieldError
-	var ife *store.IssueFieldError
+	var fe *invalid.Error
 	switch {
 	case errors.As(err, &fe):
-		e := respond.Field(fe.Field, fe.Code, fe.Message)
+		e := respond.Invalid(fe)
 		if strings.HasPrefix(fe.Field, "answers") || fe.Field == "respondent" || fe.Field == "community" || fe.Field == "location" {
 			e.Status = http.StatusUnprocessableEntity
 		}
 		respond.Fail(w, r, e)
-	case errors.As(err, &ife):
-		respond.Fail(w, r, respond.Field(ife.Field, ife.Code, ife.Message))
 	case errors.Is(err, store.ErrSurveyNotFound):
 		respond.Fail(w, r, respond.ErrNotFound)
 	case errors.Is(err, store.ErrSurveyCodeTaken):

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"citymap/server/respond"
 )
 
 // Table is a list of rows with named columns.
@@ -61,6 +63,15 @@ func Write(w http.ResponseWriter, f Format, t *Table, name string) error {
 		return err
 	}
 	return bw.Flush()
+}
+
+// Serve writes t as the answer to r, like Write. A failure once the answer
+// has begun can only be logged: at debug when the client went away (a
+// download cancelled), else as an error.
+func Serve(w http.ResponseWriter, r *http.Request, f Format, t *Table, name string) {
+	if err := Write(w, f, t, name); err != nil {
+		respond.LogError(r, "write table", err, "name", name)
+	}
 }
 
 // bom makes Excel read the file as UTF-8 rather than the system code page, which

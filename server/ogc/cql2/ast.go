@@ -4,7 +4,7 @@
 // a WHERE fragment over a whitelist of queryable properties, each with its SQL
 // expression and type. Values never enter the SQL text: every literal becomes a
 // placeholder ($1, $2, ...) whose value is collected in Params. Anything the
-// compiler does not support is reported as an *Error that names it, so the HTTP
+// compiler does not support is reported as an *invalid.Error that names it, so the HTTP
 // layer can answer 400 with a message a client can act on.
 //
 // Supported: comparisons (= <> < <= > >=), AND/OR/NOT, LIKE with % and _ and

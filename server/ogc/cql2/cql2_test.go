@@ -1,6 +1,7 @@
 package cql2
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -8,6 +9,8 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
+
+	"citymap/invalid"
 )
 
 var testProps = map[string]Queryable{
@@ -209,18 +212,18 @@ func TestErrors(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			_, _, err := compileText(t, c.filter)
-			e, ok := err.(*Error)
-			if !ok {
-				t.Fatalf("%s: error %v (%T), want *Error", c.filter, err, err)
+			var e *invalid.Error
+			if !errors.As(err, &e) || e.Field != "filter" {
+				t.Fatalf("%s: error %v (%T), want *invalid.Error on filter", c.filter, err, err)
 			}
 			if !strings.Contains(e.Error(), c.want) {
 				t.Errorf("%s: error %q does not say %q", c.filter, e.Error(), c.want)
 			}
-			if limit := strings.Contains(e.Msg, "(the limit)"); e.TooComplex != limit {
-				t.Errorf("%s: too complex = %v for %q", c.filter, e.TooComplex, e.Msg)
+			if limit := strings.Contains(e.Message, "(the limit)"); (e.Code == CodeTooComplex) != limit {
+				t.Errorf("%s: code %s for %q", c.filter, e.Code, e.Message)
 			}
-			if e.Unsupported != c.unsupported {
-				t.Errorf("%s: unsupported = %v, want %v (%v)", c.filter, e.Unsupported, c.unsupported, e)
+			if (e.Code == CodeUnsupported) != c.unsupported {
+				t.Errorf("%s: code %s, want unsupported = %v (%v)", c.filter, e.Code, c.unsupported, e)
 			}
 		})
 	}

@@ -5,38 +5,40 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"citymap/invalid"
 )
 
-// Error is a filter the package cannot accept: malformed, or well formed but
-// beyond what is supported (Unsupported), which clients may want to tell apart.
-type Error struct {
-	// Pos is the 1-based character position of the problem in the filter text,
-	// 0 when the problem is not at one place (most compile errors).
-	Pos         int
-	Msg         string
-	Unsupported bool
-	// TooComplex says the filter is past one of the limits (MaxConditions and
-	// the others), which its message names.
-	TooComplex bool
-}
+// The codes of the *invalid.Error (on the field "filter") that a filter the
+// package cannot accept comes back as: malformed, or well formed but beyond
+// what is supported, or past one of the limits (MaxConditions and the others),
+// which clients may want to tell apart.
+const (
+	CodeInvalid     = "invalid_filter"
+	CodeUnsupported = "unsupported_filter"
+	CodeTooComplex  = "filter_too_complex"
+)
 
-func (e *Error) Error() string {
-	if e.Pos > 0 {
-		return fmt.Sprintf("filter: at character %d: %s", e.Pos, e.Msg)
+// filterError builds the error; pos is the 1-based character position of the
+// problem in the filter text, 0 when it is not at one place (most compile
+// errors).
+func filterError(code string, pos int, msg string) *invalid.Error {
+	if pos > 0 {
+		msg = fmt.Sprintf("at character %d: %s", pos, msg)
 	}
-	return "filter: " + e.Msg
+	return &invalid.Error{Field: "filter", Code: code, Message: msg}
 }
 
-func errorf(pos int, format string, args ...any) *Error {
-	return &Error{Pos: pos, Msg: fmt.Sprintf(format, args...)}
+func errorf(pos int, format string, args ...any) *invalid.Error {
+	return filterError(CodeInvalid, pos, fmt.Sprintf(format, args...))
 }
 
-func tooComplex(pos int, format string, args ...any) *Error {
-	return &Error{Pos: pos, Msg: fmt.Sprintf(format, args...), TooComplex: true}
+func tooComplex(pos int, format string, args ...any) *invalid.Error {
+	return filterError(CodeTooComplex, pos, fmt.Sprintf(format, args...))
 }
 
-func unsupported(pos int, format string, args ...any) *Error {
-	return &Error{Pos: pos, Msg: "not supported: " + fmt.Sprintf(format, args...), Unsupported: true}
+func unsupported(pos int, format string, args ...any) *invalid.Error {
+	return filterError(CodeUnsupported, pos, "not supported: "+fmt.Sprintf(format, args...))
 }
 
 type tokenKind int

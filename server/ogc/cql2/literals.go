@@ -3,6 +3,8 @@ package cql2
 import (
 	"strings"
 	"time"
+
+	"citymap/invalid"
 )
 
 // instantLiteral parses TIMESTAMP('...') or DATE('...').
@@ -48,7 +50,7 @@ func (p *parser) interval(name token) (Expr, error) {
 		return nil, err
 	}
 	if err := checkOrder(start, end); err != nil {
-		return nil, errorf(name.pos, "%s", err.Msg)
+		return nil, errorf(name.pos, "%s", err.Message)
 	}
 	return &Interval{Start: start, End: end}, nil
 }
@@ -110,7 +112,7 @@ func parseTimestamp(s string) (*Timestamp, bool) {
 
 // checkOrder rejects intervals that end before they start, when both bounds
 // are literals (a day ends at its last moment, so a one-day interval is fine).
-func checkOrder(start, end Expr) *Error {
+func checkOrder(start, end Expr) *invalid.Error {
 	s, ok1 := literalBound(start, false, time.UTC)
 	e, ok2 := literalBound(end, true, time.UTC)
 	if ok1 && ok2 && e.Before(s) {

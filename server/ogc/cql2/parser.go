@@ -3,12 +3,14 @@ package cql2
 import (
 	"strconv"
 	"strings"
+
+	"citymap/invalid"
 )
 
 // Limits of a filter: a filter is a query, not a data upload, and its cost
 // grows with its conditions (100 LIKE conditions on the demo city's issues
 // take a third of a second, 1,500 took four). Filters past a limit are
-// refused (Error.TooComplex), naming it.
+// refused (CodeTooComplex), naming it.
 const (
 	// MaxLength bounds the filter text.
 	MaxLength = 64 << 10
@@ -78,7 +80,7 @@ func (p *parser) expect(kind tokenKind, what string) (token, error) {
 	return p.take(), nil
 }
 
-func (p *parser) unexpected(t token, want string) *Error {
+func (p *parser) unexpected(t token, want string) *invalid.Error {
 	if t.kind == tokOp {
 		switch t.text {
 		case "+", "-", "*", "/", "%":
