@@ -17,6 +17,7 @@ import (
 	"citymap/server/ogc"
 	"citymap/server/open311"
 	"citymap/server/parking"
+	"citymap/server/reportcube"
 	"citymap/server/reports"
 	"citymap/server/respond"
 	"citymap/server/routes"
@@ -72,6 +73,9 @@ type Config struct {
 	BulletinChecks     time.Duration
 	BulletinThresholds bulletins.Thresholds
 	Chromium           string
+	// ReportCube keeps the issues in memory for the reports' evaluation
+	// figures (reportcubewire.go); nil runs their SQL.
+	ReportCube *reportcube.Config
 }
 
 // Server is one citymap instance.
@@ -93,6 +97,7 @@ type Server struct {
 	stopCalendar func()
 	// stopBulletins ends the bulletins' scheduler (bulletinswire.go)
 	stopBulletins func()
+	cube          *reportcube.Cube // reportcubewire.go
 }
 
 // New builds the instance's routes.
@@ -106,6 +111,7 @@ func New(cfg Config, st *store.Store) *Server {
 	s.startAuth()
 	s.startLimits()
 	s.startTiles()
+	s.startReportCube()
 	api.New(st, s.auth, cfg.DataDir).Register(s.mux)
 	ogc.New(st, s.auth).Register(s.mux)
 	o311 := open311.New(st, s.auth)
@@ -138,6 +144,7 @@ func (s *Server) Handler() http.Handler {
 func (s *Server) Close() {
 	s.stopWebhooks()
 	s.stopParking()
+	s.stopReportCube()
 	s.stopLive()
 	s.stopTiles()
 	s.stopAuth()

@@ -140,7 +140,7 @@ func (s *Store) AreaReport(ctx context.Context, level string, f ReportFilter) (*
 		return nil, fmt.Errorf("area report: unknown level %q", level)
 	}
 	q := &issueQuery{}
-	figures := figuresSQL(q, f, fmt.Sprintf("left(i.grid_code, %d)", digits))
+	figures := s.figures(ctx, q, f, gridKey(digits))
 	sql := `WITH s AS (` + figures + `)
 		SELECT a.code, a.name, ` + figureColumns + `, ` + leaderColumn("a.code") + geometryColumn(f, "a.geom") + `
 		FROM areas a LEFT JOIN s ON s.key = a.code
@@ -176,7 +176,7 @@ func geometryColumn(f ReportFilter, geom string) string {
 // of the filter), the most reported first.
 func (s *Store) CategoryReport(ctx context.Context, f ReportFilter) (*table.Table, error) {
 	q := &issueQuery{}
-	figures := figuresSQL(q, f, "i.category")
+	figures := s.figures(ctx, q, f, categoryKey)
 	where := "true"
 	if len(f.Categories) > 0 {
 		where = "c.code = ANY(" + q.arg(f.Categories) + ")"
@@ -204,7 +204,14 @@ func (s *Store) TrendReport(ctx context.Context, interval string, f ReportFilter
 	q := &issueQuery{}
 	zone := q.arg(f.Zone)
 	iv := q.arg(interval)
-	figures := figuresSQL(q, f, fmt.Sprintf("date_trunc(%s, i.created_at AT TIME ZONE %s)", iv, zone))
+	key := FigureKey{By: ByBucket, sql: fmt.Sprintf("date_trunc(%s, i.created_at AT TIME ZONE %s)", iv, zone)}
+	if s.Figures != nil {
+		var err error
+		if key.Buckets, err = s.trendBuckets(ctx, interval, f); err != nil {
+			return nil, err
+		}
+	}
+	figures := s.figures(ctx, q, f, key)
 	from, to := q.arg(f.From), q.arg(f.To)
 	step := fmt.Sprintf("('1 ' || %s)::interval", iv)
 	sql := fmt.Sprintf(`WITH s AS (%[1]s),
@@ -260,9 +267,17 @@ func (s *Store) HexagonReport(ctx context.Context, size float64, f ReportFilter)
 // issues, the busiest first. Issues outside every grid are in no row.
 func (s *Store) GridHotspotReport(ctx context.Context, f ReportFilter) (*table.Table, error) {
 	q := &issueQuery{}
-	where := f.where(q)
-	sql := `WITH s AS (SELECT i.grid_code AS code, count(*) AS issues FROM issues i
-			WHERE i.grid_code IS NOT NULL AND ` + where + ` GROUP BY 1)
+	counts := ""
+	if s.Figures != nil {
+		if rows, ok := s.Figures.Figures(ctx, f, FigureKey{By: ByGrid}); ok {
+			counts = `SELECT key AS code, new AS issues FROM (` + figureRowsSQL(q, f, FigureKey{By: ByGrid}, rows) + `) g`
+		}
+	}
+	if counts == "" {
+		counts = `SELECT i.grid_code AS code, count(*) AS issues FROM issues i
+			WHERE i.grid_code IS NOT NULL AND ` + f.where(q) + ` GROUP BY 1`
+	}
+	sql := `WITH s AS (` + counts + `)
 		SELECT a.code, a.name, s.issues` + geometryColumn(f, "a.geom") + `
 		FROM s JOIN areas a ON a.code = s.code
 		ORDER BY s.issues DESC, a.code`
