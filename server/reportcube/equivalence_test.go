@@ -67,6 +67,10 @@ func reports(r *rand.Rand) []report {
 			return st.TrendReport(ctx, iv, f)
 		}})
 	}
+	size := []float64{store.MinHexagon, store.DefaultHexagon, store.MaxHexagon, 50 + r.Float64()*19950}[r.IntN(4)]
+	out = append(out, report{fmt.Sprintf("hexagons %g", size), func(ctx context.Context, st *store.Store, f store.ReportFilter) (*table.Table, error) {
+		return st.HexagonReport(ctx, size, f)
+	}})
 	entity := []string{store.RankUnits, store.RankAreas}[r.IntN(2)]
 	metric := []string{store.MetricClosure, store.MetricOnTime, store.MetricRework}[r.IntN(3)]
 	lv := []string{"street", "community", "grid"}[r.IntN(3)]

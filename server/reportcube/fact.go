@@ -5,10 +5,13 @@ package reportcube
 // since 2000-01-01 UTC, so that ±infinity order as they do there.
 type fact struct {
 	id, created, deadline, closedAt, resolved, dispatched int64
-	grid, unit                                            int32 // dictionary indexes, -1 for NULL
-	category                                              uint16
-	source                                                uint8
-	flags                                                 uint8
+	// x, y are the point in EPSG:3857 as PostGIS's ST_Transform computes it,
+	// for the hexagons
+	x, y       float64
+	grid, unit int32 // dictionary indexes, -1 for NULL
+	category   uint16
+	source     uint8
+	flags      uint8
 }
 
 const (

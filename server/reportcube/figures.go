@@ -28,10 +28,8 @@ func (c *Cube) Figures(ctx context.Context, f store.ReportFilter, key store.Figu
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	sel := c.selection(f, key)
-	from, to := micros(f.From), micros(f.To)
-	cut := min(to, micros(f.At))
-	lo, _ := slices.BinarySearchFunc(c.facts, from, func(x fact, t int64) int { return cmpInt(x.created, t) })
-	hi, _ := slices.BinarySearchFunc(c.facts, to, func(x fact, t int64) int { return cmpInt(x.created, t) })
+	cut := min(micros(f.To), micros(f.At))
+	lo, hi := c.rangeOf(f)
 	groups := make([]group, len(sel.keys))
 	bucket := 0
 	for i := lo; i < hi; i++ {
@@ -53,6 +51,14 @@ func (c *Cube) Figures(ctx context.Context, f store.ReportFilter, key store.Figu
 		}
 	}
 	return rows, true
+}
+
+// rangeOf is the span of facts created in [f.From, f.To).
+func (c *Cube) rangeOf(f store.ReportFilter) (lo, hi int) {
+	at := func(x fact, t int64) int { return cmpInt(x.created, t) }
+	lo, _ = slices.BinarySearchFunc(c.facts, micros(f.From), at)
+	hi, _ = slices.BinarySearchFunc(c.facts, micros(f.To), at)
+	return lo, hi
 }
 
 func cmpInt(a, b int64) int {
@@ -182,17 +188,21 @@ func groupBy(names []string, key func(string) string) ([]int32, []string) {
 	return groups, keys
 }
 
+// passes reports whether x passes the filter.
+func (s *selection) passes(x *fact) bool {
+	if !s.catOK[x.category] || !s.srcOK[x.source] {
+		return false
+	}
+	if x.grid < 0 {
+		return s.noGridOK
+	}
+	return s.gridOK[x.grid]
+}
+
 // group is x's group, -1 when x does not pass the filter or has no key.
 // bucket walks forward with the facts, which come in created order.
 func (s *selection) group(x *fact, bucket *int) int {
-	if !s.catOK[x.category] || !s.srcOK[x.source] {
-		return -1
-	}
-	if x.grid < 0 {
-		if !s.noGridOK || s.by == store.ByGrid {
-			return -1
-		}
-	} else if !s.gridOK[x.grid] {
+	if !s.passes(x) || x.grid < 0 && s.by == store.ByGrid {
 		return -1
 	}
 	switch s.by {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/jackc/pgx/v5"
@@ -15,7 +16,8 @@ import (
 const (
 	factsSQL = `SELECT i.id, i.created_at, i.deadline, i.closed_at, i.resolved_at, i.dispatched_at,
 		i.grid_code, i.unit, i.category, i.source, i.status, i.rework_count > 0, i.extensions > 0,
-		i.suspensions > 0 FROM issues i`
+		i.suspensions > 0, ST_X(m.p), ST_Y(m.p)
+		FROM issues i CROSS JOIN LATERAL (SELECT ST_Transform(i.geom, 3857) AS p) m`
 	// only the events of cases with a counter set: figuresSQL reads no others
 	eventsSQL = `SELECT e.issue_id, e.id, e.at, e.action, (e.data->>'deadline_from')::timestamptz
 		FROM issue_events e JOIN issues i ON i.id = e.issue_id
@@ -121,6 +123,7 @@ func (c *Cube) decodeFact(v [][]byte) (fact, error) {
 			x.flags |= flag
 		}
 	}
+	x.x, x.y = math.Float64frombits(uint64(be64(v[14]))), math.Float64frombits(uint64(be64(v[15])))
 	if x.category == 0 && len(c.categories.snapshot()) > 1<<16 || x.source == 0 && len(c.sources.snapshot()) > 1<<8 {
 		return x, fmt.Errorf("more categories or sources than the cube numbers")
 	}

@@ -18,6 +18,16 @@ import (
 // figuresSQL.
 type FigureSource interface {
 	Figures(ctx context.Context, f ReportFilter, by FigureKey) (rows []FigureRow, ok bool)
+	// Hexagons counts the filter's issues per ST_HexagonGrid cell of edge
+	// size (in EPSG:3857 units, as HexagonReport scales it), each issue in
+	// the cell HexagonReport's SQL gives it.
+	Hexagons(ctx context.Context, f ReportFilter, size float64) (cells []HexagonCount, ok bool)
+}
+
+// HexagonCount is one hexagon's issues.
+type HexagonCount struct {
+	I, J   int
+	Issues int64
 }
 
 // What a FigureKey groups by.

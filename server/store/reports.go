@@ -233,6 +233,11 @@ const (
 	MaxHexagon     = 20000
 )
 
+// hexagonEdgeSQL scales the edge (%s, in metres) to EPSG:3857 at the
+// latitude of the districts' centre.
+const hexagonEdgeSQL = `%s::float8 / cos(radians(coalesce(
+	(SELECT ST_Y(ST_Centroid(ST_Extent(geom)::geometry)) FROM areas WHERE level = 'district'), 0)))`
+
 // HexagonReport counts the filter's issues per hexagon of the ST_HexagonGrid
 // tiling of EPSG:3857 with edges of size metres on the ground at the city's
 // latitude (Web Mercator stretches distances by 1/cos(latitude)). Only hexagons
@@ -242,18 +247,21 @@ const (
 // touches two), so the counts add up to the number of issues.
 func (s *Store) HexagonReport(ctx context.Context, size float64, f ReportFilter) (*table.Table, error) {
 	q := &issueQuery{}
-	where := f.where(q)
-	sql := `WITH k AS (
-			SELECT ` + q.arg(size) + `::float8 / cos(radians(coalesce(
-				(SELECT ST_Y(ST_Centroid(ST_Extent(geom)::geometry)) FROM areas WHERE level = 'district'), 0))) AS size),
-		c AS (
-			SELECT h.i, h.j, count(*) AS issues
+	scaled := fmt.Sprintf(hexagonEdgeSQL, q.arg(size))
+	counts, err := s.hexagonCounts(ctx, q, f, size)
+	if err != nil {
+		return nil, err
+	}
+	if counts == "" {
+		counts = `SELECT h.i, h.j, count(*) AS issues
 			FROM issues i CROSS JOIN k
 			CROSS JOIN LATERAL (SELECT ST_Transform(i.geom, 3857) AS m) p
 			CROSS JOIN LATERAL (SELECT g.i, g.j FROM ST_HexagonGrid(k.size, p.m) g
 				WHERE ST_Intersects(g.geom, p.m) LIMIT 1) h
-			WHERE ` + where + `
-			GROUP BY h.i, h.j)
+			WHERE ` + f.where(q) + `
+			GROUP BY h.i, h.j`
+	}
+	sql := `WITH k AS (SELECT ` + scaled + ` AS size), c AS (` + counts + `)
 		SELECT c.i || ',' || c.j AS cell, c.issues,
 			round(ST_X(ST_Centroid(x.hex))::numeric, 6)::float8 AS lon,
 			round(ST_Y(ST_Centroid(x.hex))::numeric, 6)::float8 AS lat` + geometryColumn(f, "x.hex") + `
@@ -261,6 +269,29 @@ func (s *Store) HexagonReport(ctx context.Context, size float64, f ReportFilter)
 		CROSS JOIN LATERAL (SELECT ST_Transform(ST_SetSRID(ST_Hexagon(k.size, c.i, c.j), 3857), 4326) AS hex) x
 		ORDER BY c.issues DESC, c.i, c.j`
 	return s.queryTable(ctx, sql, q.args...)
+}
+
+// hexagonCounts is the SQL of the source's hexagon counts (columns i, j,
+// issues), "" without them. The edge in EPSG:3857 is the statement's own
+// expression scaled, read first.
+func (s *Store) hexagonCounts(ctx context.Context, q *issueQuery, f ReportFilter, size float64) (string, error) {
+	if s.Figures == nil {
+		return "", nil
+	}
+	var edge float64
+	if err := s.Pool.QueryRow(ctx, `SELECT `+fmt.Sprintf(hexagonEdgeSQL, "$1"), size).Scan(&edge); err != nil {
+		return "", err
+	}
+	cells, ok := s.Figures.Hexagons(ctx, f, edge)
+	if !ok {
+		return "", nil
+	}
+	is, js, ns := make([]int32, len(cells)), make([]int32, len(cells)), make([]int64, len(cells))
+	for n, c := range cells {
+		is[n], js[n], ns[n] = int32(c.I), int32(c.J), c.Issues
+	}
+	return fmt.Sprintf(`SELECT * FROM unnest(%s::int4[], %s::int4[], %s::int8[]) AS u(i, j, issues)`,
+		q.arg(is), q.arg(js), q.arg(ns)), nil
 }
 
 // GridHotspotReport counts the filter's issues per unit grid: only grids with
