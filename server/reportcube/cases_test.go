@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"citymap/server/store"
 )
 
@@ -132,7 +134,11 @@ func addCases(t *testing.T, st *store.Store, seed uint64, n int) *world {
 		evIssue, evAction, evData, evAt); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := store.AppendUpserts(ctx, tx, "issues", ids); err != nil {
+	edge, err := edgeCases(ctx, tx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.AppendUpserts(ctx, tx, "issues", append(ids, edge...)); err != nil {
 		t.Fatal(err)
 	}
 	if err := tx.Commit(ctx); err != nil {
@@ -236,4 +242,22 @@ func (c *issueColumns) add(r *rand.Rand, w *world, anyIssue int64) []clockEvent 
 	}
 	c.extensions, c.suspensions = append(c.extensions, ext), append(c.suspensions, susp)
 	return evs
+}
+
+// edgeCases adds issues on the vertices of 500 m hexagons (as the hotspot
+// report scales them) around the cases' points: hexgrid.Cell cannot decide
+// them, so the cube asks PostGIS.
+func edgeCases(ctx context.Context, tx pgx.Tx) ([]int64, error) {
+	rows, err := tx.Query(ctx, `WITH k AS (SELECT 500::float8 / cos(radians(coalesce(
+			(SELECT ST_Y(ST_Centroid(ST_Extent(geom)::geometry)) FROM areas WHERE level = 'district'), 0))) AS size),
+		v AS (SELECT DISTINCT (ST_DumpPoints(h.geom)).geom AS p
+			FROM k, ST_HexagonGrid(k.size, ST_Transform(ST_MakeEnvelope(120.15, 30.2, 120.16, 30.21, 4326), 3857)) h)
+		INSERT INTO issues (source, category, description, geom, status, deadline, created_at)
+		SELECT 'grid_patrol', (SELECT min(code) FROM issue_categories), 'cube edge', ST_Transform(ST_SetSRID(v.p, 3857), 4326),
+			'reported', timestamptz '2020-07-01 12:00+08', timestamptz '2020-07-01 10:00+08' + row_number() OVER () * interval '1 second'
+		FROM v RETURNING id`)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[int64])
 }

@@ -142,7 +142,7 @@ func TestReportsOverHTTP(t *testing.T) {
 			}
 		}
 	}
-	if after, declined := c.Answers(); after == before || declined != 0 {
+	if after, declined := c.Answers(); after-before < 100 || 10*declined > after-before {
 		t.Errorf("the cube answered %d and declined %d", after-before, declined)
 	}
 }
