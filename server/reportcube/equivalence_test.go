@@ -151,6 +151,9 @@ func randomFilter(r *rand.Rand, w *world) store.ReportFilter {
 // cube computes them with the direct SQL, over random ranges, cuts, filters
 // and scopes, on the demo city plus cases built for the clock rules.
 func TestFiguresEquivalence(t *testing.T) {
+	// chunks of a few thousand facts: the scans run split as a big city's do
+	defer func(n int) { *reportcube.MinChunk = n }(*reportcube.MinChunk)
+	*reportcube.MinChunk = 2000
 	st := dbtest.New(t)
 	c := startCube(t, st)
 	// written after the load: the cube takes them from the feed

@@ -2,8 +2,10 @@ package reportcube
 
 import (
 	"context"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"citymap/server/store"
@@ -30,20 +32,23 @@ func (c *Cube) Figures(ctx context.Context, f store.ReportFilter, key store.Figu
 	sel := c.selection(f, key)
 	cut := min(micros(f.To), micros(f.At))
 	lo, hi := c.rangeOf(f)
-	groups := make([]group, len(sel.keys))
-	bucket := 0
-	for i := lo; i < hi; i++ {
-		x := &c.facts[i]
-		g := sel.group(x, &bucket)
-		if g < 0 {
-			continue
+	groups := c.scan(lo, hi, func(lo, hi int) []group {
+		groups := make([]group, len(sel.keys))
+		bucket := 0
+		for i := lo; i < hi; i++ {
+			x := &c.facts[i]
+			g := sel.group(x, &bucket)
+			if g < 0 {
+				continue
+			}
+			var evs []event
+			if x.flags&(fExtensions|fSuspensions) != 0 {
+				evs = c.events[x.id]
+			}
+			groups[g].add(x, judge(x, evs, cut))
 		}
-		var evs []event
-		if x.flags&(fExtensions|fSuspensions) != 0 {
-			evs = c.events[x.id]
-		}
-		groups[g].add(x, judge(x, evs, cut))
-	}
+		return groups
+	})
 	var rows []store.FigureRow
 	for g := range groups {
 		if groups[g].new > 0 {
@@ -51,6 +56,32 @@ func (c *Cube) Figures(ctx context.Context, f store.ReportFilter, key store.Figu
 		}
 	}
 	return rows, true
+}
+
+// minChunk is the fewest facts worth a goroutine of their own.
+var minChunk = 64 << 10
+
+// scan runs fn over [lo, hi) in a chunk per CPU and adds up the chunks'
+// groups (the handling times in any order: the median selects).
+func (c *Cube) scan(lo, hi int, fn func(lo, hi int) []group) []group {
+	n := max(1, min(runtime.GOMAXPROCS(0), (hi-lo)/minChunk))
+	parts := make([][]group, n)
+	var wg sync.WaitGroup
+	for k := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			parts[k] = fn(lo+(hi-lo)*k/n, lo+(hi-lo)*(k+1)/n)
+		}()
+	}
+	wg.Wait()
+	out := parts[0]
+	for _, p := range parts[1:] {
+		for g := range p {
+			out[g].merge(&p[g])
+		}
+	}
+	return out
 }
 
 // rangeOf is the span of facts created in [f.From, f.To).
@@ -88,6 +119,17 @@ func (g *group) add(x *fact, v verdict) {
 	if v.closed && x.flags&fResolved != 0 && x.flags&fDispatched != 0 {
 		g.handling = append(g.handling, x.resolved-x.dispatched)
 	}
+}
+
+func (g *group) merge(o *group) {
+	g.new += o.new
+	g.due += o.due
+	g.closed += o.closed
+	g.onTime += o.onTime
+	g.reworked += o.reworked
+	g.extended += o.extended
+	g.suspended += o.suspended
+	g.handling = append(g.handling, o.handling...)
 }
 
 func b2i(b bool) int64 {
