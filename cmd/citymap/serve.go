@@ -43,7 +43,7 @@ func runServe(ctx context.Context, args []string) error {
 		"Open311 reads (discovery, services, requests) need a key too; by default only POST does (env CITYMAP_OPEN311_KEYED_READS=true)")
 	cubeEnv, cubeErr := strconv.ParseBool(envOr("CITYMAP_REPORT_CUBE", "true"))
 	reportCube := fs.Bool("report-cube", cubeEnv,
-		"keep the issues in memory for the reports' figures and hexagons (about 100 bytes an issue); false runs their SQL (env CITYMAP_REPORT_CUBE)")
+		"keep the issues in memory for the reports' figures and hexagons (about 85 bytes an issue); false runs their SQL (env CITYMAP_REPORT_CUBE)")
 	hookOpts := addWebhookFlags(fs)
 	declOpts := addDeclarationFlags(fs)
 	workHours := fs.String("work-hours", "", "the working day of working-hour deadlines, e.g. "+store.DefaultWorkHours+
