@@ -13,7 +13,7 @@ func (s *Server) startReportCube() {
 	if s.cfg.ReportCube == nil {
 		return
 	}
-	c := reportcube.New(s.store.Pool, *s.cfg.ReportCube)
+	c := reportcube.New(s.store, *s.cfg.ReportCube)
 	s.cube = c
 	s.store.Figures = c
 	c.Start()

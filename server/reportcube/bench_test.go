@@ -25,7 +25,7 @@ func BenchmarkFigures(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer st.Close()
-	c := reportcube.New(st.Pool, reportcube.DefaultConfig)
+	c := reportcube.New(st, reportcube.DefaultConfig)
 	c.Start()
 	defer c.Close()
 	for ok, _ := c.Loaded(); !ok; ok, _ = c.Loaded() {

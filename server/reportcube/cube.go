@@ -15,7 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
+	"citymap/server/store"
 )
 
 // Config tunes a cube.
@@ -32,8 +32,8 @@ var DefaultConfig = Config{MaxWait: 500 * time.Millisecond, PollEvery: time.Seco
 
 // Cube is the report cube of one instance.
 type Cube struct {
-	pool *pgxpool.Pool
-	cfg  Config
+	st  *store.Store
+	cfg Config
 
 	grids, units, categories, sources *dict
 
@@ -62,9 +62,9 @@ type Stats struct {
 	Bytes int64
 }
 
-// New returns a cube over pool; Start loads it.
-func New(pool *pgxpool.Pool, cfg Config) *Cube {
-	return &Cube{pool: pool, cfg: cfg, progress: make(chan struct{}), wake: make(chan struct{}, 1),
+// New returns a cube over st's database; Start loads it.
+func New(st *store.Store, cfg Config) *Cube {
+	return &Cube{st: st, cfg: cfg, progress: make(chan struct{}), wake: make(chan struct{}, 1),
 		grids: newDict(), units: newDict(), categories: newDict(), sources: newDict()}
 }
 

@@ -22,7 +22,7 @@ var testConfig = reportcube.Config{MaxWait: 30 * time.Second, PollEvery: 50 * ti
 // startCube starts a cube over st and waits until it has loaded.
 func startCube(t *testing.T, st *store.Store) *reportcube.Cube {
 	t.Helper()
-	c := reportcube.New(st.Pool, testConfig)
+	c := reportcube.New(st, testConfig)
 	c.Start()
 	t.Cleanup(c.Close)
 	deadline := time.Now().Add(60 * time.Second)

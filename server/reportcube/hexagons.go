@@ -46,26 +46,14 @@ func (c *Cube) Hexagons(ctx context.Context, f store.ReportFilter, size float64)
 }
 
 // cellsInPostGIS adds the cells of the points (xs, ys) as the report's SQL
-// picks them: the first of ST_HexagonGrid's cells around the point that
-// intersects it.
+// picks them.
 func (c *Cube) cellsInPostGIS(ctx context.Context, size float64, xs, ys []float64, counts map[[2]int]int64) bool {
-	rows, err := c.pool.Query(ctx, `SELECT h.i, h.j, count(*)
-		FROM unnest($2::float8[], $3::float8[]) AS u(x, y)
-		CROSS JOIN LATERAL (SELECT ST_SetSRID(ST_MakePoint(u.x, u.y), 3857) AS m) p
-		CROSS JOIN LATERAL (SELECT g.i, g.j FROM ST_HexagonGrid($1::float8, p.m) g
-			WHERE ST_Intersects(g.geom, p.m) LIMIT 1) h
-		GROUP BY h.i, h.j`, size, xs, ys)
+	cells, err := c.st.HexagonCells(ctx, size, xs, ys)
 	if err != nil {
 		return false
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var i, j int
-		var n int64
-		if rows.Scan(&i, &j, &n) != nil {
-			return false
-		}
-		counts[[2]int{i, j}] += n
+	for _, h := range cells {
+		counts[[2]int{h.I, h.J}] += h.Issues
 	}
-	return rows.Err() == nil
+	return true
 }

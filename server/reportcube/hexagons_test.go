@@ -34,7 +34,7 @@ func TestEdgePointsInPostGIS(t *testing.T) {
 	if len(xs) == 0 {
 		t.Fatal("no vertices")
 	}
-	c := New(st.Pool, DefaultConfig)
+	c := New(st, DefaultConfig)
 	counts := map[[2]int]int64{}
 	if !c.cellsInPostGIS(ctx, size, xs, ys, counts) {
 		t.Fatal("PostGIS did not place the points")

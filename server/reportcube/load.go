@@ -8,20 +8,8 @@ import (
 	"slices"
 
 	"github.com/jackc/pgx/v5"
-)
 
-// The cube reads the issues with the columns figuresSQL reads, in binary
-// (timestamptz as int64 microseconds since 2000, text as its bytes), which it
-// decodes without allocating per row.
-const (
-	factsSQL = `SELECT i.id, i.created_at, i.deadline, i.closed_at, i.resolved_at, i.dispatched_at,
-		i.grid_code, i.unit, i.category, i.source, i.status, i.rework_count > 0, i.extensions > 0,
-		i.suspensions > 0, ST_X(m.p), ST_Y(m.p)
-		FROM issues i CROSS JOIN LATERAL (SELECT ST_Transform(i.geom, 3857) AS p) m`
-	// only the events of cases with a counter set: figuresSQL reads no others
-	eventsSQL = `SELECT e.issue_id, e.id, e.at, e.action, (e.data->>'deadline_from')::timestamptz
-		FROM issue_events e JOIN issues i ON i.id = e.issue_id
-		WHERE e.action IN ('extend_grant', 'suspend', 'resume') AND (i.extensions > 0 OR i.suspensions > 0)`
+	"citymap/server/store"
 )
 
 // snapshot is what one read of the database gives: facts (sorted by created,
@@ -34,21 +22,12 @@ type snapshot struct {
 // read reads the issues of ids (all when ids is nil) and their events,
 // numbering their values in c's dictionaries.
 func (c *Cube) read(ctx context.Context, tx pgx.Tx, ids []int64) (*snapshot, error) {
-	fsql, esql, args := factsSQL, eventsSQL, []any{}
-	if ids != nil {
-		fsql += ` WHERE i.id = ANY($1)`
-		esql += ` AND e.issue_id = ANY($1)`
-		args = append(args, ids)
-	}
 	snap := &snapshot{events: map[int64][]event{}}
-	if err := scanBinary(ctx, tx, fsql, args, func(v [][]byte) error {
+	err := store.CubeRows(ctx, tx, ids, func(v [][]byte) error {
 		x, err := c.decodeFact(v)
 		snap.facts = append(snap.facts, x)
 		return err
-	}); err != nil {
-		return nil, fmt.Errorf("read issues: %w", err)
-	}
-	if err := scanBinary(ctx, tx, esql+` ORDER BY e.issue_id, e.at, e.id`, args, func(v [][]byte) error {
+	}, func(v [][]byte) error {
 		e := event{id: be64(v[1]), at: be64(v[2]), action: eventActions[string(v[3])]}
 		if v[4] != nil {
 			e.from, e.hasFrom = be64(v[4]), true
@@ -56,8 +35,9 @@ func (c *Cube) read(ctx context.Context, tx pgx.Tx, ids []int64) (*snapshot, err
 		issue := be64(v[0])
 		snap.events[issue] = append(snap.events[issue], e)
 		return nil
-	}); err != nil {
-		return nil, fmt.Errorf("read events: %w", err)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("report cube: read the issues: %w", err)
 	}
 	slices.SortFunc(snap.facts, compareFacts)
 	return snap, nil
@@ -79,24 +59,9 @@ func compareFacts(a, b fact) int {
 	return 0
 }
 
-// scanBinary runs sql and hands each row's raw binary values to fn.
-func scanBinary(ctx context.Context, tx pgx.Tx, sql string, args []any, fn func([][]byte) error) error {
-	rows, err := tx.Query(ctx, sql, append([]any{pgx.QueryResultFormats{pgx.BinaryFormatCode}}, args...)...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := fn(rows.RawValues()); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
-}
-
 func be64(b []byte) int64 { return int64(binary.BigEndian.Uint64(b)) }
 
-// decodeFact decodes a row of factsSQL.
+// decodeFact decodes a row of the issues (store.CubeRows).
 func (c *Cube) decodeFact(v [][]byte) (fact, error) {
 	x := fact{id: be64(v[0]), created: be64(v[1]), deadline: be64(v[2]), grid: -1, unit: -1}
 	for i, flag := range []uint8{fClosedAt, fResolved, fDispatched} {

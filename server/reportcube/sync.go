@@ -3,14 +3,14 @@ package reportcube
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"slices"
-	"strconv"
 	"time"
 	"unsafe"
 
 	"github.com/jackc/pgx/v5"
+
+	"citymap/server/store"
 )
 
 // errPruned says the feed no longer holds every change after the cube's
@@ -21,29 +21,10 @@ var errPruned = errors.New("report cube: the feed was pruned past the cube's pos
 // read by a full load.
 const maxCatchUp = 200_000
 
-// snapshotTx runs fn in a repeatable-read transaction: the feed head it reads
-// and the issues it reads are of the same instant. Sequence numbers are taken
-// under a row lock held to commit, so every change up to that head is in it.
-func (c *Cube) snapshotTx(ctx context.Context, fn func(tx pgx.Tx, head int64) error) error {
-	tx, err := c.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
-	if err != nil {
-		return err
-	}
-	defer func() { _ = tx.Rollback(context.Background()) }()
-	var head int64
-	if err := tx.QueryRow(ctx, `SELECT seq FROM change_counter`).Scan(&head); err != nil {
-		return err
-	}
-	if err := fn(tx, head); err != nil {
-		return err
-	}
-	return tx.Commit(ctx)
-}
-
 // load reads every issue.
 func (c *Cube) load(ctx context.Context) error {
 	start := time.Now()
-	return c.snapshotTx(ctx, func(tx pgx.Tx, head int64) error {
+	return c.st.CubeSnapshot(ctx, func(tx pgx.Tx, head int64) error {
 		snap, err := c.read(ctx, tx, nil)
 		if err != nil {
 			return err
@@ -77,25 +58,16 @@ func sizeOf(s *snapshot) int64 {
 // database's values, not the feed's rendering of them).
 func (c *Cube) catchUp(ctx context.Context) error {
 	_, applied := c.Loaded()
-	return c.snapshotTx(ctx, func(tx pgx.Tx, head int64) error {
+	return c.st.CubeSnapshot(ctx, func(tx pgx.Tx, head int64) error {
 		if head <= applied {
 			return nil
 		}
-		var count int64
-		var ids []string
-		err := tx.QueryRow(ctx, `SELECT count(*), coalesce(array_agg(DISTINCT object_id) FILTER (WHERE layer = 'issues'), '{}')
-			FROM changes WHERE seq > $1 AND seq <= $2`, applied, head).Scan(&count, &ids)
+		count, changed, err := store.ChangedIssues(ctx, tx, applied, head)
 		if err != nil {
 			return err
 		}
-		if count != head-applied || len(ids) > maxCatchUp {
+		if count != head-applied || len(changed) > maxCatchUp {
 			return errPruned
-		}
-		changed := make([]int64, len(ids))
-		for i, s := range ids {
-			if changed[i], err = strconv.ParseInt(s, 10, 64); err != nil {
-				return fmt.Errorf("report cube: issue change of id %q: %w", s, err)
-			}
 		}
 		var snap *snapshot
 		if len(changed) > 0 {
@@ -150,8 +122,8 @@ func (c *Cube) deleteLocked(id int64) {
 // fresh waits until the cube holds every change committed before now, at most
 // MaxWait, and reports whether it does.
 func (c *Cube) fresh(ctx context.Context) bool {
-	var head int64
-	if err := c.pool.QueryRow(ctx, `SELECT seq FROM change_counter`).Scan(&head); err != nil {
+	head, err := store.FeedHead(ctx, c.st.Pool)
+	if err != nil {
 		return false
 	}
 	timeout := time.NewTimer(c.cfg.MaxWait)
