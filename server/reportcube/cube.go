@@ -146,7 +146,7 @@ func (c *Cube) step(ctx context.Context) error {
 	return err
 }
 
-// advance publishes a new position to the reports waiting for it.
+// advanceLocked publishes a new position to the reports waiting for it.
 func (c *Cube) advanceLocked(seq int64) {
 	c.applied = seq
 	close(c.progress)

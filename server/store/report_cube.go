@@ -31,7 +31,7 @@ func (s *Store) CubeSnapshot(ctx context.Context, fn func(tx pgx.Tx, head int64)
 // The cube's rows, in binary (timestamptz as int64 microseconds since 2000,
 // text as its bytes, float8 as its bits), which it decodes itself.
 const (
-	// CubeFactColumns: id, created_at, deadline, closed_at, resolved_at,
+	// of each issue: id, created_at, deadline, closed_at, resolved_at,
 	// dispatched_at, grid_code, unit, category, source, status, rework_count > 0,
 	// extensions > 0, suspensions > 0, and the point in EPSG:3857 (x, y)
 	cubeFactsSQL = `SELECT i.id, i.created_at, i.deadline, i.closed_at, i.resolved_at, i.dispatched_at,
