@@ -18,6 +18,7 @@ import (
 	"citymap/server/ogc"
 	"citymap/server/open311"
 	"citymap/server/parking"
+	"citymap/server/reportcube"
 	"citymap/server/reports"
 	"citymap/server/respond"
 	"citymap/server/routes"
@@ -73,6 +74,9 @@ type Config struct {
 	BulletinChecks     time.Duration
 	BulletinThresholds bulletins.Thresholds
 	Chromium           string
+	// ReportCube keeps the issues in memory for the reports' evaluation
+	// figures (reportcubewire.go); nil runs their SQL.
+	ReportCube *reportcube.Config
 }
 
 // Server is one citymap instance.
@@ -94,6 +98,7 @@ type Server struct {
 	stopCalendar func()
 	// stopBulletins ends the bulletins' scheduler (bulletinswire.go)
 	stopBulletins func()
+	cube          *reportcube.Cube // reportcubewire.go
 }
 
 // New builds the instance's routes.
@@ -107,6 +112,7 @@ func New(cfg Config, st *store.Store) *Server {
 	s.startAuth()
 	s.startLimits()
 	s.startTiles()
+	s.startReportCube()
 	api.New(st, s.auth, cfg.DataDir).Register(s.mux)
 	ogc.New(st, s.auth).Register(s.mux)
 	o311 := open311.New(st, s.auth)
@@ -144,6 +150,7 @@ func (s *Server) Handler() http.Handler {
 func (s *Server) Close() {
 	s.stopWebhooks()
 	s.stopParking()
+	s.stopReportCube()
 	s.stopLive()
 	s.stopTiles()
 	s.stopAuth()

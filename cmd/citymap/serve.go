@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"citymap/server"
+	"citymap/server/reportcube"
 	"citymap/server/store"
 	"citymap/server/surveys"
 )
@@ -40,6 +41,9 @@ func runServe(ctx context.Context, args []string) error {
 	keyedEnv, keyedErr := strconv.ParseBool(envOr("CITYMAP_OPEN311_KEYED_READS", "false"))
 	keyedReads := fs.Bool("open311-keyed-reads", keyedEnv,
 		"Open311 reads (discovery, services, requests) need a key too; by default only POST does (env CITYMAP_OPEN311_KEYED_READS=true)")
+	cubeEnv, cubeErr := strconv.ParseBool(envOr("CITYMAP_REPORT_CUBE", "true"))
+	reportCube := fs.Bool("report-cube", cubeEnv,
+		"keep the issues in memory for the reports' figures and hexagons (about 85 bytes an issue); false runs their SQL (env CITYMAP_REPORT_CUBE)")
 	hookOpts := addWebhookFlags(fs)
 	declOpts := addDeclarationFlags(fs)
 	workHours := fs.String("work-hours", "", "the working day of working-hour deadlines, e.g. "+store.DefaultWorkHours+
@@ -50,6 +54,13 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	if keyedErr != nil {
 		return fmt.Errorf("CITYMAP_OPEN311_KEYED_READS: %w", keyedErr)
+	}
+	if cubeErr != nil {
+		return fmt.Errorf("CITYMAP_REPORT_CUBE: %w", cubeErr)
+	}
+	var cubeCfg *reportcube.Config
+	if *reportCube {
+		cubeCfg = &reportcube.DefaultConfig
 	}
 	var workOpts []store.Option
 	if *workHours != "" {
@@ -117,7 +128,8 @@ func runServe(ctx context.Context, args []string) error {
 		MQTTURL: parkOpts.mqttURL, MQTTClientID: parkOpts.clientID, Timezone: cityTZ, Tiles: tileCfg,
 		HTTP: httpCfg, Limits: limits, TaskRules: taskRules, Open311KeyedReads: *keyedReads,
 		Webhooks: hookCfg, DeclarationChecks: declChecks, Surveys: surveyCfg,
-		BulletinChecks: bullChecks, BulletinThresholds: bullTh, Chromium: *bullOpts.chromium}, st)
+		BulletinChecks: bullChecks, BulletinThresholds: bullTh, Chromium: *bullOpts.chromium,
+		ReportCube: cubeCfg}, st)
 	defer srv.Close()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

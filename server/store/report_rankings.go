@@ -70,10 +70,10 @@ func (s *Store) RankingReport(ctx context.Context, r Ranking, f ReportFilter) (*
 		return nil, err
 	}
 	q := &issueQuery{}
-	cur := rankStats(q, r, f)
+	cur := s.rankStats(ctx, q, r, f)
 	prev := f
 	prev.From, prev.To = r.PrevFrom, r.PrevTo
-	before := rankStats(q, r, prev)
+	before := s.rankStats(ctx, q, r, prev)
 	order := "DESC"
 	if r.Metric == MetricRework {
 		order = "ASC"
@@ -119,11 +119,11 @@ func rankingSource(r Ranking) (rankSource, error) {
 }
 
 // rankStats is the SQL of one period's rows (key, labels…, value, basis).
-func rankStats(q *issueQuery, r Ranking, f ReportFilter) string {
+func (s *Store) rankStats(ctx context.Context, q *issueQuery, r Ranking, f ReportFilter) string {
 	if r.Metric == MetricScore {
 		return scoreStats(q, r, f)
 	}
-	return caseStats(q, r, f)
+	return s.caseStats(ctx, q, r, f)
 }
 
 // pointScores is the SQL of the average score of each point inspected in the
@@ -158,7 +158,7 @@ func scoreStats(q *issueQuery, r Ranking, f ReportFilter) string {
 
 // caseStats is the SQL of one period's evaluation figures per unit or area,
 // valued by the ranking's metric.
-func caseStats(q *issueQuery, r Ranking, f ReportFilter) string {
+func (s *Store) caseStats(ctx context.Context, q *issueQuery, r Ranking, f ReportFilter) string {
 	value := map[string]string{
 		MetricClosure: "round(s.closed::numeric / nullif(s.due, 0), 4)::float8",
 		MetricOnTime:  "round(s.closed_on_time::numeric / nullif(s.due, 0), 4)::float8",
@@ -170,11 +170,10 @@ func caseStats(q *issueQuery, r Ranking, f ReportFilter) string {
 	}
 	if r.Entity == RankUnits {
 		return `SELECT u.code AS key, u.name AS unit, u.code, ` + value + ` AS value, ` + basis + ` AS basis
-			FROM (` + figuresSQL(q, f, "i.unit") + `) s JOIN units u ON u.code = s.key`
+			FROM (` + s.figures(ctx, q, f, unitKey) + `) s JOIN units u ON u.code = s.key`
 	}
-	digits := AreaLevels[r.Level]
 	return `SELECT a.code AS key, a.code, a.name, ` + value + ` AS value, ` + basis + ` AS basis
-		FROM (` + figuresSQL(q, f, fmt.Sprintf("left(i.grid_code, %d)", digits)) + `) s
+		FROM (` + s.figures(ctx, q, f, gridKey(AreaLevels[r.Level])) + `) s
 		JOIN areas a ON a.code = s.key`
 }
 

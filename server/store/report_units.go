@@ -67,7 +67,7 @@ func (s *Store) UnitLossReport(ctx context.Context, f LossFilter) (*table.Table,
 	cur := unitLossSQL(q, f, f.From, f.To)
 	prev := unitLossSQL(q, f, f.PrevFrom, f.PrevTo)
 	top := deductionsSQL(q, f, f.From, f.To)
-	cases := figuresSQL(q, f.ReportFilter, "i.unit")
+	cases := s.figures(ctx, q, f.ReportFilter, unitKey)
 	from, to := q.arg(f.From), q.arg(f.To)
 	// tasks lie where they are placed: the area asked for narrows them as it
 	// narrows the cases and the deductions

@@ -140,7 +140,7 @@ func (s *Store) AreaReport(ctx context.Context, level string, f ReportFilter) (*
 		return nil, fmt.Errorf("area report: unknown level %q", level)
 	}
 	q := &issueQuery{}
-	figures := figuresSQL(q, f, fmt.Sprintf("left(i.grid_code, %d)", digits))
+	figures := s.figures(ctx, q, f, gridKey(digits))
 	sql := `WITH s AS (` + figures + `)
 		SELECT a.code, a.name, ` + figureColumns + `, ` + leaderColumn("a.code") + geometryColumn(f, "a.geom") + `
 		FROM areas a LEFT JOIN s ON s.key = a.code
@@ -176,7 +176,7 @@ func geometryColumn(f ReportFilter, geom string) string {
 // of the filter), the most reported first.
 func (s *Store) CategoryReport(ctx context.Context, f ReportFilter) (*table.Table, error) {
 	q := &issueQuery{}
-	figures := figuresSQL(q, f, "i.category")
+	figures := s.figures(ctx, q, f, categoryKey)
 	where := "true"
 	if len(f.Categories) > 0 {
 		where = "c.code = ANY(" + q.arg(f.Categories) + ")"
@@ -204,7 +204,14 @@ func (s *Store) TrendReport(ctx context.Context, interval string, f ReportFilter
 	q := &issueQuery{}
 	zone := q.arg(f.Zone)
 	iv := q.arg(interval)
-	figures := figuresSQL(q, f, fmt.Sprintf("date_trunc(%s, i.created_at AT TIME ZONE %s)", iv, zone))
+	key := FigureKey{By: ByBucket, sql: fmt.Sprintf("date_trunc(%s, i.created_at AT TIME ZONE %s)", iv, zone)}
+	if s.Figures != nil {
+		var err error
+		if key.Buckets, err = s.trendBuckets(ctx, interval, f); err != nil {
+			return nil, err
+		}
+	}
+	figures := s.figures(ctx, q, f, key)
 	from, to := q.arg(f.From), q.arg(f.To)
 	step := fmt.Sprintf("('1 ' || %s)::interval", iv)
 	sql := fmt.Sprintf(`WITH s AS (%[1]s),
@@ -226,6 +233,11 @@ const (
 	MaxHexagon     = 20000
 )
 
+// hexagonEdgeSQL scales the edge (%s, in metres) to EPSG:3857 at the
+// latitude of the districts' centre.
+const hexagonEdgeSQL = `%s::float8 / cos(radians(coalesce(
+	(SELECT ST_Y(ST_Centroid(ST_Extent(geom)::geometry)) FROM areas WHERE level = 'district'), 0)))`
+
 // HexagonReport counts the filter's issues per hexagon of the ST_HexagonGrid
 // tiling of EPSG:3857 with edges of size metres on the ground at the city's
 // latitude (Web Mercator stretches distances by 1/cos(latitude)). Only hexagons
@@ -235,18 +247,21 @@ const (
 // touches two), so the counts add up to the number of issues.
 func (s *Store) HexagonReport(ctx context.Context, size float64, f ReportFilter) (*table.Table, error) {
 	q := &issueQuery{}
-	where := f.where(q)
-	sql := `WITH k AS (
-			SELECT ` + q.arg(size) + `::float8 / cos(radians(coalesce(
-				(SELECT ST_Y(ST_Centroid(ST_Extent(geom)::geometry)) FROM areas WHERE level = 'district'), 0))) AS size),
-		c AS (
-			SELECT h.i, h.j, count(*) AS issues
+	scaled := fmt.Sprintf(hexagonEdgeSQL, q.arg(size))
+	counts, err := s.hexagonCounts(ctx, q, f, size)
+	if err != nil {
+		return nil, err
+	}
+	if counts == "" {
+		counts = `SELECT h.i, h.j, count(*) AS issues
 			FROM issues i CROSS JOIN k
 			CROSS JOIN LATERAL (SELECT ST_Transform(i.geom, 3857) AS m) p
 			CROSS JOIN LATERAL (SELECT g.i, g.j FROM ST_HexagonGrid(k.size, p.m) g
 				WHERE ST_Intersects(g.geom, p.m) LIMIT 1) h
-			WHERE ` + where + `
-			GROUP BY h.i, h.j)
+			WHERE ` + f.where(q) + `
+			GROUP BY h.i, h.j`
+	}
+	sql := `WITH k AS (SELECT ` + scaled + ` AS size), c AS (` + counts + `)
 		SELECT c.i || ',' || c.j AS cell, c.issues,
 			round(ST_X(ST_Centroid(x.hex))::numeric, 6)::float8 AS lon,
 			round(ST_Y(ST_Centroid(x.hex))::numeric, 6)::float8 AS lat` + geometryColumn(f, "x.hex") + `
@@ -256,13 +271,44 @@ func (s *Store) HexagonReport(ctx context.Context, size float64, f ReportFilter)
 	return s.queryTable(ctx, sql, q.args...)
 }
 
+// hexagonCounts is the SQL of the source's hexagon counts (columns i, j,
+// issues), "" without them. The edge in EPSG:3857 is the statement's own
+// expression scaled, read first.
+func (s *Store) hexagonCounts(ctx context.Context, q *issueQuery, f ReportFilter, size float64) (string, error) {
+	if s.Figures == nil {
+		return "", nil
+	}
+	var edge float64
+	if err := s.Pool.QueryRow(ctx, `SELECT `+fmt.Sprintf(hexagonEdgeSQL, "$1"), size).Scan(&edge); err != nil {
+		return "", err
+	}
+	cells, ok := s.Figures.Hexagons(ctx, f, edge)
+	if !ok {
+		return "", nil
+	}
+	is, js, ns := make([]int32, len(cells)), make([]int32, len(cells)), make([]int64, len(cells))
+	for n, c := range cells {
+		is[n], js[n], ns[n] = int32(c.I), int32(c.J), c.Issues
+	}
+	return fmt.Sprintf(`SELECT * FROM unnest(%s::int4[], %s::int4[], %s::int8[]) AS u(i, j, issues)`,
+		q.arg(is), q.arg(js), q.arg(ns)), nil
+}
+
 // GridHotspotReport counts the filter's issues per unit grid: only grids with
 // issues, the busiest first. Issues outside every grid are in no row.
 func (s *Store) GridHotspotReport(ctx context.Context, f ReportFilter) (*table.Table, error) {
 	q := &issueQuery{}
-	where := f.where(q)
-	sql := `WITH s AS (SELECT i.grid_code AS code, count(*) AS issues FROM issues i
-			WHERE i.grid_code IS NOT NULL AND ` + where + ` GROUP BY 1)
+	counts := ""
+	if s.Figures != nil {
+		if rows, ok := s.Figures.Figures(ctx, f, FigureKey{By: ByGrid}); ok {
+			counts = `SELECT key AS code, new AS issues FROM (` + figureRowsSQL(q, f, FigureKey{By: ByGrid}, rows) + `) g`
+		}
+	}
+	if counts == "" {
+		counts = `SELECT i.grid_code AS code, count(*) AS issues FROM issues i
+			WHERE i.grid_code IS NOT NULL AND ` + f.where(q) + ` GROUP BY 1`
+	}
+	sql := `WITH s AS (` + counts + `)
 		SELECT a.code, a.name, s.issues` + geometryColumn(f, "a.geom") + `
 		FROM s JOIN areas a ON a.code = s.code
 		ORDER BY s.issues DESC, a.code`

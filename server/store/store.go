@@ -26,6 +26,9 @@ type Store struct {
 	// never waits behind requests that hold every connection of Pool; nil
 	// (a Store made by hand) checks through Pool.
 	probe *pgxpool.Pool
+	// Figures computes the reports' evaluation figures in memory when set
+	// (figures.go); nil aggregates them in SQL.
+	Figures FigureSource
 }
 
 // Option tunes the connections of a store.
