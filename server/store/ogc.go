@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -33,6 +34,13 @@ type ogcCollection struct {
 	context    bool
 	timeProp   string // the queryable the datetime parameter filters on
 	queryables []cql2.Queryable
+	// layers are the changes feed's layers whose changes are all the writes
+	// of this collection's rows: its counts may be cached (ogccount.go). Nil
+	// for a collection written without the feed.
+	layers []string
+	// volatile are the queryables whose value moves with the clock: a filter
+	// on them is counted afresh every time.
+	volatile []string
 }
 
 // inspectionFeature builds an inspection's Feature where no SQL function does
@@ -81,20 +89,24 @@ func areaQueryables(levels ...string) []cql2.Queryable {
 	}
 }
 
+// areaLayers: areas and grids are rows of one table, each written to its
+// own layer.
+var areaLayers = []string{"areas", "grids"}
+
 var ogcCollections = map[string]*ogcCollection{
 	"areas": {
 		from: "areas o", where: "o.level <> 'grid'", feature: "area_feature(o)", geom: "o.geom",
 		key: "o.code", version: "o.version", scope: "o.code", context: true, timeProp: "updated_at",
-		queryables: areaQueryables("district", "street", "community"),
+		queryables: areaQueryables("district", "street", "community"), layers: areaLayers,
 	},
 	"grids": {
 		from: "areas o", where: "o.level = 'grid'", feature: "area_feature(o)", geom: "o.geom",
 		key: "o.code", version: "o.version", scope: "o.code", timeProp: "updated_at",
-		queryables: areaQueryables("grid"),
+		queryables: areaQueryables("grid"), layers: areaLayers,
 	},
 	"points": {
 		from: "points o", feature: "point_feature(o)", geom: "o.geom",
-		key: "o.code", version: "o.version", scope: "o.grid_code", timeProp: "updated_at",
+		key: "o.code", version: "o.version", scope: "o.grid_code", timeProp: "updated_at", layers: []string{"points"},
 		queryables: []cql2.Queryable{
 			qs("code", "o.code", "point code"),
 			qs("name", "o.name", "name"),
@@ -109,6 +121,7 @@ var ogcCollections = map[string]*ogcCollection{
 	"parking": {
 		from: "parking_zones o", feature: "parking_feature(o)", geom: "o.geom",
 		key: "o.code", version: "o.version", scope: "o.grid_code", timeProp: "updated_at",
+		layers: []string{"parking"}, volatile: []string{"open_now"},
 		queryables: []cql2.Queryable{
 			qs("code", "o.code", "zone code"),
 			qs("name", "o.name", "name"),
@@ -128,6 +141,7 @@ var ogcCollections = map[string]*ogcCollection{
 	"issues": {
 		from: "issues o", feature: "issue_feature(o)", geom: "o.geom",
 		key: "o.id", numericKey: true, version: "o.version", scope: "o.grid_code", timeProp: "created_at",
+		layers: []string{"issues"}, volatile: []string{"overdue"},
 		queryables: []cql2.Queryable{
 			qt("id", cql2.TypeInteger, "o.id", "issue number"),
 			qs("source", "o.source", "where the issue came from", "hotline_12345", "hotline_12319",
@@ -171,6 +185,7 @@ var ogcCollections = map[string]*ogcCollection{
 	"activities": {
 		from: "activities o", feature: "activity_feature(o)", geom: "o.geom",
 		key: "o.id", numericKey: true, version: "o.version", scope: "o.community_code", timeProp: "starts_at",
+		layers: []string{"activities"},
 		queryables: []cql2.Queryable{
 			qt("id", cql2.TypeInteger, "o.id", "activity number"),
 			qs("title", "o.title", "title"),
@@ -322,8 +337,9 @@ func prefixPatterns(areas []string) []string {
 }
 
 // OGCItems streams one page of a collection into sink and returns how many
-// features it wrote. The count and the page travel in one round trip; paging is
-// by the primary key, so pages do not overlap while nothing is written.
+// features it wrote. The count comes from the cache of counts when the
+// changes feed confirms it (ogccount.go); paging is by the primary key, so
+// pages do not overlap while nothing is written.
 func (s *Store) OGCItems(ctx context.Context, q OGCQuery, sink OGCSink) (int, error) {
 	n, err := s.ogcItems(ctx, q, sink)
 	if q.Filter != nil {
@@ -353,8 +369,13 @@ func (s *Store) ogcItems(ctx context.Context, q OGCQuery, sink OGCSink) (int, er
 	if err != nil {
 		return 0, err
 	}
-	count := fmt.Sprintf("SELECT count(*) FROM %s%s", c.from, where)
-	countArgs := slices.Clone(params.Args())
+	matched, err := s.ogcMatched(ctx, c.countQuery(q, where, slices.Clone(params.Args())))
+	if err != nil {
+		return 0, err
+	}
+	if err := sink.Matched(matched); err != nil {
+		return 0, err
+	}
 	offset := q.Offset
 	if q.After > 0 {
 		where = andWhere(where, "o.id > "+params.Add(q.After))
@@ -368,19 +389,7 @@ func (s *Store) ogcItems(ctx context.Context, q OGCQuery, sink OGCSink) (int, er
 	page := fmt.Sprintf(`SELECT o.id, %s FROM %s WHERE o.id = ANY(ARRAY(
 		SELECT o.id FROM %s%s ORDER BY o.id LIMIT %s OFFSET %s)) ORDER BY o.id`,
 		c.featureSQL(q.Output), c.from, c.from, where, params.Add(q.Limit), params.Add(offset))
-	batch := &pgx.Batch{}
-	batch.Queue(count, countArgs...)
-	batch.Queue(page, params.Args()...)
-	br := s.Pool.SendBatch(ctx, batch)
-	defer br.Close()
-	var matched int64
-	if err := br.QueryRow().Scan(&matched); err != nil {
-		return 0, err
-	}
-	if err := sink.Matched(matched); err != nil {
-		return 0, err
-	}
-	rows, err := br.Query()
+	rows, err := s.Pool.Query(ctx, page, params.Args()...)
 	if err != nil {
 		return 0, err
 	}
@@ -398,6 +407,26 @@ func (s *Store) ogcItems(ctx context.Context, q OGCQuery, sink OGCSink) (int, er
 		n++
 	}
 	return n, rows.Err()
+}
+
+// countQuery is the count of a page's query. Its cache key holds the
+// compiled WHERE with its arguments, and with them the caller's area scope;
+// a query the feed cannot vouch for gets no layers, and so no cache.
+func (c *ogcCollection) countQuery(q OGCQuery, where string, args []any) ogcCountQuery {
+	out := ogcCountQuery{from: c.from + where, args: args, layers: c.layers}
+	// JSON tells every argument apart: times by their instant and offset
+	// (fmt's %#v names only the zone), bytes in base64
+	argText, err := json.Marshal(args)
+	if err != nil {
+		out.layers = nil
+	}
+	out.key = q.Collection + "\x00" + where + "\x00" + string(argText)
+	for _, p := range cql2.Properties(q.Filter) {
+		if slices.Contains(c.volatile, p) {
+			out.layers = nil
+		}
+	}
+	return out
 }
 
 // andWhere adds a condition to a WHERE clause that may be empty.

@@ -26,6 +26,8 @@ type Store struct {
 	// never waits behind requests that hold every connection of Pool; nil
 	// (a Store made by hand) checks through Pool.
 	probe *pgxpool.Pool
+	// ogcCounts keeps the numberMatched of OGC queries (ogccount.go).
+	ogcCounts ogcCounts
 }
 
 // Option tunes the connections of a store.
