@@ -240,20 +240,27 @@ type OGCOutput struct {
 	LatLon bool
 }
 
-// featureSQL is the Feature's text in the requested CRS. The feature functions
-// write WGS 84 lon/lat; other CRSs replace the geometry member.
-func (c *ogcCollection) featureSQL(out OGCOutput) string {
+// featureSQL is the Feature's text in the requested CRS, with only the named
+// properties when there are any. The feature functions write WGS 84 lon/lat;
+// other CRSs replace the geometry member.
+func (c *ogcCollection) featureSQL(out OGCOutput, properties []string, params *cql2.Params) string {
+	f := c.feature
 	switch {
 	case out.SRID == 3857:
 		// metres: two decimals are centimetres; option 0 leaves out the
 		// pre-RFC 7946 "crs" member, the CRS is in the Content-Crs header
-		return fmt.Sprintf("(%s || jsonb_build_object('geometry', ST_AsGeoJSON(ST_Transform(%s, 3857), 2, 0)::jsonb))::text",
-			c.feature, c.geom)
+		f = fmt.Sprintf("(%s || jsonb_build_object('geometry', ST_AsGeoJSON(ST_Transform(%s, 3857), 2, 0)::jsonb))",
+			f, c.geom)
 	case out.LatLon:
-		return fmt.Sprintf("(%s || jsonb_build_object('geometry', ST_AsGeoJSON(ST_FlipCoordinates(%s), 7, 0)::jsonb))::text",
-			c.feature, c.geom)
+		f = fmt.Sprintf("(%s || jsonb_build_object('geometry', ST_AsGeoJSON(ST_FlipCoordinates(%s), 7, 0)::jsonb))",
+			f, c.geom)
 	}
-	return "(" + c.feature + ")::text"
+	if properties != nil {
+		f = fmt.Sprintf(`(SELECT jsonb_set(x.f, '{properties}', coalesce((SELECT jsonb_object_agg(p.key, p.value)
+			FROM jsonb_each(x.f->'properties') p WHERE p.key = ANY(%s::text[])), '{}'))
+			FROM (SELECT %s AS f) x)`, params.Add(properties), f)
+	}
+	return "(" + f + ")::text"
 }
 
 // OGCQuery selects one page of a collection.
@@ -268,8 +275,20 @@ type OGCQuery struct {
 	// After, when above zero, starts the page after the feature with this row
 	// id instead of at Offset: keyset paging, which next links use because its
 	// cost does not grow with the depth of the page.
-	After  int64
-	Output OGCOutput
+	After int64
+	// SortBy orders the page by these queryables, then by the row id; empty is
+	// by the row id alone.
+	SortBy []OGCSortKey
+	// Properties are the properties each feature keeps (queryable names);
+	// nil keeps them all.
+	Properties []string
+	Output     OGCOutput
+}
+
+// OGCSortKey is one key of sortby.
+type OGCSortKey struct {
+	Name string // a queryable
+	Desc bool
 }
 
 // OGCSink receives a page as it streams from the database: first how many
@@ -381,14 +400,19 @@ func (s *Store) ogcItems(ctx context.Context, q OGCQuery, sink OGCSink) (int, er
 		where = andWhere(where, "o.id > "+params.Add(q.After))
 		offset = 0
 	}
-	// the page's ids first, from the primary key alone, then the features of
-	// those only: features in the select list of the OFFSET query would be
-	// built for every skipped row too, and late pages would cost seconds.
-	// Limit and offset are parameters, so that every page of a query is one
-	// prepared statement.
-	page := fmt.Sprintf(`SELECT o.id, %s FROM %s WHERE o.id = ANY(ARRAY(
-		SELECT o.id FROM %s%s ORDER BY o.id LIMIT %s OFFSET %s)) ORDER BY o.id`,
-		c.featureSQL(q.Output), c.from, c.from, where, params.Add(q.Limit), params.Add(offset))
+	// the page's ids first, from an index alone where the order has one, then
+	// the features of those only: features in the select list of the OFFSET
+	// query would be built for every skipped row too, and late pages would
+	// cost seconds. Limit and offset are parameters, so that every page of a
+	// query is one prepared statement.
+	order, err := c.orderSQL(q.SortBy)
+	if err != nil {
+		return 0, err
+	}
+	page := fmt.Sprintf(`SELECT o.id, %s FROM %s JOIN unnest(ARRAY(
+		SELECT o.id FROM %s%s ORDER BY %s LIMIT %s OFFSET %s)) WITH ORDINALITY AS pg(id, ord) ON pg.id = o.id
+		ORDER BY pg.ord`,
+		c.featureSQL(q.Output, q.Properties, &params), c.from, c.from, where, order, params.Add(q.Limit), params.Add(offset))
 	rows, err := s.Pool.Query(ctx, page, params.Args()...)
 	if err != nil {
 		return 0, err
@@ -427,6 +451,24 @@ func (c *ogcCollection) countQuery(q OGCQuery, where string, args []any) ogcCoun
 		}
 	}
 	return out
+}
+
+// orderSQL is the ORDER BY of sortby, the row id last so that the order is
+// total and pages neither overlap nor skip.
+func (c *ogcCollection) orderSQL(keys []OGCSortKey) (string, error) {
+	var out []string
+	for _, k := range keys {
+		i := slices.IndexFunc(c.queryables, func(q cql2.Queryable) bool { return q.Name == k.Name })
+		if i < 0 || c.queryables[i].Type == cql2.TypeGeometry {
+			return "", &OGCInvalidError{Field: "sortby", Reason: "cannot sort by " + k.Name}
+		}
+		dir := " ASC"
+		if k.Desc {
+			dir = " DESC"
+		}
+		out = append(out, c.queryables[i].SQL+dir)
+	}
+	return strings.Join(append(out, "o.id"), ", "), nil
 }
 
 // andWhere adds a condition to a WHERE clause that may be empty.
@@ -469,7 +511,7 @@ func (s *Store) OGCItem(ctx context.Context, collection, id string, areas []stri
 	}
 	var feature []byte
 	var v int
-	err = s.Pool.QueryRow(ctx, fmt.Sprintf("SELECT %s, %s FROM %s%s", c.featureSQL(out), version, c.from, where),
+	err = s.Pool.QueryRow(ctx, fmt.Sprintf("SELECT %s, %s FROM %s%s", c.featureSQL(out, nil, nil), version, c.from, where),
 		params.Args()...).Scan(&feature, &v)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, 0, ErrOGCNotFound
