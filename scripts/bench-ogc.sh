@@ -17,15 +17,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 scripts/deps-wrk.sh
-work=$(mktemp -d)
-pids=()
-cleanup() {
-	for pid in "${pids[@]}"; do
-		kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	done
-	rm -rf "$work"
-}
-trap cleanup EXIT
+source scripts/benchlib.sh
 go build -o "$work/citymap" ./cmd/citymap
 url=$(scripts/city20.sh "${BENCH_OGC_DB:-bench_reports_s20}" "$work/citymap")
 duration=${BENCH_OGC_DURATION:-10s}
@@ -33,11 +25,6 @@ runs=${BENCH_OGC_RUNS:-3}
 pages=300 # deeper than a run walks
 q() { psql -X -q -tA -v ON_ERROR_STOP=1 "$url" -c "$1"; }
 
-free_port() {
-	local p=$1
-	while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
-	echo "$p"
-}
 # ready NAME URL: waits for a server that was just started
 ready() {
 	for _ in $(seq 600); do

@@ -33,27 +33,13 @@ fi
 export DATABASE_URL
 DATABASE_URL=$(scripts/db.sh url "$db")
 "$bin" migrate >/dev/null
-work=$(mktemp -d)
-servers=()
-cleanup() {
-	for pid in "${servers[@]}"; do
-		kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	done
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() {
-	local p=$1
-	while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
-	echo "$p"
-}
+source scripts/benchlib.sh
 # serve NAME PORT FLAGS...: a server in the background, ready when this returns
 serve() {
 	local name=$1 port=$2
 	shift 2
 	CITYMAP_LOG_LEVEL=warn "$bin" serve --addr "127.0.0.1:$port" --data-dir "$work/$name" "$@" 2>"$work/$name.log" &
-	servers+=($!)
+	pids+=($!)
 	for _ in $(seq 600); do
 		curl -fs "http://127.0.0.1:$port/readyz" >/dev/null && return 0
 		sleep 0.1

@@ -13,11 +13,4 @@ fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || pkgs+=(fonts-noto-cjk)
 command -v pdftotext >/dev/null || pkgs+=(poppler-utils)
 [ ${#pkgs[@]} -eq 0 ] && exit 0
 echo "deps: installing ${pkgs[*]} from apt (for the bulletins' PDFs and the web map's browser tests)" >&2
-sudo=
-[ "$(id -u)" = 0 ] || sudo=sudo
-export DEBIAN_FRONTEND=noninteractive
-# the package lists may be missing or stale on a fresh machine
-$sudo apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null 2>&1 || {
-	$sudo apt-get update -qq
-	$sudo apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
-}
+"$(dirname "$0")/apt-install.sh" "${pkgs[@]}"

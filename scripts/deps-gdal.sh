@@ -7,11 +7,4 @@ set -euo pipefail
 
 command -v ogrinfo >/dev/null && command -v ogr2ogr >/dev/null && exit 0
 echo "deps: installing gdal-bin from apt (for the OGC API test with ogrinfo/ogr2ogr)" >&2
-sudo=
-[ "$(id -u)" = 0 ] || sudo=sudo
-export DEBIAN_FRONTEND=noninteractive
-# the package lists may be missing or stale on a fresh machine
-$sudo apt-get install -y -qq --no-install-recommends gdal-bin >/dev/null 2>&1 || {
-	$sudo apt-get update -qq
-	$sudo apt-get install -y -qq --no-install-recommends gdal-bin >/dev/null
-}
+"$(dirname "$0")/apt-install.sh" gdal-bin

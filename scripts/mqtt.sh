@@ -19,14 +19,7 @@ bin=/usr/sbin/mosquitto
 install() {
 	[ -x "$bin" ] && return 0
 	echo "mqtt: installing mosquitto from apt" >&2
-	sudo=
-	[ "$(id -u)" = 0 ] || sudo=sudo
-	export DEBIAN_FRONTEND=noninteractive
-	# the package lists may be missing or stale on a fresh machine
-	$sudo apt-get install -y -qq --no-install-recommends mosquitto >/dev/null 2>&1 || {
-		$sudo apt-get update -qq
-		$sudo apt-get install -y -qq --no-install-recommends mosquitto >/dev/null
-	}
+	"$root/scripts/apt-install.sh" mosquitto
 }
 
 port() { cat "$dir/PORT"; }
