@@ -4,7 +4,8 @@ work=$(mktemp -d)
 pids=()
 cleanup() {
 	for pid in "${pids[@]}"; do
-		kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+		# a killed server's status would stop the cleanup under set -e
+		{ kill "$pid" && wait "$pid"; } 2>/dev/null || true
 	done
 	rm -rf "$work"
 }
