@@ -76,7 +76,8 @@ const stampSQL = `c.seq, c.xmin::text::bigint,
 // and none of the later ones is of these layers.
 const freshSQL = `SELECT c.xmin::text::bigint = $2::bigint OR ($1::bigint > 0
 	AND EXISTS (SELECT 1 FROM changes x WHERE x.seq = $1 AND x.xmin::text::bigint = $3::bigint)
-	AND NOT EXISTS (SELECT 1 FROM changes x WHERE x.seq > $1 AND x.layer = ANY($4::text[])))
+	AND NOT EXISTS (SELECT 1 FROM changes x WHERE x.seq > $1 AND x.layer = ANY($4::text[]))),
+	` + stampSQL + `
 	FROM change_counter c`
 
 // ogcCountQuery is a count that may be served from the cache.
@@ -97,7 +98,7 @@ func (s *Store) ogcMatched(ctx context.Context, q ogcCountQuery) (int64, error) 
 		return e.n, err
 	}
 	if e, ok := s.ogcCounts.get(q.key); ok {
-		fresh, err := s.ogcFresh(ctx, e.stamp, q.layers)
+		fresh, err := s.ogcFresh(ctx, q, e)
 		if err != nil || fresh {
 			return e.n, err
 		}
@@ -112,7 +113,7 @@ func (s *Store) ogcMatched(ctx context.Context, q ogcCountQuery) (int64, error) 
 	}
 	e := v.(ogcCount)
 	if joined {
-		fresh, err := s.ogcFresh(ctx, e.stamp, q.layers)
+		fresh, err := s.ogcFresh(ctx, q, e)
 		if err != nil {
 			return 0, err
 		}
@@ -136,8 +137,16 @@ func (s *Store) ogcCount(ctx context.Context, q ogcCountQuery) (ogcCount, error)
 	return e, err
 }
 
-func (s *Store) ogcFresh(ctx context.Context, st feedStamp, layers []string) (bool, error) {
+// ogcFresh confirms a count. A confirmed count moves on to the feed's
+// position of the check, so that the next check reads only the changes
+// since, not every change since the count was taken.
+func (s *Store) ogcFresh(ctx context.Context, q ogcCountQuery, e ogcCount) (bool, error) {
 	var fresh bool
-	err := s.Pool.QueryRow(ctx, freshSQL, st.seq, st.counterXmin, st.changeXmin, layers).Scan(&fresh)
+	var now feedStamp
+	err := s.Pool.QueryRow(ctx, freshSQL, e.stamp.seq, e.stamp.counterXmin, e.stamp.changeXmin, q.layers).
+		Scan(&fresh, &now.seq, &now.counterXmin, &now.changeXmin)
+	if err == nil && fresh && now != e.stamp {
+		s.ogcCounts.put(q.key, ogcCount{n: e.n, stamp: now})
+	}
 	return fresh, err
 }
