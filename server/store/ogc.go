@@ -413,7 +413,23 @@ func (s *Store) ogcItems(ctx context.Context, q OGCQuery, sink OGCSink) (int, er
 		SELECT o.id FROM %s%s ORDER BY %s LIMIT %s OFFSET %s)) WITH ORDINALITY AS pg(id, ord) ON pg.id = o.id
 		ORDER BY pg.ord`,
 		c.featureSQL(q.Output, q.Properties, &params), c.from, c.from, where, order, params.Add(q.Limit), params.Add(offset))
-	rows, err := s.Pool.Query(ctx, page, params.Args()...)
+	var n int
+	err = pgx.BeginTxFunc(ctx, s.Pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		// a page wants its first 1,000 rows: parallel workers, which the
+		// planner picks for a filter it expects to scan much for, take longer
+		// to start than the page takes to read
+		if _, err := tx.Exec(ctx, "SET LOCAL max_parallel_workers_per_gather = 0"); err != nil {
+			return err
+		}
+		n, err = streamFeatures(ctx, tx, page, params.Args(), sink)
+		return err
+	})
+	return n, err
+}
+
+// streamFeatures hands each row of a page (id, feature text) to sink.
+func streamFeatures(ctx context.Context, tx pgx.Tx, page string, args []any, sink OGCSink) (int, error) {
+	rows, err := tx.Query(ctx, page, args...)
 	if err != nil {
 		return 0, err
 	}
