@@ -35,6 +35,8 @@ func (h *Handler) items(w http.ResponseWriter, r *http.Request) {
 		Limit:      req.limit,
 		Offset:     req.offset,
 		After:      req.after,
+		SortBy:     req.sortBy,
+		Properties: req.properties,
 		Output:     req.crs.output(),
 	}, page)
 	if err == nil {
@@ -121,8 +123,8 @@ func (p *pageWriter) finish(links []Link) error {
 
 // pageLinks are self, the neighbouring pages and the collection. Next and prev
 // keep every other parameter, so a client following them keeps its filters.
-// Next continues after the page's last feature (keyset paging); prev goes back
-// by offset.
+// Next continues after the page's last feature (keyset paging), or by offset
+// when the page is sorted; prev goes back by offset.
 func pageLinks(r *http.Request, id string, req itemsRequest, page *pageWriter) []Link {
 	l := linksFor(r)
 	path := "/collections/" + id + "/items"
@@ -142,7 +144,11 @@ func pageLinks(r *http.Request, id string, req itemsRequest, page *pageWriter) [
 	self := l.href(path, r.URL.Query())
 	out := []Link{{Href: self, Rel: "self", Type: mediaGeoJSON, Title: "this page"}}
 	if next := req.offset + page.returned; page.returned == req.limit && int64(next) < page.matched {
-		out = append(out, Link{Href: at(next, page.lastID), Rel: "next", Type: mediaGeoJSON, Title: "next page"})
+		after := page.lastID
+		if len(req.sortBy) > 0 {
+			after = 0
+		}
+		out = append(out, Link{Href: at(next, after), Rel: "next", Type: mediaGeoJSON, Title: "next page"})
 	}
 	if req.offset > 0 {
 		out = append(out, Link{Href: at(max(0, req.offset-req.limit), 0), Rel: "prev", Type: mediaGeoJSON, Title: "previous page"})

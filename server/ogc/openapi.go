@@ -83,6 +83,21 @@ func itemsPath(id string) obj {
 	for _, name := range []string{"limit", "offset", "after", "bbox", "bbox-crs", "datetime", "crs", "filter", "filter-lang", "filter-crs", "f"} {
 		params = append(params, ref("parameters", name))
 	}
+	var names, signed []string
+	for _, q := range store.OGCQueryables(id) {
+		if q.Type != cql2.TypeGeometry {
+			names = append(names, q.Name)
+			signed = append(signed, q.Name, "+"+q.Name, "-"+q.Name)
+		}
+	}
+	list := func(name, desc string, enum []string) obj {
+		return obj{"name": name, "in": "query", "required": false, "description": desc, "style": "form", "explode": false,
+			"schema": obj{"type": "array", "uniqueItems": true, "items": obj{"type": "string", "enum": enum}}}
+	}
+	params = append(params,
+		list("sortby", "queryables to sort by, + (or none) ascending, - descending; the id is the last key. "+
+			"Sorted pages continue by offset", signed),
+		list("properties", "the properties each feature keeps (all when not given)", names))
 	for _, q := range store.OGCQueryables(id) {
 		if q.Type != cql2.TypeGeometry {
 			params = append(params, obj{"name": q.Name, "in": "query", "required": false,

@@ -28,7 +28,7 @@ const (
 var itemsParams = map[string]bool{
 	"f": true, "access_token": true, "limit": true, "offset": true, "bbox": true, "bbox-crs": true,
 	"datetime": true, "crs": true, "filter": true, "filter-lang": true, "filter-crs": true,
-	"after": true,
+	"after": true, "sortby": true, "properties": true,
 }
 
 // itemsRequest is a parsed /items query.
@@ -40,6 +40,11 @@ type itemsRequest struct {
 	after  int64
 	crs    crs
 	filter cql2.Expr // bbox, datetime, property filters and filter, ANDed
+	// sortBy orders the features before the id (the last key, which makes the
+	// order total); pages sorted so continue by offset.
+	sortBy []store.OGCSortKey
+	// properties are those each feature keeps, nil for all of them
+	properties []string
 }
 
 func badParam(name, format string, args ...any) error {
@@ -94,7 +99,56 @@ func parseItems(q url.Values, collection string) (itemsRequest, error) {
 		return req, err
 	}
 	req.filter = cql2.And(append([]cql2.Expr{bbox, when, filter}, byProps...)...)
-	return req, nil
+	if req.sortBy, err = sortByParam(q, props); err != nil {
+		return req, err
+	}
+	if len(req.sortBy) > 0 && req.after > 0 {
+		return req, badParam("after", "continues pages in id order; sorted pages continue by offset")
+	}
+	req.properties, err = propertiesParam(q, props)
+	return req, err
+}
+
+// nameList splits a comma-separated list of queryable names, refusing
+// unknown and repeated ones; strip removes a name's prefix first.
+func nameList(q url.Values, param string, props map[string]cql2.Queryable, strip func(string) string) ([]string, error) {
+	s := q.Get(param)
+	if s == "" {
+		return nil, nil
+	}
+	var names []string
+	for _, item := range strings.Split(s, ",") {
+		name := strip(strings.TrimSpace(item))
+		if _, ok := props[name]; !ok {
+			return nil, badParam(param, "unknown property %q; the queryables are %s", name,
+				strings.Join(slices.Sorted(maps.Keys(props)), ", "))
+		}
+		if slices.Contains(names, name) {
+			return nil, badParam(param, "%q is given more than once", name)
+		}
+		names = append(names, name)
+	}
+	return names, nil
+}
+
+// sortByParam reads sortby=+a,-b (Part 1's common sorting extension, as
+// OGC API – Records defines it): "+" or no sign ascending, "-" descending.
+func sortByParam(q url.Values, props map[string]cql2.Queryable) ([]store.OGCSortKey, error) {
+	names, err := nameList(q, "sortby", props, func(s string) string { return strings.TrimLeft(s, "+-") })
+	if err != nil {
+		return nil, err
+	}
+	items := strings.Split(q.Get("sortby"), ",")
+	keys := make([]store.OGCSortKey, len(names))
+	for i, name := range names {
+		keys[i] = store.OGCSortKey{Name: name, Desc: strings.HasPrefix(strings.TrimSpace(items[i]), "-")}
+	}
+	return keys, nil
+}
+
+// propertiesParam reads properties=a,b: the properties each feature keeps.
+func propertiesParam(q url.Values, props map[string]cql2.Queryable) ([]string, error) {
+	return nameList(q, "properties", props, func(s string) string { return s })
 }
 
 func intParam(q url.Values, name string, def, lowest int) (int, error) {

@@ -171,7 +171,7 @@ func ogcLock(ctx context.Context, tx pgx.Tx, collection, code string) (int64, OG
 	var rec OGCRecord
 	var grid *string
 	err := tx.QueryRow(ctx, fmt.Sprintf("SELECT o.id, o.version, o.grid_code, %s FROM %s WHERE o.code = $1 FOR UPDATE",
-		c.featureSQL(OGCOutput{}), c.from), code).Scan(&id, &rec.Version, &grid, &rec.Feature)
+		c.featureSQL(OGCOutput{}, nil, nil), c.from), code).Scan(&id, &rec.Version, &grid, &rec.Feature)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, rec, ErrOGCNotFound
 	}
@@ -234,7 +234,7 @@ func ogcFeatureByID(ctx context.Context, tx pgx.Tx, collection string, id int64)
 	var feature []byte
 	var version int
 	err := tx.QueryRow(ctx, fmt.Sprintf("SELECT %s, o.version FROM %s WHERE o.id = $1",
-		c.featureSQL(OGCOutput{}), c.from), id).Scan(&feature, &version)
+		c.featureSQL(OGCOutput{}, nil, nil), c.from), id).Scan(&feature, &version)
 	return feature, version, err
 }
 

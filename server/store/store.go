@@ -29,6 +29,8 @@ type Store struct {
 	// Figures computes the reports' evaluation figures in memory when set
 	// (figures.go); nil aggregates them in SQL.
 	Figures FigureSource
+	// ogcCounts keeps the numberMatched of OGC queries (ogccount.go).
+	ogcCounts ogcCounts
 }
 
 // Option tunes the connections of a store.

@@ -18,6 +18,7 @@
 package cql2
 
 import (
+	"slices"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -195,4 +196,15 @@ func children(e Expr) []Expr {
 		return []Expr{n.Start, n.End}
 	}
 	return nil
+}
+
+// Properties lists the property names e refers to, each once.
+func Properties(e Expr) []string {
+	var out []string
+	walk(e, func(n Expr) {
+		if p, ok := n.(*Property); ok && !slices.Contains(out, p.Name) {
+			out = append(out, p.Name)
+		}
+	})
+	return out
 }
