@@ -13,7 +13,8 @@ import (
 )
 
 // loadTiles runs the vector tile benchmark against running servers and, with
-// --baseline, the common tile servers' query against their database.
+// --baseline, the common tile servers' query against their database, with
+// --peer-url another tile server, with --ceiling-url the bare HTTP ceiling.
 func loadTiles(ctx context.Context, args []string) error {
 	fs := newFlags("load tiles")
 	var cfg tileload.Config
@@ -23,6 +24,12 @@ func loadTiles(ctx context.Context, args []string) error {
 	fs.StringVar(&cfg.BaselineDSN, "baseline", "", "the servers' database: also run the plain ST_AsMVT(ST_AsMVTGeom(...)) query there")
 	fs.BoolVar(&cfg.BaselineHTTP, "baseline-http", true,
 		"with --baseline, also serve that query over HTTP from a process of its own (baseline+http)")
+	fs.StringVar(&cfg.PeerURL, "peer-url", "",
+		"another tile server to measure, as a URL template of {z}, {x}, {y} and {layer} or {table} (the layer's table), "+
+			"e.g. http://127.0.0.1:7800/public.{table}/{z}/{x}/{y}.pbf for pg_tileserv")
+	fs.StringVar(&cfg.PeerName, "peer-name", "peer", "the name of --peer-url's mode in the report")
+	fs.StringVar(&cfg.CeilingURL, "ceiling-url", "",
+		"a URL fetched instead of each tile with the same clients, the bare HTTP ceiling, e.g. http://127.0.0.1:8080/healthz")
 	layers := fs.String("layers", "issues,points", "comma-separated tile layers")
 	zooms := fs.String("zooms", "12-16", "zoom range")
 	conc := fs.String("concurrency", "1,32", "comma-separated numbers of concurrent clients")

@@ -314,7 +314,8 @@ func insertInspectionIssues(ctx context.Context, tx pgx.Tx, by IssueActor, pt in
 	// the scope ($2) is open: the actor's scope was checked on the point, and
 	// the point's own grid decides, even if its surface point falls just over a
 	// grid line
-	tag, err := tx.Exec(ctx, fmt.Sprintf(insertIssuesSQL, inspectionIssueRows, "id", issueInScope("g.code", "$2")),
+	tag, err := tx.Exec(ctx, fmt.Sprintf(insertIssuesSQL, inspectionIssueRows, "id", issueInScope("g.code", "$2"),
+		"SELECT unnest($5::text[])"),
 		by.Reporter, []string{}, issueNonNil(n.Photos), ids, cats, descs, pt.id)
 	if err != nil {
 		return err

@@ -186,7 +186,8 @@ type batchCreated struct {
 // insertBatchIssues inserts the batch and returns the created rows in input order.
 func insertBatchIssues(ctx context.Context, tx pgx.Tx, by IssueActor) ([]batchCreated, error) {
 	rows, err := tx.Query(ctx, `WITH ins AS (`+
-		fmt.Sprintf(insertIssuesSQL, "issue_batch t", "id", issueInScope("g.code", "$2"))+`)
+		fmt.Sprintf(insertIssuesSQL, "issue_batch t", "id", issueInScope("g.code", "$2"),
+			"SELECT category FROM issue_batch")+`)
 		SELECT t.idx, t.id FROM issue_batch t JOIN ins ON ins.id = t.id ORDER BY t.idx`,
 		by.Reporter, by.scope())
 	if err != nil {

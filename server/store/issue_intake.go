@@ -39,14 +39,20 @@ const (
 // its grid by point-in-polygon, its unit (the category's department, else the
 // street office of its street) and its deadline. Rows outside the actor's scope
 // ($2) are skipped, and so are rows whose (source, external_id) exists. $1 is the
-// reporter; %[2]s is the RETURNING list.
+// reporter; %[2]s is the RETURNING list; %[4]s yields the rows' categories (a
+// subquery or a parameter, not the row source again, which may draw ids). The
+// deadline depends on the category alone, the clock starting at now() for
+// every row, so it is worked out once per category of the rows: worktime_due
+// walks the calendar, and once per row it was the dearest part of a batch.
 const insertIssuesSQL = `INSERT INTO issues (id, source, external_id, category, description, address,
 		photos, reporter, geom, grid_code, community_code, street_code, unit, deadline)
+	WITH c AS MATERIALIZED (SELECT code, unit, worktime_due(now(), deadline_amount, deadline_unit) AS due
+		FROM issue_categories WHERE code IN (%[4]s))
 	SELECT t.id, t.source, t.external_id, t.category, t.description, t.address,
 		coalesce(t.photos, '{}'), $1, p.geom, g.code, left(g.code, 12), left(g.code, 9),
-		coalesce(c.unit, so.code), worktime_due(now(), c.deadline_amount, c.deadline_unit)
+		coalesce(c.unit, so.code), c.due
 	FROM %[1]s
-	JOIN issue_categories c ON c.code = t.category
+	JOIN c ON c.code = t.category
 	CROSS JOIN LATERAL (SELECT ST_SetSRID(ST_MakePoint(t.lon, t.lat), 4326) AS geom) p
 	LEFT JOIN LATERAL (SELECT a.code FROM areas a
 		WHERE a.level = 'grid' AND ST_Covers(a.geom, p.geom)
@@ -82,7 +88,7 @@ func (s *Store) CreateIssue(ctx context.Context, by IssueActor, n NewIssue) (Iss
 			return err
 		}
 		err := tx.QueryRow(ctx, fmt.Sprintf(insertIssuesSQL, singleIssueRow,
-			"id, version, issue_feature(issues)", issueInScope("g.code", "$2")),
+			"id, version, issue_feature(issues)", issueInScope("g.code", "$2"), "$5::text"),
 			by.Reporter, by.scope(), n.Source, n.ExternalID, n.Category, n.Description, n.Address,
 			issueNonNil(n.Photos), n.Location[0], n.Location[1]).Scan(&out.ID, &out.Version, &out.Feature)
 		if errors.Is(err, pgx.ErrNoRows) {

@@ -3,6 +3,7 @@ package tileload
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -14,6 +15,8 @@ type Report struct {
 	Duration time.Duration
 	Runs     int
 	Rows     []Row
+	// Peer names the peer's mode (Config.PeerName), if it ran.
+	Peer string
 }
 
 // Row is one layer in one mode with one number of clients. Tiles, Errors and
@@ -33,7 +36,8 @@ type Row struct {
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // Print writes the report as a Markdown table, with each mode's speed-up over
-// the baseline at the same layer and concurrency.
+// the baseline and over the peer, and its share of the HTTP ceiling, at the
+// same layer and concurrency.
 func (r *Report) Print(w io.Writer) {
 	zooms := map[int]bool{}
 	for _, row := range r.Rows {
@@ -46,8 +50,15 @@ func (r *Report) Print(w io.Writer) {
 		zs = append(zs, z)
 	}
 	sort.Ints(zs)
-	head := "| layer | mode | clients | tiles/s | × baseline | p50 ms | p99 ms |"
-	rule := "| --- | --- | ---: | ---: | ---: | ---: | ---: |"
+	refs := r.references()
+	head := "| layer | mode | clients | tiles/s |"
+	rule := "| --- | --- | ---: | ---: |"
+	for _, ref := range refs {
+		head += " " + ref.title + " |"
+		rule += " ---: |"
+	}
+	head += " p50 ms | p99 ms |"
+	rule += " ---: | ---: |"
 	for _, z := range zs {
 		head += fmt.Sprintf(" z%d p50 |", z)
 		rule += " ---: |"
@@ -55,8 +66,11 @@ func (r *Report) Print(w io.Writer) {
 	fmt.Fprintf(w, "%s errors | cache hits |\n%s ---: | ---: |\n", head, rule)
 	for _, row := range r.Rows {
 		var b strings.Builder
-		fmt.Fprintf(&b, "| %s | %s | %d | %.0f | %s | %.2f | %.2f |", row.Layer, row.Mode, row.Clients,
-			row.Rate, r.speedup(row), ms(row.P50), ms(row.P99))
+		fmt.Fprintf(&b, "| %s | %s | %d | %.0f |", row.Layer, row.Mode, row.Clients, row.Rate)
+		for _, ref := range refs {
+			fmt.Fprintf(&b, " %s |", r.against(row, ref))
+		}
+		fmt.Fprintf(&b, " %.2f | %.2f |", ms(row.P50), ms(row.P99))
 		for _, z := range zs {
 			fmt.Fprintf(&b, " %.2f |", ms(row.ZoomP50[z]))
 		}
@@ -69,11 +83,36 @@ func (r *Report) Print(w io.Writer) {
 	}
 }
 
-func (r *Report) speedup(row Row) string {
+// reference is a mode the others are compared with, in a column of its own.
+type reference struct {
+	mode, title string
+	share       bool // a percentage of the reference rather than a multiple
+}
+
+// references are the baseline's column, and the peer's and the ceiling's if
+// they ran.
+func (r *Report) references() []reference {
+	refs := []reference{{mode: "baseline", title: "× baseline"}}
+	if r.Peer != "" {
+		refs = append(refs, reference{mode: r.Peer, title: "× " + r.Peer})
+	}
+	if slices.ContainsFunc(r.Rows, func(row Row) bool { return row.Mode == CeilingMode }) {
+		refs = append(refs, reference{mode: CeilingMode, title: "of ceiling", share: true})
+	}
+	return refs
+}
+
+// against compares row with the reference's row at the same layer and
+// concurrency.
+func (r *Report) against(row Row, ref reference) string {
 	for _, b := range r.Rows {
-		if b.Mode == "baseline" && b.Layer == row.Layer && b.Clients == row.Clients && b.Rate > 0 {
-			return fmt.Sprintf("%.1f", row.Rate/b.Rate)
+		if b.Mode != ref.mode || b.Layer != row.Layer || b.Clients != row.Clients || b.Rate <= 0 {
+			continue
 		}
+		if ref.share {
+			return fmt.Sprintf("%.0f%%", 100*row.Rate/b.Rate)
+		}
+		return fmt.Sprintf("%.1f", row.Rate/b.Rate)
 	}
 	return "–"
 }

@@ -2,12 +2,15 @@
 // tiles). It fetches a fixed list of tiles, spread at random over the city at
 // each zoom, from running servers and, for comparison, renders the same tiles
 // with the single ST_AsMVT(ST_AsMVTGeom(...)) query that the common PostGIS
-// tile servers issue, straight to PostgreSQL. Each mode runs with each number
-// of concurrent clients for a fixed time; the report gives tiles per second
-// and latency percentiles, overall and per zoom.
+// tile servers issue, straight to PostgreSQL, fetches them from another tile
+// server (a peer such as pg_tileserv, by URL template), and measures the bare
+// HTTP round trip of a server (its /healthz) as the ceiling. Each mode runs
+// with each number of concurrent clients for a fixed time; the report gives
+// tiles per second and latency percentiles, overall and per zoom.
 package tileload
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -19,6 +22,8 @@ import (
 	"os"
 	"os/exec"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -42,9 +47,17 @@ type Config struct {
 	// by a process of its own (this binary's BaselineServerCommand).
 	BaselineDSN  string
 	BaselineHTTP bool
-	Layers       []string
-	MinZoom      int
-	MaxZoom      int
+	// PeerURL is another tile server's URL template: {z}, {x} and {y} are
+	// the tile, {layer} the layer's name and {table} the table it reads (as
+	// the baseline does), e.g. http://127.0.0.1:7800/public.{table}/{z}/{x}/{y}.pbf.
+	// PeerName names its mode in the report.
+	PeerURL, PeerName string
+	// CeilingURL is fetched instead of each tile, with the same clients: a
+	// server's cheapest answer (its /healthz), the most any tile can reach.
+	CeilingURL string
+	Layers     []string
+	MinZoom    int
+	MaxZoom    int
 	// Concurrency lists the numbers of concurrent clients to run with.
 	Concurrency []int
 	// Duration is how long each mode runs with each concurrency.
@@ -68,6 +81,9 @@ type fetcher func(ctx context.Context, t tileRef) (hit bool, err error)
 func Run(ctx context.Context, cfg Config, log io.Writer) (*Report, error) {
 	if cfg.ColdURL == "" && cfg.WarmURL == "" && cfg.BaselineDSN == "" {
 		return nil, errors.New("give a server (--url, --warm-url) or a database (--baseline)")
+	}
+	if cfg.PeerURL != "" && !hasTilePlaceholders(cfg.PeerURL) {
+		return nil, fmt.Errorf("peer URL %q: want {z}, {x} and {y} in it", cfg.PeerURL)
 	}
 	if cfg.Duration <= 0 || len(cfg.Concurrency) == 0 || cfg.TilesPerZoom <= 0 || cfg.MinZoom > cfg.MaxZoom {
 		return nil, errors.New("duration, concurrency, tiles per zoom and zooms must make sense")
@@ -96,7 +112,11 @@ func Run(ctx context.Context, cfg Config, log io.Writer) (*Report, error) {
 		}
 		runs = append(runs, rows)
 	}
-	return &Report{Duration: cfg.Duration, Runs: len(runs), Rows: medians(runs)}, nil
+	rep := &Report{Duration: cfg.Duration, Runs: len(runs), Rows: medians(runs)}
+	if cfg.PeerURL != "" {
+		rep.Peer = peerName(cfg)
+	}
+	return rep, nil
 }
 
 // medians combines runs with the same rows, in the same order, into one row
@@ -154,13 +174,49 @@ func modes(cfg Config) []mode {
 			out = append(out, mode{name: "baseline+http", open: baselineServer(cfg.BaselineDSN)})
 		}
 	}
+	if cfg.PeerURL != "" {
+		out = append(out, mode{name: peerName(cfg), open: httpFetcher(templateURL(cfg.PeerURL), "")})
+	}
+	if cfg.CeilingURL != "" {
+		out = append(out, mode{name: CeilingMode, open: httpFetcher(func(tileRef) string { return cfg.CeilingURL }, cfg.Token)})
+	}
 	if cfg.ColdURL != "" {
-		out = append(out, mode{name: "cache off", open: httpFetcher(cfg.ColdURL, cfg.Token)})
+		out = append(out, mode{name: "cache off", open: httpFetcher(citymapURL(cfg.ColdURL), cfg.Token)})
 	}
 	if cfg.WarmURL != "" {
-		out = append(out, mode{name: "cache warm", open: httpFetcher(cfg.WarmURL, cfg.Token), warm: true, cache: true})
+		out = append(out, mode{name: "cache warm", open: httpFetcher(citymapURL(cfg.WarmURL), cfg.Token), warm: true, cache: true})
 	}
 	return out
+}
+
+func peerName(cfg Config) string { return cmp.Or(cfg.PeerName, "peer") }
+
+// CeilingMode names the mode of Config.CeilingURL.
+const CeilingMode = "http ceiling"
+
+// citymapURL is where a citymap server at base serves a tile.
+func citymapURL(base string) func(tileRef) string {
+	return func(t tileRef) string {
+		return fmt.Sprintf("%s/tiles/%s/%d/%d/%d.mvt", base, t.layer, t.tile.Z, t.tile.X, t.tile.Y)
+	}
+}
+
+// templateURL fills a peer's URL template (Config.PeerURL) for a tile.
+func templateURL(template string) func(tileRef) string {
+	return func(t tileRef) string {
+		return strings.NewReplacer("{layer}", t.layer, "{table}", baselineTables[t.layer],
+			"{z}", strconv.Itoa(int(t.tile.Z)), "{x}", strconv.FormatUint(uint64(t.tile.X), 10),
+			"{y}", strconv.FormatUint(uint64(t.tile.Y), 10)).Replace(template)
+	}
+}
+
+func hasTilePlaceholders(template string) bool {
+	for _, p := range []string{"{z}", "{x}", "{y}"} {
+		if !strings.Contains(template, p) {
+			return false
+		}
+	}
+	return true
 }
 
 func runMode(ctx context.Context, cfg Config, m mode, list []tileRef, log io.Writer) ([]Row, error) {
@@ -327,19 +383,21 @@ func cityBounds(ctx context.Context, cfg Config) (orb.Bound, error) {
 	return orb.Bound{Min: orb.Point{b[0], b[1]}, Max: orb.Point{b[2], b[3]}}, nil
 }
 
-// httpFetcher gets tiles from a server as a browser does: with the token in a
-// header, accepting gzip, reading the whole body.
-func httpFetcher(base, token string) func(context.Context, string, int) (fetcher, func(), error) {
+// httpFetcher gets tiles from a server as a browser does: with the token, if
+// any, in a header, accepting gzip, reading the whole body.
+func httpFetcher(urlOf func(tileRef) string, token string) func(context.Context, string, int) (fetcher, func(), error) {
 	return func(_ context.Context, _ string, n int) (fetcher, func(), error) {
 		tr := &http.Transport{MaxIdleConns: n, MaxIdleConnsPerHost: n, DisableCompression: true}
 		client := &http.Client{Transport: tr, Timeout: time.Minute}
 		f := func(ctx context.Context, t tileRef) (bool, error) {
-			url := fmt.Sprintf("%s/tiles/%s/%d/%d/%d.mvt", base, t.layer, t.tile.Z, t.tile.X, t.tile.Y)
+			url := urlOf(t)
 			req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 			if err != nil {
 				return false, err
 			}
-			req.Header.Set("Authorization", "Bearer "+token)
+			if token != "" {
+				req.Header.Set("Authorization", "Bearer "+token)
+			}
 			req.Header.Set("Accept-Encoding", "gzip")
 			res, err := client.Do(req)
 			if err != nil {
@@ -421,7 +479,7 @@ func baselineServer(dsn string) func(context.Context, string, int) (fetcher, fun
 			stop()
 			return nil, nil, fmt.Errorf("baseline server: %w", err)
 		}
-		fetch, closeHTTP, _ := httpFetcher("http://"+addr, "")(ctx, layer, n)
+		fetch, closeHTTP, _ := httpFetcher(citymapURL("http://"+addr), "")(ctx, layer, n)
 		return fetch, func() { closeHTTP(); stop() }, nil
 	}
 }

@@ -2,6 +2,7 @@ package tileload
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/maptile"
 
 	"citymap/server"
 	"citymap/server/auth"
@@ -49,8 +51,33 @@ func TestMedians(t *testing.T) {
 	}
 }
 
+func TestTemplateURL(t *testing.T) {
+	tile := tileRef{"parking", maptile.New(6848, 3366, 13)}
+	for _, c := range []struct{ template, want string }{
+		{"http://h:7800/public.{table}/{z}/{x}/{y}.pbf", "http://h:7800/public.parking_zones/13/6848/3366.pbf"},
+		{"http://h/{layer}/{z}/{x}/{y}.mvt?v=1", "http://h/parking/13/6848/3366.mvt?v=1"},
+		{"http://h/{y}/{x}/{z}", "http://h/3366/6848/13"},
+	} {
+		if got := templateURL(c.template)(tile); got != c.want {
+			t.Errorf("%s: %s, want %s", c.template, got, c.want)
+		}
+	}
+}
+
+func TestPeerURLNeedsTheTile(t *testing.T) {
+	for _, template := range []string{"http://h/{z}/{x}.pbf", "http://h/tiles", "http://h/{Z}/{X}/{Y}"} {
+		cfg := Config{BaselineDSN: "postgres://unused", PeerURL: template, Concurrency: []int{1},
+			Duration: time.Second, TilesPerZoom: 1}
+		if _, err := Run(context.Background(), cfg, io.Discard); err == nil || !strings.Contains(err.Error(), "peer URL") {
+			t.Errorf("%s: %v, want the peer URL refused", template, err)
+		}
+	}
+}
+
 // TestRun runs the benchmark briefly against a server with its cache off and
-// one with it on, and the baseline query, on the demo city.
+// one with it on, the baseline query, a peer tile server (here one that knows
+// every tile empty, checking the URLs it is asked for) and the HTTP ceiling,
+// on the demo city.
 func TestRun(t *testing.T) {
 	t.Parallel()
 	st := dbtest.New(t)
@@ -68,7 +95,17 @@ func TestRun(t *testing.T) {
 	if _, err := st.CreateToken(context.Background(), "load", auth.Viewer, nil, hash, nil); err != nil {
 		t.Fatal(err)
 	}
+	peer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var z, x, y uint32
+		if n, _ := fmt.Sscanf(r.URL.Path, "/public.issues/%d/%d/%d.pbf", &z, &x, &y); n != 3 || z < 12 || z > 14 {
+			http.NotFound(w, r)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(peer.Close)
 	cfg := Config{ColdURL: cold, WarmURL: warm, Token: tok, BaselineDSN: st.Pool.Config().ConnString(),
+		PeerURL: peer.URL + "/public.{table}/{z}/{x}/{y}.pbf", PeerName: "pg_tileserv", CeilingURL: cold + "/healthz",
 		Layers: []string{"issues"}, MinZoom: 12, MaxZoom: 14, Concurrency: []int{1, 4},
 		Duration: 300 * time.Millisecond, TilesPerZoom: 5, Seed: 1, Runs: 1}
 	// the warm server stores tiles once its hub follows the feed
@@ -83,8 +120,8 @@ func TestRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Rows) != 6 {
-		t.Fatalf("%d rows, want 3 modes × 2 concurrencies", len(rep.Rows))
+	if len(rep.Rows) != 10 {
+		t.Fatalf("%d rows, want 5 modes × 2 concurrencies", len(rep.Rows))
 	}
 	for _, r := range rep.Rows {
 		if r.Tiles == 0 || r.Errors > 0 {
@@ -94,7 +131,11 @@ func TestRun(t *testing.T) {
 			t.Errorf("warm: %d hits of %d tiles", r.Hits, r.Tiles)
 		}
 	}
-	rep.Print(io.Discard)
+	var table strings.Builder
+	rep.Print(&table)
+	if head, _, _ := strings.Cut(table.String(), "\n"); !strings.Contains(head, "| × pg_tileserv | of ceiling |") {
+		t.Errorf("the table compares with neither the peer nor the ceiling: %s", head)
+	}
 }
 
 func following(url string) bool {
