@@ -36,6 +36,14 @@ webmap/node_modules/.package-lock.json: webmap/package-lock.json
 webmap/dist/index.html: webmap/node_modules/.package-lock.json $(WEBMAP_SRC)
 	cd webmap && npm run --silent build
 
+# The flows' rules the pages offer steps by, generated from the server's
+# (webmap/flowrules; committed, and a Go test fails when it is stale).
+FLOW_SRC := $(filter-out %_test.go,$(wildcard server/workflow/*.go server/taskflow/*.go server/declflow/*.go \
+	webmap/flowrules/*.go webmap/flowrules/gen/*.go)) server/declarations/declarations.go server/auth/auth.go
+
+webmap/src/lib/flows.gen.js: $(FLOW_SRC)
+	go generate ./webmap/flowrules
+
 db-start:
 	scripts/db.sh start
 
