@@ -2,13 +2,18 @@
 SHELL := /bin/bash
 BIN   := bin/citymap
 
-.PHONY: run test bench build deps db-start db-stop db-url clean
+.PHONY: run test test-js bench build deps db-start db-stop db-url clean
 
 run: deps build
 	scripts/run.sh
 
-test: deps build
+test: deps build test-js
 	scripts/test.sh
+
+# The web map's pure modules (formatters, the city's calendar, the interface
+# text, the flows, the wall's state), with Node's own test runner: seconds.
+test-js: webmap/node_modules/.package-lock.json
+	cd webmap && npm test --silent
 
 bench: deps build
 	scripts/bench.sh
