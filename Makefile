@@ -2,13 +2,18 @@
 SHELL := /bin/bash
 BIN   := bin/citymap
 
-.PHONY: run test bench build deps lint-sh db-start db-stop db-url clean
+.PHONY: run test test-js bench build deps lint-sh db-start db-stop db-url clean
 
 run: deps build
 	scripts/run.sh
 
-test: deps build lint-sh
+test: deps build lint-sh test-js
 	scripts/test.sh
+
+# The web map's pure modules (formatters, the city's calendar, the interface
+# text, the flows, the wall's state), with Node's own test runner: seconds.
+test-js: webmap/node_modules/.package-lock.json
+	cd webmap && npm test --silent
 
 bench: deps build
 	scripts/bench.sh
@@ -39,6 +44,14 @@ webmap/node_modules/.package-lock.json: webmap/package-lock.json
 
 webmap/dist/index.html: webmap/node_modules/.package-lock.json $(WEBMAP_SRC)
 	cd webmap && npm run --silent build
+
+# The flows' rules the pages offer steps by, generated from the server's
+# (webmap/flowrules; committed, and a Go test fails when it is stale).
+FLOW_SRC := $(filter-out %_test.go,$(wildcard server/workflow/*.go server/taskflow/*.go server/declflow/*.go \
+	webmap/flowrules/*.go webmap/flowrules/gen/*.go)) server/declarations/declarations.go server/auth/auth.go
+
+webmap/src/lib/flows.gen.js: $(FLOW_SRC)
+	go generate ./webmap/flowrules
 
 db-start:
 	scripts/db.sh start

@@ -49,10 +49,13 @@ func (a *API) SetClock(now func() time.Time) {
 var (
 	readers = []string{auth.Admin, auth.Dispatcher, auth.GridManager, auth.Planner, auth.Viewer,
 		auth.Reviewer, auth.Unit, auth.UnitLeader}
-	preparers  = []string{auth.Admin, auth.Unit}
 	stepTakers = []string{auth.Admin, auth.Unit, auth.UnitLeader, auth.Reviewer}
 	managers   = []string{auth.Admin, auth.Reviewer}
 )
+
+// Preparers may change a declaration's materials (while declflow.Editable
+// says its unit holds it); the web map offers them the same (webmap/flowrules).
+var Preparers = []string{auth.Admin, auth.Unit}
 
 // Register adds the routes to mux.
 func (a *API) Register(mux routes.Mux) {
@@ -62,8 +65,8 @@ func (a *API) Register(mux routes.Mux) {
 	route("GET /api/v1/declarations", a.list, readers)
 	route("POST /api/v1/declarations/open", a.open, managers)
 	route("GET /api/v1/declarations/{id}", a.get, readers)
-	route("POST /api/v1/declarations/{id}/materials", a.attach, preparers)
-	route("DELETE /api/v1/declarations/{id}/materials/{mid}", a.detach, preparers)
+	route("POST /api/v1/declarations/{id}/materials", a.attach, Preparers)
+	route("DELETE /api/v1/declarations/{id}/materials/{mid}", a.detach, Preparers)
 	route("POST /api/v1/declarations/{id}/actions", a.step, stepTakers)
 	route("GET /api/v1/reports/declarations", a.report, readers)
 }

@@ -10,6 +10,7 @@ import { ApiError, download, get, post, request, token } from './lib/api.js';
 import { $, fill, h, toast } from './lib/dom.js';
 import { fmtDateTime, fmtDuration } from './lib/format.js';
 import { apply, bindToggle, onLangChange, t } from './lib/i18n.js';
+import { TASKS } from './lib/flows.gen.js';
 import { Live } from './lib/live.js';
 import { signIn, signOut } from './lib/signin.js';
 import { UnitDeclarations } from './tasks/declarations.js';
@@ -21,19 +22,10 @@ const FILTERS = {
   done: { status: 'done' },
 };
 
-// What each role may do, as the server's task flow says (taskflow.RoleMay).
-const ROLE_ACTIONS = {
-  unit: ['start', 'progress', 'submit'],
-  reviewer: ['progress', 'accept', 'return'],
-  admin: ['start', 'progress', 'submit', 'accept', 'return'],
-};
-const FROM = {
-  start: ['open', 'returned'],
-  progress: ['open', 'in_progress', 'returned'],
-  submit: ['open', 'in_progress', 'returned'],
-  accept: ['submitted'],
-  return: ['submitted'],
-};
+// The steps this page offers (a task is assigned elsewhere); which of them a
+// role may take in a status is the server's task flow (generated: flows.gen.js).
+const OFFERED = ['start', 'progress', 'submit', 'accept', 'return'];
+const stepsFor = (role, status) => (TASKS.allowed[role]?.[status] ?? []).filter((a) => OFFERED.includes(a));
 
 const S = { me: null, mode: 'tasks', filter: 'todo', tasks: [], units: new Map(), indicators: new Map(), selected: null, docs: [], decl: null };
 
@@ -139,7 +131,7 @@ function openDocument(id) {
 }
 
 function actions(p) {
-  const mine = (ROLE_ACTIONS[S.me.role] || []).filter((a) => FROM[a].includes(p.status));
+  const mine = stepsFor(S.me.role, p.status);
   if (!mine.length) return null;
   const note = h('textarea', { name: 'note', rows: 3, placeholder: t('tasks.notePlaceholder') });
   const file = h('input', { type: 'file', name: 'file', accept: '.pdf,.docx,.xlsx,image/jpeg,image/png,image/webp' });

@@ -3,34 +3,18 @@
 // images shown inline, PDFs drawn by PDF.js, Office files to download), its
 // history, and the review steps. Every value goes in as text (h()).
 import { ApiError, download, request } from './api.js';
+import { DECLARATIONS } from './flows.gen.js';
 import { h, toast } from './dom.js';
 import { fmtDateTime, fmtDuration } from './format.js';
 import { t } from './i18n.js';
 import { renderPDF } from './pdfview.js';
 
-// The steps, as the server's declaration flow allows them: who may take each
-// and from which status.
-export const FROM = {
-  submit: ['draft', 'returned'],
-  approve: ['submitted'],
-  accept: ['unit_approved'],
-  return: ['submitted', 'unit_approved'],
-};
-const ROLE_ACTIONS = {
-  unit: ['submit'],
-  unit_leader: ['approve', 'return'],
-  reviewer: ['accept', 'return'],
-  admin: ['submit', 'approve', 'accept', 'return'],
-};
-// A return is the leader's from submitted and the 创建办's from unit_approved.
-const RETURNS_FROM = { unit_leader: ['submitted'], reviewer: ['unit_approved'], admin: FROM.return };
-
-export function actionsFor(role, status) {
-  return (ROLE_ACTIONS[role] || []).filter((a) => (a === 'return' ? RETURNS_FROM[role] || [] : FROM[a]).includes(status));
-}
+// The steps a role may take in a status and where it may change the
+// materials, as the server's declaration flow says (generated: flows.gen.js).
+export const actionsFor = (role, status) => DECLARATIONS.allowed[role]?.[status] ?? [];
 
 // Materials are added and removed while the unit prepares the declaration.
-export const editable = (role, status) => ['unit', 'admin'].includes(role) && FROM.submit.includes(status);
+export const editable = (role, status) => (DECLARATIONS.editable[role] ?? []).includes(status);
 
 export const statusName = (s) => t('dstatus.' + s);
 export const actionName = (a) => t('daction.' + a);

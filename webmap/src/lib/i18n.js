@@ -5,7 +5,9 @@ import { STRINGS } from './strings.js';
 
 const KEY = 'citymap.lang';
 const LANGS = ['zh-CN', 'en'];
-let current = LANGS.includes(localStorage.getItem(KEY)) ? localStorage.getItem(KEY) : 'zh-CN';
+// (no localStorage outside a browser: the node tests import the pure modules)
+const saved = globalThis.localStorage ? localStorage.getItem(KEY) : null;
+let current = LANGS.includes(saved) ? saved : 'zh-CN';
 const listeners = new Set();
 
 export const lang = () => current;

@@ -1,49 +1,22 @@
 // The case flow as the server applies it (server/workflow): which actions a
 // status allows, and which of them a role may take. The server decides; the UI
-// only offers what would be accepted.
-export const OPEN = ['reported', 'registered', 'dispatched', 'in_progress', 'resolved'];
-export const STATUSES = [...OPEN, 'closed', 'rejected', 'merged'];
+// only offers what would be accepted. The rules are generated from the server's
+// (flows.gen.js, webmap/flowrules), never written out here.
+import { ISSUES } from './flows.gen.js';
 
-// handling are the statuses of a case before its unit reports it done: the
-// clock's steps (extensions, suspensions) are taken only then.
-const HANDLING = ['registered', 'dispatched', 'in_progress'];
-
-const FROM = {
-  register: ['reported'],
-  dispatch: ['registered'],
-  start: ['dispatched'],
-  resolve: ['in_progress'],
-  verify: ['resolved'],
-  reject: ['reported', 'registered'],
-  merge: ['reported', 'registered'],
-  extend_request: HANDLING,
-  extend_grant: HANDLING,
-  extend_refuse: HANDLING,
-  suspend: HANDLING,
-  resume: HANDLING,
-};
-export const ACTIONS = Object.keys(FROM);
+export const OPEN = ISSUES.open;
+export const STATUSES = ISSUES.statuses;
+export const ACTIONS = ISSUES.actions;
 
 // CLOCK are the steps that leave the status as it is and change the deadline's course.
-export const CLOCK = ['extend_request', 'extend_grant', 'extend_refuse', 'suspend', 'resume'];
-
-const ROLE_ACTIONS = {
-  admin: ACTIONS,
-  dispatcher: ACTIONS,
-  grid_manager: ['start', 'resolve', 'verify', 'extend_request'],
-  unit: ['extend_request'],
-};
+export const CLOCK = ISSUES.clock;
 
 export const isOpen = (status) => OPEN.includes(status);
 
-// clockAllows is server/workflow's clockAllows: a suspended case waits for its
-// resumption and nothing else; a request is asked once at a time and answered once.
-function clockAllows(c, a) {
-  if (c.suspended) return a === 'resume';
-  if (a === 'resume') return false;
-  if (a === 'extend_grant' || a === 'extend_refuse') return c.extensionPending;
-  if (a === 'extend_request') return !c.extensionPending;
-  return true;
+// clockState names a case's clock as flows.gen.js keys it.
+function clockState({ suspended, extensionPending }) {
+  if (suspended) return extensionPending ? 'suspended_pending' : 'suspended';
+  return extensionPending ? 'pending' : 'running';
 }
 
 // allowedFor lists the actions role may take on a case in status, its clock
@@ -51,7 +24,7 @@ function clockAllows(c, a) {
 // when left out), in flow order.
 export function allowedFor(role, status, clock = {}) {
   const c = { suspended: Boolean(clock.suspended), extensionPending: Boolean(clock.extensionPending) };
-  return (ROLE_ACTIONS[role] || []).filter((a) => FROM[a].includes(status) && clockAllows(c, a));
+  return ISSUES.allowed[role]?.[status]?.[clockState(c)] ?? [];
 }
 
 // clockOf reads a case's clock from an issue's properties.
