@@ -10,47 +10,26 @@
 #   [PG_TILESERV=/path/to/pg_tileserv] scripts/bench-tiles.sh [load flags]
 #       default: --zooms 12-16 --concurrency 1,32 --duration 20s --runs 3
 #
-# The scale-20 city is built once (about 1.5 min) as the database tiles20 and reused;
-# the benchmark only reads it. CITYMAP_BENCH_TILES_DB names another one.
+# The scale-20 city is the one scripts/city20.sh builds once (about 1.5 min) as the
+# database bench_reports_s20 for every benchmark and reuses; this one only reads it.
+# CITYMAP_BENCH_TILES_DB names another one.
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 bin=${CITYMAP_BIN:-bin/citymap}
 [ -x "$bin" ] || go build -o "$bin" ./cmd/citymap
 
-scripts/db.sh start
-admin=$(scripts/db.sh url postgres)
-q() { PGOPTIONS='-c client_min_messages=warning' psql -X -q -tA -v ON_ERROR_STOP=1 "$admin" -c "$1"; }
-
-db=${CITYMAP_BENCH_TILES_DB:-tiles20}
-if [ -z "$(q "SELECT 1 FROM pg_database WHERE datname = '$db'")" ]; then
-	log "seeding $db (demo city, scale 20, seed 1)"
-	q "DROP DATABASE IF EXISTS ${db}_building WITH (FORCE)"
-	scripts/db.sh createdb "${db}_building"
-	url=$(scripts/db.sh url "${db}_building")
-	DATABASE_URL=$url "$bin" migrate >/dev/null
-	DATABASE_URL=$url "$bin" seed --scale 20 --seed 1 >/dev/null
-	q "ALTER DATABASE ${db}_building RENAME TO $db"
-fi
+# shellcheck source=benchlib.sh
+. scripts/benchlib.sh
 export DATABASE_URL
-DATABASE_URL=$(scripts/db.sh url "$db")
-"$bin" migrate >/dev/null
-work=$(mktemp -d)
-servers=()
-cleanup() {
-	for pid in "${servers[@]}"; do
-		kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	done
-	rm -rf "$work"
-}
-trap cleanup EXIT
+DATABASE_URL=$(scripts/city20.sh "${CITYMAP_BENCH_TILES_DB:-bench_reports_s20}" "$bin")
 
 # serve NAME PORT FLAGS...: a server in the background, ready when this returns
 serve() {
 	local name=$1 port=$2
 	shift 2
 	CITYMAP_LOG_LEVEL=warn "$bin" serve --addr "127.0.0.1:$port" --data-dir "$work/$name" "$@" 2>"$work/$name.log" &
-	servers+=($!)
+	pids+=($!)
 	wait_for 60 "the $name server on 127.0.0.1:$port" curl -fs -o /dev/null "http://127.0.0.1:$port/readyz" || {
 		cat "$work/$name.log" >&2
 		return 1
@@ -73,7 +52,7 @@ if [ -n "${PG_TILESERV:-}" ]; then
 	tileserv=$(free_port $((warm + 1)))
 	TS_HTTPHOST=127.0.0.1 TS_HTTPPORT=$tileserv TS_DBPOOLMAXCONNS=20 "$PG_TILESERV" --no-preview \
 		>"$work/pg_tileserv.log" 2>&1 &
-	servers+=($!)
+	pids+=($!)
 	wait_for 60 "pg_tileserv on 127.0.0.1:$tileserv" curl -fs -o /dev/null "http://127.0.0.1:$tileserv/health" || true
 	# an empty tile far off the city: served if pg_tileserv publishes the table
 	if ! curl -fs -o /dev/null "http://127.0.0.1:$tileserv/public.issues/22/0/0.pbf"; then
