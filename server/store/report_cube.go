@@ -97,9 +97,11 @@ func (s *Store) HexagonCells(ctx context.Context, size float64, xs, ys []float64
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (HexagonCount, error) {
-		var c HexagonCount
-		err := r.Scan(&c.I, &c.J, &c.Issues)
-		return c, err
-	})
+	return pgx.CollectRows(rows, scanHexagonCount)
+}
+
+func scanHexagonCount(r pgx.CollectableRow) (HexagonCount, error) {
+	var c HexagonCount
+	err := r.Scan(&c.I, &c.J, &c.Issues)
+	return c, err
 }

@@ -1,12 +1,16 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"citymap/server/table"
@@ -244,54 +248,58 @@ const hexagonEdgeSQL = `%s::float8 / cos(radians(coalesce(
 // with issues are rows, the busiest first. Each issue goes to exactly one
 // hexagon: ST_HexagonGrid over the issue's point yields the cells whose boxes
 // hold it, and the first that really contains it is taken (a point on an edge
-// touches two), so the counts add up to the number of issues.
+// touches two), so the counts add up to the number of issues. The report cube
+// counts when it can; the hexagons' shapes are kept (hexshapes.go).
 func (s *Store) HexagonReport(ctx context.Context, size float64, f ReportFilter) (*table.Table, error) {
-	q := &issueQuery{}
-	scaled := fmt.Sprintf(hexagonEdgeSQL, q.arg(size))
-	counts, err := s.hexagonCounts(ctx, q, f, size)
+	var edge float64
+	if err := s.Pool.QueryRow(ctx, `SELECT `+fmt.Sprintf(hexagonEdgeSQL, "$1"), size).Scan(&edge); err != nil {
+		return nil, err
+	}
+	cells, err := s.hexagonCounts(ctx, f, edge)
 	if err != nil {
 		return nil, err
 	}
-	if counts == "" {
-		counts = `SELECT h.i, h.j, count(*) AS issues
-			FROM issues i CROSS JOIN k
-			CROSS JOIN LATERAL (SELECT ST_Transform(i.geom, 3857) AS m) p
-			CROSS JOIN LATERAL (SELECT g.i, g.j FROM ST_HexagonGrid(k.size, p.m) g
-				WHERE ST_Intersects(g.geom, p.m) LIMIT 1) h
-			WHERE ` + f.where(q) + `
-			GROUP BY h.i, h.j`
+	slices.SortFunc(cells, func(a, b HexagonCount) int {
+		return cmp.Or(cmp.Compare(b.Issues, a.Issues), cmp.Compare(a.I, b.I), cmp.Compare(a.J, b.J))
+	})
+	shapes, err := s.hexagonShapes(ctx, edge, cells, f.Geometry)
+	if err != nil {
+		return nil, err
 	}
-	sql := `WITH k AS (SELECT ` + scaled + ` AS size), c AS (` + counts + `)
-		SELECT c.i || ',' || c.j AS cell, c.issues,
-			round(ST_X(ST_Centroid(x.hex))::numeric, 6)::float8 AS lon,
-			round(ST_Y(ST_Centroid(x.hex))::numeric, 6)::float8 AS lat` + geometryColumn(f, "x.hex") + `
-		FROM c CROSS JOIN k
-		CROSS JOIN LATERAL (SELECT ST_Transform(ST_SetSRID(ST_Hexagon(k.size, c.i, c.j), 3857), 4326) AS hex) x
-		ORDER BY c.issues DESC, c.i, c.j`
-	return s.queryTable(ctx, sql, q.args...)
+	t := &table.Table{Columns: []string{"cell", "issues", "lon", "lat"}, Rows: make([][]any, len(cells))}
+	if f.Geometry {
+		t.Geometry = make([]json.RawMessage, len(cells))
+	}
+	for n, c := range cells {
+		t.Rows[n] = []any{strconv.Itoa(c.I) + "," + strconv.Itoa(c.J), c.Issues, shapes[n].lon, shapes[n].lat}
+		if f.Geometry {
+			t.Geometry[n] = shapes[n].geometry
+		}
+	}
+	return t, nil
 }
 
-// hexagonCounts is the SQL of the source's hexagon counts (columns i, j,
-// issues), "" without them. The edge in EPSG:3857 is the statement's own
-// expression scaled, read first.
-func (s *Store) hexagonCounts(ctx context.Context, q *issueQuery, f ReportFilter, size float64) (string, error) {
-	if s.Figures == nil {
-		return "", nil
+// hexagonCounts counts the filter's issues per hexagon of edge (EPSG:3857
+// units): in the report cube when it answers, else in SQL.
+func (s *Store) hexagonCounts(ctx context.Context, f ReportFilter, edge float64) ([]HexagonCount, error) {
+	if s.Figures != nil {
+		if cells, ok := s.Figures.Hexagons(ctx, f, edge); ok {
+			return cells, nil
+		}
 	}
-	var edge float64
-	if err := s.Pool.QueryRow(ctx, `SELECT `+fmt.Sprintf(hexagonEdgeSQL, "$1"), size).Scan(&edge); err != nil {
-		return "", err
+	q := &issueQuery{}
+	sql := `SELECT h.i, h.j, count(*) AS issues
+		FROM issues i
+		CROSS JOIN LATERAL (SELECT ST_Transform(i.geom, 3857) AS m) p
+		CROSS JOIN LATERAL (SELECT g.i, g.j FROM ST_HexagonGrid(` + q.arg(edge) + `::float8, p.m) g
+			WHERE ST_Intersects(g.geom, p.m) LIMIT 1) h
+		WHERE ` + f.where(q) + `
+		GROUP BY h.i, h.j`
+	rows, err := s.Pool.Query(ctx, sql, q.args...)
+	if err != nil {
+		return nil, err
 	}
-	cells, ok := s.Figures.Hexagons(ctx, f, edge)
-	if !ok {
-		return "", nil
-	}
-	is, js, ns := make([]int32, len(cells)), make([]int32, len(cells)), make([]int64, len(cells))
-	for n, c := range cells {
-		is[n], js[n], ns[n] = int32(c.I), int32(c.J), c.Issues
-	}
-	return fmt.Sprintf(`SELECT * FROM unnest(%s::int4[], %s::int4[], %s::int8[]) AS u(i, j, issues)`,
-		q.arg(is), q.arg(js), q.arg(ns)), nil
+	return pgx.CollectRows(rows, scanHexagonCount)
 }
 
 // GridHotspotReport counts the filter's issues per unit grid: only grids with

@@ -31,6 +31,8 @@ type Store struct {
 	Figures FigureSource
 	// ogcCounts keeps the numberMatched of OGC queries (ogccount.go).
 	ogcCounts ogcCounts
+	// hexShapes keeps the hotspot report's hexagons (hexshapes.go).
+	hexShapes hexShapes
 }
 
 // Option tunes the connections of a store.
