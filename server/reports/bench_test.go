@@ -12,8 +12,10 @@ import (
 
 	"citymap/server"
 	"citymap/server/auth"
+	"citymap/server/period"
 	"citymap/server/reportcube"
 	"citymap/server/store"
+	"citymap/server/table"
 )
 
 // EnvBenchURL names the database BenchmarkReports reads: the demo city at scale
@@ -75,6 +77,47 @@ func BenchmarkReports(b *testing.B) {
 			})
 		}
 	}
+	b.Run("year/hotspots/hexagon100.geojson/cube-cold", func(b *testing.B) {
+		coldHexagons(b, dbURL, cube, 100)
+	})
+}
+
+// coldHexagons measures the hotspot report of the last year in hexagons of
+// edge size as GeoJSON on a store that keeps no shapes yet (the first such
+// report of an instance): the store's report and its encoding, without the
+// HTTP handler. Opening the store is not timed.
+func coldHexagons(b *testing.B, dbURL string, cube *reportcube.Cube, size float64) {
+	ctx := context.Background()
+	var last time.Time
+	var cells int
+	for b.Loop() {
+		b.StopTimer()
+		st, err := store.Open(ctx, dbURL)
+		if err != nil {
+			b.Fatal(err)
+		}
+		st.Figures = cube
+		if last.IsZero() {
+			if err := st.Pool.QueryRow(ctx, `SELECT date_trunc('day', max(created_at)) FROM issues`).Scan(&last); err != nil {
+				b.Fatal(err)
+			}
+		}
+		f := store.ReportFilter{From: last.AddDate(0, 0, -366), To: last, Zone: period.ZoneName, Geometry: true}
+		b.StartTimer()
+		t, err := st.HexagonReport(ctx, size, f)
+		if err == nil {
+			err = table.Write(httptest.NewRecorder(), table.GeoJSON, t, "")
+		}
+		b.StopTimer()
+		st.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		cells = len(t.Rows)
+		b.StartTimer()
+	}
+	b.ReportMetric(b.Elapsed().Seconds()*1000/float64(b.N), "ms/report")
+	b.ReportMetric(float64(cells), "cells")
 }
 
 // waitCube waits for the instance's report cube to load and reports what the

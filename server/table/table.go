@@ -108,6 +108,8 @@ func (t *Table) text(v any) string {
 		return ""
 	case string:
 		return inert(x)
+	case int64:
+		return strconv.FormatInt(x, 10)
 	case float64:
 		return strconv.FormatFloat(x, 'f', -1, 64)
 	case time.Time:
@@ -143,11 +145,12 @@ func (t *Table) writeJSON(w *bufio.Writer) error {
 		return err
 	}
 	w.WriteString(`"rows":[`)
+	m := &members{t: t, w: w}
 	for r, row := range t.Rows {
 		if r > 0 {
 			w.WriteByte(',')
 		}
-		if err := t.writeObject(w, row); err != nil {
+		if err := m.writeObject(row); err != nil {
 			return err
 		}
 	}
@@ -171,31 +174,44 @@ func (t *Table) writeMeta(w *bufio.Writer, open byte) error {
 	return nil
 }
 
-func (t *Table) writeObject(w *bufio.Writer, row []any) error {
-	w.WriteByte('{')
+// members writes rows' members to w, encoding each in one buffer reused row
+// after row.
+type members struct {
+	t       *Table
+	w       *bufio.Writer
+	scratch []byte
+}
+
+func (m *members) writeObject(row []any) error {
+	m.w.WriteByte('{')
 	for i, v := range row {
 		if i > 0 {
-			w.WriteByte(',')
+			m.w.WriteByte(',')
 		}
-		if err := t.writeMember(w, t.Columns[i], v); err != nil {
+		if err := m.write(m.t.Columns[i], v); err != nil {
 			return err
 		}
 	}
-	w.WriteByte('}')
+	m.w.WriteByte('}')
 	return nil
 }
 
-func (t *Table) writeMember(w *bufio.Writer, name string, v any) error {
+func (m *members) write(name string, v any) error {
 	if x, ok := v.(time.Time); ok {
-		v = t.time(x)
+		v = m.t.time(x)
 	}
-	b, err := json.Marshal(v)
+	b := m.scratch[:0]
+	if plainASCII(name) {
+		b = append(append(append(b, '"'), name...), '"', ':')
+	} else {
+		b = append(strconv.AppendQuote(b, name), ':')
+	}
+	b, err := appendJSON(b, v)
 	if err != nil {
 		return fmt.Errorf("column %s: %w", name, err)
 	}
-	w.WriteString(strconv.Quote(name))
-	w.WriteByte(':')
-	w.Write(b)
+	m.w.Write(b)
+	m.scratch = b
 	return nil
 }
 
@@ -214,13 +230,14 @@ func (t *Table) writeGeoJSON(w *bufio.Writer) error {
 		return err
 	}
 	w.WriteString(`"type":"FeatureCollection","features":[`)
+	m := &members{t: t, w: w}
 	for r, row := range t.Rows {
 		if r > 0 {
 			w.WriteByte(',')
 		}
 		w.WriteString(`{"type":"Feature",`)
 		if id >= 0 && row[id] != nil {
-			if err := t.writeMember(w, "id", row[id]); err != nil {
+			if err := m.write("id", row[id]); err != nil {
 				return err
 			}
 			w.WriteByte(',')
@@ -232,7 +249,7 @@ func (t *Table) writeGeoJSON(w *bufio.Writer) error {
 			w.WriteString("null")
 		}
 		w.WriteString(`,"properties":`)
-		if err := t.writeObject(w, row); err != nil {
+		if err := m.writeObject(row); err != nil {
 			return err
 		}
 		w.WriteByte('}')
