@@ -240,13 +240,13 @@ cold_pass
 cold_plain=$cold_case
 log "cold again with wal_compression = zstd (full-page images compressed)"
 q "$admin" "ALTER SYSTEM SET wal_compression = zstd"
-trap 'q "$admin" "ALTER SYSTEM RESET wal_compression; SELECT pg_reload_conf()" >/dev/null; cleanup; drop_clone' EXIT
+reset_compression() { q "$admin" "ALTER SYSTEM RESET wal_compression" && q "$admin" "SELECT pg_reload_conf()" >/dev/null; }
+trap 'reset_compression; cleanup; drop_clone' EXIT
 q "$admin" "SELECT pg_reload_conf()" >/dev/null
 sleep 1
 cold_pass
 cold_zstd=$cold_case
-q "$admin" "ALTER SYSTEM RESET wal_compression"
-q "$admin" "SELECT pg_reload_conf()" >/dev/null
+reset_compression
 
 # a burst of map and OGC readers: 48 clients fetch 1,000 distinct tiles of every
 # layer at z14-z16 over the case points, and 48 OGC pages, to see how many
