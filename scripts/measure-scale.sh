@@ -241,7 +241,7 @@ cold_plain=$cold_case
 log "cold again with wal_compression = zstd (full-page images compressed)"
 q "$admin" "ALTER SYSTEM SET wal_compression = zstd"
 reset_compression() { q "$admin" "ALTER SYSTEM RESET wal_compression" && q "$admin" "SELECT pg_reload_conf()" >/dev/null; }
-trap 'reset_compression; cleanup; drop_clone' EXIT
+trap 'reset_compression || true; cleanup; drop_clone' EXIT
 q "$admin" "SELECT pg_reload_conf()" >/dev/null
 sleep 1
 cold_pass
