@@ -66,7 +66,8 @@ func TimedOut(err error) bool {
 // itself (pgconn marks those with SafeToRetry, whatever its value), a network
 // error, or PostgreSQL's own word: connection exceptions (class 08), an
 // administrator or crash shutdown or a database still starting (57P01–57P03),
-// too many connections (53300).
+// too many connections (53300), a write on a server that no longer takes
+// writes (25006: a former primary fenced, or a standby, during a failover).
 func DatabaseUnavailable(err error) bool {
 	var connect *pgconn.ConnectError
 	var pg *pgconn.PgError
@@ -77,7 +78,7 @@ func DatabaseUnavailable(err error) bool {
 		return true
 	case errors.As(err, &pg):
 		return strings.HasPrefix(pg.Code, "08") || pg.Code == "57P01" || pg.Code == "57P02" ||
-			pg.Code == "57P03" || pg.Code == "53300"
+			pg.Code == "57P03" || pg.Code == "53300" || pg.Code == "25006"
 	case errors.As(err, &conn), errors.As(err, &nerr):
 		return true
 	}

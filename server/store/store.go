@@ -69,12 +69,14 @@ func MaxConns(n int32) Option {
 // then the connection is dropped if that is not answered within a second):
 // pgx's default only drops the connection, which leaves the query running
 // on the server, where a timed-out request's work would go on to its end.
+// A url with several hosts names a primary and its standbys (failover.go).
 func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("database url: %w", err)
 	}
 	cfg.AfterConnect = registerGeometry
+	configureFailover(cfg, url)
 	cfg.ConnConfig.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
 		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: time.Second}
 	}
