@@ -259,6 +259,15 @@ func (s *Server) Stop(mode string) {
 	}
 }
 
+// Restart stops the server (fast: every connection is cut) and starts it
+// again.
+func (s *Server) Restart() {
+	s.c.t.Helper()
+	if err := s.pgctl("-l", s.log, "-m", "fast", "restart"); err != nil {
+		s.c.t.Fatalf("%v\n%s", err, s.LogTail(20))
+	}
+}
+
 // Promote makes a standby the primary and waits until it takes writes.
 func (s *Server) Promote() {
 	s.c.t.Helper()
