@@ -99,6 +99,9 @@ func (h *Hub) tailSession(ctx context.Context, connected func()) error {
 		if err := h.await(ctx, conn); err != nil {
 			return err
 		}
+		if err := h.st.CheckPrimary(conn); err != nil {
+			return err // a fenced primary: the feed goes on elsewhere
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"net/url"
 	"os"
 	"regexp"
@@ -33,8 +34,9 @@ const (
 )
 
 // configureFailover applies the settings above to a pool's configuration
-// parsed from connString.
-func configureFailover(cfg *pgxpool.Config, connString string) {
+// parsed from connString; primaryOnly says its connections must reach a
+// server that takes writes.
+func configureFailover(cfg *pgxpool.Config, connString string) (primaryOnly bool) {
 	cc := cfg.ConnConfig
 	if cc.ConnectTimeout == 0 { // neither connect_timeout nor PGCONNECT_TIMEOUT
 		cc.ConnectTimeout = defaultConnectTimeout
@@ -46,10 +48,26 @@ func configureFailover(cfg *pgxpool.Config, connString string) {
 		// never a standby that happens to be listed first
 		cc.ValidateConnect, attrs = pgconn.ValidateConnectTargetSessionAttrsReadWrite, "read-write"
 	}
-	if attrs == "read-write" {
-		cfg.PrepareConn = func(_ context.Context, c *pgx.Conn) (bool, error) { return writable(c), nil }
-		cfg.AfterRelease = writable
+	if attrs != "read-write" {
+		return false
 	}
+	cfg.PrepareConn = func(_ context.Context, c *pgx.Conn) (bool, error) { return writable(c), nil }
+	cfg.AfterRelease = writable
+	return true
+}
+
+// ErrNotPrimary says a connection's server no longer takes writes.
+var ErrNotPrimary = errors.New("the database server no longer takes writes (a failover or switchover): reconnecting")
+
+// CheckPrimary tells a listener, which holds its connection for good, when
+// to reconnect: its server stopped taking writes while the store asks for
+// the primary, so that what is committed now goes elsewhere. Listeners call
+// it after each exchange with the server (which brings its reports).
+func (s *Store) CheckPrimary(conn *pgx.Conn) error {
+	if s.primaryOnly && !writable(conn) {
+		return ErrNotPrimary
+	}
+	return nil
 }
 
 // writable tells whether a pooled connection's server still takes writes,

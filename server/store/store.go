@@ -31,6 +31,8 @@ type Store struct {
 	Figures FigureSource
 	// ogcCounts keeps the numberMatched of OGC queries (ogccount.go).
 	ogcCounts ogcCounts
+	// primaryOnly: the URL asks for the server that takes writes (failover.go)
+	primaryOnly bool
 }
 
 // Option tunes the connections of a store.
@@ -76,7 +78,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("database url: %w", err)
 	}
 	cfg.AfterConnect = registerGeometry
-	configureFailover(cfg, url)
+	primaryOnly := configureFailover(cfg, url)
 	cfg.ConnConfig.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
 		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: time.Second}
 	}
@@ -98,7 +100,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		pool.Close()
 		return nil, err
 	}
-	return &Store{Pool: pool, probe: probe}, nil
+	return &Store{Pool: pool, probe: probe, primaryOnly: primaryOnly}, nil
 }
 
 // Close releases every connection.
