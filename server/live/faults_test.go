@@ -75,6 +75,18 @@ func retryHead(t *testing.T, st *store.Store) int64 {
 	return h
 }
 
+// terminateBackends cuts every other connection to st's database, the
+// tailer's included.
+func terminateBackends(t *testing.T, st *store.Store) {
+	t.Helper()
+	waitFor(t, "the backends to be terminated", func() bool {
+		var n int
+		err := st.Pool.QueryRow(context.Background(), `SELECT count(pg_terminate_backend(pid))
+			FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`).Scan(&n)
+		return err == nil && n > 0
+	})
+}
+
 // TestDatabaseConnectionsKilled: every connection to the database, the tailer's
 // included, is terminated three times while writes go on; the subscriber still
 // receives every change, once and in order.
@@ -92,12 +104,7 @@ func TestDatabaseConnectionsKilled(t *testing.T) {
 	for range 3 {
 		w.progress(t, 20)
 		got = append(got, c.changesThrough(retryHead(t, st))...)
-		waitFor(t, "the backends to be terminated", func() bool {
-			var n int
-			err := st.Pool.QueryRow(context.Background(), `SELECT count(pg_terminate_backend(pid))
-				FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`).Scan(&n)
-			return err == nil && n > 0
-		})
+		terminateBackends(t, st)
 	}
 	w.progress(t, 20)
 	w.halt()
@@ -245,12 +252,7 @@ func TestFeedRewound(t *testing.T) {
 	if _, err := st.Pool.Exec(ctx, `UPDATE change_counter SET seq = $1`, start+2); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the backends to be terminated", func() bool {
-		var n int
-		err := st.Pool.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid))
-			FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`).Scan(&n)
-		return err == nil && n > 0
-	})
+	terminateBackends(t, st)
 	if f := c.expect("reset"); f.Seq != start+2 {
 		t.Fatalf("reset at %d, want %d", f.Seq, start+2)
 	}
