@@ -55,6 +55,7 @@ func TestFailover(t *testing.T) {
 	t.Logf("ready again %v after the crash", time.Since(crashed).Round(time.Millisecond))
 	w.progress(t, 30, time.Minute)
 	w.halt()
+	in.listening(t) // the token watcher is back on the new primary
 
 	head := feedHead(t, st)
 	checkAccepted(t, st, w)

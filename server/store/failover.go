@@ -52,7 +52,6 @@ func configureFailover(cfg *pgxpool.Config, connString string) (primaryOnly bool
 		return false
 	}
 	cfg.PrepareConn = func(_ context.Context, c *pgx.Conn) (bool, error) { return writable(c), nil }
-	cfg.AfterRelease = writable
 	return true
 }
 
@@ -71,9 +70,10 @@ func (s *Store) CheckPrimary(conn *pgx.Conn) error {
 }
 
 // writable tells whether a pooled connection's server still takes writes,
-// checked when the connection is taken from the pool and when it is given
-// back; one that does not is closed, and pgxpool takes or makes another (a
-// new connection finds the host that is now the primary). PostgreSQL (14 on)
+// checked when the connection is taken from the pool (not when it is given
+// back: pgxpool runs that check in a goroutine of its own at every release);
+// one that does not is closed, and pgxpool takes or makes another (a new
+// connection finds the host that is now the primary). PostgreSQL (14 on)
 // reports default_transaction_read_only and in_hot_standby to its clients
 // whenever they change, so this costs no round trip. It catches what the
 // check at connect time (target_session_attrs) no longer sees: a primary

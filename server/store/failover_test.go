@@ -31,7 +31,7 @@ func TestConfigureFailover(t *testing.T) {
 			t.Fatalf("%s: %v", c.url, err)
 		}
 		configureFailover(cfg, c.url)
-		if got := cfg.ConnConfig.ValidateConnect != nil && cfg.PrepareConn != nil && cfg.AfterRelease != nil; got != c.readWrite {
+		if got := cfg.ConnConfig.ValidateConnect != nil && cfg.PrepareConn != nil; got != c.readWrite {
 			t.Errorf("%s: read-write checks %v, want %v", c.url, got, c.readWrite)
 		}
 		if cfg.ConnConfig.ConnectTimeout != c.connectTimeout {
