@@ -180,6 +180,9 @@ func (a *Authenticator) await(ctx context.Context, w *watcher, conn *pgx.Conn) e
 	if err := conn.Ping(pctx); err != nil {
 		return fmt.Errorf("ping: %w", err)
 	}
+	if err := w.st.CheckPrimary(conn); err != nil {
+		return err // a fenced primary: changes are announced elsewhere now
+	}
 	a.renew(w)
 	return nil
 }

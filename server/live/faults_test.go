@@ -4,22 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
-	"os"
-	"os/exec"
-	"os/user"
-	"path/filepath"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"citymap/server/auth"
 	"citymap/server/live"
+	"citymap/server/pgcluster"
 	"citymap/server/store"
 )
 
@@ -82,6 +75,18 @@ func retryHead(t *testing.T, st *store.Store) int64 {
 	return h
 }
 
+// terminateBackends cuts every other connection to st's database, the
+// tailer's included.
+func terminateBackends(t *testing.T, st *store.Store) {
+	t.Helper()
+	waitFor(t, "the backends to be terminated", func() bool {
+		var n int
+		err := st.Pool.QueryRow(context.Background(), `SELECT count(pg_terminate_backend(pid))
+			FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`).Scan(&n)
+		return err == nil && n > 0
+	})
+}
+
 // TestDatabaseConnectionsKilled: every connection to the database, the tailer's
 // included, is terminated three times while writes go on; the subscriber still
 // receives every change, once and in order.
@@ -99,12 +104,7 @@ func TestDatabaseConnectionsKilled(t *testing.T) {
 	for range 3 {
 		w.progress(t, 20)
 		got = append(got, c.changesThrough(retryHead(t, st))...)
-		waitFor(t, "the backends to be terminated", func() bool {
-			var n int
-			err := st.Pool.QueryRow(context.Background(), `SELECT count(pg_terminate_backend(pid))
-				FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`).Scan(&n)
-			return err == nil && n > 0
-		})
+		terminateBackends(t, st)
 	}
 	w.progress(t, 20)
 	w.halt()
@@ -121,9 +121,10 @@ func TestDatabaseConnectionsKilled(t *testing.T) {
 // writes going on: the hub reconnects and the subscriber misses nothing.
 func TestPostgresRestart(t *testing.T) {
 	t.Parallel()
-	pg := newCluster(t)
+	pg := pgcluster.New(t).Primary("primary")
+	pg.CreateDatabase("citymap")
 	ctx := context.Background()
-	st, err := store.Open(ctx, pg.createDB(t, "citymap"))
+	st, err := store.Open(ctx, pg.URL("citymap"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +137,7 @@ func TestPostgresRestart(t *testing.T) {
 	start := c.subscribe(map[string]any{})
 	w := startWriter(st, []int64{newIssue(t, st, 119.80, 31.30, "manhole_cover", gridA)})
 	w.progress(t, 20)
-	pg.restart(t)
+	pg.Restart()
 	w.progress(t, 20)
 	w.halt()
 	end := retryHead(t, st)
@@ -174,9 +175,10 @@ func (in *instance) readyz(t *testing.T) readiness {
 // database being back.
 func TestReadyFollowsTheFeed(t *testing.T) {
 	t.Parallel()
-	pg := newCluster(t)
+	pg := pgcluster.New(t).Primary("primary")
+	pg.CreateDatabase("citymap")
 	ctx := context.Background()
-	st, err := store.Open(ctx, pg.createDB(t, "citymap"))
+	st, err := store.Open(ctx, pg.URL("citymap"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,13 +196,13 @@ func TestReadyFollowsTheFeed(t *testing.T) {
 	w := startWriter(st, []int64{newIssue(t, st, 119.80, 31.30, "manhole_cover", gridA)})
 	w.progress(t, 20)
 
-	pg.stop(t)
+	pg.Stop("fast")
 	waitFor(t, "the feed to be lost", func() bool {
 		r := in.readyz(t)
 		return r.status == http.StatusServiceUnavailable && r.Error.Code == "not_ready" && !r.Feed.Following
 	})
 	time.Sleep(3 * time.Second) // the outage: long enough for backoffs to grow
-	pg.start(t)
+	pg.Start()
 	back := time.Now()
 	waitFor(t, "the instance to be ready again", func() bool { return in.readyz(t).status == http.StatusOK })
 	readyAfter := time.Since(back)
@@ -225,109 +227,38 @@ func TestReadyFollowsTheFeed(t *testing.T) {
 	}
 }
 
-// cluster is a throwaway PostgreSQL server with its own data directory and port.
-type cluster struct {
-	dir, data string
-	port      int
-	bin, opts string // pg_ctl's directory, the server's options
-}
-
-// newCluster initialises and starts a cluster; it stops and vanishes with the
-// test. PostgreSQL refuses to run as root, so as root it runs as postgres.
-func newCluster(t *testing.T) *cluster {
-	t.Helper()
-	initdb, err := exec.LookPath("initdb")
-	if err != nil {
-		initdb = "/usr/lib/postgresql/15/bin/initdb"
+// TestFeedRewound: the database the hub reconnects to has lost the last
+// commits it published (a failover to a standby that lagged, a restore): the
+// hub goes back to the feed's head with a reset, so the subscriber reloads
+// and then receives the new changes under the reused sequence numbers, none
+// skipped.
+func TestFeedRewound(t *testing.T) {
+	t.Parallel()
+	st := newStore(t)
+	in := startInstance(t, st, testConfig())
+	c := dial(t, in.wsURL(), token(t, st, auth.Viewer))
+	start := c.subscribe(map[string]any{})
+	id := newIssue(t, st, 119.80, 31.30, "manhole_cover", gridA)
+	for range 5 {
+		mustTouch(t, st, id)
 	}
-	if _, err := os.Stat(initdb); err != nil {
-		t.Skip("initdb is not installed: cannot run a private PostgreSQL")
-	}
-	bin := filepath.Dir(initdb)
-	dir, err := os.MkdirTemp("", "citymap-pg-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pg := &cluster{dir: dir, data: filepath.Join(dir, "data"), port: freePort(t), bin: bin}
-	t.Cleanup(func() {
-		_ = asPostgres(filepath.Join(bin, "pg_ctl"), "-D", pg.data, "-m", "immediate", "-w", "stop").Run()
-		os.RemoveAll(dir)
-	})
-	if os.Geteuid() == 0 {
-		u, err := user.Lookup("postgres")
-		if err != nil {
-			t.Skip("running as root without a postgres user to run PostgreSQL as")
-		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
-		if err := os.Chown(dir, uid, gid); err != nil {
-			t.Fatal(err)
-		}
-	}
-	run(t, asPostgres(initdb, "-D", pg.data, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C.UTF-8"))
-	pg.opts = fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off", pg.port, dir)
-	pg.start(t)
-	return pg
-}
+	checkRun(t, c.changesThrough(start+5), start+1, start+5)
 
-// pgCtl runs pg_ctl on the cluster, the server writing to its log file: one
-// writing to our pipe would keep run waiting.
-func (pg *cluster) pgCtl(t *testing.T, args ...string) {
-	t.Helper()
-	run(t, asPostgres(filepath.Join(pg.bin, "pg_ctl"),
-		append([]string{"-D", pg.data, "-l", filepath.Join(pg.dir, "log"), "-w", "-t", "60"}, args...)...))
-}
-
-func (pg *cluster) start(t *testing.T) { t.Helper(); pg.pgCtl(t, "-o", pg.opts, "start") }
-
-// stop stops the server (fast: connections are cut).
-func (pg *cluster) stop(t *testing.T) { t.Helper(); pg.pgCtl(t, "-m", "fast", "stop") }
-
-func (pg *cluster) url(db string) string {
-	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", pg.port, db)
-}
-
-// createDB creates a database and returns its URL.
-func (pg *cluster) createDB(t *testing.T, name string) string {
-	t.Helper()
+	// the last three commits vanish, as on a standby that never received them
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, pg.url("postgres"))
-	if err != nil {
+	if _, err := st.Pool.Exec(ctx, `DELETE FROM changes WHERE seq > $1`, start+2); err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+	if _, err := st.Pool.Exec(ctx, `UPDATE change_counter SET seq = $1`, start+2); err != nil {
 		t.Fatal(err)
 	}
-	return pg.url(name)
-}
-
-// restart stops the server (fast: connections are cut) and starts it again with
-// the same options.
-func (pg *cluster) restart(t *testing.T) { t.Helper(); pg.pgCtl(t, "-m", "fast", "restart") }
-
-func asPostgres(name string, args ...string) *exec.Cmd {
-	if os.Geteuid() == 0 {
-		return exec.Command("runuser", append([]string{"-u", "postgres", "--", name}, args...)...)
+	terminateBackends(t, st)
+	if f := c.expect("reset"); f.Seq != start+2 {
+		t.Fatalf("reset at %d, want %d", f.Seq, start+2)
 	}
-	return exec.Command(name, args...)
-}
-
-func run(t *testing.T, cmd *exec.Cmd) {
-	t.Helper()
-	// a server started by cmd could hold its output pipe open for good
-	cmd.WaitDelay = 5 * time.Second
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("%s: %v\n%s", cmd, err, out)
+	seq := mustTouch(t, st, id)
+	if seq != start+3 {
+		t.Fatalf("the new change has seq %d, want %d", seq, start+3)
 	}
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	checkRun(t, c.changesThrough(seq), start+3, seq)
 }

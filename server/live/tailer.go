@@ -82,6 +82,9 @@ func (h *Hub) tailSession(ctx context.Context, connected func()) error {
 	}
 	select {
 	case <-h.ready:
+		if err := h.resume(ctx, conn); err != nil {
+			return err
+		}
 	default:
 		if err := h.start(ctx, conn); err != nil {
 			return err
@@ -95,6 +98,9 @@ func (h *Hub) tailSession(ctx context.Context, connected func()) error {
 		h.caughtUpAt.Store(time.Now().UnixNano())
 		if err := h.await(ctx, conn); err != nil {
 			return err
+		}
+		if err := h.st.CheckPrimary(conn); err != nil {
+			return err // a fenced primary: the feed goes on elsewhere
 		}
 	}
 }
@@ -124,6 +130,41 @@ func (h *Hub) start(ctx context.Context, conn *pgx.Conn) error {
 	h.observers.notify([]*Change{resetChange(head)})
 	h.logger().Info("live: streaming the changes feed", "head", head, "ring", len(recent))
 	return nil
+}
+
+// resume checks, on a new connection, that the feed still holds what the hub
+// published: a database that fails over to a standby which lacks the last
+// commits (asynchronous replication) or is restored from a backup has a head
+// behind it, and would hand out those sequence numbers again for other
+// changes. The hub then moves back to that head, telling every live client to
+// reload, rather than skip the new changes or send two changes under one seq.
+func (h *Hub) resume(ctx context.Context, conn *pgx.Conn) error {
+	qctx, cancel := context.WithTimeout(ctx, queryTimeout)
+	head, err := store.FeedHead(qctx, conn)
+	cancel()
+	if err != nil {
+		return err
+	}
+	if last := h.Published(); head < last {
+		h.logger().Error("live: the changes feed is behind what was published (a failover lost commits, "+
+			"or a restore); clients reset", "head", head, "published", last)
+		h.rewind(head)
+	}
+	return nil
+}
+
+// rewind moves the hub back to seq, below what it published: live clients
+// hear a reset at seq and then take the changes after it, which are new ones
+// under reused numbers. A client still replaying at that moment joins at its
+// own cursor, above seq, and resumes from there.
+func (h *Hub) rewind(seq int64) {
+	h.mu.Lock()
+	for _, c := range h.live {
+		c.skip = min(c.skip, seq)
+	}
+	h.mu.Unlock()
+	h.announced.Store(seq)
+	h.jump(seq)
 }
 
 // await waits for a notification or the safety poll.

@@ -3,6 +3,7 @@ package respond
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"strings"
 	"time"
@@ -64,20 +65,24 @@ func TimedOut(err error) bool {
 // DatabaseUnavailable reports whether err says the database cannot be reached
 // or dropped the connection: a failed connect, an error of the connection
 // itself (pgconn marks those with SafeToRetry, whatever its value), a network
-// error, or PostgreSQL's own word: connection exceptions (class 08), an
+// error, a connection closed in the middle of an answer (a server that
+// crashed: pgconn passes the reader's io.ErrUnexpectedEOF on as it is; a
+// request body cut short never gets here, its decoding answers 400), or
+// PostgreSQL's own word: connection exceptions (class 08), an
 // administrator or crash shutdown or a database still starting (57P01–57P03),
-// too many connections (53300).
+// too many connections (53300), a write on a server that no longer takes
+// writes (25006: a former primary fenced, or a standby, during a failover).
 func DatabaseUnavailable(err error) bool {
 	var connect *pgconn.ConnectError
 	var pg *pgconn.PgError
 	var conn interface{ SafeToRetry() bool }
 	var nerr net.Error
 	switch {
-	case errors.As(err, &connect), errors.Is(err, pgconn.ErrConnClosed):
+	case errors.As(err, &connect), errors.Is(err, pgconn.ErrConnClosed), errors.Is(err, io.ErrUnexpectedEOF):
 		return true
 	case errors.As(err, &pg):
 		return strings.HasPrefix(pg.Code, "08") || pg.Code == "57P01" || pg.Code == "57P02" ||
-			pg.Code == "57P03" || pg.Code == "53300"
+			pg.Code == "57P03" || pg.Code == "53300" || pg.Code == "25006"
 	case errors.As(err, &conn), errors.As(err, &nerr):
 		return true
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -37,7 +38,9 @@ func TestClassify(t *testing.T) {
 		{"starting up", &pgconn.PgError{Code: "57P03"}, 503, "unavailable"},
 		{"connection exception", wrap(&pgconn.PgError{Code: "08006"}), 503, "unavailable"},
 		{"too many connections", &pgconn.PgError{Code: "53300"}, 503, "unavailable"},
+		{"read-only server", wrap(&pgconn.PgError{Code: "25006"}), 503, "unavailable"},
 		{"conn closed", wrap(pgconn.ErrConnClosed), 503, "unavailable"},
+		{"server gone mid-answer", wrap(io.ErrUnexpectedEOF), 503, "unavailable"},
 		{"network", wrap(&net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}), 503, "unavailable"},
 		{"deadline", wrap(context.DeadlineExceeded), 503, "timeout"},
 		{"statement timeout", wrap(&pgconn.PgError{Code: "57014"}), 503, "timeout"},

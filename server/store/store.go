@@ -33,6 +33,8 @@ type Store struct {
 	ogcCounts ogcCounts
 	// hexShapes keeps the hotspot report's hexagons (hexshapes.go).
 	hexShapes hexShapes
+	// primaryOnly: the URL asks for the server that takes writes (failover.go)
+	primaryOnly bool
 }
 
 // Option tunes the connections of a store.
@@ -71,12 +73,14 @@ func MaxConns(n int32) Option {
 // then the connection is dropped if that is not answered within a second):
 // pgx's default only drops the connection, which leaves the query running
 // on the server, where a timed-out request's work would go on to its end.
+// A url with several hosts names a primary and its standbys (failover.go).
 func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("database url: %w", err)
 	}
 	cfg.AfterConnect = registerGeometry
+	primaryOnly := configureFailover(cfg, url)
 	cfg.ConnConfig.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
 		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: time.Second}
 	}
@@ -98,7 +102,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		pool.Close()
 		return nil, err
 	}
-	return &Store{Pool: pool, probe: probe}, nil
+	return &Store{Pool: pool, probe: probe, primaryOnly: primaryOnly}, nil
 }
 
 // Close releases every connection.
