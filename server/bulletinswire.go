@@ -9,7 +9,7 @@ import (
 // startBulletins serves the bulletins API and, when Config.BulletinChecks is
 // set, prepares the draft bulletin of each period that ended in the
 // background at that interval.
-func (s *Server) startBulletins() {
+func (s *Server) startBulletins(context.Context) (func(), error) {
 	th := s.cfg.BulletinThresholds
 	if th == (bulletins.Thresholds{}) {
 		th = bulletins.DefaultThresholds
@@ -18,8 +18,8 @@ func (s *Server) startBulletins() {
 	api.SetClock(s.cfg.Clock)
 	api.Register(s.mux)
 	ctx, cancel := context.WithCancel(context.Background())
-	s.stopBulletins = cancel
 	if s.cfg.BulletinChecks > 0 {
 		go api.Run(ctx, s.cfg.BulletinChecks)
 	}
+	return cancel, nil
 }

@@ -18,13 +18,12 @@ const calendarCheck = 12 * time.Hour
 // citymap_calendar_missing_years, while the holiday calendar lacks the current
 // year, or from December the next: deadlines would then count weekends only
 // (citymap calendar import).
-func (s *Server) startCalendar() {
+func (s *Server) startCalendar(context.Context) (func(), error) {
 	var missing atomic.Int64
 	s.obs.registry.GaugeFunc("citymap_calendar_missing_years",
 		"Years the holiday calendar should hold and does not (the current one, and from December the next).",
 		func() float64 { return float64(missing.Load()) })
 	ctx, cancel := context.WithCancel(context.Background())
-	s.stopCalendar = cancel
 	zone := s.cfg.Timezone
 	if zone == nil {
 		zone, _ = time.LoadLocation(parking.DefaultTimezone) // embedded by time/tzdata
@@ -57,4 +56,5 @@ func (s *Server) startCalendar() {
 			}
 		}
 	}()
+	return cancel, nil
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"net/http/pprof"
 
@@ -12,7 +13,7 @@ import (
 // city-wide admin tokens only: they show the code, its memory and its command
 // line, which no area scope can narrow, and a CPU profile or trace costs the
 // instance while it runs.
-func (s *Server) routeDebug() {
+func (s *Server) routeDebug(context.Context) (func(), error) {
 	admin := func(h http.HandlerFunc) http.Handler {
 		return s.auth.Require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if len(auth.From(r.Context()).Areas) > 0 {
@@ -28,4 +29,5 @@ func (s *Server) routeDebug() {
 	s.mux.Handle("GET /debug/pprof/symbol", admin(pprof.Symbol))
 	s.mux.Handle("POST /debug/pprof/symbol", admin(pprof.Symbol)) // as go tool pprof asks
 	s.mux.Handle("GET /debug/pprof/trace", admin(pprof.Trace))
+	return nil, nil
 }

@@ -9,13 +9,13 @@ import (
 // startDeclarations serves the declarations API and, when
 // Config.DeclarationChecks is set, opens the declarations owed and announces
 // their reminders in the background at that interval.
-func (s *Server) startDeclarations() {
+func (s *Server) startDeclarations(context.Context) (func(), error) {
 	api := declarations.New(s.store, s.auth)
 	api.SetClock(s.cfg.Clock)
 	api.Register(s.mux)
 	ctx, cancel := context.WithCancel(context.Background())
-	s.stopDeclarations = cancel
 	if s.cfg.DeclarationChecks > 0 {
 		go api.Run(ctx, s.cfg.DeclarationChecks)
 	}
+	return cancel, nil
 }

@@ -34,7 +34,10 @@ func startInstance(t *testing.T, st *store.Store, cfg server.Config) *instance {
 	if cfg.DataDir == "" {
 		cfg.DataDir = t.TempDir()
 	}
-	srv := server.New(cfg, st)
+	srv, err := server.New(context.Background(), cfg, st)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

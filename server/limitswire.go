@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -9,8 +10,8 @@ import (
 )
 
 // startLimits puts the request limits (Config.Limits) in front of the mux,
-// with their metrics: it needs startLive first.
-func (s *Server) startLimits() {
+// with their metrics.
+func (s *Server) startLimits(context.Context) (func(), error) {
 	s.limits = limit.New(s.cfg.Limits, classify, s.obs.registry)
 	c := s.cfg.Limits.Classes
 	if busy := c[limit.Heavy].Concurrency + c[limit.Medium].Concurrency; busy > 0 &&
@@ -19,6 +20,7 @@ func (s *Server) startLimits() {
 			"light ones (and writes) will wait behind them", "heavy+medium", busy,
 			"pool_max_conns", s.store.Pool.Config().MaxConns)
 	}
+	return nil, nil
 }
 
 // classify sorts requests by what they cost (limit.Heavy and so on; package

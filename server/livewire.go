@@ -2,6 +2,7 @@ package server
 
 import (
 	"bufio"
+	"context"
 	"net"
 	"net/http"
 
@@ -20,7 +21,7 @@ type instrumentation struct {
 // Close stops. /metrics shows counters and gauges only, nothing about who is
 // connected or what changed, so it is open like /healthz. The Go runtime's and the
 // process's series (goroutines, heap, file descriptors) come with citymap's own.
-func (s *Server) startLive() {
+func (s *Server) startLive(context.Context) (func(), error) {
 	reg := metrics.NewRegistry()
 	reg.AddRuntime()
 	s.obs = instrumentation{registry: reg, http: metrics.NewHTTP(reg),
@@ -28,10 +29,9 @@ func (s *Server) startLive() {
 	s.mux.Handle("GET /live", s.obs.live)
 	s.mux.Handle("GET /metrics", reg.Handler())
 	s.obs.live.Start()
+	// closing every stream tells each client where to resume
+	return s.obs.live.Close, nil
 }
-
-// stopLive closes every stream, telling each client where to resume.
-func (s *Server) stopLive() { s.obs.live.Close() }
 
 // Hijack lets the websocket upgrade of /live through the request log: the
 // upgrader asserts http.Hijacker on the writer it is given.

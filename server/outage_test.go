@@ -90,7 +90,10 @@ func TestDatabaseRefusesConnections(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	srv := server.New(server.Config{DataDir: t.TempDir()}, &store.Store{Pool: pool})
+	srv, err := server.New(context.Background(), server.Config{DataDir: t.TempDir()}, &store.Store{Pool: pool})
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(srv.Close)
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)

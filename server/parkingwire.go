@@ -9,19 +9,19 @@ import (
 )
 
 // startParking serves the parking API and starts the MQTT sensor feed when a
-// broker is configured; a feed that cannot start is logged, not fatal, since
-// the HTTP intake still works (serve checks the URL before it gets here).
-func (s *Server) startParking() {
+// broker is configured. A feed that cannot start within 5 s (and ctx) is
+// logged, not fatal: the broker may come up after the instance, the HTTP
+// intake works meanwhile, and serve checks the URL before it gets here. Its
+// stop commits and acknowledges the readings in hand, then leaves the broker,
+// which keeps the session and queues what arrives meanwhile.
+func (s *Server) startParking(ctx context.Context) (func(), error) {
 	s.park = parking.New(s.store, s.auth, parking.Config{Location: s.cfg.Timezone,
 		MQTT: parking.MQTTConfig{URL: s.cfg.MQTTURL, ClientID: s.cfg.MQTTClientID, TopicPrefix: s.cfg.MQTTTopicPrefix}})
 	s.park.Register(s.mux)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if err := s.park.Start(ctx); err != nil {
 		slog.Error("parking: sensor feed not started", "err", err)
 	}
+	return s.park.Close, nil
 }
-
-// stopParking commits and acknowledges the readings in hand, then leaves the
-// broker, which keeps the session and queues what arrives meanwhile.
-func (s *Server) stopParking() { s.park.Close() }

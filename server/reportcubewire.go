@@ -1,17 +1,19 @@
 package server
 
 import (
+	"context"
+
 	"citymap/server/live"
 	"citymap/server/reportcube"
 )
 
 // startReportCube keeps the report cube (server/reportcube) when the config
 // asks for one: it loads in the background, follows the feed the live hub
-// tails (it needs startLive first), and answers the reports' evaluation
-// figures in place of their SQL once loaded.
-func (s *Server) startReportCube() {
+// tails, and answers the reports' evaluation figures in place of their SQL
+// once loaded. Its stop ends the following; the store's reports go back to SQL.
+func (s *Server) startReportCube(context.Context) (func(), error) {
 	if s.cfg.ReportCube == nil {
-		return
+		return nil, nil
 	}
 	c := reportcube.New(s.store, *s.cfg.ReportCube)
 	s.cube = c
@@ -22,14 +24,10 @@ func (s *Server) startReportCube() {
 			c.Nudge()
 		}
 	})
-}
-
-// stopReportCube stops following the feed; the store's reports go back to SQL.
-func (s *Server) stopReportCube() {
-	if s.cube != nil {
+	return func() {
 		s.store.Figures = nil
-		s.cube.Close()
-	}
+		c.Close()
+	}, nil
 }
 
 // ReportCube is the instance's report cube, nil when it keeps none.

@@ -4,6 +4,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -89,46 +90,80 @@ type Server struct {
 	limits *limit.Limiter   // limitswire.go
 	park   *parking.Parking // parkingwire.go
 	tiles  *tiles.Tiles     // tileswire.go
-	// stopRules ends the task rules (campaignwire.go)
-	stopRules func()
-	hooks     *webhooks.Dispatcher // webhookwire.go
-	// stopDeclarations ends the declarations' checks (declarationswire.go)
-	stopDeclarations func()
-	// stopCalendar ends the calendar's check (calendarwire.go)
-	stopCalendar func()
-	// stopBulletins ends the bulletins' scheduler (bulletinswire.go)
-	stopBulletins func()
-	cube          *reportcube.Cube // reportcubewire.go
+	cube   *reportcube.Cube // reportcubewire.go
+	// stops are the started parts' stops, in the order they started
+	stops []func()
 }
 
-// New builds the instance's routes.
-func New(cfg Config, st *store.Store) *Server {
+// part is one piece of an instance. start registers its routes and starts
+// its background work, with ctx bounding what it does before it returns;
+// the stop it returns (nil: nothing to stop) ends that work.
+type part struct {
+	name  string
+	start func(ctx context.Context) (stop func(), err error)
+}
+
+// parts are the instance's pieces in the order they start; each may use what
+// the ones before it made. Close stops them in the reverse order.
+func (s *Server) parts() []part {
+	return []part{
+		{"health", s.routeHealth},
+		{"debug", s.routeDebug},
+		{"webmap", s.routeWebmap},
+		{"metrics and live", s.startLive}, // the registry the later parts measure with; the hub that follows the feed
+		{"auth", s.startAuth},             // token changes close /live sockets
+		{"limits", s.startLimits},
+		{"tiles", s.startTiles},            // the cache follows the hub
+		{"report cube", s.startReportCube}, // follows the hub
+		{"api", s.startAPI},
+		{"campaign", s.startCampaign},
+		{"declarations", s.startDeclarations},
+		{"surveys", s.startSurveys},
+		{"bulletins", s.startBulletins},
+		{"activities", s.startActivities},
+		{"parking", s.startParking},
+		{"webhooks", s.startWebhooks}, // woken by the hub
+		{"calendar", s.startCalendar},
+	}
+}
+
+// New builds the instance: its routes and its background work, in the order
+// of parts. A part that cannot start stops the ones started before it, and
+// New returns its error.
+func New(ctx context.Context, cfg Config, st *store.Store) (*Server, error) {
 	s := &Server{cfg: cfg, store: st, auth: auth.NewAuthenticator(st.TokenByHash), mux: routes.NewRecorder()}
+	for _, p := range s.parts() {
+		stop, err := p.start(ctx)
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("%s: %w", p.name, err)
+		}
+		if stop != nil {
+			s.stops = append(s.stops, stop)
+		}
+	}
+	return s, nil
+}
+
+// routeHealth serves the health checks.
+func (s *Server) routeHealth(context.Context) (func(), error) {
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
-	s.routeDebug()
-	s.routeWebmap()
-	s.startLive()
-	s.startAuth()
-	s.startLimits()
-	s.startTiles()
-	s.startReportCube()
-	api.New(st, s.auth, cfg.DataDir).Register(s.mux)
-	ogc.New(st, s.auth).Register(s.mux)
-	o311 := open311.New(st, s.auth)
-	o311.KeyedReads = cfg.Open311KeyedReads
+	return nil, nil
+}
+
+// startAPI serves the REST API, OGC API – Features, Open311, the
+// inspections and the reports: request handlers over the store, with no
+// background work.
+func (s *Server) startAPI(context.Context) (func(), error) {
+	api.New(s.store, s.auth, s.cfg.DataDir).Register(s.mux)
+	ogc.New(s.store, s.auth).Register(s.mux)
+	o311 := open311.New(s.store, s.auth)
+	o311.KeyedReads = s.cfg.Open311KeyedReads
 	o311.Register(s.mux)
-	inspections.New(st, s.auth).Register(s.mux)
-	reports.New(st, s.auth).Register(s.mux)
-	s.startCampaign()
-	s.startDeclarations()
-	s.startSurveys()
-	s.startBulletins()
-	s.startActivities()
-	s.startParking()
-	s.startWebhooks()
-	s.startCalendar()
-	return s
+	inspections.New(s.store, s.auth).Register(s.mux)
+	reports.New(s.store, s.auth).Register(s.mux)
+	return nil, nil
 }
 
 // Routes lists the patterns of every route the instance serves.
@@ -146,18 +181,13 @@ func (s *Server) Handler() http.Handler {
 	return logRequests(s.obs.http.Wrap(h))
 }
 
-// Close stops the instance's background work.
+// Close stops the instance's background work, the parts in the reverse order
+// of their start.
 func (s *Server) Close() {
-	s.stopWebhooks()
-	s.stopParking()
-	s.stopReportCube()
-	s.stopLive()
-	s.stopTiles()
-	s.stopAuth()
-	s.stopRules()
-	s.stopDeclarations()
-	s.stopCalendar()
-	s.stopBulletins()
+	for i := len(s.stops) - 1; i >= 0; i-- {
+		s.stops[i]()
+	}
+	s.stops = nil
 }
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {

@@ -5,17 +5,24 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"citymap/server"
 	"citymap/server/dbtest"
+	"citymap/server/store"
 )
 
 func TestHealthAndReadiness(t *testing.T) {
 	ctx := context.Background()
 	st := dbtest.Empty(t)
-	srv := server.New(server.Config{DataDir: t.TempDir()}, st)
+	srv, err := server.New(context.Background(), server.Config{DataDir: t.TempDir()}, st)
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(srv.Close)
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
@@ -89,5 +96,58 @@ func expectStatus(t *testing.T, url string, status int, code string) {
 	}
 	if body.Error.Code != code || body.Error.Message == "" {
 		t.Errorf("GET %s: error %+v, want code %q with a message", url, body.Error, code)
+	}
+}
+
+// TestNewFailsWhole: a part that cannot start makes New fail with its name,
+// and the parts started before it are stopped again (the live hub's and the
+// token watcher's LISTEN connections closed).
+func TestNewFailsWhole(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := dbtest.New(t)
+	// the questionnaires' secret cannot be kept under a regular file
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.New(ctx, server.Config{DataDir: filepath.Join(file, "data")}, st)
+	if err == nil {
+		srv.Close()
+		t.Fatal("New started an instance that cannot keep its surveys' secret")
+	}
+	if !strings.HasPrefix(err.Error(), "surveys: ") {
+		t.Errorf("error %q does not name the part", err)
+	}
+	waitListening(t, st, func(n int) bool { return n == 0 }, "no LISTEN connection left after New failed")
+
+	// and the query sees them: a whole instance listens
+	srv, err = server.New(ctx, server.Config{DataDir: t.TempDir()}, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitListening(t, st, func(n int) bool { return n > 0 }, "a started instance's LISTEN connections")
+	srv.Close()
+	waitListening(t, st, func(n int) bool { return n == 0 }, "no LISTEN connection left after Close")
+}
+
+// waitListening waits until ok holds for the number of LISTEN connections to
+// st's database other than the test's own.
+func waitListening(t *testing.T, st *store.Store, ok func(int) bool, what string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var n int
+		if err := st.Pool.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE 'LISTEN%'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if ok(n) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %s: %d LISTEN connections", what, n)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

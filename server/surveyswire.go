@@ -1,28 +1,26 @@
 package server
 
 import (
-	"log/slog"
+	"context"
 
 	"citymap/server/surveys"
 )
 
 // startSurveys serves the questionnaires: their API, the public page
 // /s/{survey} and its answers (Config.Surveys; the secret in DataDir unless
-// set).
-func (s *Server) startSurveys() {
+// set; citymap serve resolves it before it starts, and an instance that
+// cannot read or keep it does not start: a secret of this process alone would
+// void every pending answer link at the next restart).
+func (s *Server) startSurveys(context.Context) (func(), error) {
 	cfg := s.cfg.Surveys
 	if cfg.DataDir == "" {
 		cfg.DataDir = s.cfg.DataDir
 	}
 	api, err := surveys.New(s.store, s.auth, cfg)
 	if err != nil {
-		// citymap serve resolves the secret before it starts (and stops
-		// when it cannot); here only a caller that skipped that gets a
-		// secret of this process, which a restart forgets
-		slog.Error("surveys: no secret kept; using one of this process", "err", err)
-		cfg.Secret = surveys.EphemeralSecret()
-		api, _ = surveys.New(s.store, s.auth, cfg)
+		return nil, err
 	}
 	api.SetClock(s.cfg.Clock)
 	api.Register(s.mux)
+	return nil, nil
 }

@@ -1,27 +1,21 @@
 package server
 
 import (
-	"log/slog"
+	"context"
 
 	"citymap/server/tiles"
 )
 
 // startTiles serves the vector tiles, their TileJSON and the style, with a tile
-// cache that follows the live hub's changes: it needs startLive first.
-func (s *Server) startTiles() {
+// cache that follows the live hub's changes. Its stop releases the renderer's
+// connections.
+func (s *Server) startTiles(context.Context) (func(), error) {
 	t, err := tiles.New(s.store, s.auth, s.cfg.Tiles, s.obs.registry)
 	if err != nil {
-		slog.Error("tiles: not served", "err", err)
-		return
+		return nil, err
 	}
 	s.tiles = t
 	t.Register(s.mux)
 	t.Follow(s.obs.live)
-}
-
-// stopTiles releases the tile renderer's connections.
-func (s *Server) stopTiles() {
-	if s.tiles != nil {
-		s.tiles.Close()
-	}
+	return t.Close, nil
 }

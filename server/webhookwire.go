@@ -1,6 +1,8 @@
 package server
 
 import (
+	"context"
+
 	"citymap/server/live"
 	"citymap/server/webhooks"
 )
@@ -8,14 +10,12 @@ import (
 // startWebhooks serves /api/v1/webhooks and delivers the feed to the
 // subscriptions: the live hub, which already follows the feed, wakes the
 // dispatcher at every change (its own poll covers the rest).
-func (s *Server) startWebhooks() {
+func (s *Server) startWebhooks(context.Context) (func(), error) {
 	d := webhooks.New(s.cfg.Webhooks, s.store, s.obs.registry)
 	webhooks.NewAPI(s.store, s.auth, d).Register(s.mux)
 	s.obs.live.Observe(func(*live.Change) { d.FeedChanged() })
 	d.Start()
-	s.hooks = d
+	// what is under way at the stop is delivered again by whoever works the
+	// subscription next
+	return d.Close, nil
 }
-
-// stopWebhooks stops the deliveries; what was under way is delivered again by
-// whoever works the subscription next.
-func (s *Server) stopWebhooks() { s.hooks.Close() }

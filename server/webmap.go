@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 
 	"citymap/server/respond"
@@ -10,7 +11,7 @@ import (
 // routeWebmap serves the browser app's pages and assets without a token (they hold
 // no data; the app asks for one), and answers every unknown path with the JSON 404.
 // The pages may fetch from the configured basemap's origin (their CSP).
-func (s *Server) routeWebmap() {
+func (s *Server) routeWebmap(context.Context) (func(), error) {
 	opt := webmap.Options{ConnectOrigins: s.cfg.Tiles.BasemapOrigins()}
 	if s.cfg.Timezone != nil {
 		opt.Timezone = s.cfg.Timezone.String()
@@ -26,4 +27,5 @@ func (s *Server) routeWebmap() {
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		respond.Fail(w, r, respond.ErrNotFound)
 	})
+	return nil, nil
 }

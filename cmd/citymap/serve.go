@@ -124,12 +124,15 @@ func runServe(ctx context.Context, args []string) error {
 	if len(applied) > 0 {
 		slog.Info("migrated", "applied", applied)
 	}
-	srv := server.New(server.Config{DataDir: *dataDir, Live: liveCfg,
+	srv, err := server.New(ctx, server.Config{DataDir: *dataDir, Live: liveCfg,
 		MQTTURL: parkOpts.mqttURL, MQTTClientID: parkOpts.clientID, Timezone: cityTZ, Tiles: tileCfg,
 		HTTP: httpCfg, Limits: limits, TaskRules: taskRules, Open311KeyedReads: *keyedReads,
 		Webhooks: hookCfg, DeclarationChecks: declChecks, Surveys: surveyCfg,
 		BulletinChecks: bullChecks, BulletinThresholds: bullTh, Chromium: *bullOpts.chromium,
 		ReportCube: cubeCfg}, st)
+	if err != nil {
+		return err
+	}
 	defer srv.Close()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -61,7 +61,10 @@ func NewWith(t testing.TB, cfg server.Config) *Env {
 	e.Scan(`SELECT c.code, min(g.code) FROM areas c JOIN areas g ON g.level = 'grid' AND left(g.code, 12) = c.code
 		WHERE c.level = 'community' GROUP BY c.code ORDER BY c.code LIMIT 1`, nil, &e.Community, &e.GridIn)
 	e.Scan(`SELECT min(code) FROM areas WHERE level = 'grid' AND left(code, 12) <> $1`, []any{e.Community}, &e.GridOut)
-	srv := server.New(cfg, st)
+	srv, err := server.New(context.Background(), cfg, st)
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(srv.Close)
 	e.Server, e.Handler = srv, srv.Handler()
 	ts := httptest.NewServer(e.Handler)

@@ -40,7 +40,10 @@ type instance struct {
 
 func startInstance(t *testing.T, st *store.Store, cfg live.Config) *instance {
 	t.Helper()
-	srv := server.New(server.Config{DataDir: t.TempDir(), Live: cfg}, st)
+	srv, err := server.New(context.Background(), server.Config{DataDir: t.TempDir(), Live: cfg}, st)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ts := httptest.NewServer(srv.Handler())
 	in := &instance{srv: srv, ts: ts}
 	t.Cleanup(in.stop)

@@ -64,7 +64,10 @@ func TestRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := server.New(server.Config{DataDir: t.TempDir()}, st)
+	srv, err := server.New(context.Background(), server.Config{DataDir: t.TempDir()}, st)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() { srv.Close(); ts.Close() })
 	tok, hash, _ := auth.NewToken()

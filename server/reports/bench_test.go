@@ -46,7 +46,10 @@ func BenchmarkReports(b *testing.B) {
 	token, remove := benchToken(b, st)
 	defer remove()
 	cfg := reportcube.DefaultConfig
-	srv := server.New(server.Config{DataDir: b.TempDir(), ReportCube: &cfg}, st)
+	srv, err := server.New(context.Background(), server.Config{DataDir: b.TempDir(), ReportCube: &cfg}, st)
+	if err != nil {
+		b.Fatal(err)
+	}
 	defer srv.Close()
 	cube := waitCube(b, srv)
 	h := srv.Handler()

@@ -82,7 +82,10 @@ func TestRun(t *testing.T) {
 	t.Parallel()
 	st := dbtest.New(t)
 	start := func(cacheBytes int64) string {
-		srv := server.New(server.Config{DataDir: t.TempDir(), Tiles: tiles.Config{CacheBytes: cacheBytes}}, st)
+		srv, err := server.New(context.Background(), server.Config{DataDir: t.TempDir(), Tiles: tiles.Config{CacheBytes: cacheBytes}}, st)
+		if err != nil {
+			t.Fatal(err)
+		}
 		ts := httptest.NewServer(srv.Handler())
 		t.Cleanup(func() { srv.Close(); ts.Close() })
 		return ts.URL

@@ -91,9 +91,16 @@ func (t *Tiles) Register(mux routes.Mux) {
 	mux.Handle("GET /style.json", t.auth.Require(http.HandlerFunc(t.serveStyle), readers...))
 }
 
-// Follow makes the cache follow the hub's changes. Until the hub has started
+// Changes is what the cache follows: the committed changes in feed order,
+// each handed to the observer, a reset when the source skipped some (the
+// live hub is one).
+type Changes interface {
+	Observe(fn func(*live.Change))
+}
+
+// Follow makes the cache follow src's changes. Until src has started
 // following the feed the cache stores nothing (see tilecache.New).
-func (t *Tiles) Follow(h *live.Hub) { h.Observe(t.changed) }
+func (t *Tiles) Follow(src Changes) { src.Observe(t.changed) }
 
 // changed drops the cached tiles a change alters: in every tile layer the feed
 // layer maps to, the tiles that the object's geometry before and after the
