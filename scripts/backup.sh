@@ -335,7 +335,7 @@ promoted() {
 		as_postgres tail -n 20 "$into/postgres.log" >&2
 		die "the restored cluster did not leave recovery (the end of its log above)"
 	fi
-	log "last commit replayed: $(sql postgres "SELECT pg_last_xact_replay_timestamp()")"
+	log "last commit replayed: $(sql postgres "SELECT coalesce(pg_last_xact_replay_timestamp()::text, 'none after the backup')")"
 }
 
 # in_recovery_done succeeds once the cluster on $port answers and is out of

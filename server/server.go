@@ -99,6 +99,7 @@ type Server struct {
 	// stopBulletins ends the bulletins' scheduler (bulletinswire.go)
 	stopBulletins func()
 	cube          *reportcube.Cube // reportcubewire.go
+	archiver      *archiver        // archiverwire.go
 }
 
 // New builds the instance's routes.
@@ -109,6 +110,7 @@ func New(cfg Config, st *store.Store) *Server {
 	s.routeDebug()
 	s.routeWebmap()
 	s.startLive()
+	s.startArchiver()
 	s.startAuth()
 	s.startLimits()
 	s.startTiles()
@@ -166,7 +168,8 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 
 // readyz says whether the instance can serve: its database answers with every
 // migration, and its live stream follows the changes feed (an instance cut off
-// from the feed would serve /live clients nothing).
+// from the feed would serve /live clients nothing). A failing WAL archiver is
+// mentioned, not counted against readiness (archiverWarning).
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
@@ -183,7 +186,11 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		notReady("not following the changes feed: the live stream is reconnecting or behind")
 		return
 	}
-	respond.JSON(w, http.StatusOK, map[string]any{"status": "ready", "feed": feed})
+	body := map[string]any{"status": "ready", "feed": feed}
+	if warn := s.archiverWarning(); warn != nil {
+		body["archiver"] = warn // ready all the same: archiverWarning says why
+	}
+	respond.JSON(w, http.StatusOK, body)
 }
 
 // statusWriter remembers the status and size of an answer for the request log.
