@@ -30,10 +30,12 @@ func (a ArchiverStatus) Failing() bool {
 	return a.LastFailed != nil && (a.LastArchived == nil || a.LastFailed.After(*a.LastArchived))
 }
 
-// ArchiverStatus reads the archiver's state on the primary.
+// ArchiverStatus reads the archiver's state on the primary, through the
+// connection of the health checks: /metrics and /readyz answer however busy
+// the pool is.
 func (s *Store) ArchiverStatus(ctx context.Context) (ArchiverStatus, error) {
 	var a ArchiverStatus
-	err := s.Pool.QueryRow(ctx, `SELECT current_setting('archive_mode') <> 'off', archived_count, failed_count,
+	err := s.probePool().QueryRow(ctx, `SELECT current_setting('archive_mode') <> 'off', archived_count, failed_count,
 		coalesce(last_archived_wal, ''), last_archived_time, coalesce(last_failed_wal, ''), last_failed_time
 		FROM pg_stat_archiver`).Scan(&a.Enabled, &a.Archived, &a.Failed,
 		&a.LastArchivedWAL, &a.LastArchived, &a.LastFailedWAL, &a.LastFailed)
