@@ -2,6 +2,7 @@
 # Base backups and continuous WAL archiving of the project's cluster with pgBackRest,
 # and restores to a point in time (docs/BACKUP.md).
 #
+#   scripts/backup.sh install             install pgBackRest from apt when missing
 #   scripts/backup.sh setup               archive every WAL segment into the stanza (once;
 #                                         restarts the cluster when archiving was off)
 #   scripts/backup.sh backup [--type full|diff|incr] [--if-none]
@@ -361,13 +362,13 @@ discard() {
 }
 
 usage() {
-	sed -n '2,19p' "$0" >&2
+	sed -n '2,/^# Where things/p' "$0" | head -n -2 >&2
 	exit 2
 }
 
 cmd=${1:-}
 shift || true
 case "$cmd" in
-setup | backup | list | check | restore | discard) "$cmd" "$@" ;;
+install | setup | backup | list | check | restore | discard) "$cmd" "$@" ;;
 *) usage ;;
 esac
