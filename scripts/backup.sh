@@ -304,8 +304,8 @@ shared_buffers = 128MB
 CONF
 	start_cluster "$into"
 	promoted "$into" "$port"
-	log "restored in $((SECONDS - start)) s: postgres://postgres@127.0.0.1:$port/citymap?sslmode=disable" \
-		"(scripts/backup.sh discard --into $into stops and removes it)"
+	log "restored in $((SECONDS - start)) s: a cluster on 127.0.0.1:$port, e.g." \
+		"postgres://postgres@127.0.0.1:$port/citymap?sslmode=disable (scripts/backup.sh discard --into $into stops and removes it)"
 }
 
 # restore_in_place TARGET replaces the cluster's data with its state as of TARGET
