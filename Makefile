@@ -19,11 +19,12 @@ bench: deps build
 	scripts/bench.sh
 
 # What a fresh Debian machine lacks: PostgreSQL 15 + PostGIS 3 from apt,
-# gdal-bin for the OGC API test with a real client, Mosquitto, the broker
-# of the parking sensors, and chromium (with CJK fonts) for the web map's
-# browser tests.
+# pgBackRest for the backups, gdal-bin for the OGC API test with a real
+# client, Mosquitto, the broker of the parking sensors, and chromium (with
+# CJK fonts) for the web map's browser tests.
 deps:
 	scripts/db.sh install
+	scripts/backup.sh install
 	scripts/deps-gdal.sh
 	scripts/mqtt.sh install
 	scripts/deps-browser.sh

@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# make run: the database (project-local unless DATABASE_URL is set), migrations, the
-# demo city when the database is empty, demo tokens, then citymap serve.
+# make run: the database (project-local and WAL-archived unless DATABASE_URL is set),
+# migrations, the demo city when the database is empty, demo tokens, then citymap serve.
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 bin=bin/citymap
 
+# a city's data is archived from its first day: continuous WAL archiving into the
+# pgBackRest stanza under .data/backup, and a first full backup once the city is
+# seeded (docs/BACKUP.md); CITYMAP_BACKUP=off leaves the local cluster unarchived
+backup=
 if [ -z "${DATABASE_URL:-}" ]; then
 	scripts/db.sh start
+	[ "${CITYMAP_BACKUP:-on}" = off ] || { scripts/backup.sh setup && backup=1; }
 	scripts/db.sh createdb citymap
 	DATABASE_URL=$(scripts/db.sh url citymap)
 fi
@@ -22,6 +27,7 @@ mkdir -p .data
 
 "$bin" migrate >/dev/null
 "$bin" seed --if-empty
+[ -z "$backup" ] || scripts/backup.sh backup --if-none
 addr=${CITYMAP_ADDR:-:8080}
 port=${addr##*:}
 echo
@@ -31,6 +37,7 @@ echo "  REST API     http://localhost:$port/api/v1/"
 echo "  OGC API      http://localhost:$port/ogc   vector tiles: http://localhost:$port/style.json"
 echo "  health       http://localhost:$port/healthz  http://localhost:$port/readyz"
 echo "  database     $DATABASE_URL"
+[ -z "$backup" ] || echo "  backups      WAL archived to .data/backup: scripts/backup.sh list | backup | restore --to TIME"
 echo "  MQTT         $CITYMAP_MQTT_URL  (parking readings: citymap/parking/{zone}/occupancy, QoS 1)"
 echo "demo tokens (Authorization: Bearer TOKEN), one per role:"
 "$bin" token demo --file .data/demo-tokens | sed 's/^/  /'

@@ -91,6 +91,8 @@ type Server struct {
 	park   *parking.Parking // parkingwire.go
 	tiles  *tiles.Tiles     // tileswire.go
 	cube   *reportcube.Cube // reportcubewire.go
+	// archiver reads pg_stat_archiver for /metrics and /readyz (archiverwire.go)
+	archiver *archiver
 	// stops are the started parts' stops, in the order they started
 	stops []func()
 }
@@ -111,7 +113,8 @@ func (s *Server) parts() []part {
 		{"debug", s.routeDebug},
 		{"webmap", s.routeWebmap},
 		{"metrics and live", s.startLive}, // the registry the later parts measure with; the hub that follows the feed
-		{"auth", s.startAuth},             // token changes close /live sockets
+		{"archiver", s.startArchiver},
+		{"auth", s.startAuth}, // token changes close /live sockets
 		{"limits", s.startLimits},
 		{"tiles", s.startTiles},            // the cache follows the hub
 		{"report cube", s.startReportCube}, // follows the hub
@@ -196,7 +199,8 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 
 // readyz says whether the instance can serve: its database answers with every
 // migration, and its live stream follows the changes feed (an instance cut off
-// from the feed would serve /live clients nothing).
+// from the feed would serve /live clients nothing). A failing WAL archiver is
+// mentioned, not counted against readiness (archiverWarning).
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
@@ -213,7 +217,11 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		notReady("not following the changes feed: the live stream is reconnecting or behind")
 		return
 	}
-	respond.JSON(w, http.StatusOK, map[string]any{"status": "ready", "feed": feed})
+	body := map[string]any{"status": "ready", "feed": feed}
+	if warn := s.archiverWarning(); warn != nil {
+		body["archiver"] = warn // ready all the same: archiverWarning says why
+	}
+	respond.JSON(w, http.StatusOK, body)
 }
 
 // statusWriter remembers the status and size of an answer for the request log.

@@ -144,11 +144,7 @@ var ErrNotReady = errors.New("migrations pending")
 
 // Ready checks that the database answers and carries every migration.
 func (s *Store) Ready(ctx context.Context) error {
-	pool := s.Pool
-	if s.probe != nil {
-		pool = s.probe
-	}
-	v, err := migrations.Current(ctx, pool)
+	v, err := migrations.Current(ctx, s.probePool())
 	if err != nil {
 		return err
 	}
@@ -156,6 +152,15 @@ func (s *Store) Ready(ctx context.Context) error {
 		return fmt.Errorf("%w: at %d of %d", ErrNotReady, v, latest)
 	}
 	return nil
+}
+
+// probePool is the pool of health checks: the probe, whose connection no
+// request holds, when there is one.
+func (s *Store) probePool() *pgxpool.Pool {
+	if s.probe != nil {
+		return s.probe
+	}
+	return s.Pool
 }
 
 // InTx runs fn in a transaction, committing when it returns nil.
