@@ -7,5 +7,5 @@ import "citymap/server/activities"
 func (s *Server) startActivities() {
 	api := activities.New(s.store, s.auth)
 	api.SetClock(s.cfg.Clock)
-	api.Register(s.mux)
+	s.mux.Add(api.Routes()...)
 }

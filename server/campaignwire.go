@@ -11,7 +11,7 @@ import (
 // indicators' task rules in the background at that interval.
 func (s *Server) startCampaign() {
 	api := campaign.New(s.store, s.auth, s.cfg.DataDir)
-	api.Register(s.mux)
+	s.mux.Add(api.Routes()...)
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stopRules = cancel
 	if s.cfg.TaskRules > 0 {

@@ -5,11 +5,16 @@ import (
 	"strings"
 	"testing"
 
+	"citymap/server/dbtest"
 	"citymap/server/limit"
 )
 
+// TestClassify checks the classes that the route table gives requests.
 func TestClassify(t *testing.T) {
-	big := strings.Repeat("x", smallBatch+1)
+	s := New(Config{DataDir: t.TempDir()}, dbtest.New(t))
+	t.Cleanup(s.Close)
+	classify := s.mux.Class
+	big := strings.Repeat("x", limit.SmallBatch+1)
 	cases := []struct {
 		method, target, body, class string
 	}{

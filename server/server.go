@@ -84,7 +84,7 @@ type Server struct {
 	cfg    Config
 	store  *store.Store
 	auth   *auth.Authenticator
-	mux    *routes.Recorder
+	mux    *routes.Table    // every route, its roles and limit class
 	obs    instrumentation  // /live and /metrics, livewire.go
 	limits *limit.Limiter   // limitswire.go
 	park   *parking.Parking // parkingwire.go
@@ -103,9 +103,11 @@ type Server struct {
 
 // New builds the instance's routes.
 func New(cfg Config, st *store.Store) *Server {
-	s := &Server{cfg: cfg, store: st, auth: auth.NewAuthenticator(st.TokenByHash), mux: routes.NewRecorder()}
-	s.mux.HandleFunc("GET /healthz", s.healthz)
-	s.mux.HandleFunc("GET /readyz", s.readyz)
+	s := &Server{cfg: cfg, store: st, auth: auth.NewAuthenticator(st.TokenByHash)}
+	s.mux = routes.New(s.auth.Require)
+	s.mux.Add(
+		routes.Open("GET /healthz", http.HandlerFunc(s.healthz), ""),
+		routes.Open("GET /readyz", http.HandlerFunc(s.readyz), ""))
 	s.routeDebug()
 	s.routeWebmap()
 	s.startLive()
@@ -113,13 +115,13 @@ func New(cfg Config, st *store.Store) *Server {
 	s.startLimits()
 	s.startTiles()
 	s.startReportCube()
-	api.New(st, s.auth, cfg.DataDir).Register(s.mux)
-	ogc.New(st, s.auth).Register(s.mux)
+	s.mux.Add(api.New(st, s.auth, cfg.DataDir).Routes()...)
+	s.mux.Add(ogc.New(st, s.auth).Routes()...)
 	o311 := open311.New(st, s.auth)
 	o311.KeyedReads = cfg.Open311KeyedReads
-	o311.Register(s.mux)
-	inspections.New(st, s.auth).Register(s.mux)
-	reports.New(st, s.auth).Register(s.mux)
+	s.mux.Add(o311.Routes()...)
+	s.mux.Add(inspections.New(st, s.auth).Routes()...)
+	s.mux.Add(reports.New(st, s.auth).Routes()...)
 	s.startCampaign()
 	s.startDeclarations()
 	s.startSurveys()
@@ -133,6 +135,10 @@ func New(cfg Config, st *store.Store) *Server {
 
 // Routes lists the patterns of every route the instance serves.
 func (s *Server) Routes() []string { return s.mux.Patterns() }
+
+// RouteTable lists every route the instance serves, with its roles and limit
+// class.
+func (s *Server) RouteTable() []routes.Route { return s.mux.Routes() }
 
 // Handler is the instance's HTTP handler: the request log, the metrics, the
 // compression (so the log and the metrics see what goes on the wire), the

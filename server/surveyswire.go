@@ -24,5 +24,5 @@ func (s *Server) startSurveys() {
 		api, _ = surveys.New(s.store, s.auth, cfg)
 	}
 	api.SetClock(s.cfg.Clock)
-	api.Register(s.mux)
+	s.mux.Add(api.Routes()...)
 }

@@ -15,7 +15,7 @@ func (s *Server) startTiles() {
 		return
 	}
 	s.tiles = t
-	t.Register(s.mux)
+	s.mux.Add(t.Routes()...)
 	t.Follow(s.obs.live)
 }
 

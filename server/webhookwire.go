@@ -10,7 +10,7 @@ import (
 // dispatcher at every change (its own poll covers the rest).
 func (s *Server) startWebhooks() {
 	d := webhooks.New(s.cfg.Webhooks, s.store, s.obs.registry)
-	webhooks.NewAPI(s.store, s.auth, d).Register(s.mux)
+	s.mux.Add(webhooks.NewAPI(s.store, s.auth, d).Routes()...)
 	s.obs.live.Observe(func(*live.Change) { d.FeedChanged() })
 	d.Start()
 	s.hooks = d
