@@ -6,7 +6,7 @@ import (
 	"slices"
 	"time"
 
-	"citymap/server/auth"
+	"citymap/server/access"
 )
 
 // The walk's volunteer activities: one in the planner's community (of the
@@ -15,7 +15,7 @@ import (
 
 // activityOrganisers may read the names of who signed up, for the activities
 // they organise.
-var activityOrganisers = []string{auth.Admin, auth.Reviewer, auth.Unit, auth.GridManager}
+var activityOrganisers = []string{access.Admin, access.Reviewer, access.Unit, access.GridManager}
 
 // signupSeen is the rule of a sign-up's name: for the organisers of its
 // activity (within their areas; unit staff their unit's).

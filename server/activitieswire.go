@@ -11,6 +11,6 @@ import (
 func (s *Server) startActivities(context.Context) (func(), error) {
 	api := activities.New(s.store, s.auth)
 	api.SetClock(s.cfg.Clock)
-	api.Register(s.mux)
+	s.mux.Add(api.Routes()...)
 	return nil, nil
 }

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"citymap/server/access"
 	"citymap/server/apitest"
-	"citymap/server/auth"
 )
 
 // written counts what bad input must not change.
@@ -76,8 +76,8 @@ func TestTextThatIsNotText(t *testing.T) {
 		"geometry":   map[string]any{"type": "Point", "coordinates": []float64{lon, lat}},
 		"properties": map[string]any{"code": "NUL-1", "name": "a\x00b", "category": "park", "unit": "u"}}
 	form := url.Values{"service_code": {"noise"}, "lat": {"31.3"}, "long": {"119.8"}, "description": {"a\x00"},
-		"api_key": {e.Tokens[auth.Reporter]}}
-	d, rep := auth.Dispatcher, auth.Reporter
+		"api_key": {e.Tokens[access.Reporter]}}
+	d, rep := access.Dispatcher, access.Reporter
 	checkBad(t, e, []badCase{
 		{"NUL in a query parameter", "GET", "/api/v1/issues?q=a%00b", d, nil, 400, "invalid", "q", nil},
 		{"invalid UTF-8 in a query parameter", "GET", "/api/v1/issues?q=%FF%FE", d, nil, 400, "invalid", "q", nil},
@@ -102,7 +102,7 @@ func TestTextThatIsNotText(t *testing.T) {
 		"/api/v1/parking/occupancy": {"zone": zone + "\x00", "occupied": 1, "at": "2026-01-01T00:00:00Z"},
 		"/api/v1/issues/batch":      issue("address", "\x00"),
 	} {
-		r := e.Must(http.StatusOK, "POST", path, auth.Dispatcher, map[string]any{"items": []any{item}})
+		r := e.Must(http.StatusOK, "POST", path, access.Dispatcher, map[string]any{"items": []any{item}})
 		var out struct {
 			Rejected int
 			Results  []struct {
@@ -124,17 +124,17 @@ func TestBadBBoxes(t *testing.T) {
 	for _, b := range []string{"NaN,31,120,32", "119,31,Inf,32", "119,31,120,-Inf", "-181,31,120,32",
 		"119,-91,120,32", "120,31,119,32", "119,32,120,31", "119,31,120", "119,31,1e999,32"} {
 		cases = append(cases,
-			badCase{"issues bbox=" + b, "GET", "/api/v1/issues?bbox=" + b, auth.Dispatcher, nil, 400, "invalid", "bbox", nil},
-			badCase{"OGC bbox=" + b, "GET", "/ogc/collections/issues/items?bbox=" + b, auth.Dispatcher, nil, 400, "invalid_parameter", "bbox", nil})
+			badCase{"issues bbox=" + b, "GET", "/api/v1/issues?bbox=" + b, access.Dispatcher, nil, 400, "invalid", "bbox", nil},
+			badCase{"OGC bbox=" + b, "GET", "/ogc/collections/issues/items?bbox=" + b, access.Dispatcher, nil, 400, "invalid_parameter", "bbox", nil})
 	}
 	checkBad(t, e, cases)
-	e.Get("/api/v1/issues?bbox=119,31,119,31", auth.Dispatcher) // a point is a box clients send
+	e.Get("/api/v1/issues?bbox=119,31,119,31", access.Dispatcher) // a point is a box clients send
 }
 
 // Dates outside 2000 to a year from now, and empty batches, are 400s.
 func TestBadDatesAndEmptyBatches(t *testing.T) {
 	e := apitest.New(t)
-	d := auth.Dispatcher
+	d := access.Dispatcher
 	checkBad(t, e, []badCase{
 		{"a month in the year 9999", "GET", "/api/v1/reports/categories?period=month&date=9999-12-31", d, nil, 400, "out_of_range", "date", nil},
 		{"a report to 9999", "GET", "/api/v1/reports/hotspots?to=9999-12-31", d, nil, 400, "out_of_range", "to", nil},
@@ -142,6 +142,6 @@ func TestBadDatesAndEmptyBatches(t *testing.T) {
 		{"issues to 9999", "GET", "/api/v1/issues?to=9999-12-31", d, nil, 400, "out_of_range", "to", nil},
 		{"inspections from 1900", "GET", "/api/v1/inspections?from=1900-01-01", d, nil, 400, "out_of_range", "from", nil},
 		{"an empty issue batch", "POST", "/api/v1/issues/batch", d, map[string]any{"items": []any{}}, 400, "required", "items", nil},
-		{"an empty batch of readings", "POST", "/api/v1/parking/occupancy", auth.Reporter, map[string]any{"items": []any{}}, 400, "required", "items", nil},
+		{"an empty batch of readings", "POST", "/api/v1/parking/occupancy", access.Reporter, map[string]any{"items": []any{}}, 400, "required", "items", nil},
 	})
 }

@@ -16,7 +16,7 @@ func (s *Server) startBulletins(context.Context) (func(), error) {
 	}
 	api := bulletins.New(s.store, s.auth, th, bulletins.NewPrinter(s.cfg.Chromium))
 	api.SetClock(s.cfg.Clock)
-	api.Register(s.mux)
+	s.mux.Add(api.Routes()...)
 	ctx, cancel := context.WithCancel(context.Background())
 	if s.cfg.BulletinChecks > 0 {
 		go api.Run(ctx, s.cfg.BulletinChecks)

@@ -11,7 +11,7 @@ import (
 // indicators' task rules in the background at that interval.
 func (s *Server) startCampaign(context.Context) (func(), error) {
 	api := campaign.New(s.store, s.auth, s.cfg.DataDir)
-	api.Register(s.mux)
+	s.mux.Add(api.Routes()...)
 	ctx, cancel := context.WithCancel(context.Background())
 	if s.cfg.TaskRules > 0 {
 		go api.RunTaskRules(ctx, s.cfg.TaskRules)

@@ -14,8 +14,8 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
 
+	"citymap/server/access"
 	"citymap/server/apitest"
-	"citymap/server/auth"
 	"citymap/server/logtest"
 	"citymap/server/respond"
 )
@@ -46,7 +46,7 @@ func TestClientGoneIsNoError(t *testing.T) {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			e.Handler.ServeHTTP(w, request(ctx, e, tilePath, auth.Viewer))
+			e.Handler.ServeHTTP(w, request(ctx, e, tilePath, access.Viewer))
 		}()
 		waitFor(t, "the tile's query to wait on the lock", func() bool {
 			return e.Int(`SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'
@@ -62,7 +62,7 @@ func TestClientGoneIsNoError(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		defer cancel()
 		w := &closingWriter{ResponseWriter: httptest.NewRecorder(), cancel: cancel}
-		e.Handler.ServeHTTP(w, request(ctx, e, "/api/v1/reports/units?format=csv&from=2020-03-01&to=2020-03-31", auth.Planner))
+		e.Handler.ServeHTTP(w, request(ctx, e, "/api/v1/reports/units?format=csv&from=2020-03-01&to=2020-03-31", access.Planner))
 		if !w.wrote {
 			t.Fatal("the export wrote nothing")
 		}

@@ -11,8 +11,8 @@ import (
 	"github.com/klauspost/compress/gzhttp/writer/zstdkp"
 	"github.com/klauspost/compress/zstd"
 
+	"citymap/server/access"
 	"citymap/server/apitest"
-	"citymap/server/auth"
 )
 
 // Real answers that compression is chosen on: a 1,000-feature OGC issues
@@ -51,7 +51,7 @@ var codecs = []struct {
 func BenchmarkCompression(b *testing.B) {
 	e := apitest.New(b)
 	for _, a := range []struct{ name, path string }{{"ogc-page", ogcPage}, {"csv-export", csvExport}} {
-		raw := e.Get(a.path, auth.Admin).Body
+		raw := e.Get(a.path, access.Admin).Body
 		b.Logf("%s: %d bytes", a.name, len(raw))
 		for _, c := range codecs {
 			b.Run(a.name+"/"+c.name, func(b *testing.B) {

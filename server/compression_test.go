@@ -18,8 +18,8 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
 
+	"citymap/server/access"
 	"citymap/server/apitest"
-	"citymap/server/auth"
 )
 
 // offers are the Accept-Encoding headers the surfaces are fetched with, and
@@ -48,19 +48,19 @@ func TestCompressionSurfaces(t *testing.T) {
 		name, path, role string
 		coded            func(accept, text string) string // the coding expected
 	}{
-		{"JSON API", "/api/v1/issues?limit=200", auth.Admin, compressed},
-		{"OGC items", ogcPage, auth.Admin, compressed},
-		{"OGC collections", "/ogc/collections", auth.Admin, compressed},
-		{"OpenAPI", "/ogc/api", auth.Admin, compressed},
+		{"JSON API", "/api/v1/issues?limit=200", access.Admin, compressed},
+		{"OGC items", ogcPage, access.Admin, compressed},
+		{"OGC collections", "/ogc/collections", access.Admin, compressed},
+		{"OpenAPI", "/ogc/api", access.Admin, compressed},
 		{"GeoJSON report", "/api/v1/reports/areas?level=community&format=geojson&from=2025-01-01&to=2026-01-01",
-			auth.Admin, compressed},
-		{"CSV export", csvExport, auth.Admin, compressed},
+			access.Admin, compressed},
+		{"CSV export", csvExport, access.Admin, compressed},
 		{"Open311 XML", "/open311/v2/requests.xml?" + window, "", compressed},
 		{"Open311 JSON", "/open311/v2/requests.json?" + window, "", compressed},
 		{"HTML page", "/grid", "", compressed},
 		{"JS asset", "/assets/grid.js", "", compressed},
-		{"tile", fmt.Sprintf("/tiles/issues/%d/%d/%d.mvt", tile.Z, tile.X, tile.Y), auth.Admin, tileCoding},
-		{"photo", uploadPhoto(t, e), auth.Admin, identity},
+		{"tile", fmt.Sprintf("/tiles/issues/%d/%d/%d.mvt", tile.Z, tile.X, tile.Y), access.Admin, tileCoding},
+		{"photo", uploadPhoto(t, e), access.Admin, identity},
 	}
 	for _, s := range surfaces {
 		t.Run(s.name, func(t *testing.T) {
@@ -110,7 +110,7 @@ func tileCoding(accept, _ string) string {
 func TestCompressedLive(t *testing.T) {
 	e := apitest.New(t)
 	ws := "ws" + strings.TrimPrefix(e.URL, "http") + "/live"
-	conn, res, err := websocket.DefaultDialer.Dial(ws, http.Header{"Authorization": {"Bearer " + e.Tokens[auth.Admin]},
+	conn, res, err := websocket.DefaultDialer.Dial(ws, http.Header{"Authorization": {"Bearer " + e.Tokens[access.Admin]},
 		"Accept-Encoding": {"gzip, deflate, br, zstd"}})
 	if err != nil {
 		t.Fatalf("dial: %v (%v)", err, res)
@@ -132,9 +132,9 @@ func TestCompressedLive(t *testing.T) {
 // travels in at most 15 % of its size with either coding.
 func TestPageRatio(t *testing.T) {
 	e := apitest.New(t)
-	raw := e.Get(ogcPage, auth.Admin).Body
+	raw := e.Get(ogcPage, access.Admin).Body
 	for _, coding := range []string{"gzip", "zstd"} {
-		r := e.Get(ogcPage, auth.Admin, "Accept-Encoding", coding)
+		r := e.Get(ogcPage, access.Admin, "Accept-Encoding", coding)
 		ratio := float64(len(r.Body)) / float64(len(raw))
 		t.Logf("%s: %d of %d bytes, %.1f %%", coding, len(r.Body), len(raw), 100*ratio)
 		if r.Header.Get("Content-Encoding") != coding || ratio > 0.15 {
@@ -186,7 +186,7 @@ func uploadPhoto(t *testing.T, e *apitest.Env) string {
 	}
 	body, ctype := imageUpload(t, "photo", img)
 	var up struct{ URL string }
-	e.Must(http.StatusCreated, "POST", "/api/v1/photos", auth.Reporter, body, "Content-Type", ctype).
+	e.Must(http.StatusCreated, "POST", "/api/v1/photos", access.Reporter, body, "Content-Type", ctype).
 		Decode(t, &up)
 	return up.URL
 }

@@ -5,8 +5,10 @@ import (
 	"net/http"
 	"net/http/pprof"
 
+	"citymap/server/access"
 	"citymap/server/auth"
 	"citymap/server/respond"
+	"citymap/server/routes"
 )
 
 // routeDebug serves Go's profiles (net/http/pprof) under /debug/pprof/ to
@@ -14,20 +16,26 @@ import (
 // line, which no area scope can narrow, and a CPU profile or trace costs the
 // instance while it runs.
 func (s *Server) routeDebug(context.Context) (func(), error) {
-	admin := func(h http.HandlerFunc) http.Handler {
-		return s.auth.Require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if len(auth.From(r.Context()).Areas) > 0 {
-				respond.Fail(w, r, respond.ErrForbidden)
-				return
-			}
-			h(w, r)
-		}), auth.Admin)
+	admin := func(pattern string, h http.HandlerFunc) routes.Route {
+		return routes.For(pattern, cityWide(h), "", access.Admins)
 	}
-	s.mux.Handle("GET /debug/pprof/", admin(pprof.Index)) // heap, goroutine, allocs, block, mutex…
-	s.mux.Handle("GET /debug/pprof/cmdline", admin(pprof.Cmdline))
-	s.mux.Handle("GET /debug/pprof/profile", admin(pprof.Profile))
-	s.mux.Handle("GET /debug/pprof/symbol", admin(pprof.Symbol))
-	s.mux.Handle("POST /debug/pprof/symbol", admin(pprof.Symbol)) // as go tool pprof asks
-	s.mux.Handle("GET /debug/pprof/trace", admin(pprof.Trace))
+	s.mux.Add(
+		admin("GET /debug/pprof/", pprof.Index), // heap, goroutine, allocs, block, mutex…
+		admin("GET /debug/pprof/cmdline", pprof.Cmdline),
+		admin("GET /debug/pprof/profile", pprof.Profile),
+		admin("GET /debug/pprof/symbol", pprof.Symbol),
+		admin("POST /debug/pprof/symbol", pprof.Symbol), // as go tool pprof asks
+		admin("GET /debug/pprof/trace", pprof.Trace))
 	return nil, nil
+}
+
+// cityWide runs h for a token without an area scope only.
+func cityWide(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if len(auth.From(r.Context()).Areas) > 0 {
+			respond.Fail(w, r, respond.ErrForbidden)
+			return
+		}
+		h(w, r)
+	}
 }

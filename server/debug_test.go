@@ -5,8 +5,8 @@ import (
 	"net/http"
 	"testing"
 
+	"citymap/server/access"
 	"citymap/server/apitest"
-	"citymap/server/auth"
 	"citymap/server/store"
 )
 
@@ -17,10 +17,10 @@ func TestPprofAdminOnly(t *testing.T) {
 	e := apitest.New(t)
 	for _, path := range []string{"/debug/pprof/", "/debug/pprof/heap?debug=1", "/debug/pprof/goroutine?debug=1",
 		"/debug/pprof/cmdline", "/debug/pprof/symbol"} {
-		for _, role := range append(auth.Roles, "") {
+		for _, role := range append(access.Roles, "") {
 			want := http.StatusForbidden
 			switch role {
-			case auth.Admin:
+			case access.Admin:
 				want = http.StatusOK
 			case "":
 				want = http.StatusUnauthorized
@@ -31,11 +31,11 @@ func TestPprofAdminOnly(t *testing.T) {
 		}
 	}
 	// an admin of one street sees no more of the process than of the city outside it
-	e.Tokens["street admin"] = e.TokenFor(store.Token{Name: "street admin", Role: auth.Admin, Areas: []string{"320282001"}})
+	e.Tokens["street admin"] = e.TokenFor(store.Token{Name: "street admin", Role: access.Admin, Areas: []string{"320282001"}})
 	if r := e.Call("GET", "/debug/pprof/heap?debug=1", "street admin", nil); r.Status != http.StatusForbidden {
 		t.Errorf("GET /debug/pprof/heap as a scoped admin: %d, want 403", r.Status)
 	}
-	if r := e.Must(http.StatusOK, "GET", "/debug/pprof/goroutine?debug=1", auth.Admin, nil); !bytes.Contains(r.Body, []byte("goroutine profile:")) {
+	if r := e.Must(http.StatusOK, "GET", "/debug/pprof/goroutine?debug=1", access.Admin, nil); !bytes.Contains(r.Body, []byte("goroutine profile:")) {
 		t.Errorf("goroutine profile:\n%.300s", r.Body)
 	}
 }

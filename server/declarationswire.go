@@ -12,7 +12,7 @@ import (
 func (s *Server) startDeclarations(context.Context) (func(), error) {
 	api := declarations.New(s.store, s.auth)
 	api.SetClock(s.cfg.Clock)
-	api.Register(s.mux)
+	s.mux.Add(api.Routes()...)
 	ctx, cancel := context.WithCancel(context.Background())
 	if s.cfg.DeclarationChecks > 0 {
 		go api.Run(ctx, s.cfg.DeclarationChecks)

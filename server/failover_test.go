@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"citymap/server"
-	"citymap/server/auth"
+	"citymap/server/access"
 	"citymap/server/live"
 	"citymap/server/pgcluster"
 	"citymap/server/store"
@@ -31,8 +31,8 @@ func TestFailover(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(st.Close)
-	admin, _ := newToken(t, st, "failover-admin", auth.Admin, nil)
-	viewer, _ := newToken(t, st, "failover-wall", auth.Viewer, nil)
+	admin, _ := newToken(t, st, "failover-admin", access.Admin, nil)
+	viewer, _ := newToken(t, st, "failover-wall", access.Viewer, nil)
 	in := startInstance(t, st, server.Config{
 		Live: live.Config{Heartbeat: 100 * time.Millisecond},
 		Webhooks: webhooks.Config{AllowPrivate: true, PollEvery: 200 * time.Millisecond,

@@ -11,8 +11,8 @@ import (
 	"testing"
 
 	"citymap/server"
+	"citymap/server/access"
 	"citymap/server/apitest"
-	"citymap/server/auth"
 	"citymap/server/tiles"
 	"citymap/webmap"
 )
@@ -81,16 +81,16 @@ func TestSecurityHeaders(t *testing.T) {
 		{"GET", "/healthz", "", http.StatusOK},
 		{"GET", "/readyz", "", http.StatusOK},
 		{"GET", "/metrics", "", http.StatusOK},
-		{"GET", "/api/v1/me", auth.Viewer, http.StatusOK},
+		{"GET", "/api/v1/me", access.Viewer, http.StatusOK},
 		{"GET", "/api/v1/me", "", http.StatusUnauthorized},
-		{"GET", "/api/v1/issues?limit=1", auth.Viewer, http.StatusOK},
-		{"GET", "/api/v1/photos/0123456789abcdef0123456789abcdef", auth.Viewer, http.StatusNotFound},
-		{"POST", "/api/v1/issues", auth.Admin, http.StatusBadRequest},
-		{"GET", "/api/v1/reports/areas?level=street&format=csv", auth.Planner, http.StatusOK},
-		{"GET", "/api/v1/points/overdue?format=geojson", auth.Planner, http.StatusOK},
-		{"GET", "/ogc", auth.Viewer, http.StatusOK},
-		{"GET", "/ogc/collections/areas/items?limit=1", auth.Viewer, http.StatusOK},
-		{"GET", "/style.json", auth.Viewer, http.StatusOK},
+		{"GET", "/api/v1/issues?limit=1", access.Viewer, http.StatusOK},
+		{"GET", "/api/v1/photos/0123456789abcdef0123456789abcdef", access.Viewer, http.StatusNotFound},
+		{"POST", "/api/v1/issues", access.Admin, http.StatusBadRequest},
+		{"GET", "/api/v1/reports/areas?level=street&format=csv", access.Planner, http.StatusOK},
+		{"GET", "/api/v1/points/overdue?format=geojson", access.Planner, http.StatusOK},
+		{"GET", "/ogc", access.Viewer, http.StatusOK},
+		{"GET", "/ogc/collections/areas/items?limit=1", access.Viewer, http.StatusOK},
+		{"GET", "/style.json", access.Viewer, http.StatusOK},
 		{"GET", "/open311/v2/services.json", "", http.StatusOK},
 		{"GET", "/no/such/path", "", http.StatusNotFound},
 		{"GET", "/assets/no-such.js", "", http.StatusNotFound},
@@ -107,7 +107,7 @@ func TestSecurityHeaders(t *testing.T) {
 	}
 
 	// the OGC API's HTML page: its style sheet by its hash, nothing else
-	r := e.Must(http.StatusOK, "GET", "/ogc/api.html", auth.Viewer, nil)
+	r := e.Must(http.StatusOK, "GET", "/ogc/api.html", access.Viewer, nil)
 	checkSecure(t, "/ogc/api.html", r)
 	style := regexp.MustCompile(`(?s)<style>(.*?)</style>`).FindSubmatch(r.Body)
 	if style == nil {

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"citymap/server"
-	"citymap/server/auth"
+	"citymap/server/access"
 	"citymap/server/dbtest"
 	"citymap/server/live"
 )
@@ -24,7 +24,7 @@ func TestSlowClientsAreCut(t *testing.T) {
 	in := startInstance(t, st, server.Config{
 		HTTP: server.HTTPConfig{ReadHeaderTimeout: limit, ReadTimeout: limit, IdleTimeout: limit},
 		Live: live.Config{Heartbeat: 100 * time.Millisecond}})
-	tok, _ := newToken(t, st, "dispatch", auth.Dispatcher, nil)
+	tok, _ := newToken(t, st, "dispatch", access.Dispatcher, nil)
 	cases := []struct {
 		name    string
 		head    string // request line and headers, without the blank line
@@ -75,7 +75,7 @@ func TestSlowClientsAreCut(t *testing.T) {
 func TestRefusedBeforeTheBody(t *testing.T) {
 	st := dbtest.New(t)
 	in := startInstance(t, st, server.Config{}) // the default read timeout: a minute
-	viewer, _ := newToken(t, st, "viewer", auth.Viewer, nil)
+	viewer, _ := newToken(t, st, "viewer", access.Viewer, nil)
 	routes := []struct {
 		method, path, auth string
 		status             int

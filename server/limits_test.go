@@ -12,8 +12,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"citymap/server"
+	"citymap/server/access"
 	"citymap/server/apitest"
-	"citymap/server/auth"
 	"citymap/server/limit"
 )
 
@@ -55,7 +55,7 @@ func TestHeavyRequestsDoNotStallOthers(t *testing.T) {
 	issue := e.Int(`SELECT min(id) FROM issues`)
 	var planners []string
 	for i := range 5 {
-		planners = append(planners, e.Token(fmt.Sprintf("planner-%d", i), auth.Planner, nil))
+		planners = append(planners, e.Token(fmt.Sprintf("planner-%d", i), access.Planner, nil))
 	}
 	report := e.URL + yearOfHexagons(e)
 	const perToken = 12
@@ -78,7 +78,7 @@ func TestHeavyRequestsDoNotStallOthers(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		for _, path := range []string{fmt.Sprintf("/api/v1/issues/%d", issue), "/readyz", "/healthz"} {
 			began := time.Now()
-			r := e.Call("GET", path, auth.Dispatcher, nil)
+			r := e.Call("GET", path, access.Dispatcher, nil)
 			if took := time.Since(began); r.Status != http.StatusOK || took > 10*time.Second {
 				t.Errorf("GET %s beside the reports: %d after %s\n%s", path, r.Status, took, r.Body)
 			}
@@ -115,10 +115,10 @@ func TestDeadlineCancelsTheQuery(t *testing.T) {
 	e := apitest.NewWith(t, server.Config{Limits: limit.Config{
 		Classes: map[string]limit.ClassConfig{limit.Heavy: {Concurrency: 4, Timeout: 300 * time.Millisecond}},
 	}})
-	e.Get("/api/v1/me", auth.Planner) // the token is known before issues are locked
+	e.Get("/api/v1/me", access.Planner) // the token is known before issues are locked
 	unlock := lockIssues(t, e)
 	defer unlock()
-	r := e.Call("GET", "/api/v1/reports/categories", auth.Planner, nil)
+	r := e.Call("GET", "/api/v1/reports/categories", access.Planner, nil)
 	if code, _ := r.ErrorOf(t); r.Status != http.StatusServiceUnavailable || code != "timeout" || r.Header.Get("Retry-After") == "" {
 		t.Errorf("a report past its deadline: %d %s, Retry-After %q; want 503 timeout with Retry-After\n%s",
 			r.Status, code, r.Header.Get("Retry-After"), r.Body)
@@ -142,10 +142,10 @@ func TestTokenLimit(t *testing.T) {
 		Classes:          map[string]limit.ClassConfig{limit.Heavy: {Concurrency: 4, Timeout: time.Minute}},
 		TokenConcurrency: 1,
 	}})
-	e.Get("/api/v1/me", auth.Planner)
+	e.Get("/api/v1/me", access.Planner)
 	unlock := lockIssues(t, e)
 	first := make(chan apitest.Reply, 1)
-	go func() { first <- e.Call("GET", "/api/v1/reports/categories", auth.Planner, nil) }()
+	go func() { first <- e.Call("GET", "/api/v1/reports/categories", access.Planner, nil) }()
 	deadline := time.Now().Add(10 * time.Second)
 	for waiting(t, e) == 0 { // the first report is served and waits for the lock
 		if time.Now().After(deadline) {
@@ -153,13 +153,13 @@ func TestTokenLimit(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond) // polling pg_stat_activity, not synchronising
 	}
-	r := e.Call("GET", "/api/v1/reports/trends", auth.Planner, nil)
+	r := e.Call("GET", "/api/v1/reports/trends", access.Planner, nil)
 	if r.Status != http.StatusTooManyRequests {
 		t.Errorf("the token's second report: %d, want 429\n%s", r.Status, r.Body)
 	}
 	checkRefusal(t, "the token's second report", r)
-	e.Get("/api/v1/me", auth.Planner) // another class
-	e.Get("/api/v1/me", auth.Viewer)  // another token
+	e.Get("/api/v1/me", access.Planner) // another class
+	e.Get("/api/v1/me", access.Viewer)  // another token
 	if n := metric(t, e, `citymap_limit_rejected_total{class="heavy",reason="token_busy"}`); n != 1 {
 		t.Errorf("token_busy = %v, want 1", n)
 	}

@@ -1,15 +1,24 @@
 package server
 
 import (
+	"context"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"citymap/server/dbtest"
 	"citymap/server/limit"
 )
 
+// TestClassify checks the classes that the route table gives requests.
 func TestClassify(t *testing.T) {
-	big := strings.Repeat("x", smallBatch+1)
+	s, err := New(context.Background(), Config{DataDir: t.TempDir()}, dbtest.New(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	classify := s.mux.Class
+	big := strings.Repeat("x", limit.SmallBatch+1)
 	cases := []struct {
 		method, target, body, class string
 	}{

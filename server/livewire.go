@@ -8,6 +8,7 @@ import (
 
 	"citymap/server/live"
 	"citymap/server/metrics"
+	"citymap/server/routes"
 )
 
 // instrumentation is what an instance measures and streams: /metrics and /live.
@@ -26,8 +27,9 @@ func (s *Server) startLive(context.Context) (func(), error) {
 	reg.AddRuntime()
 	s.obs = instrumentation{registry: reg, http: metrics.NewHTTP(reg),
 		live: live.New(s.cfg.Live, s.store, s.auth, reg)}
-	s.mux.Handle("GET /live", s.obs.live)
-	s.mux.Handle("GET /metrics", reg.Handler())
+	// the stream's lifetime is not a request's: it is never limited
+	s.mux.Add(routes.Checked("GET /live", s.obs.live, ""),
+		routes.Open("GET /metrics", reg.Handler(), ""))
 	s.obs.live.Start()
 	// closing every stream tells each client where to resume
 	return s.obs.live.Close, nil

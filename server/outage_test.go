@@ -15,8 +15,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"citymap/server"
+	"citymap/server/access"
 	"citymap/server/apitest"
-	"citymap/server/auth"
 	"citymap/server/dbtest"
 	"citymap/server/store"
 )
@@ -30,10 +30,10 @@ func TestDatabaseOutage(t *testing.T) {
 	issue := map[string]any{"category": "noise", "source": "hotline_12345", "external_id": "outage-1",
 		"location": map[string]any{"type": "Point", "coordinates": []float64{lon, lat}}}
 	form := url.Values{"service_code": {"noise"}, "lat": {fmt.Sprint(lat)}, "long": {fmt.Sprint(lon)},
-		"api_key": {e.Tokens[auth.Reporter]}}
+		"api_key": {e.Tokens[access.Reporter]}}
 	// the tokens are known (cached) before the outage, so that intake itself meets it
-	e.Get("/api/v1/me", auth.Dispatcher)
-	e.Get("/api/v1/me", auth.Reporter)
+	e.Get("/api/v1/me", access.Dispatcher)
+	e.Get("/api/v1/me", access.Reporter)
 
 	name := e.Store.Pool.Config().ConnConfig.Database
 	admin(t, `ALTER DATABASE `+pgx.Identifier{name}.Sanitize()+` ALLOW_CONNECTIONS false`)
@@ -47,12 +47,12 @@ func TestDatabaseOutage(t *testing.T) {
 		name, method, path, role string
 		body                     any
 	}{
-		{"intake", "POST", "/api/v1/issues", auth.Dispatcher, issue},
-		{"a read", "GET", "/api/v1/issues?limit=1", auth.Dispatcher, nil},
+		{"intake", "POST", "/api/v1/issues", access.Dispatcher, issue},
+		{"a read", "GET", "/api/v1/issues?limit=1", access.Dispatcher, nil},
 		{"Open311 intake", "POST", "/open311/v2/requests.json", "", form},
-		{"intake again", "POST", "/api/v1/issues", auth.Dispatcher, issue},
-		{"a read again", "GET", "/api/v1/issues?limit=1", auth.Dispatcher, nil},
-		{"intake once more", "POST", "/api/v1/issues", auth.Dispatcher, issue},
+		{"intake again", "POST", "/api/v1/issues", access.Dispatcher, issue},
+		{"a read again", "GET", "/api/v1/issues?limit=1", access.Dispatcher, nil},
+		{"intake once more", "POST", "/api/v1/issues", access.Dispatcher, issue},
 	} {
 		r := e.Call(c.method, c.path, c.role, c.body)
 		if r.Status != http.StatusServiceUnavailable || r.Header.Get("Retry-After") == "" {
@@ -71,7 +71,7 @@ func TestDatabaseOutage(t *testing.T) {
 	restore()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		r := e.Call("POST", "/api/v1/issues", auth.Dispatcher, issue)
+		r := e.Call("POST", "/api/v1/issues", access.Dispatcher, issue)
 		if r.Status == http.StatusCreated {
 			break
 		}

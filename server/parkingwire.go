@@ -17,7 +17,7 @@ import (
 func (s *Server) startParking(ctx context.Context) (func(), error) {
 	s.park = parking.New(s.store, s.auth, parking.Config{Location: s.cfg.Timezone,
 		MQTT: parking.MQTTConfig{URL: s.cfg.MQTTURL, ClientID: s.cfg.MQTTClientID, TopicPrefix: s.cfg.MQTTTopicPrefix}})
-	s.park.Register(s.mux)
+	s.mux.Add(s.park.Routes()...)
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if err := s.park.Start(ctx); err != nil {

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"citymap/server"
-	"citymap/server/auth"
+	"citymap/server/access"
 	"citymap/server/dbtest"
 	"citymap/server/live"
 	"citymap/server/store"
@@ -48,7 +48,7 @@ func TestRevocationReachesEveryInstance(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			tok, id := newToken(t, st, "revoke-"+c.name, auth.Viewer, nil)
+			tok, id := newToken(t, st, "revoke-"+c.name, access.Viewer, nil)
 			sockets := []*socket{openSocket(t, a, tok), openSocket(t, b, tok)}
 			for _, in := range []*instance{a, b} { // cached on both
 				for range 2 {
@@ -82,8 +82,8 @@ func TestUnrelatedChangesKeepSockets(t *testing.T) {
 	st := dbtest.New(t)
 	a := startInstance(t, st, server.Config{})
 	a.listening(t)
-	tok, id := newToken(t, st, "wall", auth.Viewer, nil)
-	other, otherID := newToken(t, st, "other", auth.Viewer, nil)
+	tok, id := newToken(t, st, "wall", access.Viewer, nil)
+	other, otherID := newToken(t, st, "other", access.Viewer, nil)
 	s := openSocket(t, a, tok)
 	so := openSocket(t, a, other)
 	exec(t, st, `UPDATE api_tokens SET last_used_at = now(), name = 'renamed' WHERE id = $1`, id)
@@ -110,7 +110,7 @@ func TestExpiryIsHonoured(t *testing.T) {
 		t.Fatal(err)
 	}
 	expires := dbNow.Add(1500 * time.Millisecond)
-	tok, _ := newToken(t, st, "short", auth.Viewer, &expires)
+	tok, _ := newToken(t, st, "short", access.Viewer, &expires)
 	s := openSocket(t, a, tok)
 	if got := a.status(t, probe, tok); got != http.StatusOK {
 		t.Fatalf("before expiry: status %d", got)
@@ -131,7 +131,7 @@ func TestListenerLossTrustsNothing(t *testing.T) {
 	st := dbtest.New(t)
 	a := startInstance(t, st, server.Config{})
 	a.listening(t)
-	tok, id := newToken(t, st, "wall", auth.Viewer, nil)
+	tok, id := newToken(t, st, "wall", access.Viewer, nil)
 	s := openSocket(t, a, tok)
 	for range 2 {
 		if got := a.status(t, probe, tok); got != http.StatusOK {
@@ -152,7 +152,7 @@ func TestListenerLossTrustsNothing(t *testing.T) {
 		t.Errorf("socket closed with %d %q, want %d revoked", code, typ, live.CloseUnauthorized)
 	}
 	a.listening(t) // and it comes back
-	good, _ := newToken(t, st, "good", auth.Viewer, nil)
+	good, _ := newToken(t, st, "good", access.Viewer, nil)
 	if got := a.status(t, probe, good); got != http.StatusOK {
 		t.Errorf("a good token after the listener came back: status %d", got)
 	}
@@ -165,7 +165,7 @@ func TestRevocationMissedIsCaughtOnReconnect(t *testing.T) {
 	st := dbtest.New(t)
 	a := startInstance(t, st, server.Config{})
 	a.listening(t)
-	tok, id := newToken(t, st, "wall", auth.Viewer, nil)
+	tok, id := newToken(t, st, "wall", access.Viewer, nil)
 	s := openSocket(t, a, tok)
 	for range 2 {
 		if got := a.status(t, probe, tok); got != http.StatusOK {

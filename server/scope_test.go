@@ -14,8 +14,8 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
 
+	"citymap/server/access"
 	"citymap/server/apitest"
-	"citymap/server/auth"
 )
 
 // surface is one request of the walk: a route with its parameters filled in.
@@ -53,11 +53,11 @@ type surface struct {
 
 var (
 	everyone []string
-	readers  = []string{auth.Admin, auth.Dispatcher, auth.GridManager, auth.Planner, auth.Viewer}
-	creators = []string{auth.Admin, auth.Dispatcher, auth.GridManager, auth.Reporter}
+	readers  = []string{access.Admin, access.Dispatcher, access.GridManager, access.Planner, access.Viewer}
+	creators = []string{access.Admin, access.Dispatcher, access.GridManager, access.Reporter}
 	// campaignReaders read tasks, campaigns, declarations and where points
 	// are lost: the readers, the 创建办 (reviewer), unit staff and leaders
-	campaignReaders = slices.Concat(readers, []string{auth.Reviewer, auth.Unit, auth.UnitLeader})
+	campaignReaders = slices.Concat(readers, []string{access.Reviewer, access.Unit, access.UnitLeader})
 	refused         = []int{http.StatusForbidden}
 	notFound        = []int{http.StatusNotFound}
 )
@@ -708,7 +708,7 @@ func (w *walk) webhookSurfaces(add func(...surface)) {
 		SELECT 'https://partner.example/walk', 'walk-secret-0123456789', $1, t.id, c.seq, 'paused'
 		FROM api_tokens t, change_counter c WHERE t.name = 'test-admin' RETURNING id::text`,
 		[]any{[]string{w.gridOut, w.streetOut}}, &id)
-	managers := []string{auth.Admin, auth.Reporter}
+	managers := []string{access.Admin, access.Reporter}
 	bound := func(c *caller) bool { return !c.reporter() || c.source != "" }
 	add(surface{pattern: "GET /api/v1/webhooks", path: "/api/v1/webhooks", readers: managers, control: true,
 		item: w.objects["issue out"], may: bound, refused: refused})

@@ -19,8 +19,8 @@ import (
 	"github.com/gorilla/websocket"
 
 	"citymap/server"
+	"citymap/server/access"
 	"citymap/server/apitest"
-	"citymap/server/auth"
 	"citymap/server/live"
 	"citymap/server/store"
 )
@@ -37,7 +37,7 @@ type caller struct {
 	actor             string // as issue events and photo uploads name it
 }
 
-func (c *caller) reporter() bool { return c.role == auth.Reporter }
+func (c *caller) reporter() bool { return c.role == access.Reporter }
 
 // unlimited reports whether the caller is limited in nothing: the walk's
 // control, which must see what the others may not.
@@ -103,7 +103,7 @@ func (c *caller) sees(o *object) bool {
 	case "contact":
 		// a citizen's contact details: for who calls back, in the issue's
 		// detail only (contactShown)
-		return (c.unlimited() || c.role == auth.Admin || c.role == auth.Dispatcher || c.reporter()) &&
+		return (c.unlimited() || c.role == access.Admin || c.role == access.Dispatcher || c.reporter()) &&
 			slices.ContainsFunc(o.owners, c.sees)
 	}
 	return !c.reporter() && c.covers(o.grid)
@@ -150,19 +150,19 @@ func newWalk(t *testing.T) *walk {
 	w.unitIn = apitest.UnitCode
 	w.Scan(`SELECT u.name, o.code, o.name FROM units u, units o WHERE u.code = $1
 		AND o.code = (SELECT min(code) FROM units WHERE code <> $1)`, []any{w.unitIn}, &w.unitInName, &w.unitOut, &w.unitOutName)
-	w.control = &caller{name: "city-wide admin (control)", role: auth.Admin, token: env.Tokens[auth.Admin],
-		actor: auth.Admin + ":test-" + auth.Admin}
+	w.control = &caller{name: "city-wide admin (control)", role: access.Admin, token: env.Tokens[access.Admin],
+		actor: access.Admin + ":test-" + access.Admin}
 	for _, c := range []*caller{
-		{name: "grid manager of one grid", role: auth.GridManager, areas: []string{w.gridIn}},
-		{name: "dispatcher of one street", role: auth.Dispatcher, areas: []string{w.street}},
-		{name: "admin of one street", role: auth.Admin, areas: []string{w.street}},
-		{name: "planner of one community", role: auth.Planner, areas: []string{w.community}},
-		{name: "viewer of one grid", role: auth.Viewer, areas: []string{w.gridIn}},
-		{name: "reporter of the 12345 hotline", role: auth.Reporter, source: walkHotline},
-		{name: "reporter without a source", role: auth.Reporter},
-		{name: "staff of one unit", role: auth.Unit, unit: apitest.UnitCode},
-		{name: "leader of one unit", role: auth.UnitLeader, unit: apitest.UnitCode},
-		{name: "reviewer of one street", role: auth.Reviewer, areas: []string{w.street}},
+		{name: "grid manager of one grid", role: access.GridManager, areas: []string{w.gridIn}},
+		{name: "dispatcher of one street", role: access.Dispatcher, areas: []string{w.street}},
+		{name: "admin of one street", role: access.Admin, areas: []string{w.street}},
+		{name: "planner of one community", role: access.Planner, areas: []string{w.community}},
+		{name: "viewer of one grid", role: access.Viewer, areas: []string{w.gridIn}},
+		{name: "reporter of the 12345 hotline", role: access.Reporter, source: walkHotline},
+		{name: "reporter without a source", role: access.Reporter},
+		{name: "staff of one unit", role: access.Unit, unit: apitest.UnitCode},
+		{name: "leader of one unit", role: access.UnitLeader, unit: apitest.UnitCode},
+		{name: "reviewer of one street", role: access.Reviewer, areas: []string{w.street}},
 	} {
 		tokenName := fmt.Sprintf("walk-%d", len(w.callers))
 		c.token = env.TokenFor(store.Token{Name: tokenName, Role: c.role, Areas: c.areas, Source: c.source, Unit: c.unit})

@@ -85,7 +85,7 @@ type Server struct {
 	cfg    Config
 	store  *store.Store
 	auth   *auth.Authenticator
-	mux    *routes.Recorder
+	mux    *routes.Table    // every route, its roles and limit class
 	obs    instrumentation  // /live and /metrics, livewire.go
 	limits *limit.Limiter   // limitswire.go
 	park   *parking.Parking // parkingwire.go
@@ -134,7 +134,8 @@ func (s *Server) parts() []part {
 // of parts. A part that cannot start stops the ones started before it, and
 // New returns its error.
 func New(ctx context.Context, cfg Config, st *store.Store) (*Server, error) {
-	s := &Server{cfg: cfg, store: st, auth: auth.NewAuthenticator(st.TokenByHash), mux: routes.NewRecorder()}
+	s := &Server{cfg: cfg, store: st, auth: auth.NewAuthenticator(st.TokenByHash)}
+	s.mux = routes.New(s.auth.Require)
 	for _, p := range s.parts() {
 		stop, err := p.start(ctx)
 		if err != nil {
@@ -150,8 +151,9 @@ func New(ctx context.Context, cfg Config, st *store.Store) (*Server, error) {
 
 // routeHealth serves the health checks.
 func (s *Server) routeHealth(context.Context) (func(), error) {
-	s.mux.HandleFunc("GET /healthz", s.healthz)
-	s.mux.HandleFunc("GET /readyz", s.readyz)
+	s.mux.Add(
+		routes.Open("GET /healthz", http.HandlerFunc(s.healthz), ""),
+		routes.Open("GET /readyz", http.HandlerFunc(s.readyz), ""))
 	return nil, nil
 }
 
@@ -159,18 +161,22 @@ func (s *Server) routeHealth(context.Context) (func(), error) {
 // inspections and the reports: request handlers over the store, with no
 // background work.
 func (s *Server) startAPI(context.Context) (func(), error) {
-	api.New(s.store, s.auth, s.cfg.DataDir).Register(s.mux)
-	ogc.New(s.store, s.auth).Register(s.mux)
+	s.mux.Add(api.New(s.store, s.auth, s.cfg.DataDir).Routes()...)
+	s.mux.Add(ogc.New(s.store, s.auth).Routes()...)
 	o311 := open311.New(s.store, s.auth)
 	o311.KeyedReads = s.cfg.Open311KeyedReads
-	o311.Register(s.mux)
-	inspections.New(s.store, s.auth).Register(s.mux)
-	reports.New(s.store, s.auth).Register(s.mux)
+	s.mux.Add(o311.Routes()...)
+	s.mux.Add(inspections.New(s.store, s.auth).Routes()...)
+	s.mux.Add(reports.New(s.store, s.auth).Routes()...)
 	return nil, nil
 }
 
 // Routes lists the patterns of every route the instance serves.
 func (s *Server) Routes() []string { return s.mux.Patterns() }
+
+// RouteTable lists every route the instance serves, with its roles and limit
+// class.
+func (s *Server) RouteTable() []routes.Route { return s.mux.Routes() }
 
 // Handler is the instance's HTTP handler: the request log, the metrics, the
 // compression (so the log and the metrics see what goes on the wire), the

@@ -21,6 +21,6 @@ func (s *Server) startSurveys(context.Context) (func(), error) {
 		return nil, err
 	}
 	api.SetClock(s.cfg.Clock)
-	api.Register(s.mux)
+	s.mux.Add(api.Routes()...)
 	return nil, nil
 }

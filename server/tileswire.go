@@ -15,7 +15,7 @@ func (s *Server) startTiles(context.Context) (func(), error) {
 		return nil, err
 	}
 	s.tiles = t
-	t.Register(s.mux)
+	s.mux.Add(t.Routes()...)
 	t.Follow(s.obs.live)
 	return t.Close, nil
 }

@@ -12,7 +12,7 @@ import (
 // dispatcher at every change (its own poll covers the rest).
 func (s *Server) startWebhooks(context.Context) (func(), error) {
 	d := webhooks.New(s.cfg.Webhooks, s.store, s.obs.registry)
-	webhooks.NewAPI(s.store, s.auth, d).Register(s.mux)
+	s.mux.Add(webhooks.NewAPI(s.store, s.auth, d).Routes()...)
 	s.obs.live.Observe(func(*live.Change) { d.FeedChanged() })
 	d.Start()
 	// what is under way at the stop is delivered again by whoever works the

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"citymap/server/respond"
+	"citymap/server/routes"
 	"citymap/webmap"
 )
 
@@ -21,11 +22,11 @@ func (s *Server) routeWebmap(context.Context) (func(), error) {
 		if path == "/" {
 			path = "/{$}"
 		}
-		s.mux.Handle("GET "+path, app)
+		s.mux.Add(routes.Open("GET "+path, app, ""))
 	}
-	s.mux.Handle("GET /assets/", app)
-	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		respond.Fail(w, r, respond.ErrNotFound)
-	})
+	s.mux.Add(routes.Open("GET /assets/", app, ""),
+		routes.Open("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			respond.Fail(w, r, respond.ErrNotFound)
+		}), ""))
 	return nil, nil
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"citymap/server/access"
 	"citymap/server/auth"
 	"citymap/server/store"
 )
@@ -34,7 +35,7 @@ func runToken(ctx context.Context, args []string) error {
 
 func tokenCreate(ctx context.Context, args []string) error {
 	fs := newFlags("token create")
-	role := fs.String("role", "", "role: "+strings.Join(auth.Roles, ", "))
+	role := fs.String("role", "", "role: "+strings.Join(access.Roles, ", "))
 	areas := fs.String("areas", "", "comma-separated area codes the token is limited to (required for grid_manager)")
 	name := fs.String("name", "", "who or what holds the token")
 	source := fs.String("source", "", "for a reporter: the issue source it reports for and reads ("+
@@ -75,19 +76,19 @@ func tokenCreate(ctx context.Context, args []string) error {
 
 func checkTokenRequest(role, name, source string, codes []string, unit string) error {
 	switch {
-	case !auth.ValidRole(role):
-		return fmt.Errorf("--role must be one of %s", strings.Join(auth.Roles, ", "))
+	case !access.ValidRole(role):
+		return fmt.Errorf("--role must be one of %s", strings.Join(access.Roles, ", "))
 	case strings.TrimSpace(name) == "":
 		return errors.New("--name is required")
-	case role == auth.GridManager && len(codes) == 0:
+	case role == access.GridManager && len(codes) == 0:
 		return errors.New("a grid_manager token needs --areas")
-	case source != "" && role != auth.Reporter:
+	case source != "" && role != access.Reporter:
 		return errors.New("--source is for reporter tokens only")
 	case source != "" && !slices.Contains(store.IssueSources, source):
 		return fmt.Errorf("--source must be one of %s", strings.Join(store.IssueSources, ", "))
-	case slices.Contains(auth.UnitRoles, role) && unit == "":
+	case slices.Contains(access.UnitRoles, role) && unit == "":
 		return fmt.Errorf("a %s token needs --unit", role)
-	case !slices.Contains(auth.UnitRoles, role) && unit != "":
+	case !slices.Contains(access.UnitRoles, role) && unit != "":
 		return errors.New("only unit and unit_leader tokens take --unit")
 	}
 	return nil
@@ -155,20 +156,20 @@ func tokenDemo(ctx context.Context, args []string) error {
 		return err
 	}
 	var lines []string
-	for _, role := range auth.Roles {
-		if role == auth.GridManager && scope == "" {
+	for _, role := range access.Roles {
+		if role == access.GridManager && scope == "" {
 			continue // a grid manager needs an area, and there is none yet
 		}
 		token := kept[role]
 		if _, err := st.TokenByHash(ctx, auth.Hash(token)); token == "" || err != nil {
 			t := store.Token{Name: "demo-" + role, Role: role}
 			switch role {
-			case auth.GridManager:
+			case access.GridManager:
 				t.Areas = []string{scope}
-			case auth.Reporter:
+			case access.Reporter:
 				t.Source = demoSource
 			}
-			if slices.Contains(auth.UnitRoles, role) {
+			if slices.Contains(access.UnitRoles, role) {
 				t.Unit = DemoUnit // the unit the demo city's tasks mostly go to
 			}
 			if token, err = createToken(ctx, st, t); err != nil {

@@ -15,7 +15,9 @@ import (
 	"sync"
 	"time"
 
+	"citymap/server/access"
 	"citymap/server/auth"
+	"citymap/server/limit"
 	"citymap/server/respond"
 	"citymap/server/routes"
 	"citymap/server/store"
@@ -45,34 +47,32 @@ func (a *API) SetClock(now func() time.Time) {
 	}
 }
 
-// Who may call what. Everyone who reads the campaign reads the menu (within
-// its areas); the 创建办, admins, a unit's staff (its own unit's activities)
-// and grid managers (community workers, within their areas) organise them.
-var (
-	readers = []string{auth.Admin, auth.Dispatcher, auth.GridManager, auth.Planner, auth.Viewer,
-		auth.Reviewer, auth.Unit, auth.UnitLeader}
-	organisers = []string{auth.Admin, auth.Reviewer, auth.Unit, auth.GridManager}
-)
-
-// Register adds the routes to mux.
-func (a *API) Register(mux routes.Mux) {
-	route := func(pattern string, h http.HandlerFunc, roles []string) {
-		mux.Handle(pattern, a.auth.Require(h, roles...))
+// Routes lists the routes and who may call them. Everyone who reads the
+// campaign reads the menu (within its areas); the 创建办, admins, a unit's
+// staff (its own unit's activities) and grid managers (community workers,
+// within their areas) organise them; citizens sign up without a key.
+func (a *API) Routes() []routes.Route {
+	read := func(pattern string, h http.HandlerFunc) routes.Route {
+		return routes.For(pattern, h, limit.Light, access.UnitReaders)
 	}
-	route("GET /api/v1/activities", a.list, readers)
-	route("POST /api/v1/activities", a.create, organisers)
-	route("GET /api/v1/activities/{id}", a.get, readers)
-	route("PATCH /api/v1/activities/{id}", a.patch, organisers)
-	route("POST /api/v1/activities/{id}/attendance", a.attendance, organisers)
-	route("GET /api/v1/reports/activities", a.report, readers)
-	// public: citizens sign up without a key
-	mux.HandleFunc("POST /api/v1/activities/{id}/signups", a.signup)
+	organise := func(pattern string, h http.HandlerFunc) routes.Route {
+		return routes.For(pattern, h, limit.Light, access.Organisers)
+	}
+	return []routes.Route{
+		routes.For("GET /api/v1/activities", a.list, limit.Medium, access.UnitReaders),
+		organise("POST /api/v1/activities", a.create),
+		read("GET /api/v1/activities/{id}", a.get),
+		organise("PATCH /api/v1/activities/{id}", a.patch),
+		organise("POST /api/v1/activities/{id}/attendance", a.attendance),
+		routes.For("GET /api/v1/reports/activities", a.report, limit.Heavy, access.UnitReaders),
+		routes.Open("POST /api/v1/activities/{id}/signups", http.HandlerFunc(a.signup), limit.Light),
+	}
 }
 
 // actor is the principal as an organiser; a principal without the role to
 // organise (a reader) organises nothing, whatever its areas.
 func actor(p *auth.Principal) store.ActivityActor {
-	return store.ActivityActor{Actor: p.Actor(), Unit: p.Unit, Scope: p.Areas, ReadOnly: !p.Is(organisers...)}
+	return store.ActivityActor{Actor: p.Actor(), Unit: p.Unit, Scope: p.Areas, ReadOnly: !p.Is(access.Organisers...)}
 }
 
 func etag(version int) string { return fmt.Sprintf(`"%d"`, version) }

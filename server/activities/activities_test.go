@@ -13,8 +13,8 @@ import (
 	"github.com/paulmach/orb"
 
 	"citymap/geo/coordsys"
+	"citymap/server/access"
 	"citymap/server/apitest"
-	"citymap/server/auth"
 	"citymap/server/store"
 )
 
@@ -29,18 +29,18 @@ func TestCreateScope(t *testing.T) {
 		want                  int
 		wantUnit              string
 	}{
-		{"admin anywhere", auth.Admin, c3, nil, http.StatusCreated, ""},
-		{"reviewer of the city", auth.Reviewer, c1, "zjj", http.StatusCreated, "zjj"},
+		{"admin anywhere", access.Admin, c3, nil, http.StatusCreated, ""},
+		{"reviewer of the city", access.Reviewer, c1, "zjj", http.StatusCreated, "zjj"},
 		{"reviewer of S2 in S2", "reviewer_s2", c3, nil, http.StatusCreated, ""},
 		{"reviewer of S2 in S1", "reviewer_s2", c1, nil, http.StatusForbidden, ""},
 		{"community worker in C1", "worker_c1", c1, nil, http.StatusCreated, ""},
 		{"community worker in C2", "worker_c1", c2, nil, http.StatusForbidden, ""},
-		{"unit staff, own unit by default", auth.Unit, c2, nil, http.StatusCreated, apitest.UnitCode},
-		{"unit staff, own unit", auth.Unit, c2, apitest.UnitCode, http.StatusCreated, apitest.UnitCode},
-		{"unit staff, another unit", auth.Unit, c2, "zjj", http.StatusForbidden, ""},
-		{"planner", auth.Planner, c1, nil, http.StatusForbidden, ""},
-		{"viewer", auth.Viewer, c1, nil, http.StatusForbidden, ""},
-		{"reporter", auth.Reporter, c1, nil, http.StatusForbidden, ""},
+		{"unit staff, own unit by default", access.Unit, c2, nil, http.StatusCreated, apitest.UnitCode},
+		{"unit staff, own unit", access.Unit, c2, apitest.UnitCode, http.StatusCreated, apitest.UnitCode},
+		{"unit staff, another unit", access.Unit, c2, "zjj", http.StatusForbidden, ""},
+		{"planner", access.Planner, c1, nil, http.StatusForbidden, ""},
+		{"viewer", access.Viewer, c1, nil, http.StatusForbidden, ""},
+		{"reporter", access.Reporter, c1, nil, http.StatusForbidden, ""},
 		{"no key", "", c1, nil, http.StatusUnauthorized, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -118,7 +118,7 @@ func TestBadInput(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			before := e.count(`SELECT count(*) FROM activities`)
-			r := e.Call("POST", "/api/v1/activities", auth.Admin, c.body)
+			r := e.Call("POST", "/api/v1/activities", access.Admin, c.body)
 			code, fields := r.ErrorOf(t)
 			if r.Status != c.want || code == "" || (c.field != "" && fields[c.field] == nil) {
 				t.Errorf("%d %s %v, want %d naming %q\n%s", r.Status, code, fields, c.want, c.field, r.Body)
@@ -136,12 +136,12 @@ func TestPlace(t *testing.T) {
 	e := newEnv(t)
 	b := basic(c1, future(), nil)
 	b["lon"], b["lat"], b["coord_sys"] = 100.005, 20.005, "gcj02"
-	a := e.create(auth.Admin, b)
+	a := e.create(access.Admin, b)
 	want := coordsys.ToWGS84(coordsys.GCJ02, orb.Point{100.005, 20.005})
 	if got := a.Geometry.Coordinates; math.Abs(got[0]-want[0]) > 1e-6 || math.Abs(got[1]-want[1]) > 1e-6 {
 		t.Errorf("gcj02 point stored at %v, want %v", got, want)
 	}
-	d := e.create(auth.Admin, basic(c3, future(), nil))
+	d := e.create(access.Admin, basic(c3, future(), nil))
 	if n := e.count(`SELECT count(*) FROM activities a JOIN areas c ON c.code = a.community_code
 		WHERE a.id = $1 AND ST_Contains(c.geom, a.geom)`, d.ID); n != 1 {
 		t.Errorf("an activity without a place lies outside its community: %v", d.Geometry.Coordinates)
@@ -151,7 +151,7 @@ func TestPlace(t *testing.T) {
 // Concurrent sign-ups never take more places than the capacity.
 func TestSignupCapacityRace(t *testing.T) {
 	e := newEnv(t)
-	a := e.create(auth.Admin, basic(c1, future(), 5))
+	a := e.create(access.Admin, basic(c1, future(), 5))
 	const n = 24
 	statuses := make([]int, n)
 	var wg sync.WaitGroup
@@ -187,7 +187,7 @@ func TestSignupCapacityRace(t *testing.T) {
 // with nothing written.
 func TestSignups(t *testing.T) {
 	e := newEnv(t)
-	a := e.create(auth.Admin, basic(c1, future(), 50))
+	a := e.create(access.Admin, basic(c1, future(), 50))
 	c := from(2)
 	if st, body := e.signup(c, a.ID, "张三", "138 0013 8000"); st != http.StatusCreated || bytes.Contains(body, []byte("13800138000")) {
 		t.Fatalf("first sign-up: %d %s", st, body)
@@ -242,7 +242,7 @@ func TestSignups(t *testing.T) {
 		t.Errorf("%d sign-ups of the flood stored, want the burst of 10", n)
 	}
 	// a cancelled activity takes none
-	e.Must(http.StatusOK, "PATCH", fmt.Sprintf("/api/v1/activities/%d", a.ID), auth.Admin, map[string]any{"status": "cancelled"})
+	e.Must(http.StatusOK, "PATCH", fmt.Sprintf("/api/v1/activities/%d", a.ID), access.Admin, map[string]any{"status": "cancelled"})
 	if st, body := e.signup(from(4), a.ID, "王五", "13800138005"); st != http.StatusConflict || !bytes.Contains(body, []byte(`"closed"`)) {
 		t.Errorf("a sign-up to a cancelled activity: %d %s", st, body)
 	}
@@ -252,7 +252,7 @@ func TestSignups(t *testing.T) {
 // counts only; another unit's staff may not mark.
 func TestAttendance(t *testing.T) {
 	e := newEnv(t)
-	a := e.create(auth.Unit, basic(c1, future(), 10))
+	a := e.create(access.Unit, basic(c1, future(), 10))
 	for i, name := range []string{"赵一", "钱二", "孙三"} {
 		if st, body := e.signup(from(20+i), a.ID, name, fmt.Sprintf("1360000000%d", i)); st != http.StatusCreated {
 			t.Fatalf("sign-up: %d %s", st, body)
@@ -260,7 +260,7 @@ func TestAttendance(t *testing.T) {
 	}
 	path := fmt.Sprintf("/api/v1/activities/%d", a.ID)
 	var org activity
-	e.Get(path, auth.Unit).Decode(t, &org)
+	e.Get(path, access.Unit).Decode(t, &org)
 	if len(org.SignupList) != 3 {
 		t.Fatalf("the organiser reads %d sign-ups, want 3", len(org.SignupList))
 	}
@@ -274,10 +274,10 @@ func TestAttendance(t *testing.T) {
 		want       int
 	}{
 		{"another unit", "other_unit", map[string]any{"attended": []int64{ids["赵一"]}}, 403},
-		{"a planner", auth.Planner, map[string]any{"attended": []int64{ids["赵一"]}}, 403},
-		{"nobody marked", auth.Unit, map[string]any{}, 400},
-		{"another activity's sign-up", auth.Unit, map[string]any{"attended": []int64{ids["赵一"], 1 << 40}}, 400},
-		{"both attended and absent", auth.Unit, map[string]any{"attended": []int64{ids["赵一"]}, "absent": []int64{ids["赵一"]}}, 400},
+		{"a planner", access.Planner, map[string]any{"attended": []int64{ids["赵一"]}}, 403},
+		{"nobody marked", access.Unit, map[string]any{}, 400},
+		{"another activity's sign-up", access.Unit, map[string]any{"attended": []int64{ids["赵一"], 1 << 40}}, 400},
+		{"both attended and absent", access.Unit, map[string]any{"attended": []int64{ids["赵一"]}, "absent": []int64{ids["赵一"]}}, 400},
 	} {
 		r := e.Call("POST", path+"/attendance", c.role, c.body)
 		if r.Status != c.want {
@@ -288,19 +288,19 @@ func TestAttendance(t *testing.T) {
 		t.Fatalf("refused marks wrote %d attendances", n)
 	}
 	var after activity
-	e.Must(http.StatusOK, "POST", path+"/attendance", auth.Unit,
+	e.Must(http.StatusOK, "POST", path+"/attendance", access.Unit,
 		map[string]any{"attended": []int64{ids["赵一"], ids["钱二"]}, "absent": []int64{ids["孙三"]}}).Decode(t, &after)
 	if after.Properties.Attended != 2 || after.Properties.Signups != 3 || len(after.SignupList) != 3 {
 		t.Errorf("after marking: %+v, %d in the list", after.Properties, len(after.SignupList))
 	}
 	// marking again is idempotent; then one was absent after all
-	e.Must(http.StatusOK, "POST", path+"/attendance", auth.Unit, map[string]any{"attended": []int64{ids["赵一"]}})
-	e.Must(http.StatusOK, "POST", path+"/attendance", auth.Admin, map[string]any{"absent": []int64{ids["钱二"]}}).Decode(t, &after)
+	e.Must(http.StatusOK, "POST", path+"/attendance", access.Unit, map[string]any{"attended": []int64{ids["赵一"]}})
+	e.Must(http.StatusOK, "POST", path+"/attendance", access.Admin, map[string]any{"absent": []int64{ids["钱二"]}}).Decode(t, &after)
 	if after.Properties.Attended != 1 {
 		t.Errorf("attended %d, want 1", after.Properties.Attended)
 	}
 	// a reader: counts, no names
-	for _, role := range []string{auth.Planner, "planner_c1", auth.Viewer, "other_unit"} {
+	for _, role := range []string{access.Planner, "planner_c1", access.Viewer, "other_unit"} {
 		r := e.Get(path, role)
 		if bytes.Contains(r.Body, []byte("赵一")) || bytes.Contains(r.Body, []byte("signup_list")) {
 			t.Errorf("%s reads the names of who signed up: %s", role, r.Body)
@@ -335,7 +335,7 @@ func TestPatch(t *testing.T) {
 		{"another unit", "other_unit", map[string]any{"title": "x"}, nil, 403},
 		{"moving it to another community", "worker_c1", map[string]any{"community": c2}, nil, 400},
 		{"a bad status", "worker_c1", map[string]any{"status": "postponed"}, nil, 400},
-		{"a reader", auth.Planner, map[string]any{"title": "x"}, nil, 403},
+		{"a reader", access.Planner, map[string]any{"title": "x"}, nil, 403},
 	} {
 		r := e.Call("PATCH", path, c.role, c.body, c.headers...)
 		if r.Status != c.want {
@@ -343,7 +343,7 @@ func TestPatch(t *testing.T) {
 		}
 	}
 	var got activity
-	e.Get(path, auth.Admin).Decode(t, &got)
+	e.Get(path, access.Admin).Decode(t, &got)
 	if got.Properties.Title != "改期：读书会" || got.Properties.Version != 2 || *got.Properties.Capacity != 10 {
 		t.Errorf("after refused patches: %+v", got.Properties)
 	}
@@ -362,7 +362,7 @@ func TestMenu(t *testing.T) {
 	for _, c := range []string{c1, c2, c3} {
 		b := basic(c, starts, 10)
 		b["title"] = "menu-" + c
-		e.create(auth.Admin, b)
+		e.create(access.Admin, b)
 	}
 	list := func(role, query string) string {
 		r := e.Get("/api/v1/activities?month="+month+query, role)
@@ -372,8 +372,8 @@ func TestMenu(t *testing.T) {
 		role, query string
 		want        []string
 	}{
-		{auth.Admin, "&area=" + district, []string{c1, c2, c3}},
-		{auth.Admin, "&area=" + s1, []string{c1, c2}},
+		{access.Admin, "&area=" + district, []string{c1, c2, c3}},
+		{access.Admin, "&area=" + s1, []string{c1, c2}},
 		{"planner_c1", "", []string{c1}},
 		{"worker_c1", "&area=" + s1, []string{c1}},
 		{"reviewer_s2", "", []string{c3}},
@@ -386,20 +386,20 @@ func TestMenu(t *testing.T) {
 			}
 		}
 	}
-	r := e.Get("/api/v1/activities?format=csv&area="+s1+"&month="+month, auth.Viewer)
+	r := e.Get("/api/v1/activities?format=csv&area="+s1+"&month="+month, access.Viewer)
 	if !strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") || !strings.Contains(string(r.Body), "menu-"+c2) ||
 		strings.Contains(string(r.Body), "menu-"+c3) {
 		t.Errorf("CSV: %s\n%s", r.Header.Get("Content-Type"), r.Body)
 	}
-	r = e.Get("/api/v1/activities?area="+s2, auth.Viewer)
+	r = e.Get("/api/v1/activities?area="+s2, access.Viewer)
 	if r.Header.Get("Content-Type") != "application/geo+json" || !strings.Contains(string(r.Body), `"FeatureCollection"`) {
 		t.Errorf("default: %s %.200s", r.Header.Get("Content-Type"), r.Body)
 	}
 	for _, q := range []string{"month=2026-13", "month=nov", "area=abc", "format=xml", "status=maybe", "colour=red"} {
-		e.Must(http.StatusBadRequest, "GET", "/api/v1/activities?"+q, auth.Viewer, nil)
+		e.Must(http.StatusBadRequest, "GET", "/api/v1/activities?"+q, access.Viewer, nil)
 	}
-	e.Must(http.StatusForbidden, "GET", "/api/v1/activities", auth.Reporter, nil)
-	e.Must(http.StatusOK, "GET", "/ogc/collections/activities/items?community="+c1, auth.Viewer, nil)
+	e.Must(http.StatusForbidden, "GET", "/api/v1/activities", access.Reporter, nil)
+	e.Must(http.StatusOK, "GET", "/ogc/collections/activities/items?community="+c1, access.Viewer, nil)
 }
 
 // The live layer: writes reach the subscribers whose areas hold the
@@ -413,7 +413,7 @@ func TestLive(t *testing.T) {
 	for _, c := range []string{c1, c3} {
 		b := basic(c, future(), 10)
 		b["title"] = "live-" + c
-		a := e.create(auth.Admin, b)
+		a := e.create(access.Admin, b)
 		if st, body := e.signup(from(40), a.ID, "live名字", "1330000"+c[len(c)-4:]); st != http.StatusCreated {
 			t.Fatalf("sign-up: %d %s", st, body)
 		}
@@ -422,10 +422,10 @@ func TestLive(t *testing.T) {
 		role string
 		want []string
 	}{
-		{auth.Admin, []string{"live-" + c1, "live-" + c1, "live-" + c3, "live-" + c3}},
+		{access.Admin, []string{"live-" + c1, "live-" + c1, "live-" + c3, "live-" + c3}},
 		{"planner_c1", []string{"live-" + c1, "live-" + c1}},
 		{"reviewer_s2", []string{"live-" + c3, "live-" + c3}},
-		{auth.Unit, nil},
+		{access.Unit, nil},
 	} {
 		got := e.liveTitles(c.role, seq0)
 		if strings.Join(got, ",") != strings.Join(c.want, ",") {

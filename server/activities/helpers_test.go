@@ -15,8 +15,8 @@ import (
 	"github.com/gorilla/websocket"
 
 	"citymap/server"
+	"citymap/server/access"
 	"citymap/server/apitest"
-	"citymap/server/auth"
 	"citymap/server/live"
 	"citymap/server/store"
 )
@@ -58,9 +58,9 @@ func newEnv(t *testing.T) *env {
 		e.Exec(`INSERT INTO areas (code, name, level, parent_id, geom)
 			SELECT $1, $2, $3, id, $5 FROM areas WHERE code = $4`, a.code, a.name, level, a.parent, square(a.lon, 20.00))
 	}
-	e.Tokens["worker_c1"] = e.Token("test-worker-c1", auth.GridManager, []string{c1})
-	e.Tokens["reviewer_s2"] = e.Token("test-reviewer-s2", auth.Reviewer, []string{s2})
-	e.Tokens["planner_c1"] = e.Token("test-planner-c1", auth.Planner, []string{c1})
+	e.Tokens["worker_c1"] = e.Token("test-worker-c1", access.GridManager, []string{c1})
+	e.Tokens["reviewer_s2"] = e.Token("test-reviewer-s2", access.Reviewer, []string{s2})
+	e.Tokens["planner_c1"] = e.Token("test-planner-c1", access.Planner, []string{c1})
 	e.Tokens["other_unit"] = e.UnitToken("test-other-unit", "zjj")
 	return e
 }

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"citymap/server/auth"
+	"citymap/server/access"
 	"citymap/server/period"
 )
 
@@ -50,7 +50,7 @@ func TestReport(t *testing.T) {
 	monthA, monthB := first.AddDate(0, 2, 0), first.AddDate(0, 3, 0)
 	addr := 100
 	build := func(community string, starts time.Time, signed, attended int, status string) {
-		a := e.create(auth.Admin, basic(community, starts, 50))
+		a := e.create(access.Admin, basic(community, starts, 50))
 		var ids []int64
 		for i := range signed {
 			addr++
@@ -63,11 +63,11 @@ func TestReport(t *testing.T) {
 			ids = append(ids, s.ID)
 		}
 		if attended > 0 {
-			e.Must(http.StatusOK, "POST", fmt.Sprintf("/api/v1/activities/%d/attendance", a.ID), auth.Admin,
+			e.Must(http.StatusOK, "POST", fmt.Sprintf("/api/v1/activities/%d/attendance", a.ID), access.Admin,
 				map[string]any{"attended": ids[:attended]})
 		}
 		if status != "planned" {
-			e.Must(http.StatusOK, "PATCH", fmt.Sprintf("/api/v1/activities/%d", a.ID), auth.Admin, map[string]any{"status": status})
+			e.Must(http.StatusOK, "PATCH", fmt.Sprintf("/api/v1/activities/%d", a.ID), access.Admin, map[string]any{"status": status})
 		}
 	}
 	build(c1, monthA.AddDate(0, 0, 3), 4, 3, "done")
@@ -87,7 +87,7 @@ func TestReport(t *testing.T) {
 	// a period of a month and a range of days that spans both months
 	q := "from=" + monthA.AddDate(0, 0, 10).Format(time.DateOnly) + "&to=" + monthB.AddDate(0, 0, 5).Format(time.DateOnly)
 	var got struct{ Rows []reportRow }
-	e.Get("/api/v1/reports/activities?area="+district+"&"+q, auth.Planner).Decode(t, &got)
+	e.Get("/api/v1/reports/activities?area="+district+"&"+q, access.Planner).Decode(t, &got)
 	if len(got.Rows) != 4 {
 		t.Fatalf("%d rows, want 2 months × 2 streets: %+v", len(got.Rows), got.Rows)
 	}
@@ -115,7 +115,7 @@ func TestReport(t *testing.T) {
 		t.Errorf("C1's planner by street: %+v", street.Rows)
 	}
 	// CSV and GeoJSON (the choropleth)
-	csv := e.Get("/api/v1/reports/activities?format=csv&area="+s2+"&"+q, auth.Viewer)
+	csv := e.Get("/api/v1/reports/activities?format=csv&area="+s2+"&"+q, access.Viewer)
 	if lines := strings.Split(strings.TrimSpace(string(csv.Body)), "\n"); len(lines) != 3 || !strings.Contains(lines[0], "attendance_rate") {
 		t.Errorf("CSV: %s", csv.Body)
 	}
@@ -126,12 +126,12 @@ func TestReport(t *testing.T) {
 			Properties map[string]any
 		}
 	}
-	e.Get("/api/v1/reports/activities?format=geojson&area="+s1+"&"+q, auth.Viewer).Decode(t, &fc)
+	e.Get("/api/v1/reports/activities?format=geojson&area="+s1+"&"+q, access.Viewer).Decode(t, &fc)
 	if fc.Type != "FeatureCollection" || len(fc.Features) != 2 || fc.Features[0].Geometry.Type != "MultiPolygon" {
 		t.Errorf("GeoJSON: %+v", fc)
 	}
 	for _, bad := range []string{"by=grid", "period=week", "area=x", "from=" + monthA.AddDate(-4, 0, 0).Format(time.DateOnly) + "&to=" + monthA.Format(time.DateOnly), "colour=red"} {
-		e.Must(http.StatusBadRequest, "GET", "/api/v1/reports/activities?"+bad, auth.Viewer, nil)
+		e.Must(http.StatusBadRequest, "GET", "/api/v1/reports/activities?"+bad, access.Viewer, nil)
 	}
 }
 

@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"testing"
 
-	"citymap/server/auth"
+	"citymap/server/access"
 )
 
 // request builds a fresh request for one cell of the matrix, so that cells that
@@ -17,14 +17,14 @@ func TestAccessMatrix(t *testing.T) {
 	e := newEnv(t)
 	inLon, inLat := e.PointIn(e.GridIn)
 	outLon, outLat := e.PointIn(e.GridOut)
-	photo := e.upload(http.StatusCreated, "/api/v1/photos", auth.Dispatcher, "photo", pngBytes(t, 99)).JSON(t)["id"].(string)
-	byReporter := featureOf(t, e.Must(http.StatusCreated, "POST", "/api/v1/issues", auth.Reporter, newIssue("noise", inLon, inLat)))
+	photo := e.upload(http.StatusCreated, "/api/v1/photos", access.Dispatcher, "photo", pngBytes(t, 99)).JSON(t)["id"].(string)
+	byReporter := featureOf(t, e.Must(http.StatusCreated, "POST", "/api/v1/issues", access.Reporter, newIssue("noise", inLon, inLat)))
 
 	// dispatched issues in and out of the grid manager's community
 	dispatched := func(lon, lat float64) int64 {
 		f := e.create(newIssue("noise", lon, lat))
-		e.act(http.StatusOK, f.ID, auth.Dispatcher, map[string]any{"action": "register"})
-		e.act(http.StatusOK, f.ID, auth.Dispatcher, map[string]any{"action": "dispatch"})
+		e.act(http.StatusOK, f.ID, access.Dispatcher, map[string]any{"action": "register"})
+		e.act(http.StatusOK, f.ID, access.Dispatcher, map[string]any{"action": "dispatch"})
 		return f.ID
 	}
 	get := func(path string) request {
@@ -56,7 +56,7 @@ func TestAccessMatrix(t *testing.T) {
 		ok, created, unauth, forbidden, notFound = 200, 201, 401, 403, 404
 	)
 	// columns: admin, dispatcher, grid_manager, planner, viewer, reporter, no token
-	roles := []string{auth.Admin, auth.Dispatcher, auth.GridManager, auth.Planner, auth.Viewer, auth.Reporter, ""}
+	roles := []string{access.Admin, access.Dispatcher, access.GridManager, access.Planner, access.Viewer, access.Reporter, ""}
 	matrix := []struct {
 		name string
 		req  request
@@ -111,7 +111,7 @@ func TestBadTokens(t *testing.T) {
 	}
 	// a revoked token stops working (after the authenticator's cache, which a
 	// fresh token has not filled yet)
-	tok := e.Token("revoked", auth.Viewer, nil)
+	tok := e.Token("revoked", access.Viewer, nil)
 	if _, err := e.Store.RevokeToken(t.Context(), "revoked"); err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +122,7 @@ func TestBadTokens(t *testing.T) {
 
 func TestCatalog(t *testing.T) {
 	e := newEnv(t)
-	cats := e.Must(http.StatusOK, "GET", "/api/v1/categories", auth.Viewer, nil).JSON(t)["categories"].([]any)
+	cats := e.Must(http.StatusOK, "GET", "/api/v1/categories", access.Viewer, nil).JSON(t)["categories"].([]any)
 	found := false
 	for _, c := range cats {
 		m := c.(map[string]any)
@@ -133,7 +133,7 @@ func TestCatalog(t *testing.T) {
 	if !found || len(cats) < 10 {
 		t.Errorf("categories: %v", cats)
 	}
-	units := e.Must(http.StatusOK, "GET", "/api/v1/units", auth.Viewer, nil).JSON(t)["units"].([]any)
+	units := e.Must(http.StatusOK, "GET", "/api/v1/units", access.Viewer, nil).JSON(t)["units"].([]any)
 	offices := 0
 	for _, u := range units {
 		if m := u.(map[string]any); m["kind"] == "street_office" && m["area"] != nil {

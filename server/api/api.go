@@ -8,12 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 
 	"citymap/invalid"
+	"citymap/server/access"
 	"citymap/server/auth"
+	"citymap/server/limit"
 	"citymap/server/photos"
 	"citymap/server/respond"
 	"citymap/server/routes"
@@ -33,37 +34,28 @@ func New(st *store.Store, a *auth.Authenticator, dataDir string) *API {
 	return &API{store: st, auth: a, photos: photos.NewDir(dataDir)}
 }
 
-// Who may call what. Reading is for every role but the reporter, which only
-// submits (and may read back what it submitted); working cases is for the
-// command centre and, within their areas, grid managers; a unit's staff take
-// the one step that is theirs on their unit's cases, asking for more time
-// (workflow.RoleMay says which step each role may take).
-var (
-	creators = []string{auth.Admin, auth.Dispatcher, auth.GridManager, auth.Reporter}
-	readers  = []string{auth.Admin, auth.Dispatcher, auth.GridManager, auth.Planner, auth.Viewer}
-	workers  = []string{auth.Admin, auth.Dispatcher, auth.GridManager}
-	actors   = []string{auth.Admin, auth.Dispatcher, auth.GridManager, auth.Unit}
-	anyRole  []string
-)
-
-// Register adds the API's routes to mux.
-func (a *API) Register(mux routes.Mux) {
-	route := func(pattern string, h http.HandlerFunc, roles []string) {
-		mux.Handle(pattern, a.auth.Require(h, roles...))
+// Routes lists the API's routes and who may call them. Reading is for every
+// role but the reporter, which only submits (and may read back what it
+// submitted); working cases is for the command centre and, within their areas,
+// grid managers; a unit's staff take the one step that is theirs on their
+// unit's cases, asking for more time (workflow.RoleMay says which step each
+// role may take).
+func (a *API) Routes() []routes.Route {
+	return []routes.Route{
+		routes.For("POST /api/v1/issues", a.createIssue, limit.Light, access.Creators),
+		routes.For("POST /api/v1/issues/batch", a.createIssues, limit.Light, access.Creators).By(limit.ByBatchSize),
+		routes.For("GET /api/v1/issues", a.listIssues, limit.Medium, access.Readers),
+		routes.For("GET /api/v1/issues/{id}", a.getIssue, limit.Light, access.AnyRole), // a reporter reads back its own
+		routes.For("POST /api/v1/issues/{id}/actions", a.issueAction, limit.Light, access.CaseActors),
+		routes.For("POST /api/v1/issues/{id}/photos", a.attachPhotos, limit.Upload, access.CaseWorkers),
+		// a unit's staff upload photos for their declarations and tasks
+		routes.For("POST /api/v1/photos", a.uploadPhoto, limit.Upload, access.PhotoUploaders),
+		routes.For("GET /api/v1/photos/{id}", a.servePhoto, limit.Light, access.AnyRole),
+		routes.For("GET /api/v1/categories", a.categories, limit.Light, access.AnyRole),
+		routes.For("GET /api/v1/units", a.units, limit.Light, access.AnyRole),
+		routes.For("GET /api/v1/calendar", a.calendar, limit.Light, access.AnyRole),
+		routes.For("GET /api/v1/me", a.me, limit.Light, access.AnyRole),
 	}
-	route("POST /api/v1/issues", a.createIssue, creators)
-	route("POST /api/v1/issues/batch", a.createIssues, creators)
-	route("GET /api/v1/issues", a.listIssues, readers)
-	route("GET /api/v1/issues/{id}", a.getIssue, anyRole) // a reporter reads back its own
-	route("POST /api/v1/issues/{id}/actions", a.issueAction, actors)
-	route("POST /api/v1/issues/{id}/photos", a.attachPhotos, workers)
-	// a unit's staff upload photos for their declarations and tasks
-	route("POST /api/v1/photos", a.uploadPhoto, append(slices.Clone(creators), auth.Unit))
-	route("GET /api/v1/photos/{id}", a.servePhoto, anyRole)
-	route("GET /api/v1/categories", a.categories, anyRole)
-	route("GET /api/v1/units", a.units, anyRole)
-	route("GET /api/v1/calendar", a.calendar, anyRole)
-	route("GET /api/v1/me", a.me, anyRole)
 }
 
 // errOutOfScope answers a principal acting outside its areas.

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"citymap/server/auth"
+	"citymap/server/access"
 )
 
 // Bad input gets a 4xx whose error names the field, and writes nothing.
@@ -59,7 +59,7 @@ func TestIntakeBadInput(t *testing.T) {
 		if tt.ctype != "" {
 			headers = []string{"Content-Type", tt.ctype}
 		}
-		r := e.Call("POST", "/api/v1/issues"+tt.path, auth.Dispatcher, tt.body, headers...)
+		r := e.Call("POST", "/api/v1/issues"+tt.path, access.Dispatcher, tt.body, headers...)
 		code, fields := r.ErrorOf(t)
 		if r.Status != tt.status || code != tt.code {
 			t.Errorf("%s: %d %s, want %d %s\n%s", tt.name, r.Status, code, tt.status, tt.code, r.Body)
@@ -101,7 +101,7 @@ func TestActionBadInput(t *testing.T) {
 	}
 	before := e.counts()
 	for _, tt := range tests {
-		r := e.Call("POST", tt.path, auth.Dispatcher, tt.body)
+		r := e.Call("POST", tt.path, access.Dispatcher, tt.body)
 		code, fields := r.ErrorOf(t)
 		if r.Status != tt.status || code != tt.code || (tt.field != "" && fields[tt.field] == nil) {
 			t.Errorf("%s: %d %s %v, want %d %s naming %q", tt.name, r.Status, code, fields, tt.status, tt.code, tt.field)

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"testing"
 
-	"citymap/server/auth"
+	"citymap/server/access"
 )
 
 type batchAnswer struct {
@@ -68,7 +68,7 @@ func TestBatchIdempotent(t *testing.T) {
 		"not an object",
 	)
 	before := e.counts()
-	first := e.batch(auth.Reporter, items)
+	first := e.batch(access.Reporter, items)
 	if first.Created != 201 || first.Existing != 1 || first.Rejected != 4 {
 		t.Fatalf("first batch: %d created, %d existing, %d rejected", first.Created, first.Existing, first.Rejected)
 	}
@@ -98,7 +98,7 @@ func TestBatchIdempotent(t *testing.T) {
 	}
 
 	// the same batch again: nothing new but the item without an external id
-	second := e.batch(auth.Reporter, items)
+	second := e.batch(access.Reporter, items)
 	if second.Created != 1 || second.Existing != 201 || second.Rejected != 4 {
 		t.Fatalf("second batch: %d created, %d existing, %d rejected", second.Created, second.Existing, second.Rejected)
 	}
@@ -122,8 +122,8 @@ func TestBatchGridManagerScope(t *testing.T) {
 		newIssue("noise", far[0], far[1]),
 	}
 	// an issue outside its areas that exists already is not revealed either
-	e.Must(http.StatusCreated, "POST", "/api/v1/issues", auth.Dispatcher, items[1])
-	a := e.batch(auth.GridManager, items)
+	e.Must(http.StatusCreated, "POST", "/api/v1/issues", access.Dispatcher, items[1])
+	a := e.batch(access.GridManager, items)
 	if a.Results[0].Status != "created" {
 		t.Errorf("in its community: %+v", a.Results[0])
 	}
@@ -156,7 +156,7 @@ func TestBatchLimits(t *testing.T) {
 		"items object":  {`{"items": {}}`, 400, "invalid_type", "items"},
 		"over 16 MiB":   {`{"items": [{"description": "` + strings.Repeat("x", 16<<20) + `"}]}`, 413, "body_too_large", ""},
 	} {
-		r := e.Call("POST", "/api/v1/issues/batch", auth.Dispatcher, tc.body)
+		r := e.Call("POST", "/api/v1/issues/batch", access.Dispatcher, tc.body)
 		code, fields := r.ErrorOf(t)
 		if r.Status != tc.status || code != tc.code || (tc.field != "" && fields[tc.field] == nil) {
 			t.Errorf("%s: %d %s %v, want %d %s naming %q", name, r.Status, code, fields, tc.status, tc.code, tc.field)
@@ -181,7 +181,7 @@ func TestConcurrentBatches(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r := e.Call("POST", "/api/v1/issues/batch", auth.Reporter, map[string]any{"items": batch})
+			r := e.Call("POST", "/api/v1/issues/batch", access.Reporter, map[string]any{"items": batch})
 			if r.Status != http.StatusOK {
 				t.Errorf("batch %d: %d %s", i, r.Status, r.Body)
 			}

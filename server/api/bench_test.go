@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"citymap/server/auth"
+	"citymap/server/access"
 )
 
 // BenchmarkBatchIntake measures hotline batch intake end to end: HTTP, JSON,
@@ -43,7 +43,7 @@ func BenchmarkBatchIntake(b *testing.B) {
 			for i := 0; b.Loop(); i++ {
 				body := batchBody(rnd, box, categories, size, fmt.Sprintf("bench-%d-%d", size, i))
 				start := time.Now()
-				r := e.Call("POST", "/api/v1/issues/batch", auth.Dispatcher, body)
+				r := e.Call("POST", "/api/v1/issues/batch", access.Dispatcher, body)
 				elapsed += time.Since(start)
 				if r.Status != http.StatusOK {
 					b.Fatalf("batch: %d %s", r.Status, r.Body)

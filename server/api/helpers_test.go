@@ -7,8 +7,8 @@ import (
 	"net/http"
 	"testing"
 
+	"citymap/server/access"
 	"citymap/server/apitest"
-	"citymap/server/auth"
 )
 
 // env is a running instance on its own database, with one token per role and the
@@ -93,7 +93,7 @@ func newIssue(category string, lon, lat float64, extra ...any) map[string]any {
 // create takes in an issue as the dispatcher and returns it.
 func (e *env) create(body map[string]any) feature {
 	e.T.Helper()
-	return featureOf(e.T, e.Must(http.StatusCreated, "POST", "/api/v1/issues", auth.Dispatcher, body))
+	return featureOf(e.T, e.Must(http.StatusCreated, "POST", "/api/v1/issues", access.Dispatcher, body))
 }
 
 // act takes an action as role and expects status.

@@ -11,14 +11,14 @@ import (
 	"github.com/paulmach/orb"
 
 	"citymap/geo/coordsys"
-	"citymap/server/auth"
+	"citymap/server/access"
 )
 
 func TestIntakeGeoJSON(t *testing.T) {
 	e := newEnv(t)
 	before := e.counts()
 	lon, lat := e.PointIn(e.GridIn)
-	r := e.Must(http.StatusCreated, "POST", "/api/v1/issues", auth.Dispatcher,
+	r := e.Must(http.StatusCreated, "POST", "/api/v1/issues", access.Dispatcher,
 		newIssue("exposed_garbage", lon, lat, "address", "人民路1号", "external_id", "patrol-1"))
 	f := featureOf(t, r)
 	p := f.Props
@@ -86,7 +86,7 @@ func TestIntakeConvertsCoordinates(t *testing.T) {
 		"gcj02 in the query": {"/api/v1/issues?coord_sys=gcj02", newIssue("noise", gcj[0], gcj[1])},
 		"bd09 GeoJSON":       {"/api/v1/issues?coord_sys=bd09", newIssue("noise", bd[0], bd[1])},
 	} {
-		f := featureOf(t, e.Must(http.StatusCreated, "POST", tc.path, auth.Dispatcher, tc.body))
+		f := featureOf(t, e.Must(http.StatusCreated, "POST", tc.path, access.Dispatcher, tc.body))
 		// the published approximations round-trip to well under a metre
 		assertPoint(t, f, lon, lat, 2e-5)
 		if deref(f.Props.Grid) != e.GridIn {
@@ -103,7 +103,7 @@ func TestIntakeOutsideEveryGrid(t *testing.T) {
 		t.Errorf("an issue outside every grid is unassigned: %+v", p)
 	}
 	// it waits in the dispatcher's queue
-	list := e.Must(http.StatusOK, "GET", "/api/v1/issues?unassigned=true&status=reported&limit=1000", auth.Dispatcher, nil)
+	list := e.Must(http.StatusOK, "GET", "/api/v1/issues?unassigned=true&status=reported&limit=1000", access.Dispatcher, nil)
 	if !containsID(t, list, f.ID) {
 		t.Errorf("issue %d is not in the queue of unassigned issues", f.ID)
 	}
@@ -139,7 +139,7 @@ func TestIntakeDuplicateHints(t *testing.T) {
 		}
 	}
 	// closed cases and old reports are not duplicates
-	e.act(http.StatusOK, first.ID, auth.Dispatcher, map[string]any{"action": "reject"})
+	e.act(http.StatusOK, first.ID, access.Dispatcher, map[string]any{"action": "reject"})
 	e.Scan(`UPDATE issues SET created_at = now() - interval '8 days' WHERE id = $1 RETURNING id`, []any{second.ID}, new(int64))
 	if f := e.create(newIssue("illegal_posting", lon, lat)); len(f.Duplicates) != 0 {
 		t.Errorf("rejected or old issues offered as duplicates: %+v", f.Duplicates)
@@ -150,15 +150,15 @@ func TestIntakeIdempotent(t *testing.T) {
 	e := newEnv(t)
 	lon, lat := e.PointIn(e.GridIn)
 	body := newIssue("noise", lon, lat, "source", "hotline_12345", "external_id", "12345-2025-000001")
-	first := featureOf(t, e.Must(http.StatusCreated, "POST", "/api/v1/issues", auth.Reporter, body))
+	first := featureOf(t, e.Must(http.StatusCreated, "POST", "/api/v1/issues", access.Reporter, body))
 	before := e.counts()
-	again := featureOf(t, e.Must(http.StatusOK, "POST", "/api/v1/issues", auth.Reporter, body))
+	again := featureOf(t, e.Must(http.StatusOK, "POST", "/api/v1/issues", access.Reporter, body))
 	if again.ID != first.ID || e.counts() != before {
 		t.Errorf("retry: issue %d (first %d), counts %+v → %+v", again.ID, first.ID, before, e.counts())
 	}
 	// the same external id from another source is another issue
 	body["source"] = "hotline_12319"
-	if other := featureOf(t, e.Must(http.StatusCreated, "POST", "/api/v1/issues", auth.Reporter, body)); other.ID == first.ID {
+	if other := featureOf(t, e.Must(http.StatusCreated, "POST", "/api/v1/issues", access.Reporter, body)); other.ID == first.ID {
 		t.Error("external ids are per source")
 	}
 }
@@ -166,10 +166,10 @@ func TestIntakeIdempotent(t *testing.T) {
 func TestIntakeGridManagerScope(t *testing.T) {
 	e := newEnv(t)
 	lon, lat := e.PointIn(e.GridIn)
-	e.Must(http.StatusCreated, "POST", "/api/v1/issues", auth.GridManager, newIssue("noise", lon, lat))
+	e.Must(http.StatusCreated, "POST", "/api/v1/issues", access.GridManager, newIssue("noise", lon, lat))
 	before := e.counts()
 	for _, pt := range [][2]float64{pointOf(e.PointIn(e.GridOut)), far} {
-		r := e.Must(http.StatusForbidden, "POST", "/api/v1/issues", auth.GridManager, newIssue("noise", pt[0], pt[1]))
+		r := e.Must(http.StatusForbidden, "POST", "/api/v1/issues", access.GridManager, newIssue("noise", pt[0], pt[1]))
 		if code, _ := r.ErrorOf(t); code != "out_of_scope" {
 			t.Errorf("code %s", code)
 		}

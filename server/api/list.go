@@ -14,6 +14,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"citymap/geo/validate"
+	"citymap/server/access"
 	"citymap/server/auth"
 	"citymap/server/period"
 	"citymap/server/respond"
@@ -182,7 +183,7 @@ func (a *API) getIssue(w http.ResponseWriter, r *http.Request) {
 
 // seeError says why p may not see an issue.
 func seeError(p *auth.Principal) error {
-	if p.Is(auth.Reporter) {
+	if p.Is(access.Reporter) {
 		return respond.Errorf(http.StatusForbidden, "forbidden",
 			"a reporter reads only the issues of its source, or without one the issues it reported")
 	}

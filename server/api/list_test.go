@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"citymap/server/auth"
+	"citymap/server/access"
 )
 
 // listFixture is a set of issues told apart from the template's own by a marker
@@ -87,7 +87,7 @@ func TestListFilters(t *testing.T) {
 	e := newEnv(t)
 	fx := newListFixture(t, e)
 	for _, id := range fx.all[:4] {
-		e.act(http.StatusOK, id.ID, auth.Dispatcher, map[string]any{"action": "register"})
+		e.act(http.StatusOK, id.ID, access.Dispatcher, map[string]any{"action": "register"})
 	}
 	inLon, inLat := e.PointIn(e.GridIn)
 	west, south := offset(inLon, inLat, -1, -1)
@@ -117,21 +117,21 @@ func TestListFilters(t *testing.T) {
 	}
 	for _, tt := range tests {
 		q := "q=" + url.QueryEscape(fx.marker) + "&limit=1000&" + tt.query
-		r := e.Must(http.StatusOK, "GET", "/api/v1/issues?"+q, auth.Viewer, nil)
+		r := e.Must(http.StatusOK, "GET", "/api/v1/issues?"+q, access.Viewer, nil)
 		if got, want := sorted(ids(t, r)), sorted(fx.want(tt.want)); !slices.Equal(got, want) {
 			t.Errorf("%s: got %v\nwant %v", tt.query, got, want)
 		}
 	}
 	// text search looks at addresses too, and takes LIKE's wildcards literally
-	r := e.Must(http.StatusOK, "GET", "/api/v1/issues?limit=1000&q="+url.QueryEscape("路17号"), auth.Viewer, nil)
+	r := e.Must(http.StatusOK, "GET", "/api/v1/issues?limit=1000&q="+url.QueryEscape("路17号"), access.Viewer, nil)
 	if !containsID(t, r, fx.all[17].ID) {
 		t.Error("address search missed")
 	}
-	if got := ids(t, e.Must(http.StatusOK, "GET", "/api/v1/issues?q="+url.QueryEscape(fx.marker+"%"), auth.Viewer, nil)); len(got) != 0 {
+	if got := ids(t, e.Must(http.StatusOK, "GET", "/api/v1/issues?q="+url.QueryEscape(fx.marker+"%"), access.Viewer, nil)); len(got) != 0 {
 		t.Errorf("%% matched as a wildcard: %v", got)
 	}
 	// a grid manager sees its community only
-	r = e.Must(http.StatusOK, "GET", "/api/v1/issues?limit=1000&q="+url.QueryEscape(fx.marker), auth.GridManager, nil)
+	r = e.Must(http.StatusOK, "GET", "/api/v1/issues?limit=1000&q="+url.QueryEscape(fx.marker), access.GridManager, nil)
 	if got, want := sorted(ids(t, r)), sorted(fx.want(func(i int, _ feature) bool { return i%3 == 0 })); !slices.Equal(got, want) {
 		t.Errorf("grid manager sees %v, want %v", got, want)
 	}
@@ -148,7 +148,7 @@ func TestListPaging(t *testing.T) {
 		var walked []int64
 		pages := 0
 		for path != "" {
-			r := e.Must(http.StatusOK, "GET", path, auth.Dispatcher, nil)
+			r := e.Must(http.StatusOK, "GET", path, access.Dispatcher, nil)
 			fc := collectionOf(t, r)
 			pages++
 			for _, f := range fc.Features {
@@ -208,7 +208,7 @@ func assertOrder(t *testing.T, fx *listFixture, order string, ids []int64) {
 
 func TestListBadParameters(t *testing.T) {
 	e := newEnv(t)
-	other := collectionOf(t, e.Must(http.StatusOK, "GET", "/api/v1/issues?limit=1", auth.Viewer, nil))
+	other := collectionOf(t, e.Must(http.StatusOK, "GET", "/api/v1/issues?limit=1", access.Viewer, nil))
 	tests := []struct{ query, field string }{
 		{"colour=red", "colour"},
 		{"bbox=1,2,3", "bbox"},
@@ -231,25 +231,25 @@ func TestListBadParameters(t *testing.T) {
 		tests = append(tests, struct{ query, field string }{"sort=deadline&cursor=" + url.QueryEscape(other.Next), "cursor"})
 	}
 	for _, tt := range tests {
-		r := e.Call("GET", "/api/v1/issues?"+tt.query, auth.Viewer, nil)
+		r := e.Call("GET", "/api/v1/issues?"+tt.query, access.Viewer, nil)
 		if _, fields := r.ErrorOf(t); r.Status != http.StatusBadRequest || fields[tt.field] == nil {
 			t.Errorf("%s: %d %s", tt.query, r.Status, r.Body)
 		}
 	}
 	// over the maximum is clamped rather than refused
-	e.Must(http.StatusOK, "GET", "/api/v1/issues?limit=100000", auth.Viewer, nil)
+	e.Must(http.StatusOK, "GET", "/api/v1/issues?limit=100000", access.Viewer, nil)
 }
 
 func TestGetIssue(t *testing.T) {
 	e := newEnv(t)
 	lon, lat := e.PointIn(e.GridIn)
 	f := e.create(newIssue("noise", lon, lat))
-	r := e.Must(http.StatusOK, "GET", fmt.Sprintf("/api/v1/issues/%d", f.ID), auth.Planner, nil)
+	r := e.Must(http.StatusOK, "GET", fmt.Sprintf("/api/v1/issues/%d", f.ID), access.Planner, nil)
 	doc := featureOf(t, r)
 	if doc.ID != f.ID || len(doc.Timeline) != 1 || doc.Timeline[0].Action != "report" ||
 		doc.Timeline[0].From != nil || doc.Timeline[0].Actor != "dispatcher:test-dispatcher" || r.Header.Get("ETag") != `"1"` {
 		t.Errorf("issue: %s", r.Body)
 	}
-	e.Must(http.StatusNotFound, "GET", "/api/v1/issues/999999999", auth.Planner, nil)
-	e.Must(http.StatusBadRequest, "GET", "/api/v1/issues/x1", auth.Planner, nil)
+	e.Must(http.StatusNotFound, "GET", "/api/v1/issues/999999999", access.Planner, nil)
+	e.Must(http.StatusBadRequest, "GET", "/api/v1/issues/x1", access.Planner, nil)
 }

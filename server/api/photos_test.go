@@ -17,7 +17,7 @@ import (
 	"strings"
 	"testing"
 
-	"citymap/server/auth"
+	"citymap/server/access"
 )
 
 func pngBytes(t *testing.T, seed uint8) []byte {
@@ -67,7 +67,7 @@ func (e *env) upload(status int, path, role string, parts ...any) reply {
 func TestPhotoUploadAndServe(t *testing.T) {
 	e := newEnv(t)
 	for name, data := range map[string][]byte{"png": pngBytes(t, 1), "jpeg": jpegBytes(t), "webp": webpBytes} {
-		r := e.upload(http.StatusCreated, "/api/v1/photos", auth.Reporter, "photo", data).JSON(t)
+		r := e.upload(http.StatusCreated, "/api/v1/photos", access.Reporter, "photo", data).JSON(t)
 		sum := sha256.Sum256(data)
 		id := hex.EncodeToString(sum[:])
 		if r["id"] != id || r["url"] != "/api/v1/photos/"+id || r["size"] != float64(len(data)) {
@@ -77,19 +77,19 @@ func TestPhotoUploadAndServe(t *testing.T) {
 		if len(files) != 1 {
 			t.Errorf("%s: stored as %v", name, files)
 		}
-		got := e.Must(http.StatusOK, "GET", "/api/v1/photos/"+id, auth.Viewer, nil)
+		got := e.Must(http.StatusOK, "GET", "/api/v1/photos/"+id, access.Viewer, nil)
 		if !bytes.Equal(got.Body, data) || got.Header.Get("Content-Type") != "image/"+name ||
 			!strings.Contains(got.Header.Get("Cache-Control"), "immutable") {
 			t.Errorf("%s: served %d bytes as %s", name, len(got.Body), got.Header.Get("Content-Type"))
 		}
 	}
 	// the same bytes again are the same photo
-	a := e.upload(http.StatusCreated, "/api/v1/photos", auth.Dispatcher, "photo", pngBytes(t, 1)).JSON(t)
+	a := e.upload(http.StatusCreated, "/api/v1/photos", access.Dispatcher, "photo", pngBytes(t, 1)).JSON(t)
 	if n := e.Int(`SELECT count(*) FROM photos WHERE id = $1`, a["id"]); n != 1 {
 		t.Errorf("%d rows for one photo", n)
 	}
-	e.Must(http.StatusNotFound, "GET", "/api/v1/photos/"+strings.Repeat("0", 64), auth.Viewer, nil)
-	e.Must(http.StatusNotFound, "GET", "/api/v1/photos/..%2f..%2fetc%2fpasswd", auth.Viewer, nil)
+	e.Must(http.StatusNotFound, "GET", "/api/v1/photos/"+strings.Repeat("0", 64), access.Viewer, nil)
+	e.Must(http.StatusNotFound, "GET", "/api/v1/photos/..%2f..%2fetc%2fpasswd", access.Viewer, nil)
 }
 
 func TestPhotoLimits(t *testing.T) {
@@ -112,13 +112,13 @@ func TestPhotoLimits(t *testing.T) {
 	}
 	for _, tt := range tests {
 		body, ctype := multipartBody(t, tt.parts...)
-		r := e.Call("POST", "/api/v1/photos", auth.Dispatcher, body, "Content-Type", ctype)
+		r := e.Call("POST", "/api/v1/photos", access.Dispatcher, body, "Content-Type", ctype)
 		code, fields := r.ErrorOf(t)
 		if r.Status != tt.status || code != tt.code || fields[tt.field] == nil {
 			t.Errorf("%s: %d %s %v, want %d %s naming %s", tt.name, r.Status, code, fields, tt.status, tt.code, tt.field)
 		}
 	}
-	r := e.Call("POST", "/api/v1/photos", auth.Dispatcher, pngBytes(t, 6), "Content-Type", "image/png")
+	r := e.Call("POST", "/api/v1/photos", access.Dispatcher, pngBytes(t, 6), "Content-Type", "image/png")
 	if code, _ := r.ErrorOf(t); r.Status != http.StatusUnsupportedMediaType || code != "unsupported_media_type" {
 		t.Errorf("raw body: %d %s", r.Status, code)
 	}
@@ -173,7 +173,7 @@ func TestRefusedAttachmentsLeaveNothing(t *testing.T) {
 	}
 	for _, c := range cases {
 		body, ctype := multipartBody(t, c.parts...)
-		r := e.Call("POST", c.path, auth.Dispatcher, body, append([]string{"Content-Type", ctype}, c.headers...)...)
+		r := e.Call("POST", c.path, access.Dispatcher, body, append([]string{"Content-Type", ctype}, c.headers...)...)
 		if r.Status != c.status {
 			t.Errorf("%s: %d, want %d\n%s", c.name, r.Status, c.status, r.Body)
 		}
@@ -183,13 +183,13 @@ func TestRefusedAttachmentsLeaveNothing(t *testing.T) {
 		t.Errorf("refused attachments wrote: %+v → %+v", before, after)
 	}
 	// and one that is taken leaves its rows and files
-	e.upload(http.StatusOK, path, auth.Dispatcher, "photo", pngBytes(t, 36), "photo", pngBytes(t, 37))
+	e.upload(http.StatusOK, path, access.Dispatcher, "photo", pngBytes(t, 36), "photo", pngBytes(t, 37))
 	e.noPhotosLeft(2)
 }
 
 func TestIssuePhotos(t *testing.T) {
 	e := newEnv(t)
-	p1 := e.upload(http.StatusCreated, "/api/v1/photos", auth.GridManager, "photo", pngBytes(t, 10)).JSON(t)["id"].(string)
+	p1 := e.upload(http.StatusCreated, "/api/v1/photos", access.GridManager, "photo", pngBytes(t, 10)).JSON(t)["id"].(string)
 	lon, lat := e.PointIn(e.GridIn)
 	issue := e.create(newIssue("noise", lon, lat, "photos", []string{p1}))
 	if !slices.Equal(issue.Props.Photos, []string{p1}) {
@@ -197,17 +197,17 @@ func TestIssuePhotos(t *testing.T) {
 	}
 	path := fmt.Sprintf("/api/v1/issues/%d/photos", issue.ID)
 	before := e.counts()
-	r := e.upload(http.StatusOK, path, auth.GridManager, "photo", pngBytes(t, 11), "photo", pngBytes(t, 10))
+	r := e.upload(http.StatusOK, path, access.GridManager, "photo", pngBytes(t, 11), "photo", pngBytes(t, 10))
 	f := featureOf(t, r)
 	if len(f.Props.Photos) != 2 || f.Props.Photos[0] != p1 || f.Props.Version != 2 || r.Header.Get("ETag") != `"2"` {
 		t.Errorf("after attaching: photos %v version %d", f.Props.Photos, f.Props.Version)
 	}
-	assertWrite(t, e, before, issue.ID, "update", "reported", auth.GridManager)
+	assertWrite(t, e, before, issue.ID, "update", "reported", access.GridManager)
 	// a stale version, and a grid manager outside its areas
 	body, ctype := multipartBody(t, "photo", pngBytes(t, 12))
-	e.Must(http.StatusPreconditionFailed, "POST", path, auth.Dispatcher, body, "Content-Type", ctype, "If-Match", `"1"`)
+	e.Must(http.StatusPreconditionFailed, "POST", path, access.Dispatcher, body, "Content-Type", ctype, "If-Match", `"1"`)
 	outLon, outLat := e.PointIn(e.GridOut)
 	other := e.create(newIssue("noise", outLon, outLat))
-	e.upload(http.StatusForbidden, fmt.Sprintf("/api/v1/issues/%d/photos", other.ID), auth.GridManager, "photo", pngBytes(t, 13))
-	e.upload(http.StatusNotFound, "/api/v1/issues/999999999/photos", auth.Dispatcher, "photo", pngBytes(t, 13))
+	e.upload(http.StatusForbidden, fmt.Sprintf("/api/v1/issues/%d/photos", other.ID), access.GridManager, "photo", pngBytes(t, 13))
+	e.upload(http.StatusNotFound, "/api/v1/issues/999999999/photos", access.Dispatcher, "photo", pngBytes(t, 13))
 }

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"citymap/server/auth"
+	"citymap/server/access"
 	"citymap/server/store"
 )
 
@@ -16,9 +16,9 @@ import (
 // grid manager's community ("local").
 func scopedEnv(t *testing.T) *env {
 	e := newEnv(t)
-	e.Tokens["hotline"] = e.TokenFor(store.Token{Name: "hotline-12345", Role: auth.Reporter, Source: "hotline_12345"})
-	e.Tokens["lot"] = e.TokenFor(store.Token{Name: "lot-system", Role: auth.Reporter})
-	e.Tokens["local"] = e.TokenFor(store.Token{Name: "local", Role: auth.Dispatcher, Areas: []string{e.Community}})
+	e.Tokens["hotline"] = e.TokenFor(store.Token{Name: "hotline-12345", Role: access.Reporter, Source: "hotline_12345"})
+	e.Tokens["lot"] = e.TokenFor(store.Token{Name: "lot-system", Role: access.Reporter})
+	e.Tokens["local"] = e.TokenFor(store.Token{Name: "local", Role: access.Dispatcher, Areas: []string{e.Community}})
 	return e
 }
 
@@ -108,9 +108,9 @@ func TestDuplicatesAreVisibleOnes(t *testing.T) {
 		return out
 	}
 	for tok, want := range map[string][]int64{
-		auth.Dispatcher: {hotline.ID, patrol.ID},
-		"hotline":       {hotline.ID},
-		"lot":           nil,
+		access.Dispatcher: {hotline.ID, patrol.ID},
+		"hotline":         {hotline.ID},
+		"lot":             nil,
 	} {
 		body := newIssue("illegal_posting", lon2, lat2)
 		delete(body, "source")
@@ -133,18 +133,18 @@ func TestPhotoScope(t *testing.T) {
 	photo := func(role string, seed uint8) string {
 		return e.upload(http.StatusCreated, "/api/v1/photos", role, "photo", pngBytes(t, seed)).JSON(t)["id"].(string)
 	}
-	in, out, loose, lots := photo(auth.Dispatcher, 30), photo(auth.Dispatcher, 31), photo(auth.Dispatcher, 32), photo("lot", 33)
+	in, out, loose, lots := photo(access.Dispatcher, 30), photo(access.Dispatcher, 31), photo(access.Dispatcher, 32), photo("lot", 33)
 	e.create(newIssue("noise", inLon, inLat, "source", "hotline_12345", "photos", []string{in}))
 	e.create(newIssue("noise", outLon, outLat, "source", "hotline_12319", "photos", []string{out}))
 	for _, c := range []struct {
 		photo string
 		who   map[string]int
 	}{
-		{in, map[string]int{auth.Viewer: 200, auth.GridManager: 200, "local": 200, "hotline": 200, "lot": 404}},
-		{out, map[string]int{auth.Viewer: 200, auth.GridManager: 404, "local": 404, "hotline": 404, "lot": 404}},
+		{in, map[string]int{access.Viewer: 200, access.GridManager: 200, "local": 200, "hotline": 200, "lot": 404}},
+		{out, map[string]int{access.Viewer: 200, access.GridManager: 404, "local": 404, "hotline": 404, "lot": 404}},
 		// a photo of no case: the uploader's, and of those limited in nothing
-		{loose, map[string]int{auth.Viewer: 200, auth.Dispatcher: 200, auth.GridManager: 404, "hotline": 404}},
-		{lots, map[string]int{"lot": 200, "hotline": 404, auth.GridManager: 404}},
+		{loose, map[string]int{access.Viewer: 200, access.Dispatcher: 200, access.GridManager: 404, "hotline": 404}},
+		{lots, map[string]int{"lot": 200, "hotline": 404, access.GridManager: 404}},
 	} {
 		for who, want := range c.who {
 			e.Must(want, "GET", "/api/v1/photos/"+c.photo, who, nil)
@@ -152,7 +152,7 @@ func TestPhotoScope(t *testing.T) {
 	}
 	// nor can a photo one may not see be borrowed into a case one may: it is
 	// as unknown as one never uploaded
-	r := e.Must(http.StatusBadRequest, "POST", "/api/v1/issues", auth.GridManager,
+	r := e.Must(http.StatusBadRequest, "POST", "/api/v1/issues", access.GridManager,
 		newIssue("noise", inLon, inLat, "photos", []string{out}))
 	if code, _ := r.ErrorOf(t); code != "unknown_photo" {
 		t.Errorf("borrowing a photo: %s", r.Body)
@@ -175,5 +175,5 @@ func TestMergeScope(t *testing.T) {
 	e.act(http.StatusForbidden, out.ID, "local", merge(in.ID))
 	e.act(http.StatusOK, in2.ID, "local", merge(in.ID))
 	// the city-wide dispatcher merges across areas
-	e.act(http.StatusOK, out.ID, auth.Dispatcher, merge(in.ID))
+	e.act(http.StatusOK, out.ID, access.Dispatcher, merge(in.ID))
 }

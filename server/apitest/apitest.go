@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"citymap/server"
+	"citymap/server/access"
 	"citymap/server/auth"
 	"citymap/server/dbtest"
 	"citymap/server/store"
@@ -70,17 +71,17 @@ func NewWith(t testing.TB, cfg server.Config) *Env {
 	ts := httptest.NewServer(e.Handler)
 	t.Cleanup(ts.Close)
 	e.URL = ts.URL
-	for _, role := range auth.Roles {
+	for _, role := range access.Roles {
 		var areas []string
-		if role == auth.GridManager {
+		if role == access.GridManager {
 			areas = []string{e.Community}
 		}
-		if role == auth.Unit {
+		if role == access.Unit {
 			e.Unit = UnitCode
 			e.Tokens[role] = e.UnitToken("test-"+role, UnitCode)
 			continue
 		}
-		if role == auth.UnitLeader {
+		if role == access.UnitLeader {
 			e.Tokens[role] = e.TokenFor(store.Token{Name: "test-" + role, Role: role, Unit: UnitCode})
 			continue
 		}
@@ -138,7 +139,7 @@ func (e *Env) UnitToken(name, unit string) string {
 	if err != nil {
 		e.T.Fatal(err)
 	}
-	if _, err := e.Store.CreateUnitToken(context.Background(), name, auth.Unit, nil, unit, hash, nil); err != nil {
+	if _, err := e.Store.CreateUnitToken(context.Background(), name, access.Unit, nil, unit, hash, nil); err != nil {
 		e.T.Fatal(err)
 	}
 	return tok

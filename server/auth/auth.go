@@ -1,5 +1,5 @@
 // Package auth turns bearer tokens into principals: who is calling, in which role,
-// over which areas.
+// over which areas. The roles and the scope's rules are package access's.
 package auth
 
 import (
@@ -9,35 +9,10 @@ import (
 	"encoding/base64"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
+
+	"citymap/server/access"
 )
-
-// Roles, from the most to the least powerful.
-const (
-	Admin       = "admin"
-	Dispatcher  = "dispatcher"
-	GridManager = "grid_manager"
-	Planner     = "planner"
-	Viewer      = "viewer"
-	Reporter    = "reporter"
-	// Unit is a responsible unit's staff: it sees and works its unit's tasks only.
-	Unit = "unit"
-	// Reviewer is the 创建办: it hands out tasks and accepts or returns them.
-	Reviewer = "reviewer"
-	// UnitLeader is a responsible unit's leader (分管领导): it reads what the
-	// unit's staff read and approves or returns their declarations.
-	UnitLeader = "unit_leader"
-)
-
-// Roles lists every role.
-var Roles = []string{Admin, Dispatcher, GridManager, Planner, Viewer, Reporter, Unit, Reviewer, UnitLeader}
-
-// UnitRoles are the roles whose tokens act for one unit.
-var UnitRoles = []string{Unit, UnitLeader}
-
-// ValidRole reports whether r names a role.
-func ValidRole(r string) bool { return slices.Contains(Roles, r) }
 
 // tokenPrefix marks citymap tokens so that leaked ones are easy to grep for.
 const tokenPrefix = "cm_"
@@ -65,7 +40,7 @@ type Principal struct {
 	Role    string
 	// Areas limits the principal to these area codes and everything below them;
 	// empty means the whole city.
-	Areas []string
+	Areas access.Scope
 	// Source is the issue source a reporter token reports for ("" for none).
 	Source string
 	// Unit is the unit code a unit or unit_leader token acts for ("" for
@@ -86,19 +61,8 @@ func (p *Principal) Same(q *Principal) bool {
 func (p *Principal) Is(roles ...string) bool { return slices.Contains(roles, p.Role) }
 
 // Covers reports whether the principal's area scope includes the area with this
-// code. Area codes nest by prefix (district 6 digits, street 9, community 12, grid
-// 14), so a scope covers every code it prefixes.
-func (p *Principal) Covers(code string) bool {
-	if len(p.Areas) == 0 {
-		return true
-	}
-	for _, a := range p.Areas {
-		if strings.HasPrefix(code, a) {
-			return true
-		}
-	}
-	return false
-}
+// code.
+func (p *Principal) Covers(code string) bool { return p.Areas.Covers(code) }
 
 // Actor names the principal in issue events.
 func (p *Principal) Actor() string { return p.Role + ":" + p.Name }

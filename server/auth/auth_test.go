@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"citymap/server/access"
 	"citymap/server/store"
 )
 
@@ -46,7 +47,7 @@ func TestCovers(t *testing.T) {
 		{[]string{"320282001001"}, "", false},
 	}
 	for _, c := range cases {
-		p := &Principal{Role: GridManager, Areas: c.areas}
+		p := &Principal{Role: access.GridManager, Areas: c.areas}
 		if got := p.Covers(c.code); got != c.want {
 			t.Errorf("areas %v covers %q = %v, want %v", c.areas, c.code, got, c.want)
 		}
@@ -59,7 +60,7 @@ func TestRequire(t *testing.T) {
 	authn := NewAuthenticator(func(_ context.Context, h []byte) (store.Token, error) {
 		lookups++
 		if bytes.Equal(h, hash) {
-			return store.Token{ID: 7, Name: "wall", Role: Viewer}, nil
+			return store.Token{ID: 7, Name: "wall", Role: access.Viewer}, nil
 		}
 		return store.Token{}, store.ErrNoToken
 	})
@@ -67,7 +68,7 @@ func TestRequire(t *testing.T) {
 	var seen *Principal
 	h := authn.Require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		seen = From(r.Context())
-	}), Viewer, Admin)
+	}), access.Viewer, access.Admin)
 	cases := []struct {
 		name   string
 		header string
@@ -110,11 +111,11 @@ func TestRequireRole(t *testing.T) {
 	tok, hash, _ := NewToken()
 	authn := NewAuthenticator(func(_ context.Context, h []byte) (store.Token, error) {
 		if bytes.Equal(h, hash) {
-			return store.Token{ID: 1, Name: "hotline", Role: Reporter}, nil
+			return store.Token{ID: 1, Name: "hotline", Role: access.Reporter}, nil
 		}
 		return store.Token{}, errors.New("unexpected")
 	})
-	h := authn.Require(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}), Admin, Dispatcher)
+	h := authn.Require(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}), access.Admin, access.Dispatcher)
 	r := httptest.NewRequest("GET", "/x", nil)
 	r.Header.Set("Authorization", "Bearer "+tok)
 	w := httptest.NewRecorder()
@@ -143,7 +144,7 @@ func (l *lookups) lookup(_ context.Context, h []byte) (store.Token, error) {
 	if !bytes.Equal(h, l.hash) {
 		return store.Token{}, store.ErrNoToken
 	}
-	return store.Token{ID: 3, Name: "wall", Role: Viewer, ExpiresAt: l.expires}, nil
+	return store.Token{ID: 3, Name: "wall", Role: access.Viewer, ExpiresAt: l.expires}, nil
 }
 
 func request(tok string) *http.Request {

@@ -15,7 +15,9 @@ import (
 	"strings"
 	"time"
 
+	"citymap/server/access"
 	"citymap/server/auth"
+	"citymap/server/limit"
 	"citymap/server/period"
 	"citymap/server/respond"
 	"citymap/server/routes"
@@ -43,23 +45,29 @@ func (a *API) SetClock(now func() time.Time) {
 	}
 }
 
-// Who may do what. A published bulletin is a document of the whole
+// Routes lists the routes and who may call them. A published bulletin is a document of the whole
 // government: every reader with a city-wide view, unit staff and tokens
 // limited to areas read it whole. Drafts and freezing are the 创建办's;
 // planners may preview.
-var (
-	readers    = []string{auth.Admin, auth.Dispatcher, auth.GridManager, auth.Planner, auth.Viewer, auth.Reviewer, auth.Unit, auth.UnitLeader}
-	previewers = []string{auth.Admin, auth.Reviewer, auth.Planner}
-	editors    = []string{auth.Admin, auth.Reviewer}
-)
+// Assembling a bulletin from the reports (preview, freeze) is heavy, as is
+// printing one with a browser (its PDF).
+func (a *API) Routes() []routes.Route {
+	return []routes.Route{
+		routes.For("GET /api/v1/bulletins", a.list, limit.Light, access.UnitReaders),
+		routes.For("GET /api/v1/bulletins/preview", a.preview, limit.Heavy, access.Previewers),
+		routes.For("POST /api/v1/bulletins", a.freeze, limit.Heavy, access.Managers),
+		// {file} is 12, 12.html or 12.pdf
+		routes.For("GET /api/v1/bulletins/{file}", a.get, limit.Light, access.UnitReaders).By(printClass),
+	}
+}
 
-// Register adds the routes to mux.
-func (a *API) Register(mux routes.Mux) {
-	mux.Handle("GET /api/v1/bulletins", a.auth.Require(http.HandlerFunc(a.list), readers...))
-	mux.Handle("GET /api/v1/bulletins/preview", a.auth.Require(http.HandlerFunc(a.preview), previewers...))
-	mux.Handle("POST /api/v1/bulletins", a.auth.Require(http.HandlerFunc(a.freeze), editors...))
-	// {file} is 12, 12.html or 12.pdf
-	mux.Handle("GET /api/v1/bulletins/{file}", a.auth.Require(http.HandlerFunc(a.get), readers...))
+// printClass is the class of a bulletin's file: heavy for its PDF, which a
+// browser prints.
+func printClass(r *http.Request) string {
+	if strings.HasSuffix(r.URL.Path, ".pdf") {
+		return limit.Heavy
+	}
+	return limit.Light
 }
 
 // Kinds are the bulletins' periods.
@@ -170,7 +178,7 @@ func (a *API) preview(w http.ResponseWriter, r *http.Request) {
 // previewHTML is GET /api/v1/bulletins/preview.html?period=&date=: the
 // preview as it would print, for the review desk's frame.
 func (a *API) previewHTML(w http.ResponseWriter, r *http.Request) {
-	if !auth.From(r.Context()).Is(previewers...) {
+	if !auth.From(r.Context()).Is(access.Previewers...) {
 		respond.Fail(w, r, respond.Errorf(http.StatusForbidden, "forbidden", "previews are the 创建办's and planners'"))
 		return
 	}
@@ -296,7 +304,7 @@ func (a *API) list(w http.ResponseWriter, r *http.Request) {
 	switch status {
 	case "", store.BulletinPublished:
 	case store.BulletinDraft, "all":
-		if !auth.From(r.Context()).Is(editors...) {
+		if !auth.From(r.Context()).Is(access.Managers...) {
 			respond.Fail(w, r, respond.Errorf(http.StatusForbidden, "forbidden", "drafts are the 创建办's"))
 			return
 		}
@@ -353,7 +361,7 @@ func (a *API) get(w http.ResponseWriter, r *http.Request) {
 	b, err := a.store.BulletinByID(r.Context(), id)
 	// a draft is the 创建办's: for anyone else it does not exist
 	if errors.Is(err, store.ErrBulletinNotFound) || (err == nil && b.Status != store.BulletinPublished &&
-		!auth.From(r.Context()).Is(editors...)) {
+		!auth.From(r.Context()).Is(access.Managers...)) {
 		respond.Fail(w, r, respond.ErrNotFound)
 		return
 	}

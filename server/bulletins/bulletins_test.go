@@ -9,14 +9,14 @@ import (
 	"testing"
 
 	"citymap/server"
-	"citymap/server/auth"
+	"citymap/server/access"
 )
 
 // The preview's sections are the reports' rows for the same period.
 func TestPreviewEqualsReports(t *testing.T) {
 	e := withFixture(t, server.Config{})
 	var b bulletin
-	e.Get("/api/v1/bulletins/preview?period=month&date=2020-03-09", auth.Reviewer).Decode(t, &b)
+	e.Get("/api/v1/bulletins/preview?period=month&date=2020-03-09", access.Reviewer).Decode(t, &b)
 	if b.Status != "preview" || b.Number != nil || !strings.Contains(b.Title, "2020年3月") {
 		t.Errorf("preview: %+v", b)
 	}
@@ -35,7 +35,7 @@ func TestPreviewEqualsReports(t *testing.T) {
 		var report struct {
 			Rows []map[string]any `json:"rows"`
 		}
-		e.Get(path, auth.Admin).Decode(t, &report)
+		e.Get(path, access.Admin).Decode(t, &report)
 		if got := f.rows(t, key); !reflect.DeepEqual(got, report.Rows) {
 			t.Errorf("%s: the bulletin has\n%v\nthe report\n%v", key, got, report.Rows)
 		}
@@ -76,7 +76,7 @@ func TestFreezeNumbersAndKeeps(t *testing.T) {
 	freeze := func(body string) bulletin {
 		t.Helper()
 		var b bulletin
-		e.Must(http.StatusCreated, "POST", "/api/v1/bulletins", auth.Reviewer, json.RawMessage(body)).Decode(t, &b)
+		e.Must(http.StatusCreated, "POST", "/api/v1/bulletins", access.Reviewer, json.RawMessage(body)).Decode(t, &b)
 		return b
 	}
 	feb := freeze(`{"period": "month", "date": "2020-02-01"}`)
@@ -94,24 +94,24 @@ func TestFreezeNumbersAndKeeps(t *testing.T) {
 	if mar.Title != "三月通报" {
 		t.Errorf("title %q", mar.Title)
 	}
-	before := e.Get(fmt.Sprintf("/api/v1/bulletins/%d", mar.ID), auth.Planner).JSON(t)["figures"]
+	before := e.Get(fmt.Sprintf("/api/v1/bulletins/%d", mar.ID), access.Planner).JSON(t)["figures"]
 	// a new inspection of March and a case closed: the frozen figures stay
 	e.Exec(`INSERT INTO inspections (point_id, inspected_at, inspector, score)
 		SELECT id, '2020-03-25 10:00+08', '测试督查员', 10 FROM points WHERE code = 'FX-P2'`)
 	e.Exec(`UPDATE issues SET status = 'closed', resolved_at = '2020-03-10 12:00+08', closed_at = '2020-03-10 13:00+08'
 		WHERE external_id = 'bulletin-fixture-4'`)
-	after := e.Get(fmt.Sprintf("/api/v1/bulletins/%d", mar.ID), auth.Planner).JSON(t)["figures"]
+	after := e.Get(fmt.Sprintf("/api/v1/bulletins/%d", mar.ID), access.Planner).JSON(t)["figures"]
 	if !reflect.DeepEqual(before, after) {
 		t.Error("a frozen bulletin's figures changed with the data")
 	}
 	var preview bulletin
-	e.Get("/api/v1/bulletins/preview?period=month&date=2020-03-01", auth.Reviewer).Decode(t, &preview)
+	e.Get("/api/v1/bulletins/preview?period=month&date=2020-03-01", access.Reviewer).Decode(t, &preview)
 	if units := preview.figures(t).rows(t, "units"); units[len(units)-1]["value"] == 70.0 {
 		t.Error("the preview does not see the new inspection (the test proves nothing)")
 	}
 	// frozen once only, and nothing written on the refusal
 	n := count(e)
-	code, _ := e.Call("POST", "/api/v1/bulletins", auth.Admin, map[string]string{"period": "month", "date": "2020-03-02"}).
+	code, _ := e.Call("POST", "/api/v1/bulletins", access.Admin, map[string]string{"period": "month", "date": "2020-03-02"}).
 		Want(t, http.StatusConflict).ErrorOf(t)
 	if code != "already_frozen" || count(e) != n {
 		t.Errorf("double freeze: %s, %d bulletins, want already_frozen and %d", code, count(e), n)
@@ -120,7 +120,7 @@ func TestFreezeNumbersAndKeeps(t *testing.T) {
 	var list struct {
 		Bulletins []bulletin `json:"bulletins"`
 	}
-	e.Get("/api/v1/bulletins?period=month", auth.Unit).Decode(t, &list)
+	e.Get("/api/v1/bulletins?period=month", access.Unit).Decode(t, &list)
 	var issues []string
 	for _, b := range list.Bulletins {
 		if b.Figures != nil {
@@ -163,7 +163,7 @@ func TestBadInput(t *testing.T) {
 		if c.body != "" {
 			body = c.body
 		}
-		r := e.Call(c.method, c.path, auth.Reviewer, body).Want(t, c.status)
+		r := e.Call(c.method, c.path, access.Reviewer, body).Want(t, c.status)
 		code, fields := r.ErrorOf(t)
 		if c.code != "" && code != c.code {
 			t.Errorf("%s %s %s: code %q, want %q", c.method, c.path, c.body, code, c.code)
@@ -185,20 +185,20 @@ func TestReaders(t *testing.T) {
 		VALUES ('week', '2020-03-09 00:00+08', '2020-03-16 00:00+08', 2020, 'draft', '草稿', '{}', 'test')`)
 	draft := e.Int(`SELECT id FROM bulletins WHERE title = '草稿'`)
 	var pub bulletin
-	e.Must(http.StatusCreated, "POST", "/api/v1/bulletins", auth.Admin, map[string]string{"period": "month", "date": "2020-03-01"}).
+	e.Must(http.StatusCreated, "POST", "/api/v1/bulletins", access.Admin, map[string]string{"period": "month", "date": "2020-03-01"}).
 		Decode(t, &pub)
-	area := e.Token("area", auth.GridManager, []string{"329999001"})
-	for _, role := range []string{auth.Admin, auth.Dispatcher, auth.GridManager, auth.Planner, auth.Viewer,
-		auth.Reviewer, auth.Unit, auth.UnitLeader} {
+	area := e.Token("area", access.GridManager, []string{"329999001"})
+	for _, role := range []string{access.Admin, access.Dispatcher, access.GridManager, access.Planner, access.Viewer,
+		access.Reviewer, access.Unit, access.UnitLeader} {
 		e.Get(fmt.Sprintf("/api/v1/bulletins/%d", pub.ID), role)
 		e.Get(fmt.Sprintf("/api/v1/bulletins/%d.html", pub.ID), role)
 		wantDraft := http.StatusNotFound
-		if role == auth.Admin || role == auth.Reviewer {
+		if role == access.Admin || role == access.Reviewer {
 			wantDraft = http.StatusOK
 		}
 		e.Must(wantDraft, "GET", fmt.Sprintf("/api/v1/bulletins/%d", draft), role, nil)
 		wantPreview := http.StatusForbidden
-		if role == auth.Admin || role == auth.Reviewer || role == auth.Planner {
+		if role == access.Admin || role == access.Reviewer || role == access.Planner {
 			wantPreview = http.StatusOK
 		}
 		e.Must(wantPreview, "GET", "/api/v1/bulletins/preview?period=week&date=2020-03-02", role, nil)
@@ -206,16 +206,16 @@ func TestReaders(t *testing.T) {
 	}
 	e.Must(http.StatusOK, "GET", fmt.Sprintf("/api/v1/bulletins/%d", pub.ID), "", nil, "Authorization", "Bearer "+area)
 	// a planner limited to areas previews nothing: the figures are the city's
-	areaPlanner := e.Token("area planner", auth.Planner, []string{"329999001"})
+	areaPlanner := e.Token("area planner", access.Planner, []string{"329999001"})
 	e.Must(http.StatusForbidden, "GET", "/api/v1/bulletins/preview?period=week&date=2020-03-02", "", nil,
 		"Authorization", "Bearer "+areaPlanner)
-	e.Must(http.StatusForbidden, "GET", "/api/v1/bulletins", auth.Reporter, nil)
-	e.Must(http.StatusForbidden, "POST", "/api/v1/bulletins", auth.Planner, map[string]string{"period": "week", "date": "2020-03-02"})
-	e.Must(http.StatusForbidden, "GET", "/api/v1/bulletins?status=draft", auth.Planner, nil)
+	e.Must(http.StatusForbidden, "GET", "/api/v1/bulletins", access.Reporter, nil)
+	e.Must(http.StatusForbidden, "POST", "/api/v1/bulletins", access.Planner, map[string]string{"period": "week", "date": "2020-03-02"})
+	e.Must(http.StatusForbidden, "GET", "/api/v1/bulletins?status=draft", access.Planner, nil)
 	var drafts struct {
 		Bulletins []bulletin `json:"bulletins"`
 	}
-	e.Get("/api/v1/bulletins?status=draft", auth.Reviewer).Decode(t, &drafts)
+	e.Get("/api/v1/bulletins?status=draft", access.Reviewer).Decode(t, &drafts)
 	found := false
 	for _, b := range drafts.Bulletins {
 		found = found || b.ID == draft
@@ -227,6 +227,6 @@ func TestReaders(t *testing.T) {
 		t.Error("the 创建办 does not see the draft")
 	}
 	for _, p := range []string{"x", "0", "1.doc", "12.html.pdf"} {
-		e.Must(http.StatusNotFound, "GET", "/api/v1/bulletins/"+p, auth.Admin, nil)
+		e.Must(http.StatusNotFound, "GET", "/api/v1/bulletins/"+p, access.Admin, nil)
 	}
 }

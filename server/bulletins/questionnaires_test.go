@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"citymap/server"
-	"citymap/server/auth"
+	"citymap/server/access"
 	"citymap/server/bulletins"
 	"citymap/server/surveys"
 )
@@ -47,7 +47,7 @@ func TestQuestionnaireSection(t *testing.T) {
 	var march struct {
 		Rows []map[string]any `json:"rows"`
 	}
-	e.Get(source, auth.Admin).Decode(t, &march)
+	e.Get(source, access.Admin).Decode(t, &march)
 	want := []map[string]any{{"code": "329999001", "name": "测试街道", "respondents": 3.0,
 		"awareness_rate": 0.6667, "satisfaction_rate": 0.6667, "average_rating": 3.6667}}
 	if !reflect.DeepEqual(march.Rows, want) {
@@ -58,7 +58,7 @@ func TestQuestionnaireSection(t *testing.T) {
 	var now struct {
 		Rows []map[string]any `json:"rows"`
 	}
-	e.Get(source, auth.Admin).Decode(t, &now)
+	e.Get(source, access.Admin).Decode(t, &now)
 	if len(now.Rows) != 1 || now.Rows[0]["respondents"] != 5.0 {
 		t.Fatalf("the report today: %v, want April's answers too (else the test proves nothing)", now.Rows)
 	}
@@ -73,7 +73,7 @@ func TestQuestionnaireSection(t *testing.T) {
 			"awareness_rate": 1.0, "satisfaction_rate": 1.0, "average_rating": 5.0}}},
 	} {
 		var b bulletin
-		e.Get("/api/v1/bulletins/preview?period="+c.period+"&date="+c.date, auth.Reviewer).Decode(t, &b)
+		e.Get("/api/v1/bulletins/preview?period="+c.period+"&date="+c.date, access.Reviewer).Decode(t, &b)
 		f := b.figures(t)
 		var keys []string
 		for _, s := range f.Sections {
@@ -96,7 +96,7 @@ func TestQuestionnaireSection(t *testing.T) {
 	// February: FX-Q (opened the 20th, nobody answered yet) and the survey
 	// closed the 15th, with every street of their areas at 0
 	var feb bulletin
-	e.Get("/api/v1/bulletins/preview?period=month&date=2020-02-01", auth.Reviewer).Decode(t, &feb)
+	e.Get("/api/v1/bulletins/preview?period=month&date=2020-02-01", access.Reviewer).Decode(t, &feb)
 	for _, code := range []string{"FX-CLOSED", "FX-Q"} {
 		if rows := feb.figures(t).rows(t, bulletins.QuestionnaireKey+code); len(rows) != 1 || rows[0]["respondents"] != 0.0 ||
 			rows[0]["awareness_rate"] != nil {
@@ -104,7 +104,7 @@ func TestQuestionnaireSection(t *testing.T) {
 		}
 	}
 
-	page := string(e.Get("/api/v1/bulletins/preview.html?period=month&date=2020-03-01", auth.Reviewer).Body)
+	page := string(e.Get("/api/v1/bulletins/preview.html?period=month&date=2020-03-01", access.Reviewer).Body)
 	for _, s := range []string{"问卷调查结果（知晓率、满意率）：测试问卷", "<th>知晓率</th>", "<th>满意率</th>",
 		"<td>测试街道</td><td>3</td><td>66.67%</td><td>66.67%</td><td>3.67</td>"} {
 		if !strings.Contains(page, s) {

@@ -12,8 +12,8 @@ import (
 	"testing"
 
 	"citymap/server"
+	"citymap/server/access"
 	"citymap/server/apitest"
-	"citymap/server/auth"
 	"citymap/server/bulletins"
 )
 
@@ -23,9 +23,9 @@ func TestHTMLEscapes(t *testing.T) {
 	evil := `<script>alert("x")</script>单位&<b>`
 	e.Exec(`UPDATE points SET unit = $1 WHERE code = 'FX-P3'`, evil)
 	var b bulletin
-	e.Must(http.StatusCreated, "POST", "/api/v1/bulletins", auth.Reviewer,
+	e.Must(http.StatusCreated, "POST", "/api/v1/bulletins", access.Reviewer,
 		map[string]string{"period": "month", "date": "2020-03-01", "notes": "<img src=x onerror=alert(1)>"}).Decode(t, &b)
-	res := e.Get(fmt.Sprintf("/api/v1/bulletins/%d.html", b.ID), auth.Unit)
+	res := e.Get(fmt.Sprintf("/api/v1/bulletins/%d.html", b.ID), access.Unit)
 	page := string(res.Body)
 	if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
 		t.Errorf("content type %q", ct)
@@ -51,9 +51,9 @@ func TestPDF(t *testing.T) {
 	pdftotext := apitest.RequireTool(t, "pdftotext", "CITYMAP_REQUIRE_PDFTOTEXT", "install poppler-utils (scripts/deps-browser.sh)")
 	e := withFixture(t, server.Config{})
 	var b bulletin
-	e.Must(http.StatusCreated, "POST", "/api/v1/bulletins", auth.Reviewer, map[string]string{"period": "month", "date": "2020-03-01"}).
+	e.Must(http.StatusCreated, "POST", "/api/v1/bulletins", access.Reviewer, map[string]string{"period": "month", "date": "2020-03-01"}).
 		Decode(t, &b)
-	res := e.Get(fmt.Sprintf("/api/v1/bulletins/%d.pdf", b.ID), auth.Viewer)
+	res := e.Get(fmt.Sprintf("/api/v1/bulletins/%d.pdf", b.ID), access.Viewer)
 	if !bytes.HasPrefix(res.Body, []byte("%PDF-")) || res.Header.Get("Content-Type") != "application/pdf" {
 		t.Fatalf("not a PDF: %q %q", res.Header.Get("Content-Type"), res.Body[:min(20, len(res.Body))])
 	}
@@ -75,7 +75,7 @@ func TestPDF(t *testing.T) {
 	if e.Int(`SELECT count(*) FROM bulletins WHERE id = $1 AND pdf IS NOT NULL`, b.ID) != 1 {
 		t.Error("the PDF is not kept")
 	}
-	again := e.Get(fmt.Sprintf("/api/v1/bulletins/%d.pdf", b.ID), auth.Unit)
+	again := e.Get(fmt.Sprintf("/api/v1/bulletins/%d.pdf", b.ID), access.Unit)
 	if !bytes.Equal(again.Body, res.Body) {
 		t.Error("the second download differs from the first")
 	}
@@ -89,9 +89,9 @@ func TestPDFWithoutBrowser(t *testing.T) {
 	}
 	e := withFixture(t, server.Config{Chromium: "/nonexistent/chromium"})
 	var b bulletin
-	e.Must(http.StatusCreated, "POST", "/api/v1/bulletins", auth.Reviewer, map[string]string{"period": "week", "date": "2020-03-02"}).
+	e.Must(http.StatusCreated, "POST", "/api/v1/bulletins", access.Reviewer, map[string]string{"period": "week", "date": "2020-03-02"}).
 		Decode(t, &b)
-	code, _ := e.Call("GET", fmt.Sprintf("/api/v1/bulletins/%d.pdf", b.ID), auth.Reviewer, nil).
+	code, _ := e.Call("GET", fmt.Sprintf("/api/v1/bulletins/%d.pdf", b.ID), access.Reviewer, nil).
 		Want(t, http.StatusServiceUnavailable).ErrorOf(t)
 	if code != "pdf_unavailable" {
 		t.Errorf("code %q", code)

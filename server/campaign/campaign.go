@@ -18,8 +18,10 @@ import (
 
 	"citymap/server/routes"
 
+	"citymap/server/access"
 	"citymap/server/auth"
 	"citymap/server/documents"
+	"citymap/server/limit"
 	"citymap/server/respond"
 	"citymap/server/store"
 )
@@ -38,39 +40,35 @@ func New(st *store.Store, a *auth.Authenticator, dataDir string) *API {
 	return &API{store: st, auth: a, docs: documents.NewDir(dataDir), now: time.Now}
 }
 
-// Who may call what. The 创建办 (reviewer) and admins hand out and judge
-// tasks and run campaigns; unit staff work their unit's tasks; the command
-// centre and planners read.
-var (
-	managers = []string{auth.Admin, auth.Reviewer}
-	workers  = []string{auth.Admin, auth.Reviewer, auth.Unit}
-	// a unit's leader reads what its staff read
-	readers = []string{auth.Admin, auth.Dispatcher, auth.GridManager, auth.Planner, auth.Viewer, auth.Reviewer,
-		auth.Unit, auth.UnitLeader}
-	// uploaders may store evidence files
-	uploaders = []string{auth.Admin, auth.Dispatcher, auth.GridManager, auth.Reviewer, auth.Unit}
-)
-
-// Register adds the routes to mux.
-func (a *API) Register(mux routes.Mux) {
-	route := func(pattern string, h http.HandlerFunc, roles []string) {
-		mux.Handle(pattern, a.auth.Require(h, roles...))
+// Routes lists the routes and who may call them. The 创建办 (reviewer) and
+// admins hand out and judge tasks and run campaigns; unit staff work their
+// unit's tasks; the command centre and planners read, and a unit's leader
+// reads what its staff read; evidence files are stored by those who work
+// tasks and cases.
+func (a *API) Routes() []routes.Route {
+	read := func(pattern string, h http.HandlerFunc) routes.Route {
+		return routes.For(pattern, h, limit.Light, access.UnitReaders)
 	}
-	route("GET /api/v1/indicators", a.indicators, readers)
-	route("GET /api/v1/points/{code}/checklist", a.checklist, readers)
-	route("POST /api/v1/tasks", a.createTask, managers)
-	route("GET /api/v1/tasks", a.listTasks, readers)
-	route("POST /api/v1/tasks/spawn", a.spawnTasks, managers)
-	route("GET /api/v1/tasks/{id}", a.getTask, readers)
-	route("POST /api/v1/tasks/{id}/actions", a.taskAction, workers)
-	route("POST /api/v1/documents", a.uploadDocument, uploaders)
-	route("GET /api/v1/documents/{id}", a.serveDocument, readers)
-	route("GET /api/v1/campaigns", a.listCampaigns, readers)
-	route("POST /api/v1/campaigns", a.createCampaign, managers)
-	route("GET /api/v1/campaigns/{id}", a.getCampaign, readers)
-	route("GET /api/v1/campaigns/{id}/report", a.campaignReport, readers)
-	route("GET /api/v1/leaders", a.listLeaders, readers)
-	route("POST /api/v1/leaders", a.createLeader, managers)
+	manage := func(pattern string, h http.HandlerFunc) routes.Route {
+		return routes.For(pattern, h, limit.Light, access.Managers)
+	}
+	return []routes.Route{
+		read("GET /api/v1/indicators", a.indicators),
+		read("GET /api/v1/points/{code}/checklist", a.checklist),
+		manage("POST /api/v1/tasks", a.createTask),
+		routes.For("GET /api/v1/tasks", a.listTasks, limit.Medium, access.UnitReaders),
+		manage("POST /api/v1/tasks/spawn", a.spawnTasks),
+		read("GET /api/v1/tasks/{id}", a.getTask),
+		routes.For("POST /api/v1/tasks/{id}/actions", a.taskAction, limit.Light, access.TaskWorkers),
+		routes.For("POST /api/v1/documents", a.uploadDocument, limit.Upload, access.DocumentUploaders),
+		read("GET /api/v1/documents/{id}", a.serveDocument),
+		read("GET /api/v1/campaigns", a.listCampaigns),
+		manage("POST /api/v1/campaigns", a.createCampaign),
+		read("GET /api/v1/campaigns/{id}", a.getCampaign),
+		read("GET /api/v1/campaigns/{id}/report", a.campaignReport),
+		read("GET /api/v1/leaders", a.listLeaders),
+		manage("POST /api/v1/leaders", a.createLeader),
+	}
 }
 
 // actor is the principal as the store's task operations see it.

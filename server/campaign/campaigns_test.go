@@ -10,7 +10,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"citymap/server/auth"
+	"citymap/server/access"
 	"citymap/server/period"
 )
 
@@ -23,7 +23,7 @@ func figures(t *testing.T, e *env, id int64) map[string][2]any {
 			Current, Previous any
 		}
 	}
-	e.Get(fmt.Sprintf("/api/v1/campaigns/%d/report", id), auth.Planner).Decode(t, &rep)
+	e.Get(fmt.Sprintf("/api/v1/campaigns/%d/report", id), access.Planner).Decode(t, &rep)
 	out := map[string][2]any{}
 	for _, r := range rep.Rows {
 		out[r.Figure] = [2]any{r.Current, r.Previous}
@@ -39,20 +39,20 @@ func TestCampaignReport(t *testing.T) {
 	var category, street string
 	e.Scan(`SELECT category, left(grid_code, 9) FROM points WHERE code = $1`, []any{e.Point}, &category, &street)
 	today := time.Now().In(period.Zone)
-	c := e.Must(http.StatusCreated, "POST", "/api/v1/campaigns", auth.Reviewer, map[string]any{
+	c := e.Must(http.StatusCreated, "POST", "/api/v1/campaigns", access.Reviewer, map[string]any{
 		"code": "TEST-1", "name": "测试专项行动", "starts_on": today.AddDate(0, 0, -10).Format(time.DateOnly),
 		"ends_on": today.AddDate(0, 0, 10).Format(time.DateOnly), "areas": []string{street},
 		"point_categories": []string{category}, "lead_unit": "cgj"}).JSON(t)
 	id := int64(c["id"].(float64))
 	before := figures(t, e, id)
-	e.Must(http.StatusCreated, "POST", "/api/v1/inspections", auth.Admin, map[string]any{"point": e.Point,
+	e.Must(http.StatusCreated, "POST", "/api/v1/inspections", access.Admin, map[string]any{"point": e.Point,
 		"deductions": []map[string]any{{"indicator_code": "T1", "points": 2, "category": "exposed_garbage"},
 			{"indicator_code": "T2", "points": 1, "category": "illegal_posting"}}})
-	done, _ := e.newTask(auth.Reviewer, map[string]any{"campaign": id})
-	late, _ := e.newTask(auth.Reviewer, map[string]any{"campaign": id})
-	e.newTask(auth.Reviewer, nil) // not the campaign's
-	e.act(http.StatusOK, done.ID, auth.Unit, map[string]any{"action": "submit"})
-	e.act(http.StatusOK, done.ID, auth.Reviewer, map[string]any{"action": "accept"})
+	done, _ := e.newTask(access.Reviewer, map[string]any{"campaign": id})
+	late, _ := e.newTask(access.Reviewer, map[string]any{"campaign": id})
+	e.newTask(access.Reviewer, nil) // not the campaign's
+	e.act(http.StatusOK, done.ID, access.Unit, map[string]any{"action": "submit"})
+	e.act(http.StatusOK, done.ID, access.Reviewer, map[string]any{"action": "accept"})
 	e.Exec(`UPDATE tasks SET due_at = now() - interval '1 hour' WHERE id = $1`, late.ID)
 	after := figures(t, e, id)
 	want := map[string]float64{"issues_found": 2, "inspections": 1, "tasks": 2, "tasks_done": 1, "tasks_overdue": 1}
@@ -64,18 +64,18 @@ func TestCampaignReport(t *testing.T) {
 	if after["average_score"][0] == nil || after["issues_found"][1] == nil {
 		t.Errorf("report: %v", after)
 	}
-	csv := e.Get(fmt.Sprintf("/api/v1/campaigns/%d/report?format=csv", id), auth.Planner)
+	csv := e.Get(fmt.Sprintf("/api/v1/campaigns/%d/report?format=csv", id), access.Planner)
 	if !strings.HasPrefix(strings.TrimPrefix(string(csv.Body), "\ufeff"), "figure,current,previous,delta") {
 		t.Errorf("CSV: %s", csv.Body)
 	}
 	var list struct{ Campaigns []struct{ Code string } }
-	e.Get("/api/v1/campaigns", auth.Unit).Decode(t, &list)
+	e.Get("/api/v1/campaigns", access.Unit).Decode(t, &list)
 	if len(list.Campaigns) < 2 || list.Campaigns[0].Code == "" {
 		t.Errorf("campaigns: %v", list)
 	}
-	e.Get(fmt.Sprintf("/api/v1/campaigns/%d", id), auth.Viewer)
-	e.Must(http.StatusNotFound, "GET", "/api/v1/campaigns/999999/report", auth.Viewer, nil)
-	e.Must(http.StatusBadRequest, "GET", fmt.Sprintf("/api/v1/campaigns/%d/report?form=csv", id), auth.Viewer, nil)
+	e.Get(fmt.Sprintf("/api/v1/campaigns/%d", id), access.Viewer)
+	e.Must(http.StatusNotFound, "GET", "/api/v1/campaigns/999999/report", access.Viewer, nil)
+	e.Must(http.StatusBadRequest, "GET", fmt.Sprintf("/api/v1/campaigns/%d/report?form=csv", id), access.Viewer, nil)
 }
 
 func TestCampaignBadInput(t *testing.T) {
@@ -99,16 +99,16 @@ func TestCampaignBadInput(t *testing.T) {
 	}
 	before := e.Int(`SELECT count(*) FROM campaigns`)
 	for _, c := range cases {
-		r := e.Call("POST", "/api/v1/campaigns", auth.Reviewer, c.body)
+		r := e.Call("POST", "/api/v1/campaigns", access.Reviewer, c.body)
 		if _, fields := r.ErrorOf(t); r.Status != http.StatusBadRequest || fields[c.field] == nil {
 			t.Errorf("%s: %d %s", c.name, r.Status, r.Body)
 		}
 	}
-	e.Must(http.StatusCreated, "POST", "/api/v1/campaigns", auth.Reviewer, ok())
-	if _, f := e.Call("POST", "/api/v1/campaigns", auth.Reviewer, ok()).ErrorOf(t); f["code"] == nil {
+	e.Must(http.StatusCreated, "POST", "/api/v1/campaigns", access.Reviewer, ok())
+	if _, f := e.Call("POST", "/api/v1/campaigns", access.Reviewer, ok()).ErrorOf(t); f["code"] == nil {
 		t.Error("a second campaign with the same code")
 	}
-	e.Must(http.StatusForbidden, "POST", "/api/v1/campaigns", auth.Unit, ok())
+	e.Must(http.StatusForbidden, "POST", "/api/v1/campaigns", access.Unit, ok())
 	if n := e.Int(`SELECT count(*) FROM campaigns`); n != before+1 {
 		t.Errorf("%d campaigns written, want 1", n-before)
 	}
@@ -118,10 +118,10 @@ func TestCampaignBadInput(t *testing.T) {
 func TestLeaders(t *testing.T) {
 	e := newEnv(t)
 	street := e.Community[:9]
-	e.Must(http.StatusCreated, "POST", "/api/v1/leaders", auth.Reviewer,
+	e.Must(http.StatusCreated, "POST", "/api/v1/leaders", access.Reviewer,
 		map[string]any{"name": "测试领导", "post": "副市长", "areas": []string{street}})
 	var list struct{ Leaders []struct{ Name, Post string } }
-	e.Get("/api/v1/leaders?area="+e.Community, auth.Viewer).Decode(t, &list)
+	e.Get("/api/v1/leaders?area="+e.Community, access.Viewer).Decode(t, &list)
 	found := false
 	for _, l := range list.Leaders {
 		found = found || (l.Name == "测试领导" && l.Post == "副市长")
@@ -130,7 +130,7 @@ func TestLeaders(t *testing.T) {
 		t.Errorf("leader not listed for a community of the street: %v", list)
 	}
 	var rep struct{ Rows []map[string]any }
-	e.Get("/api/v1/reports/areas?level=community&area="+street, auth.Planner).Decode(t, &rep)
+	e.Get("/api/v1/reports/areas?level=community&area="+street, access.Planner).Decode(t, &rep)
 	for _, r := range rep.Rows {
 		if l, _ := r["leader"].(string); !strings.Contains(l, "测试领导（副市长）") {
 			t.Errorf("row %s: leader %q", r["code"], l)
@@ -146,7 +146,7 @@ func TestLeaders(t *testing.T) {
 	e.Scan(`SELECT max(created_at) FROM issues`, nil, &end)
 	end = end.In(time.FixedZone("CST", 8*3600))
 	e.Get(fmt.Sprintf("/api/v1/reports/redblack?entity=areas&level=street&metric=closure_rate&n=100&from=%s&to=%s",
-		end.AddDate(0, 0, -30).Format(time.DateOnly), end.Format(time.DateOnly)), auth.Planner).Decode(t, &rb)
+		end.AddDate(0, 0, -30).Format(time.DateOnly), end.Format(time.DateOnly)), access.Planner).Decode(t, &rb)
 	seen := false
 	for _, r := range rb.Rows {
 		if r["code"] == street {
@@ -161,7 +161,7 @@ func TestLeaders(t *testing.T) {
 	}
 	for _, bad := range []map[string]any{{"name": "", "areas": []string{street}}, {"name": "x"},
 		{"name": "x", "areas": []string{e.GridIn}}} {
-		if r := e.Call("POST", "/api/v1/leaders", auth.Reviewer, bad); r.Status != http.StatusBadRequest {
+		if r := e.Call("POST", "/api/v1/leaders", access.Reviewer, bad); r.Status != http.StatusBadRequest {
 			t.Errorf("leader %v: %d", bad, r.Status)
 		}
 	}
@@ -176,7 +176,7 @@ func TestIndicatorTree(t *testing.T) {
 		Children        []json.RawMessage
 	}
 	var all struct{ Indicators []node }
-	e.Get("/api/v1/indicators", auth.Unit).Decode(t, &all)
+	e.Get("/api/v1/indicators", access.Unit).Decode(t, &all)
 	kinds := map[string]bool{}
 	for _, n := range all.Indicators {
 		kinds[n.Kind] = true
@@ -186,15 +186,15 @@ func TestIndicatorTree(t *testing.T) {
 	}
 	// filtered: the matching leaves with their ancestors only
 	var decl struct{ Indicators []node }
-	e.Get("/api/v1/indicators?kind=declaration", auth.Viewer).Decode(t, &decl)
+	e.Get("/api/v1/indicators?kind=declaration", access.Viewer).Decode(t, &decl)
 	for _, n := range decl.Indicators {
 		if n.Kind != "declaration" || len(n.Children) == 0 {
 			t.Errorf("declaration root %+v", n)
 		}
 	}
-	e.Must(http.StatusBadRequest, "GET", "/api/v1/indicators?kind=survey", auth.Viewer, nil)
-	e.Must(http.StatusBadRequest, "GET", "/api/v1/indicators?knd=field", auth.Viewer, nil)
-	e.Must(http.StatusForbidden, "GET", "/api/v1/indicators", auth.Reporter, nil)
+	e.Must(http.StatusBadRequest, "GET", "/api/v1/indicators?kind=survey", access.Viewer, nil)
+	e.Must(http.StatusBadRequest, "GET", "/api/v1/indicators?knd=field", access.Viewer, nil)
+	e.Must(http.StatusForbidden, "GET", "/api/v1/indicators", access.Reporter, nil)
 }
 
 // Tasks are a live layer: unit staff follow their own unit's tasks only.
@@ -222,9 +222,9 @@ func TestLiveTasks(t *testing.T) {
 			}
 		}
 	}
-	mine, other, wall := dial(auth.Unit), dial("other_unit"), dial(auth.Viewer)
-	first, _ := e.newTask(auth.Reviewer, nil)
-	second, _ := e.newTask(auth.Reviewer, map[string]any{"unit": otherUnit})
+	mine, other, wall := dial(access.Unit), dial("other_unit"), dial(access.Viewer)
+	first, _ := e.newTask(access.Reviewer, nil)
+	second, _ := e.newTask(access.Reviewer, map[string]any{"unit": otherUnit})
 	next := func(conn *websocket.Conn) (layer, id, unit string) {
 		t.Helper()
 		_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))

@@ -11,7 +11,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"citymap/server/auth"
+	"citymap/server/access"
 	"citymap/server/documents"
 )
 
@@ -56,7 +56,7 @@ func TestDocumentUploadAndServe(t *testing.T) {
 		{"png", "现场.png", png, "image/png"},
 	}
 	for _, c := range cases {
-		r := e.upload(auth.Unit, "file", c.file, c.data)
+		r := e.upload(access.Unit, "file", c.file, c.data)
 		if r.Status != http.StatusCreated {
 			t.Errorf("%s: %d %s", c.name, r.Status, r.Body)
 			continue
@@ -67,7 +67,7 @@ func TestDocumentUploadAndServe(t *testing.T) {
 		if got["id"] != id || got["content_type"] != c.ctype || got["filename"] != c.file {
 			t.Errorf("%s: %v", c.name, got)
 		}
-		res := e.Get("/api/v1/documents/"+id, auth.Unit)
+		res := e.Get("/api/v1/documents/"+id, access.Unit)
 		want := "attachment"
 		if strings.HasPrefix(c.ctype, "image/") {
 			want = "inline"
@@ -83,8 +83,8 @@ func TestDocumentUploadAndServe(t *testing.T) {
 	sum := sha256.Sum256(pdf)
 	id := hex.EncodeToString(sum[:])
 	e.Must(http.StatusNotFound, "GET", "/api/v1/documents/"+id, "other_unit", nil)
-	e.Get("/api/v1/documents/"+id, auth.Reviewer)
-	e.Must(http.StatusForbidden, "POST", "/api/v1/documents", auth.Reporter, nil)
+	e.Get("/api/v1/documents/"+id, access.Reviewer)
+	e.Must(http.StatusForbidden, "POST", "/api/v1/documents", access.Reporter, nil)
 }
 
 // What is not a document the city accepts is refused naming the field, and
@@ -107,17 +107,17 @@ func TestDocumentRefused(t *testing.T) {
 		{"wrong field", "photo", pdf, http.StatusBadRequest},
 	}
 	for _, c := range cases {
-		r := e.upload(auth.Unit, c.field, "x.pdf", c.data)
+		r := e.upload(access.Unit, c.field, "x.pdf", c.data)
 		_, fields := r.ErrorOf(t)
 		if r.Status != c.status || fields[c.field] == nil {
 			t.Errorf("%s: %d %s, want %d naming %s", c.name, r.Status, r.Body, c.status, c.field)
 		}
 	}
-	if r := e.Call("POST", "/api/v1/documents", auth.Unit, map[string]any{"file": "x"}); r.Status != http.StatusUnsupportedMediaType {
+	if r := e.Call("POST", "/api/v1/documents", access.Unit, map[string]any{"file": "x"}); r.Status != http.StatusUnsupportedMediaType {
 		t.Errorf("JSON upload: %d", r.Status)
 	}
 	if after := e.count(); after.documents != before.documents {
 		t.Errorf("refused uploads recorded %d documents", after.documents-before.documents)
 	}
-	e.Must(http.StatusNotFound, "GET", "/api/v1/documents/../../etc/passwd", auth.Admin, nil)
+	e.Must(http.StatusNotFound, "GET", "/api/v1/documents/../../etc/passwd", access.Admin, nil)
 }

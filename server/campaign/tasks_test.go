@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"citymap/server"
+	"citymap/server/access"
 	"citymap/server/apitest"
-	"citymap/server/auth"
 	"citymap/server/store"
 )
 
@@ -19,7 +19,7 @@ import (
 func TestTaskFlow(t *testing.T) {
 	e := newEnv(t)
 	before := e.count()
-	tk, r := e.newTask(auth.Reviewer, nil)
+	tk, r := e.newTask(access.Reviewer, nil)
 	r.Want(t, http.StatusCreated)
 	p := tk.Properties
 	if p.Status != "open" || p.Unit != e.Unit || p.Indicator == nil || *p.Indicator != "T1" || len(p.Points) != 1 ||
@@ -34,7 +34,7 @@ func TestTaskFlow(t *testing.T) {
 		Total    int    `json:"total"`
 		Features []task `json:"features"`
 	}
-	e.Get("/api/v1/tasks", auth.Unit).Decode(t, &list)
+	e.Get("/api/v1/tasks", access.Unit).Decode(t, &list)
 	found := false
 	for _, f := range list.Features {
 		found = found || f.ID == tk.ID
@@ -45,30 +45,30 @@ func TestTaskFlow(t *testing.T) {
 	if !found {
 		t.Fatalf("task %d not in the unit's list of %d", tk.ID, list.Total)
 	}
-	e.act(http.StatusOK, tk.ID, auth.Unit, map[string]any{"action": "start", "note": "已安排人员"})
-	doc := e.upload(auth.Unit, "file", "整改台账.pdf", pdf).Want(t, http.StatusCreated).JSON(t)["id"].(string)
-	got := e.act(http.StatusOK, tk.ID, auth.Unit, map[string]any{"action": "progress", "note": "清理完毕", "documents": []string{doc}})
+	e.act(http.StatusOK, tk.ID, access.Unit, map[string]any{"action": "start", "note": "已安排人员"})
+	doc := e.upload(access.Unit, "file", "整改台账.pdf", pdf).Want(t, http.StatusCreated).JSON(t)["id"].(string)
+	got := e.act(http.StatusOK, tk.ID, access.Unit, map[string]any{"action": "progress", "note": "清理完毕", "documents": []string{doc}})
 	if len(got.Properties.Documents) != 1 || got.Properties.Status != "in_progress" {
 		t.Errorf("after progress: %+v", got.Properties)
 	}
-	e.act(http.StatusOK, tk.ID, auth.Unit, map[string]any{"action": "submit", "note": "整改完成"})
-	e.act(http.StatusOK, tk.ID, auth.Reviewer, map[string]any{"action": "return", "note": "复查仍有垃圾"})
-	e.act(http.StatusOK, tk.ID, auth.Unit, map[string]any{"action": "submit", "note": "再次整改"}, "If-Match", `"5"`)
-	done := e.act(http.StatusOK, tk.ID, auth.Reviewer, map[string]any{"action": "accept"})
+	e.act(http.StatusOK, tk.ID, access.Unit, map[string]any{"action": "submit", "note": "整改完成"})
+	e.act(http.StatusOK, tk.ID, access.Reviewer, map[string]any{"action": "return", "note": "复查仍有垃圾"})
+	e.act(http.StatusOK, tk.ID, access.Unit, map[string]any{"action": "submit", "note": "再次整改"}, "If-Match", `"5"`)
+	done := e.act(http.StatusOK, tk.ID, access.Reviewer, map[string]any{"action": "accept"})
 	if done.Properties.Status != "done" || done.Properties.Version != 7 {
 		t.Errorf("accepted task %+v", done.Properties)
 	}
 	// a done task takes no more steps: 409 with what is allowed
-	r = e.Must(http.StatusConflict, "POST", fmt.Sprintf("/api/v1/tasks/%d/actions", tk.ID), auth.Unit,
+	r = e.Must(http.StatusConflict, "POST", fmt.Sprintf("/api/v1/tasks/%d/actions", tk.ID), access.Unit,
 		map[string]any{"action": "submit"})
 	if body := r.JSON(t)["error"].(map[string]any); body["status"] != "done" || body["allowed"] == nil {
 		t.Errorf("409 body %v", body)
 	}
 	// a stale If-Match is 412
-	e.Must(http.StatusPreconditionFailed, "POST", fmt.Sprintf("/api/v1/tasks/%d/actions", tk.ID), auth.Reviewer,
+	e.Must(http.StatusPreconditionFailed, "POST", fmt.Sprintf("/api/v1/tasks/%d/actions", tk.ID), access.Reviewer,
 		map[string]any{"action": "progress", "note": "x"}, "If-Match", `"3"`)
 	var full task
-	e.Get(fmt.Sprintf("/api/v1/tasks/%d", tk.ID), auth.Reviewer).Decode(t, &full)
+	e.Get(fmt.Sprintf("/api/v1/tasks/%d", tk.ID), access.Reviewer).Decode(t, &full)
 	actions := ""
 	for _, ev := range full.Events {
 		actions += ev.Action + " "
@@ -90,7 +90,7 @@ func TestTaskFlow(t *testing.T) {
 // may not hand tasks out cannot.
 func TestTaskScope(t *testing.T) {
 	e := newEnv(t)
-	mine, _ := e.newTask(auth.Admin, nil)
+	mine, _ := e.newTask(access.Admin, nil)
 	path := fmt.Sprintf("/api/v1/tasks/%d", mine.ID)
 	before := e.count()
 	for _, call := range []struct{ method, path string }{{"GET", path}, {"POST", path + "/actions"},
@@ -111,26 +111,26 @@ func TestTaskScope(t *testing.T) {
 		}
 	}
 	// handing out and judging are the 创建办's
-	for _, role := range []string{auth.Unit, auth.Dispatcher, auth.Viewer, auth.Planner} {
+	for _, role := range []string{access.Unit, access.Dispatcher, access.Viewer, access.Planner} {
 		if _, r := e.newTask(role, nil); r.Status != http.StatusForbidden {
 			t.Errorf("%s created a task: %d", role, r.Status)
 		}
 	}
-	e.act(http.StatusOK, mine.ID, auth.Unit, map[string]any{"action": "submit", "note": "完成"})
-	e.Must(http.StatusForbidden, "POST", path+"/actions", auth.Unit, map[string]any{"action": "accept"})
-	e.Must(http.StatusForbidden, "POST", path+"/actions", auth.Reviewer, map[string]any{"action": "submit"})
-	e.Must(http.StatusForbidden, "GET", "/api/v1/tasks", auth.Reporter, nil)
-	e.Get(path, auth.Viewer)
+	e.act(http.StatusOK, mine.ID, access.Unit, map[string]any{"action": "submit", "note": "完成"})
+	e.Must(http.StatusForbidden, "POST", path+"/actions", access.Unit, map[string]any{"action": "accept"})
+	e.Must(http.StatusForbidden, "POST", path+"/actions", access.Reviewer, map[string]any{"action": "submit"})
+	e.Must(http.StatusForbidden, "GET", "/api/v1/tasks", access.Reporter, nil)
+	e.Get(path, access.Viewer)
 	// a grid manager reads the tasks of its areas only
-	e.Must(http.StatusForbidden, "GET", path, auth.GridManager, nil)
-	inside, _ := e.newTask(auth.Reviewer, map[string]any{"points": []string{e.PointIn}})
-	e.Get(fmt.Sprintf("/api/v1/tasks/%d", inside.ID), auth.GridManager)
+	e.Must(http.StatusForbidden, "GET", path, access.GridManager, nil)
+	inside, _ := e.newTask(access.Reviewer, map[string]any{"points": []string{e.PointIn}})
+	e.Get(fmt.Sprintf("/api/v1/tasks/%d", inside.ID), access.GridManager)
 }
 
 // Bad input is a 400 that names the field, and writes nothing.
 func TestTaskBadInput(t *testing.T) {
 	e := newEnv(t)
-	tk, _ := e.newTask(auth.Reviewer, nil)
+	tk, _ := e.newTask(access.Reviewer, nil)
 	before := e.count()
 	past := time.Now().Add(-time.Hour).Format(time.RFC3339)
 	creates := []struct {
@@ -151,7 +151,7 @@ func TestTaskBadInput(t *testing.T) {
 		{"unknown field", map[string]any{"deadline": past}, "deadline"},
 	}
 	for _, c := range creates {
-		_, r := e.newTask(auth.Reviewer, c.fields)
+		_, r := e.newTask(access.Reviewer, c.fields)
 		if _, fields := r.ErrorOf(t); r.Status != http.StatusBadRequest || fields[c.field] == nil {
 			t.Errorf("%s: %d %s, want 400 naming %s", c.name, r.Status, r.Body, c.field)
 		}
@@ -163,14 +163,14 @@ func TestTaskBadInput(t *testing.T) {
 		body  map[string]any
 		field string
 	}{
-		{"no action", auth.Unit, map[string]any{}, "action"},
-		{"unknown action", auth.Unit, map[string]any{"action": "finish"}, "action"},
-		{"unknown document", auth.Unit, map[string]any{"action": "progress", "documents": []string{fmt.Sprintf("%064d", 0)}}, "documents[0]"},
-		{"bad document id", auth.Unit, map[string]any{"action": "progress", "documents": []string{"x"}}, "documents[0]"},
-		{"empty progress", auth.Unit, map[string]any{"action": "progress"}, "note"},
-		{"unit with start", auth.Reviewer, map[string]any{"action": "assign"}, "unit"},
-		{"assign to unknown unit", auth.Reviewer, map[string]any{"action": "assign", "unit": "nope"}, "unit"},
-		{"assign due in the past", auth.Reviewer, map[string]any{"action": "assign", "due_at": past}, "due_at"},
+		{"no action", access.Unit, map[string]any{}, "action"},
+		{"unknown action", access.Unit, map[string]any{"action": "finish"}, "action"},
+		{"unknown document", access.Unit, map[string]any{"action": "progress", "documents": []string{fmt.Sprintf("%064d", 0)}}, "documents[0]"},
+		{"bad document id", access.Unit, map[string]any{"action": "progress", "documents": []string{"x"}}, "documents[0]"},
+		{"empty progress", access.Unit, map[string]any{"action": "progress"}, "note"},
+		{"unit with start", access.Reviewer, map[string]any{"action": "assign"}, "unit"},
+		{"assign to unknown unit", access.Reviewer, map[string]any{"action": "assign", "unit": "nope"}, "unit"},
+		{"assign due in the past", access.Reviewer, map[string]any{"action": "assign", "due_at": past}, "due_at"},
 	}
 	for _, s := range steps {
 		r := e.Call("POST", path, s.role, s.body)
@@ -178,15 +178,15 @@ func TestTaskBadInput(t *testing.T) {
 			t.Errorf("%s: %d %s, want 400 naming %s", s.name, r.Status, r.Body, s.field)
 		}
 	}
-	e.act(http.StatusOK, tk.ID, auth.Unit, map[string]any{"action": "submit"})
-	if r := e.Call("POST", path, auth.Reviewer, map[string]any{"action": "return"}); r.Status != http.StatusBadRequest {
+	e.act(http.StatusOK, tk.ID, access.Unit, map[string]any{"action": "submit"})
+	if r := e.Call("POST", path, access.Reviewer, map[string]any{"action": "return"}); r.Status != http.StatusBadRequest {
 		t.Errorf("return without a reason: %d", r.Status)
 	}
-	e.Must(http.StatusNotFound, "GET", "/api/v1/tasks/999999999", auth.Reviewer, nil)
-	e.Must(http.StatusBadRequest, "GET", "/api/v1/tasks/abc", auth.Reviewer, nil)
-	e.Must(http.StatusBadRequest, "GET", "/api/v1/tasks?status=finished", auth.Reviewer, nil)
-	e.Must(http.StatusBadRequest, "GET", "/api/v1/tasks?overdue=maybe", auth.Reviewer, nil)
-	e.Must(http.StatusBadRequest, "GET", "/api/v1/tasks?unti=cgj", auth.Reviewer, nil)
+	e.Must(http.StatusNotFound, "GET", "/api/v1/tasks/999999999", access.Reviewer, nil)
+	e.Must(http.StatusBadRequest, "GET", "/api/v1/tasks/abc", access.Reviewer, nil)
+	e.Must(http.StatusBadRequest, "GET", "/api/v1/tasks?status=finished", access.Reviewer, nil)
+	e.Must(http.StatusBadRequest, "GET", "/api/v1/tasks?overdue=maybe", access.Reviewer, nil)
+	e.Must(http.StatusBadRequest, "GET", "/api/v1/tasks?unti=cgj", access.Reviewer, nil)
 	after := e.count()
 	if after.tasks != before.tasks || after.events != before.events+1 || after.changes != before.changes+1 {
 		t.Errorf("rows %+v → %+v: only the one submit may write", before, after)
@@ -196,28 +196,28 @@ func TestTaskBadInput(t *testing.T) {
 // Reassigning moves a task to another unit: its staff then have it.
 func TestTaskAssign(t *testing.T) {
 	e := newEnv(t)
-	tk, _ := e.newTask(auth.Reviewer, nil)
+	tk, _ := e.newTask(access.Reviewer, nil)
 	due := time.Now().Add(240 * time.Hour).Truncate(time.Second)
-	got := e.act(http.StatusOK, tk.ID, auth.Reviewer, map[string]any{"action": "assign", "unit": otherUnit,
+	got := e.act(http.StatusOK, tk.ID, access.Reviewer, map[string]any{"action": "assign", "unit": otherUnit,
 		"owner": "王五", "due_at": due.Format(time.RFC3339)})
 	if got.Properties.Unit != otherUnit || got.Properties.Owner != "王五" || !got.Properties.DueAt.Equal(due) {
 		t.Errorf("reassigned: %+v", got.Properties)
 	}
 	e.Get(fmt.Sprintf("/api/v1/tasks/%d", tk.ID), "other_unit")
-	e.Must(http.StatusForbidden, "GET", fmt.Sprintf("/api/v1/tasks/%d", tk.ID), auth.Unit, nil)
+	e.Must(http.StatusForbidden, "GET", fmt.Sprintf("/api/v1/tasks/%d", tk.ID), access.Unit, nil)
 }
 
 // Overdue tasks: listed with overdue=true and counted, as the wall shows them.
 func TestOverdueTasks(t *testing.T) {
 	e := newEnv(t)
-	late, _ := e.newTask(auth.Reviewer, nil)
-	onTime, _ := e.newTask(auth.Reviewer, nil)
+	late, _ := e.newTask(access.Reviewer, nil)
+	onTime, _ := e.newTask(access.Reviewer, nil)
 	e.Exec(`UPDATE tasks SET due_at = now() - interval '2 days' WHERE id = $1`, late.ID)
 	var list struct {
 		Total, Overdue int
 		Features       []task
 	}
-	e.Get("/api/v1/tasks?overdue=true&limit=2000", auth.Viewer).Decode(t, &list)
+	e.Get("/api/v1/tasks?overdue=true&limit=2000", access.Viewer).Decode(t, &list)
 	ids := map[int64]bool{}
 	for _, f := range list.Features {
 		ids[f.ID] = true
@@ -229,9 +229,9 @@ func TestOverdueTasks(t *testing.T) {
 		t.Errorf("overdue list: total %d overdue %d, late %v on time %v", list.Total, list.Overdue, ids[late.ID], ids[onTime.ID])
 	}
 	// accepted, it is no longer overdue
-	e.act(http.StatusOK, late.ID, auth.Unit, map[string]any{"action": "submit"})
-	e.act(http.StatusOK, late.ID, auth.Reviewer, map[string]any{"action": "accept"})
-	e.Get("/api/v1/tasks?overdue=true&limit=2000", auth.Viewer).Decode(t, &list)
+	e.act(http.StatusOK, late.ID, access.Unit, map[string]any{"action": "submit"})
+	e.act(http.StatusOK, late.ID, access.Reviewer, map[string]any{"action": "accept"})
+	e.Get("/api/v1/tasks?overdue=true&limit=2000", access.Viewer).Decode(t, &list)
 	for _, f := range list.Features {
 		if f.ID == late.ID {
 			t.Error("a done task is still overdue")
@@ -280,8 +280,8 @@ func TestSpawnOverdueTasks(t *testing.T) {
 		t.Errorf("second run spawned %v, %v", again, err)
 	}
 	// the endpoint is the 创建办's
-	e.Must(http.StatusForbidden, "POST", "/api/v1/tasks/spawn", auth.Unit, nil)
-	e.Must(http.StatusOK, "POST", "/api/v1/tasks/spawn", auth.Reviewer, nil)
+	e.Must(http.StatusForbidden, "POST", "/api/v1/tasks/spawn", access.Unit, nil)
+	e.Must(http.StatusOK, "POST", "/api/v1/tasks/spawn", access.Reviewer, nil)
 }
 
 // Unit staff read the checklists of the points their tasks are at, and of no
@@ -292,9 +292,9 @@ func TestUnitChecklist(t *testing.T) {
 	e.Scan(`SELECT min(p.code) FROM points p WHERE p.unit NOT IN (SELECT name FROM units WHERE code IN ($1, $2))`,
 		[]any{e.Unit, otherUnit}, &point)
 	path := "/api/v1/points/" + point + "/checklist"
-	e.Must(http.StatusForbidden, "GET", path, auth.Unit, nil)
-	e.newTask(auth.Reviewer, map[string]any{"points": []string{point}})
-	e.Get(path, auth.Unit)
+	e.Must(http.StatusForbidden, "GET", path, access.Unit, nil)
+	e.newTask(access.Reviewer, map[string]any{"points": []string{point}})
+	e.Get(path, access.Unit)
 	e.Must(http.StatusForbidden, "GET", path, "other_unit", nil)
 }
 
@@ -305,7 +305,7 @@ func TestTaskRulesInBackground(t *testing.T) {
 		VALUES ('T1', '测试：地面保洁', 'field', 5, (SELECT array_agg(code) FROM point_categories), 1)`)
 	e.Scan(`SELECT min(code) FROM points`, nil, &e.Point)
 	var ins struct{ Issues []int64 }
-	e.Must(http.StatusCreated, "POST", "/api/v1/inspections", auth.Admin, map[string]any{"point": e.Point,
+	e.Must(http.StatusCreated, "POST", "/api/v1/inspections", access.Admin, map[string]any{"point": e.Point,
 		"deductions": []map[string]any{{"indicator_code": "T1", "points": 2, "category": "exposed_garbage"}}}).Decode(t, &ins)
 	e.Exec(`UPDATE issues SET deadline = now() - interval '1 hour', unit = 'cgj' WHERE id = $1`, ins.Issues[0])
 	deadline := time.Now().Add(10 * time.Second)
@@ -320,9 +320,9 @@ func TestTaskRulesInBackground(t *testing.T) {
 // The task list prints as CSV for Excel, scoped like the list.
 func TestTaskCSV(t *testing.T) {
 	e := newEnv(t)
-	mine, _ := e.newTask(auth.Reviewer, nil)
-	other, _ := e.newTask(auth.Reviewer, map[string]any{"unit": otherUnit})
-	r := e.Get("/api/v1/tasks?format=csv&limit=2000", auth.Unit)
+	mine, _ := e.newTask(access.Reviewer, nil)
+	other, _ := e.newTask(access.Reviewer, map[string]any{"unit": otherUnit})
+	r := e.Get("/api/v1/tasks?format=csv&limit=2000", access.Unit)
 	body := string(r.Body)
 	if r.Header.Get("Content-Type") != "text/csv; charset=utf-8" || !strings.HasPrefix(body, "\ufeffid,title,status,overdue,unit,") {
 		t.Fatalf("CSV %s: %.80q", r.Header.Get("Content-Type"), body)
@@ -334,6 +334,6 @@ func TestTaskCSV(t *testing.T) {
 	if cd := r.Header.Get("Content-Disposition"); !strings.Contains(cd, "tasks_"+e.Unit+"_") {
 		t.Errorf("Content-Disposition %q", cd)
 	}
-	e.Must(http.StatusBadRequest, "GET", "/api/v1/tasks?format=xml", auth.Reviewer, nil)
-	e.Must(http.StatusBadRequest, "GET", `/api/v1/tasks?format=csv&unit=a"b`, auth.Reviewer, nil)
+	e.Must(http.StatusBadRequest, "GET", "/api/v1/tasks?format=xml", access.Reviewer, nil)
+	e.Must(http.StatusBadRequest, "GET", `/api/v1/tasks?format=csv&unit=a"b`, access.Reviewer, nil)
 }

@@ -16,8 +16,10 @@ import (
 	"strconv"
 	"time"
 
+	"citymap/server/access"
 	"citymap/server/auth"
 	"citymap/server/declflow"
+	"citymap/server/limit"
 	"citymap/server/respond"
 	"citymap/server/routes"
 	"citymap/server/store"
@@ -44,31 +46,21 @@ func (a *API) SetClock(now func() time.Time) {
 	}
 }
 
-// Who may call what: a unit's staff prepare their declarations, its leader
-// and the 创建办 review them, everyone else with a city-wide view reads.
-var (
-	readers = []string{auth.Admin, auth.Dispatcher, auth.GridManager, auth.Planner, auth.Viewer,
-		auth.Reviewer, auth.Unit, auth.UnitLeader}
-	stepTakers = []string{auth.Admin, auth.Unit, auth.UnitLeader, auth.Reviewer}
-	managers   = []string{auth.Admin, auth.Reviewer}
-)
-
-// Preparers may change a declaration's materials (while declflow.Editable
-// says its unit holds it); the web map offers them the same (webmap/flowrules).
-var Preparers = []string{auth.Admin, auth.Unit}
-
-// Register adds the routes to mux.
-func (a *API) Register(mux routes.Mux) {
-	route := func(pattern string, h http.HandlerFunc, roles []string) {
-		mux.Handle(pattern, a.auth.Require(h, roles...))
+// Routes lists the routes and who may call them: a unit's staff prepare their
+// declarations, its leader and the 创建办 review them, everyone else with a
+// city-wide view reads. The preparers change a declaration's materials while
+// declflow.Editable says its unit holds it; the web map offers them the same
+// (webmap/flowrules).
+func (a *API) Routes() []routes.Route {
+	return []routes.Route{
+		routes.For("GET /api/v1/declarations", a.list, limit.Medium, access.UnitReaders),
+		routes.For("POST /api/v1/declarations/open", a.open, limit.Light, access.Managers),
+		routes.For("GET /api/v1/declarations/{id}", a.get, limit.Light, access.UnitReaders),
+		routes.For("POST /api/v1/declarations/{id}/materials", a.attach, limit.Light, access.Preparers),
+		routes.For("DELETE /api/v1/declarations/{id}/materials/{mid}", a.detach, limit.Light, access.Preparers),
+		routes.For("POST /api/v1/declarations/{id}/actions", a.step, limit.Light, access.DeclarationSteppers),
+		routes.For("GET /api/v1/reports/declarations", a.report, limit.Heavy, access.UnitReaders),
 	}
-	route("GET /api/v1/declarations", a.list, readers)
-	route("POST /api/v1/declarations/open", a.open, managers)
-	route("GET /api/v1/declarations/{id}", a.get, readers)
-	route("POST /api/v1/declarations/{id}/materials", a.attach, Preparers)
-	route("DELETE /api/v1/declarations/{id}/materials/{mid}", a.detach, Preparers)
-	route("POST /api/v1/declarations/{id}/actions", a.step, stepTakers)
-	route("GET /api/v1/reports/declarations", a.report, readers)
 }
 
 func actor(p *auth.Principal) store.DeclarationActor {

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"citymap/server/auth"
+	"citymap/server/access"
 )
 
 // TestOpen: the obligations of the current period and the year before, for
@@ -59,32 +59,32 @@ func TestReviewLoop(t *testing.T) {
 	e := newEnv(t)
 	e.open()
 	d := e.find("TD.1", "2031-02")
-	doc := e.document(auth.Unit, pdf(1))
-	d = e.attach(http.StatusCreated, d.ID, auth.Unit, map[string]any{"kind": "document", "document": doc, "caption": "二月台账"})
+	doc := e.document(access.Unit, pdf(1))
+	d = e.attach(http.StatusCreated, d.ID, access.Unit, map[string]any{"kind": "document", "document": doc, "caption": "二月台账"})
 	if len(d.Materials) != 1 || *d.Materials[0].Document != doc || d.Materials[0].Caption != "二月台账" ||
 		*d.Materials[0].ContentType != "application/pdf" || d.Materials[0].AttachedBy != "unit:test-unit" ||
 		*d.Materials[0].InlineURL != "/api/v1/documents/"+doc+"?inline=1" || d.Material != d.Materials[0].ID {
 		t.Fatalf("materials after attach: %+v (material %d)", d.Materials, d.Material)
 	}
-	d = e.attach(http.StatusCreated, d.ID, auth.Unit, map[string]any{"kind": "text", "text": "本月分类覆盖率 96%"})
+	d = e.attach(http.StatusCreated, d.ID, access.Unit, map[string]any{"kind": "text", "text": "本月分类覆盖率 96%"})
 	steps := []struct {
 		role, action, note, status string
 	}{
-		{auth.Unit, "submit", "", "submitted"},
-		{auth.UnitLeader, "approve", "同意上报", "unit_approved"},
-		{auth.Reviewer, "return", "缺少现场照片", "returned"},
-		{auth.Unit, "submit", "已补充", "submitted"},
-		{auth.UnitLeader, "approve", "", "unit_approved"},
-		{auth.Reviewer, "accept", "材料齐全", "accepted"},
+		{access.Unit, "submit", "", "submitted"},
+		{access.UnitLeader, "approve", "同意上报", "unit_approved"},
+		{access.Reviewer, "return", "缺少现场照片", "returned"},
+		{access.Unit, "submit", "已补充", "submitted"},
+		{access.UnitLeader, "approve", "", "unit_approved"},
+		{access.Reviewer, "accept", "材料齐全", "accepted"},
 	}
 	for i, s := range steps {
 		if i == 3 {
-			photo := e.upload("/api/v1/photos", auth.Unit, "photo", "现场.png", pngFile(t, 9)).Want(t, http.StatusCreated).JSON(t)["id"].(string)
-			d = e.attach(http.StatusCreated, d.ID, auth.Unit, map[string]any{"kind": "photo", "photo": photo, "caption": "现场照片"},
+			photo := e.upload("/api/v1/photos", access.Unit, "photo", "现场.png", pngFile(t, 9)).Want(t, http.StatusCreated).JSON(t)["id"].(string)
+			d = e.attach(http.StatusCreated, d.ID, access.Unit, map[string]any{"kind": "photo", "photo": photo, "caption": "现场照片"},
 				"If-Match", etagOf(d.Version))
 			// the text goes: a resubmission shows the document and the photo
 			r := e.Must(http.StatusOK, "DELETE", fmt.Sprintf("/api/v1/declarations/%d/materials/%d", d.ID, d.Materials[1].ID),
-				auth.Unit, nil, "If-Match", etagOf(d.Version))
+				access.Unit, nil, "If-Match", etagOf(d.Version))
 			r.Decode(t, &d)
 		}
 		r := e.act(http.StatusOK, d.ID, s.role, map[string]any{"action": s.action, "note": s.note}, "If-Match", etagOf(d.Version))
@@ -93,7 +93,7 @@ func TestReviewLoop(t *testing.T) {
 			t.Fatalf("step %d %s: %s (ETag %s, version %d), want %s", i, s.action, d.Status, r.Header.Get("ETag"), d.Version, s.status)
 		}
 	}
-	d = e.get(d.ID, auth.Unit)
+	d = e.get(d.ID, access.Unit)
 	var actions []string
 	for _, ev := range d.Events {
 		actions = append(actions, ev.Action+":"+ev.To)
@@ -119,7 +119,7 @@ func TestReviewLoop(t *testing.T) {
 		t.Errorf("submitted after the deadline but not late")
 	}
 	// the leader may read the document attached to its unit's declaration, the other unit may not
-	e.Get("/api/v1/documents/"+doc, auth.UnitLeader)
+	e.Get("/api/v1/documents/"+doc, access.UnitLeader)
 	e.Must(http.StatusNotFound, "GET", "/api/v1/documents/"+doc, "other_unit", nil)
 	// every write is a change of the live layer, the opening too
 	changes := e.Int(`SELECT count(*) FROM changes WHERE layer = 'declarations' AND object_id = $1`, fmt.Sprint(d.ID))

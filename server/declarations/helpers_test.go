@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"citymap/server"
+	"citymap/server/access"
 	"citymap/server/apitest"
-	"citymap/server/auth"
 	"citymap/server/live"
 	"citymap/server/store"
 )
@@ -41,7 +41,7 @@ func newEnv(t *testing.T) *env {
 	e := &env{now: t0}
 	e.Env = apitest.NewWith(t, server.Config{Clock: e.clock, Live: live.Config{Heartbeat: 100 * time.Millisecond}})
 	e.Tokens["other_unit"] = e.UnitToken("test-other-unit", otherUnit)
-	e.Tokens["other_leader"] = e.TokenFor(store.Token{Name: "test-other-leader", Role: auth.UnitLeader, Unit: otherUnit})
+	e.Tokens["other_leader"] = e.TokenFor(store.Token{Name: "test-other-leader", Role: access.UnitLeader, Unit: otherUnit})
 	// the demo city's declarations stay out of the way: only the test's are open
 	e.Exec(`DELETE FROM declaration_events`)
 	e.Exec(`DELETE FROM declaration_materials`)
@@ -72,7 +72,7 @@ func (e *env) setNow(t time.Time) {
 func (e *env) open() (created, reminded []int64) {
 	e.T.Helper()
 	var out struct{ Created, Reminded []int64 }
-	e.Must(http.StatusOK, "POST", "/api/v1/declarations/open", auth.Reviewer, nil).Decode(e.T, &out)
+	e.Must(http.StatusOK, "POST", "/api/v1/declarations/open", access.Reviewer, nil).Decode(e.T, &out)
 	return out.Created, out.Reminded
 }
 
@@ -118,7 +118,7 @@ func (e *env) find(indicator, period string) decl {
 	e.T.Helper()
 	var id int64
 	e.Scan(`SELECT id FROM declarations WHERE indicator_code = $1 AND period = $2`, []any{indicator, period}, &id)
-	return e.get(id, auth.Admin)
+	return e.get(id, access.Admin)
 }
 
 func (e *env) get(id int64, role string) decl {

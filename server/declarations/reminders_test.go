@@ -11,7 +11,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"citymap/server/auth"
+	"citymap/server/access"
 	"citymap/server/store"
 )
 
@@ -59,11 +59,11 @@ func TestReminders(t *testing.T) {
 		want        []string
 		reminder    string
 	}{
-		{auth.Unit, "due=7d", []string{"TD.2 2031-Q1", "TD.1 2031-03"}, ""},
-		{auth.Unit, "due=3d", []string{"TD.2 2031-Q1"}, "due_3d"},
-		{auth.Admin, "due=7d&indicator=TD", []string{"TD.2 2031-Q1", "TD.1 2031-03", "TD.3 2031-03"}, ""},
+		{access.Unit, "due=7d", []string{"TD.2 2031-Q1", "TD.1 2031-03"}, ""},
+		{access.Unit, "due=3d", []string{"TD.2 2031-Q1"}, "due_3d"},
+		{access.Admin, "due=7d&indicator=TD", []string{"TD.2 2031-Q1", "TD.1 2031-03", "TD.3 2031-03"}, ""},
 		{"other_unit", "due=7d", []string{"TD.3 2031-03"}, "due_7d"},
-		{auth.UnitLeader, "due=overdue&indicator=TD.2", []string{"TD.2 2030-Q2", "TD.2 2030-Q3", "TD.2 2030-Q4"}, "overdue"},
+		{access.UnitLeader, "due=overdue&indicator=TD.2", []string{"TD.2 2030-Q2", "TD.2 2030-Q3", "TD.2 2030-Q4"}, "overdue"},
 	} {
 		ds, total := e.list(c.role, c.query)
 		if got := periods(ds); !slices.Equal(got, c.want) || total != len(c.want) {
@@ -75,7 +75,7 @@ func TestReminders(t *testing.T) {
 			}
 		}
 	}
-	if _, total := e.list(auth.Unit, "due=overdue"); total != 11+3 {
+	if _, total := e.list(access.Unit, "due=overdue"); total != 11+3 {
 		t.Errorf("the unit has %d overdue, want 14 (11 months, 3 quarters)", total)
 	}
 	// the next day TD.2 of Q1 is overdue: announced once more
@@ -84,7 +84,7 @@ func TestReminders(t *testing.T) {
 		t.Errorf("reminded %v on 04-06, want TD.2 of Q1", reminded)
 	}
 	var frames []string
-	for _, f := range e.liveFrames(t, auth.Unit, seq0) {
+	for _, f := range e.liveFrames(t, access.Unit, seq0) {
 		frames = append(frames, f.Properties.Indicator+" "+f.Properties.Period+" "+deref(f.Properties.Reminder))
 	}
 	want := []string{"TD.1 2031-03 due_7d", "TD.2 2031-Q1 due_3d", "TD.1 2031-04 ", "TD.2 2031-Q2 ", "TD.2 2031-Q1 overdue"}

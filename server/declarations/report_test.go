@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"testing"
 
-	"citymap/server/auth"
+	"citymap/server/access"
 )
 
 // setState puts a declaration of the test in a state, as if its history had
@@ -47,22 +47,22 @@ func TestCompletenessReport(t *testing.T) {
 		query, role string
 		want        map[string]figures
 	}{
-		{"period=quarter&date=2031-02-15", auth.Reviewer, map[string]figures{
+		{"period=quarter&date=2031-02-15", access.Reviewer, map[string]figures{
 			otherUnit: {1, 3, 2, 2, 0, 0, 1, 0.6667, 2.0, 1.0},
 			"cgj":     {2, 4, 3, 1, 1, 2, 1, 0.25, 1.0, -1.0},
 		}},
-		{"period=quarter&date=2031-02-15&by=indicator", auth.Reviewer, map[string]figures{
+		{"period=quarter&date=2031-02-15&by=indicator", access.Reviewer, map[string]figures{
 			"TD.3": {1, 3, 2, 2, 0, 0, 1, 0.6667, 3.0, 2.0},
 			"TD.1": {2, 3, 2, 1, 1, 2, 1, 0.3333, 1.0, -1.0},
 			"TD.2": {3, 1, 1, 0, 0, 0, 0, 0, 1.0, -2.0},
 		}},
 		// a unit's staff see their own row, ranked among all
-		{"period=quarter&date=2031-02-15", auth.Unit, map[string]figures{
+		{"period=quarter&date=2031-02-15", access.Unit, map[string]figures{
 			"cgj": {2, 4, 3, 1, 1, 2, 1, 0.25, 1.0, -1.0},
 		}},
 		// February: TD.1 and TD.3 of the month, against the 28 days before
 		// (January's: both accepted, the other unit's late)
-		{"from=2031-02-01&to=2031-02-28", auth.Admin, map[string]figures{
+		{"from=2031-02-01&to=2031-02-28", access.Admin, map[string]figures{
 			otherUnit: {1, 1, 1, 1, 0, 0, 0, 1, 2.0, 1.0},
 			"cgj":     {2, 1, 1, 0, 1, 2, 1, 0, 1.0, -1.0},
 		}},
@@ -95,7 +95,7 @@ func TestCompletenessReport(t *testing.T) {
 			}
 		}
 	}
-	r := e.Get("/api/v1/reports/declarations?period=quarter&date=2031-02-15&format=csv", auth.Reviewer)
+	r := e.Get("/api/v1/reports/declarations?period=quarter&date=2031-02-15&format=csv", access.Reviewer)
 	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(r.Body, []byte("\xef\xbb\xbf")))).ReadAll()
 	if err != nil || len(rows) != 3 || rows[0][0] != "rank" || rows[1][1] != otherUnit {
 		t.Errorf("CSV %v: %v\n%s", err, rows, r.Body)
@@ -109,7 +109,7 @@ func TestCompletenessReport(t *testing.T) {
 func TestListCSV(t *testing.T) {
 	e := newEnv(t)
 	e.open()
-	r := e.Must(http.StatusOK, "GET", "/api/v1/declarations?format=csv&period=2031-02", auth.Unit, nil)
+	r := e.Must(http.StatusOK, "GET", "/api/v1/declarations?format=csv&period=2031-02", access.Unit, nil)
 	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(r.Body, []byte("\xef\xbb\xbf")))).ReadAll()
 	if err != nil || len(rows) != 2 || rows[0][0] != "id" || rows[1][1] != "TD.1" {
 		t.Errorf("CSV %v: %v", err, rows)

@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"testing"
 
-	"citymap/server/auth"
+	"citymap/server/access"
 )
 
 // TestScope: a unit's staff and its leader see and act on their own unit's
@@ -16,8 +16,8 @@ func TestScope(t *testing.T) {
 	e := newEnv(t)
 	e.open()
 	own, other := e.find("TD.1", "2031-02"), e.find("TD.3", "2031-02")
-	doc := e.document(auth.Unit, pdf(6))
-	e.attach(http.StatusCreated, own.ID, auth.Unit, map[string]any{"kind": "document", "document": doc})
+	doc := e.document(access.Unit, pdf(6))
+	e.attach(http.StatusCreated, own.ID, access.Unit, map[string]any{"kind": "document", "document": doc})
 	otherDoc := e.document("other_unit", pdf(7))
 	e.attach(http.StatusCreated, other.ID, "other_unit", map[string]any{"kind": "document", "document": otherDoc})
 	for _, c := range []struct {
@@ -26,13 +26,13 @@ func TestScope(t *testing.T) {
 		own, other int             // reading each declaration
 		ownDoc     int             // reading the unit's document
 	}{
-		{auth.Unit, map[string]bool{"cgj": true}, http.StatusOK, http.StatusForbidden, http.StatusOK},
-		{auth.UnitLeader, map[string]bool{"cgj": true}, http.StatusOK, http.StatusForbidden, http.StatusOK},
+		{access.Unit, map[string]bool{"cgj": true}, http.StatusOK, http.StatusForbidden, http.StatusOK},
+		{access.UnitLeader, map[string]bool{"cgj": true}, http.StatusOK, http.StatusForbidden, http.StatusOK},
 		{"other_unit", map[string]bool{otherUnit: true}, http.StatusForbidden, http.StatusOK, http.StatusNotFound},
 		{"other_leader", map[string]bool{otherUnit: true}, http.StatusForbidden, http.StatusOK, http.StatusNotFound},
-		{auth.Reviewer, map[string]bool{"cgj": true, otherUnit: true}, http.StatusOK, http.StatusOK, http.StatusOK},
-		{auth.Viewer, map[string]bool{"cgj": true, otherUnit: true}, http.StatusOK, http.StatusOK, http.StatusOK},
-		{auth.GridManager, map[string]bool{}, http.StatusForbidden, http.StatusForbidden, http.StatusNotFound},
+		{access.Reviewer, map[string]bool{"cgj": true, otherUnit: true}, http.StatusOK, http.StatusOK, http.StatusOK},
+		{access.Viewer, map[string]bool{"cgj": true, otherUnit: true}, http.StatusOK, http.StatusOK, http.StatusOK},
+		{access.GridManager, map[string]bool{}, http.StatusForbidden, http.StatusForbidden, http.StatusNotFound},
 	} {
 		ds, total := e.list(c.role, "indicator=TD&limit=1000")
 		seen := map[string]bool{}
@@ -57,14 +57,14 @@ func TestScope(t *testing.T) {
 		}
 	}
 	// the unit's leader approves its own unit's only
-	e.act(http.StatusOK, own.ID, auth.Unit, map[string]any{"action": "submit"})
+	e.act(http.StatusOK, own.ID, access.Unit, map[string]any{"action": "submit"})
 	e.act(http.StatusOK, other.ID, "other_unit", map[string]any{"action": "submit"})
-	e.act(http.StatusForbidden, other.ID, auth.UnitLeader, map[string]any{"action": "approve"})
-	e.act(http.StatusOK, own.ID, auth.UnitLeader, map[string]any{"action": "approve"})
+	e.act(http.StatusForbidden, other.ID, access.UnitLeader, map[string]any{"action": "approve"})
+	e.act(http.StatusOK, own.ID, access.UnitLeader, map[string]any{"action": "approve"})
 	e.act(http.StatusOK, other.ID, "other_leader", map[string]any{"action": "return", "note": "请补充签字页"})
 	// a reviewer limited to areas reviews nothing
-	scoped := e.Token("test-scoped-reviewer", auth.Reviewer, []string{e.Community})
+	scoped := e.Token("test-scoped-reviewer", access.Reviewer, []string{e.Community})
 	e.Tokens["scoped_reviewer"] = scoped
 	e.act(http.StatusForbidden, own.ID, "scoped_reviewer", map[string]any{"action": "accept"})
-	e.act(http.StatusOK, own.ID, auth.Reviewer, map[string]any{"action": "accept"})
+	e.act(http.StatusOK, own.ID, access.Reviewer, map[string]any{"action": "accept"})
 }

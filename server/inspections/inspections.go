@@ -15,7 +15,9 @@ import (
 	"strings"
 	"time"
 
+	"citymap/server/access"
 	"citymap/server/auth"
+	"citymap/server/limit"
 	"citymap/server/period"
 	"citymap/server/respond"
 	"citymap/server/routes"
@@ -32,22 +34,15 @@ type API struct {
 // New returns the inspection API over st.
 func New(st *store.Store, a *auth.Authenticator) *API { return &API{store: st, auth: a} }
 
-// Who may call what: the command centre and, within their areas, grid managers
-// inspect; every role but the reporter reads.
-var (
-	inspectors = []string{auth.Admin, auth.Dispatcher, auth.GridManager}
-	readers    = []string{auth.Admin, auth.Dispatcher, auth.GridManager, auth.Planner, auth.Viewer}
-)
-
-// Register adds the routes to mux.
-func (a *API) Register(mux routes.Mux) {
-	route := func(pattern string, h http.HandlerFunc, roles []string) {
-		mux.Handle(pattern, a.auth.Require(h, roles...))
+// Routes lists the routes and who may call them: the command centre and,
+// within their areas, grid managers inspect; every role but the reporter reads.
+func (a *API) Routes() []routes.Route {
+	return []routes.Route{
+		routes.For("POST /api/v1/inspections", a.create, limit.Light, access.CaseWorkers),
+		routes.For("GET /api/v1/inspections", a.list, limit.Medium, access.Readers),
+		routes.For("GET /api/v1/inspections/{id}", a.get, limit.Light, access.Readers),
+		routes.For("GET /api/v1/points/overdue", a.overdue, limit.Medium, access.Readers),
 	}
-	route("POST /api/v1/inspections", a.create, inspectors)
-	route("GET /api/v1/inspections", a.list, readers)
-	route("GET /api/v1/inspections/{id}", a.get, readers)
-	route("GET /api/v1/points/overdue", a.overdue, readers)
 }
 
 var errOutOfScope = respond.Errorf(http.StatusForbidden, "out_of_scope", "the point lies outside your areas")

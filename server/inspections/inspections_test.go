@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"citymap/server/access"
 	"citymap/server/apitest"
-	"citymap/server/auth"
 )
 
 // inspection is an inspection as the API shows it.
@@ -101,7 +101,7 @@ func TestCreateInspection(t *testing.T) {
 	b := body(code, deduction("地面保洁", 2.5, "exposed_garbage"), deduction("乱张贴", 0.1, "illegal_posting"),
 		deduction("占道经营", 0.2, "street_vending"))
 	b["inspected_at"] = at.Format(time.RFC3339)
-	r := e.Must(http.StatusCreated, "POST", "/api/v1/inspections", auth.Dispatcher, b)
+	r := e.Must(http.StatusCreated, "POST", "/api/v1/inspections", access.Dispatcher, b)
 	var in inspection
 	r.Decode(t, &in)
 	if in.Score != 97.2 || in.Point != code || !in.InspectedAt.Equal(at) || in.Inspector != "督查员 王敏" {
@@ -147,7 +147,7 @@ func TestCreateInspection(t *testing.T) {
 	}
 	// read back
 	var got inspection
-	e.Get(fmt.Sprintf("/api/v1/inspections/%d", in.ID), auth.Viewer).Decode(t, &got)
+	e.Get(fmt.Sprintf("/api/v1/inspections/%d", in.ID), access.Viewer).Decode(t, &got)
 	if got.ID != in.ID || got.Score != 97.2 || len(got.Issues) != 3 {
 		t.Errorf("read back %+v", got)
 	}
@@ -171,7 +171,7 @@ func TestInspectionScore(t *testing.T) {
 			ds = append(ds, deduction("地面保洁", p, "exposed_garbage"))
 		}
 		var in inspection
-		e.Must(http.StatusCreated, "POST", "/api/v1/inspections", auth.Admin, body(code, ds...)).Decode(t, &in)
+		e.Must(http.StatusCreated, "POST", "/api/v1/inspections", access.Admin, body(code, ds...)).Decode(t, &in)
 		if math.Abs(in.Score-c.score) > 1e-9 || len(in.Issues) != len(c.points) {
 			t.Errorf("deductions %v: score %v with %d issues, want %v", c.points, in.Score, len(in.Issues), c.score)
 		}
@@ -182,7 +182,7 @@ func TestInspectionDefaults(t *testing.T) {
 	e := newEnv(t)
 	code, _ := points(e)
 	var in inspection
-	e.Must(http.StatusCreated, "POST", "/api/v1/inspections", auth.Admin,
+	e.Must(http.StatusCreated, "POST", "/api/v1/inspections", access.Admin,
 		map[string]any{"point": code}).Decode(t, &in)
 	if in.Inspector != "test-admin" || time.Since(in.InspectedAt) > time.Minute || in.Score != 100 || len(in.Issues) != 0 {
 		t.Errorf("defaults: %+v", in)
@@ -192,12 +192,12 @@ func TestInspectionDefaults(t *testing.T) {
 func TestInspectionRoles(t *testing.T) {
 	e := newEnv(t)
 	in, out := points(e)
-	for _, role := range []string{auth.Planner, auth.Viewer, auth.Reporter} {
+	for _, role := range []string{access.Planner, access.Viewer, access.Reporter} {
 		e.Must(http.StatusForbidden, "POST", "/api/v1/inspections", role, body(in))
 	}
 	e.Must(http.StatusUnauthorized, "POST", "/api/v1/inspections", "", body(in))
 	before := count(e)
-	r := e.Must(http.StatusForbidden, "POST", "/api/v1/inspections", auth.GridManager,
+	r := e.Must(http.StatusForbidden, "POST", "/api/v1/inspections", access.GridManager,
 		body(out, deduction("地面保洁", 1, "exposed_garbage")))
 	if code, _ := r.ErrorOf(t); code != "out_of_scope" {
 		t.Errorf("out of scope: %s", r.Body)
@@ -206,14 +206,14 @@ func TestInspectionRoles(t *testing.T) {
 		t.Errorf("a refused inspection wrote rows: %+v → %+v", before, after)
 	}
 	var ins inspection
-	e.Must(http.StatusCreated, "POST", "/api/v1/inspections", auth.GridManager,
+	e.Must(http.StatusCreated, "POST", "/api/v1/inspections", access.GridManager,
 		body(in, deduction("地面保洁", 1, "exposed_garbage"))).Decode(t, &ins)
 	// reading follows the scope
-	e.Get(fmt.Sprintf("/api/v1/inspections/%d", ins.ID), auth.GridManager)
+	e.Get(fmt.Sprintf("/api/v1/inspections/%d", ins.ID), access.GridManager)
 	other := e.Int(`SELECT n.id FROM inspections n JOIN points p ON p.id = n.point_id WHERE p.code = $1 LIMIT 1`, out)
-	e.Must(http.StatusForbidden, "GET", fmt.Sprintf("/api/v1/inspections/%d", other), auth.GridManager, nil)
-	e.Must(http.StatusForbidden, "GET", "/api/v1/inspections", auth.Reporter, nil)
-	e.Must(http.StatusNotFound, "GET", "/api/v1/inspections/999999999", auth.Viewer, nil)
+	e.Must(http.StatusForbidden, "GET", fmt.Sprintf("/api/v1/inspections/%d", other), access.GridManager, nil)
+	e.Must(http.StatusForbidden, "GET", "/api/v1/inspections", access.Reporter, nil)
+	e.Must(http.StatusNotFound, "GET", "/api/v1/inspections/999999999", access.Viewer, nil)
 }
 
 func TestInspectionBadInput(t *testing.T) {
@@ -259,7 +259,7 @@ func TestInspectionBadInput(t *testing.T) {
 	}
 	before := count(e)
 	for _, c := range cases {
-		r := e.Must(http.StatusBadRequest, "POST", "/api/v1/inspections", auth.Dispatcher, c.body)
+		r := e.Must(http.StatusBadRequest, "POST", "/api/v1/inspections", access.Dispatcher, c.body)
 		if _, fields := r.ErrorOf(t); fields[c.field] == nil {
 			t.Errorf("%s: fields %v, want %s", c.name, fields, c.field)
 		}
@@ -281,7 +281,7 @@ func TestListInspections(t *testing.T) {
 			Items []inspection `json:"items"`
 			Next  string       `json:"next"`
 		}
-		e.Get(next, auth.Viewer).Decode(t, &page)
+		e.Get(next, access.Viewer).Decode(t, &page)
 		for _, in := range page.Items {
 			if in.Point != code || (!last.IsZero() && in.InspectedAt.After(last)) {
 				t.Fatalf("item %+v out of place", in)
@@ -299,14 +299,14 @@ func TestListInspections(t *testing.T) {
 	}
 	// the grid manager sees its community only
 	var page struct{ Items []inspection }
-	e.Get("/api/v1/inspections?limit=1000", auth.GridManager).Decode(t, &page)
+	e.Get("/api/v1/inspections?limit=1000", access.GridManager).Decode(t, &page)
 	for _, in := range page.Items {
 		if in.Grid == nil || len(*in.Grid) < 12 || (*in.Grid)[:12] != e.Community {
 			t.Fatalf("grid manager sees %+v", in)
 		}
 	}
-	e.Must(http.StatusBadRequest, "GET", "/api/v1/inspections?pont=x", auth.Viewer, nil)
-	e.Must(http.StatusBadRequest, "GET", "/api/v1/inspections?from=last-week", auth.Viewer, nil)
+	e.Must(http.StatusBadRequest, "GET", "/api/v1/inspections?pont=x", access.Viewer, nil)
+	e.Must(http.StatusBadRequest, "GET", "/api/v1/inspections?from=last-week", access.Viewer, nil)
 }
 
 func TestOverduePoints(t *testing.T) {
@@ -332,7 +332,7 @@ func TestOverduePoints(t *testing.T) {
 	if row["days_overdue"] != 24.0 || row["cycle"] != "weekly" || row["unit"] == "" {
 		t.Errorf("overdue row %v", row)
 	}
-	e.Must(http.StatusCreated, "POST", "/api/v1/inspections", auth.Admin, body(code))
+	e.Must(http.StatusCreated, "POST", "/api/v1/inspections", access.Admin, body(code))
 	if overdueRow(e, grid, code) != nil {
 		t.Errorf("%s is still overdue after its inspection", code)
 	}
@@ -340,7 +340,7 @@ func TestOverduePoints(t *testing.T) {
 	// never inspected (how many the demo city has depends on its instant)
 	forgetInspections(e, code)
 	var all struct{ Rows []map[string]any }
-	e.Get("/api/v1/points/overdue", auth.Viewer).Decode(t, &all)
+	e.Get("/api/v1/points/overdue", access.Viewer).Decode(t, &all)
 	i := slices.IndexFunc(all.Rows, func(r map[string]any) bool { return r["code"] == code })
 	if i < 0 || all.Rows[i]["days_overdue"] != nil {
 		t.Fatalf("never inspected point %s not listed without days: %v", code, all.Rows[:min(len(all.Rows), i+1)])
@@ -365,7 +365,7 @@ func forgetInspections(e *apitest.Env, code string) {
 func overdueRow(e *apitest.Env, grid, code string) map[string]any {
 	e.T.Helper()
 	var list struct{ Rows []map[string]any }
-	e.Get("/api/v1/points/overdue?area="+grid, auth.Dispatcher).Decode(e.T, &list)
+	e.Get("/api/v1/points/overdue?area="+grid, access.Dispatcher).Decode(e.T, &list)
 	for _, r := range list.Rows {
 		if r["grid"] != grid {
 			e.T.Fatalf("area filter: row %v", r)
@@ -383,7 +383,7 @@ func TestOverdueFormatsAndScope(t *testing.T) {
 	// instant the demo city leads up to
 	e.Exec(`UPDATE inspections SET inspected_at = least(inspected_at, now()) - interval '200 days'`)
 	total := e.Int(`SELECT count(*) FROM points`)
-	csv := e.Get("/api/v1/points/overdue?format=csv", auth.Planner)
+	csv := e.Get("/api/v1/points/overdue?format=csv", access.Planner)
 	if lines := countLines(csv.Body); lines != total+1 {
 		t.Errorf("CSV has %d lines, want %d points and a header", lines, total)
 	}
@@ -394,19 +394,19 @@ func TestOverdueFormatsAndScope(t *testing.T) {
 			Geometry struct{ Type string }
 		}
 	}
-	e.Get("/api/v1/points/overdue?category=public_toilet", auth.Viewer, "Accept", "application/geo+json").Decode(t, &fc)
+	e.Get("/api/v1/points/overdue?category=public_toilet", access.Viewer, "Accept", "application/geo+json").Decode(t, &fc)
 	toilets := e.Int(`SELECT count(*) FROM points WHERE category = 'public_toilet'`)
 	if fc.Type != "FeatureCollection" || int64(len(fc.Features)) != toilets || fc.Features[0].Geometry.Type == "" {
 		t.Errorf("GeoJSON: %s with %d features, want %d", fc.Type, len(fc.Features), toilets)
 	}
 	var scoped struct{ Rows []map[string]any }
-	e.Get("/api/v1/points/overdue", auth.GridManager).Decode(t, &scoped)
+	e.Get("/api/v1/points/overdue", access.GridManager).Decode(t, &scoped)
 	inScope := e.Int(`SELECT count(*) FROM points WHERE starts_with(grid_code, $1)`, e.Community)
 	if int64(len(scoped.Rows)) != inScope {
 		t.Errorf("grid manager sees %d points, want %d", len(scoped.Rows), inScope)
 	}
-	e.Must(http.StatusForbidden, "GET", "/api/v1/points/overdue", auth.Reporter, nil)
-	e.Must(http.StatusBadRequest, "GET", "/api/v1/points/overdue?area=12", auth.Viewer, nil)
+	e.Must(http.StatusForbidden, "GET", "/api/v1/points/overdue", access.Reporter, nil)
+	e.Must(http.StatusBadRequest, "GET", "/api/v1/points/overdue?area=12", access.Viewer, nil)
 }
 
 func countLines(b []byte) int64 {
@@ -430,7 +430,7 @@ func TestChecklist(t *testing.T) {
 			MaxPoints float64 `json:"max_points"`
 		}
 	}
-	e.Get("/api/v1/points/"+in+"/checklist", auth.GridManager).Decode(t, &list)
+	e.Get("/api/v1/points/"+in+"/checklist", access.GridManager).Decode(t, &list)
 	codes := map[string]bool{}
 	for _, ind := range list.Indicators {
 		codes[ind.Code] = true
@@ -442,9 +442,9 @@ func TestChecklist(t *testing.T) {
 	if list.Point != in || !codes["T1"] || !codes["T4"] || !codes["T6.1"] || codes["T5"] || codes["T7"] {
 		t.Errorf("checklist of %s (%s): %v", in, list.Category, codes)
 	}
-	e.Must(http.StatusForbidden, "GET", "/api/v1/points/"+out+"/checklist", auth.GridManager, nil)
-	e.Must(http.StatusNotFound, "GET", "/api/v1/points/NO-SUCH-POINT/checklist", auth.Viewer, nil)
-	e.Must(http.StatusForbidden, "GET", "/api/v1/points/"+in+"/checklist", auth.Reporter, nil)
+	e.Must(http.StatusForbidden, "GET", "/api/v1/points/"+out+"/checklist", access.GridManager, nil)
+	e.Must(http.StatusNotFound, "GET", "/api/v1/points/NO-SUCH-POINT/checklist", access.Viewer, nil)
+	e.Must(http.StatusForbidden, "GET", "/api/v1/points/"+in+"/checklist", access.Reporter, nil)
 }
 
 // An inspection recorded before the catalogue, with free-text indicators,
@@ -456,7 +456,7 @@ func TestOldDeductionsReadable(t *testing.T) {
 		SELECT id, now() - interval '400 days', '老督查员', '[{"indicator": "门前三包落实", "points": 1.5, "note": "旧记录"}]', 98.5
 		FROM points WHERE code = $1 RETURNING id`, code)
 	var in inspection
-	e.Get(fmt.Sprintf("/api/v1/inspections/%d", id), auth.Viewer).Decode(t, &in)
+	e.Get(fmt.Sprintf("/api/v1/inspections/%d", id), access.Viewer).Decode(t, &in)
 	if len(in.Deductions) != 1 || in.Deductions[0].Indicator != "门前三包落实" || in.Deductions[0].IndicatorCode != "" ||
 		in.Deductions[0].Points != 1.5 || in.Score != 98.5 {
 		t.Errorf("old inspection reads back as %+v", in)

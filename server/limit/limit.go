@@ -229,3 +229,17 @@ func classFull(name string, wait time.Duration) *respond.Error {
 	return respond.Unavailable("overloaded", fmt.Sprintf(
 		"the server is busy with other %s requests; try again shortly", name), max(wait, time.Second))
 }
+
+// SmallBatch is the body size up to which a batch is a light write: a
+// sensor gateway's few readings, a hotline's few cases. Bigger ones (up to
+// 10,000 issues, seconds of work) are heavy, as are those of unknown size.
+const SmallBatch = 64 << 10
+
+// ByBatchSize is the class of a batch (a route's routes.Route.ClassOf):
+// light when small, heavy when bigger or of unknown size.
+func ByBatchSize(r *http.Request) string {
+	if r.ContentLength < 0 || r.ContentLength > SmallBatch {
+		return Heavy
+	}
+	return Light
+}

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"citymap/server/auth"
+	"citymap/server/access"
 	"citymap/server/live"
 	"citymap/server/pgcluster"
 	"citymap/server/store"
@@ -94,7 +94,7 @@ func TestDatabaseConnectionsKilled(t *testing.T) {
 	t.Parallel()
 	st := newStore(t)
 	in := startInstance(t, st, testConfig())
-	c := dial(t, in.wsURL(), token(t, st, auth.Viewer))
+	c := dial(t, in.wsURL(), token(t, st, access.Viewer))
 	start := c.subscribe(map[string]any{})
 	w := startWriter(st, []int64{
 		newIssue(t, st, 119.80, 31.30, "manhole_cover", gridA),
@@ -133,7 +133,7 @@ func TestPostgresRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	in := startInstance(t, st, testConfig())
-	c := dial(t, in.wsURL(), token(t, st, auth.Viewer))
+	c := dial(t, in.wsURL(), token(t, st, access.Viewer))
 	start := c.subscribe(map[string]any{})
 	w := startWriter(st, []int64{newIssue(t, st, 119.80, 31.30, "manhole_cover", gridA)})
 	w.progress(t, 20)
@@ -191,7 +191,7 @@ func TestReadyFollowsTheFeed(t *testing.T) {
 	if r := in.readyz(t); r.Status != "ready" || !r.Feed.Following || r.Feed.Lag != 0 {
 		t.Fatalf("ready: %+v", r)
 	}
-	c := dial(t, in.wsURL(), token(t, st, auth.Viewer))
+	c := dial(t, in.wsURL(), token(t, st, access.Viewer))
 	start := c.subscribe(map[string]any{})
 	w := startWriter(st, []int64{newIssue(t, st, 119.80, 31.30, "manhole_cover", gridA)})
 	w.progress(t, 20)
@@ -236,7 +236,7 @@ func TestFeedRewound(t *testing.T) {
 	t.Parallel()
 	st := newStore(t)
 	in := startInstance(t, st, testConfig())
-	c := dial(t, in.wsURL(), token(t, st, auth.Viewer))
+	c := dial(t, in.wsURL(), token(t, st, access.Viewer))
 	start := c.subscribe(map[string]any{})
 	id := newIssue(t, st, 119.80, 31.30, "manhole_cover", gridA)
 	for range 5 {

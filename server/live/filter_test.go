@@ -8,6 +8,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"citymap/server/access"
 	"citymap/server/auth"
 	"citymap/server/store"
 )
@@ -23,7 +24,7 @@ func TestFilterMatch(t *testing.T) {
 	issueB := change("issues", 119.90, 31.40, "street_vending", "32028210200101", "320282102001", "320282102")
 	area := change("areas", 119.80, 31.30, "", "320282101")
 	deleted := newChange(store.Change{Seq: 2, Layer: "issues", Op: "delete", ObjectID: "9"})
-	scoped := &auth.Principal{Role: auth.GridManager, Areas: []string{"320282101001"}}
+	scoped := &auth.Principal{Role: access.GridManager, Areas: []string{"320282101001"}}
 
 	tests := []struct {
 		name string

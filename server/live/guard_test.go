@@ -7,7 +7,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"citymap/server/auth"
+	"citymap/server/access"
 	"citymap/server/live"
 )
 
@@ -19,7 +19,7 @@ func TestSocketCaps(t *testing.T) {
 	cfg := testConfig()
 	cfg.MaxPerToken, cfg.MaxClients = 2, 3
 	in := startInstance(t, st, cfg)
-	wall, phone, third := token(t, st, auth.Viewer), token(t, st, auth.Viewer), token(t, st, auth.Dispatcher)
+	wall, phone, third := token(t, st, access.Viewer), token(t, st, access.Viewer), token(t, st, access.Dispatcher)
 
 	w1 := dial(t, in.wsURL(), wall)
 	dial(t, in.wsURL(), wall)
@@ -48,7 +48,7 @@ func TestSocketCapsOff(t *testing.T) {
 	cfg := testConfig()
 	cfg.MaxPerToken, cfg.MaxClients = -1, -1
 	in := startInstance(t, st, cfg)
-	tok := token(t, st, auth.Viewer)
+	tok := token(t, st, access.Viewer)
 	for range live.DefaultMaxPerToken + 1 {
 		dialQuiet(t, in.wsURL(), tok, nil)
 	}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"citymap/server/auth"
+	"citymap/server/access"
 	"citymap/server/respond"
 )
 
@@ -22,7 +22,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case !ok:
 		return
-	case who.Is(auth.Reporter):
+	case who.Is(access.Reporter):
 		respond.Fail(w, r, respond.ErrForbidden)
 		return
 	case !websocket.IsWebSocketUpgrade(r):

@@ -14,7 +14,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"citymap/server/auth"
+	"citymap/server/access"
 	"citymap/server/live"
 )
 
@@ -22,8 +22,8 @@ func TestAuthentication(t *testing.T) {
 	t.Parallel()
 	st := newStore(t)
 	in := startInstance(t, st, testConfig())
-	viewer := token(t, st, auth.Viewer)
-	reporter := token(t, st, auth.Reporter)
+	viewer := token(t, st, access.Viewer)
+	reporter := token(t, st, access.Reporter)
 
 	tests := []struct {
 		name   string
@@ -72,7 +72,7 @@ func TestProtocolErrors(t *testing.T) {
 	t.Parallel()
 	st := newStore(t)
 	in := startInstance(t, st, testConfig())
-	c := dial(t, in.wsURL(), token(t, st, auth.Viewer))
+	c := dial(t, in.wsURL(), token(t, st, access.Viewer))
 	tests := []struct {
 		msg  string
 		code string
@@ -114,7 +114,7 @@ func TestFilters(t *testing.T) {
 	t.Parallel()
 	st := newStore(t)
 	in := startInstance(t, st, testConfig())
-	viewer := token(t, st, auth.Viewer)
+	viewer := token(t, st, access.Viewer)
 	a1 := newIssue(t, st, 119.80, 31.30, "manhole_cover", gridA)
 	a2 := newIssue(t, st, 119.81, 31.31, "street_vending", gridA)
 	b1 := newIssue(t, st, 119.90, 31.40, "manhole_cover", gridB)
@@ -136,8 +136,8 @@ func TestFilters(t *testing.T) {
 		{"category", viewer, map[string]any{"layers": []string{"issues"}, "categories": []string{"manhole_cover"}}, []int64{a1, b1}},
 		{"category and bbox", viewer, map[string]any{"categories": []string{"manhole_cover"},
 			"bbox": []float64{119.7, 31.2, 119.85, 31.35}}, []int64{a1, -1}},
-		{"grid manager of B", token(t, st, auth.GridManager, gridB[:12]), map[string]any{}, []int64{b1}},
-		{"grid manager asking beyond its scope", token(t, st, auth.GridManager, gridB[:12]),
+		{"grid manager of B", token(t, st, access.GridManager, gridB[:12]), map[string]any{}, []int64{b1}},
+		{"grid manager asking beyond its scope", token(t, st, access.GridManager, gridB[:12]),
 			map[string]any{"areas": []string{gridA[:9]}}, nil},
 	}
 	clients := make([]*wsClient, len(tests))
@@ -173,7 +173,7 @@ func TestChangeFrame(t *testing.T) {
 	t.Parallel()
 	st := newStore(t)
 	in := startInstance(t, st, testConfig())
-	c := dial(t, in.wsURL(), token(t, st, auth.Viewer))
+	c := dial(t, in.wsURL(), token(t, st, access.Viewer))
 	c.subscribe(map[string]any{})
 	id := newIssue(t, st, 119.8, 31.3, "manhole_cover", gridA)
 	seq := mustTouch(t, st, id)
@@ -205,7 +205,7 @@ func TestHeartbeatWhenNothingMatches(t *testing.T) {
 	t.Parallel()
 	st := newStore(t)
 	in := startInstance(t, st, testConfig())
-	c := dial(t, in.wsURL(), token(t, st, auth.Viewer))
+	c := dial(t, in.wsURL(), token(t, st, access.Viewer))
 	c.subscribe(map[string]any{"layers": []string{"parking"}})
 	id := newIssue(t, st, 119.8, 31.3, "manhole_cover", gridA)
 	seq := mustTouch(t, st, id)
@@ -221,7 +221,7 @@ func TestResubscribe(t *testing.T) {
 	t.Parallel()
 	st := newStore(t)
 	in := startInstance(t, st, testConfig())
-	c := dial(t, in.wsURL(), token(t, st, auth.Viewer))
+	c := dial(t, in.wsURL(), token(t, st, access.Viewer))
 	a := newIssue(t, st, 119.80, 31.30, "manhole_cover", gridA)
 	b := newIssue(t, st, 119.90, 31.40, "manhole_cover", gridB)
 	c.subscribe(map[string]any{"areas": []string{gridA}})
@@ -247,7 +247,7 @@ func TestOrderWithoutGaps(t *testing.T) {
 	t.Parallel()
 	st := newStore(t)
 	in := startInstance(t, st, testConfig())
-	c := dial(t, in.wsURL(), token(t, st, auth.Viewer))
+	c := dial(t, in.wsURL(), token(t, st, access.Viewer))
 	start := c.subscribe(map[string]any{})
 	var issues []int64
 	for i := range 20 {
@@ -285,7 +285,7 @@ func TestResume(t *testing.T) {
 			cfg := testConfig()
 			cfg.RingSize = ring
 			in := startInstance(t, st, cfg)
-			tok := token(t, st, auth.Viewer)
+			tok := token(t, st, access.Viewer)
 			a := newIssue(t, st, 119.80, 31.30, "manhole_cover", gridA)
 			b := newIssue(t, st, 119.90, 31.40, "manhole_cover", gridB)
 
@@ -329,7 +329,7 @@ func TestReset(t *testing.T) {
 	cfg := testConfig()
 	cfg.RingSize = 2
 	in := startInstance(t, st, cfg)
-	tok := token(t, st, auth.Viewer)
+	tok := token(t, st, access.Viewer)
 	a := newIssue(t, st, 119.80, 31.30, "manhole_cover", gridA)
 	first := mustTouch(t, st, a)
 	for range 5 {
@@ -372,7 +372,7 @@ func TestSlowClient(t *testing.T) {
 	cfg.QueueSize, cfg.RingSize = 16, 64
 	cfg.Heartbeat = time.Hour // nothing but changes in the slow client's stream
 	in := startInstance(t, st, cfg)
-	tok := token(t, st, auth.Viewer)
+	tok := token(t, st, access.Viewer)
 	// big features fill the socket buffers quickly
 	id := newIssue(t, st, 119.80, 31.30, "manhole_cover", gridA)
 	if _, err := st.Pool.Exec(context.Background(), `UPDATE issues SET description = repeat('x', 32000) WHERE id = $1`, id); err != nil {
@@ -452,7 +452,7 @@ func TestBurstCatchesUp(t *testing.T) {
 	cfg := testConfig()
 	cfg.QueueSize = 8
 	in := startInstance(t, st, cfg)
-	c := dial(t, in.wsURL(), token(t, st, auth.Viewer))
+	c := dial(t, in.wsURL(), token(t, st, access.Viewer))
 	start := c.subscribe(map[string]any{})
 	burst := newIssues(t, st, 2000)
 	var last int64
@@ -479,7 +479,7 @@ func TestTwoInstances(t *testing.T) {
 	stB := openAgain(t, stA)
 	a := startInstance(t, stA, testConfig())
 	b := startInstance(t, stB, testConfig())
-	tok := token(t, stA, auth.Viewer)
+	tok := token(t, stA, access.Viewer)
 	ca, cb := dial(t, a.wsURL(), tok), dial(t, b.wsURL(), tok)
 	start := ca.subscribe(map[string]any{})
 	cb.subscribe(map[string]any{"since": start})
@@ -497,7 +497,7 @@ func TestServerRestart(t *testing.T) {
 	st := newStore(t)
 	a := startInstance(t, st, testConfig())
 	b := startInstance(t, openAgain(t, st), testConfig())
-	tok := token(t, st, auth.Viewer)
+	tok := token(t, st, access.Viewer)
 	id := newIssue(t, st, 119.80, 31.30, "manhole_cover", gridA)
 	c := dial(t, a.wsURL(), tok)
 	start := c.subscribe(map[string]any{})
@@ -522,7 +522,7 @@ func TestMetrics(t *testing.T) {
 	t.Parallel()
 	st := newStore(t)
 	in := startInstance(t, st, testConfig())
-	c := dial(t, in.wsURL(), token(t, st, auth.Viewer))
+	c := dial(t, in.wsURL(), token(t, st, access.Viewer))
 	c.subscribe(map[string]any{})
 	id := newIssue(t, st, 119.80, 31.30, "manhole_cover", gridA)
 	seq := mustTouch(t, st, id)

@@ -6,7 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"citymap/server/auth"
+	"citymap/server/access"
 	"citymap/server/store"
 )
 
@@ -37,7 +37,7 @@ func TestMovedObject(t *testing.T) {
 		t.Fatal(err)
 	}
 	box := func(x, y float64) []float64 { return []float64{x - 0.001, y - 0.001, x + 0.001, y + 0.001} }
-	viewer := token(t, st, auth.Viewer)
+	viewer := token(t, st, access.Viewer)
 	clients := map[string]*wsClient{}
 	subs := map[string]struct {
 		tok string
@@ -46,8 +46,8 @@ func TestMovedObject(t *testing.T) {
 		"where it was":      {viewer, map[string]any{"bbox": box(from.x, from.y)}},
 		"where it went":     {viewer, map[string]any{"bbox": box(to.x, to.y)}},
 		"in between":        {viewer, map[string]any{"bbox": box((from.x+to.x)/2, (from.y+to.y)/2)}},
-		"old grid manager":  {token(t, st, auth.GridManager, from.grid), map[string]any{}},
-		"other grid's only": {token(t, st, auth.GridManager, "999999"), map[string]any{}},
+		"old grid manager":  {token(t, st, access.GridManager, from.grid), map[string]any{}},
+		"other grid's only": {token(t, st, access.GridManager, "999999"), map[string]any{}},
 	}
 	for name, s := range subs {
 		clients[name] = dial(t, in.wsURL(), s.tok)

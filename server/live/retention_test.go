@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"citymap/server/auth"
+	"citymap/server/access"
 )
 
 // TestSinceOlderThanRetention: whether a since is still kept is the feed's
@@ -20,7 +20,7 @@ func TestSinceOlderThanRetention(t *testing.T) {
 	st := newStore(t)
 	ctx := context.Background()
 	a := startInstance(t, st, testConfig())
-	tok := token(t, st, auth.Viewer)
+	tok := token(t, st, access.Viewer)
 	id := newIssue(t, st, 119.80, 31.30, "manhole_cover", gridA)
 	var seq [6]int64
 	for i := range seq {

@@ -13,7 +13,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"citymap/server/auth"
+	"citymap/server/access"
 	"citymap/server/live"
 	"citymap/server/logtest"
 	"citymap/server/store"
@@ -84,7 +84,7 @@ func TestClientStopsReading(t *testing.T) {
 		cfg.CloseTimeout = wait // time enough to read again
 		cfg.Logger = slog.New(slog.NewTextHandler(logs, nil))
 		in := startInstance(t, st, cfg)
-		tok := token(t, st, auth.Viewer)
+		tok := token(t, st, access.Viewer)
 		c, start, last := stallClient(t, in, st, tok)
 
 		c.start()
@@ -125,7 +125,7 @@ func TestClientStopsReading(t *testing.T) {
 		cfg.CloseTimeout = 200 * time.Millisecond
 		cfg.Logger = slog.New(slog.NewTextHandler(logs, nil))
 		in := startInstance(t, st, cfg)
-		c, _, _ := stallClient(t, in, st, token(t, st, auth.Viewer))
+		c, _, _ := stallClient(t, in, st, token(t, st, access.Viewer))
 
 		remote := "remote=" + c.conn.LocalAddr().String()
 		var line string

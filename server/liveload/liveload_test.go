@@ -11,6 +11,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"citymap/server"
+	"citymap/server/access"
 	"citymap/server/auth"
 	"citymap/server/dbtest"
 )
@@ -71,7 +72,7 @@ func TestRun(t *testing.T) {
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() { srv.Close(); ts.Close() })
 	tok, hash, _ := auth.NewToken()
-	if _, err := st.CreateToken(ctx, "load", auth.Viewer, nil, hash, nil); err != nil {
+	if _, err := st.CreateToken(ctx, "load", access.Viewer, nil, hash, nil); err != nil {
 		t.Fatal(err)
 	}
 	r, err := Run(ctx, st, Config{

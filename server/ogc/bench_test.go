@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"citymap/server/auth"
+	"citymap/server/access"
 	"citymap/server/ogc"
 )
 
@@ -31,7 +31,7 @@ func BenchmarkItemsPage1000(b *testing.B) {
 			next := c.query
 			for b.Loop() {
 				req := httptest.NewRequest("GET", next, nil)
-				req.Header.Set("Authorization", "Bearer "+e.Tokens[auth.Viewer])
+				req.Header.Set("Authorization", "Bearer "+e.Tokens[access.Viewer])
 				w := &tailWriter{header: http.Header{}}
 				e.Handler.ServeHTTP(w, req)
 				if w.status != http.StatusOK {

@@ -7,7 +7,7 @@ import (
 	"sync"
 	"testing"
 
-	"citymap/server/auth"
+	"citymap/server/access"
 )
 
 // TestCountsFollowChanges pages a filtered collection while its data changes
@@ -22,17 +22,17 @@ func TestCountsFollowChanges(t *testing.T) {
 	create := func(code, person string) func() {
 		return func() {
 			body := pointBody(code, "计数点位", lon, lat, fmt.Sprintf(`, "person": %q`, person))
-			e.Must(http.StatusCreated, "POST", items, auth.Dispatcher, body, geo...)
+			e.Must(http.StatusCreated, "POST", items, access.Dispatcher, body, geo...)
 		}
 	}
 	patch := func(code, person string) func() {
 		return func() {
-			e.Must(http.StatusOK, "PATCH", items+"/"+code, auth.Dispatcher,
+			e.Must(http.StatusOK, "PATCH", items+"/"+code, access.Dispatcher,
 				[]byte(fmt.Sprintf(`{"properties": {"person": %q}}`, person)), "Content-Type", "application/merge-patch+json")
 		}
 	}
 	remove := func(code string) func() {
-		return func() { e.Must(http.StatusNoContent, "DELETE", items+"/"+code, auth.Dispatcher, nil) }
+		return func() { e.Must(http.StatusNoContent, "DELETE", items+"/"+code, access.Dispatcher, nil) }
 	}
 	// written without a feed row, as nothing in the server writes points
 	behindFeed := func(code string) func() {
@@ -61,7 +61,7 @@ func TestCountsFollowChanges(t *testing.T) {
 		{"insert behind the feed", behindFeed("C-5"), true},
 		{"a change of another layer", func() {
 			zone := e.str(`SELECT min(code) FROM parking_zones`)
-			e.Must(http.StatusOK, "PATCH", e.url("/collections/parking/items/"+zone), auth.Dispatcher,
+			e.Must(http.StatusOK, "PATCH", e.url("/collections/parking/items/"+zone), access.Dispatcher,
 				[]byte(`{"properties": {"operator": "另一家"}}`), "Content-Type", "application/merge-patch+json")
 		}, true},
 		{"a change of the layer after it", patch("C-3", "计数"), false},

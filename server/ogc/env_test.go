@@ -5,8 +5,8 @@ import (
 	"net/url"
 	"testing"
 
+	"citymap/server/access"
 	"citymap/server/apitest"
-	"citymap/server/auth"
 	"citymap/server/ogc"
 )
 
@@ -40,7 +40,7 @@ func (e *env) get(rawURL, role string) response {
 // getJSON fetches rawURL as a viewer, expects 200 and decodes the body.
 func (e *env) getJSON(rawURL string, v any) response {
 	e.T.Helper()
-	r := e.Get(rawURL, auth.Viewer)
+	r := e.Get(rawURL, access.Viewer)
 	r.Decode(e.T, v)
 	return r
 }

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"citymap/server/access"
 	"citymap/server/apitest"
-	"citymap/server/auth"
 	"citymap/server/store"
 )
 
@@ -21,7 +21,7 @@ func TestGDAL(t *testing.T) {
 	root := "OAPIF:" + e.URL + "/ogc"
 
 	// listing, with the token in the URL as a desktop user would paste it
-	out := apitest.RunGDAL(t, nil, ogrinfo, "-ro", root+"?access_token="+e.Tokens[auth.Viewer])
+	out := apitest.RunGDAL(t, nil, ogrinfo, "-ro", root+"?access_token="+e.Tokens[access.Viewer])
 	for _, id := range store.OGCCollectionIDs {
 		if !strings.Contains(out, ": "+id+" ") && !strings.Contains(out, ": "+id+"\n") {
 			t.Errorf("ogrinfo does not list %s:\n%s", id, out)
@@ -34,7 +34,7 @@ func TestGDAL(t *testing.T) {
 	dst := filepath.Join(t.TempDir(), "points.geojson")
 	apitest.RunGDAL(t, nil, ogr2ogr, "-f", "GeoJSON", dst, root, "points",
 		"-oo", "PAGE_SIZE="+itoa(pageSize),
-		"--config", "GDAL_HTTP_HEADERS", "Authorization: Bearer "+e.Tokens[auth.Viewer])
+		"--config", "GDAL_HTTP_HEADERS", "Authorization: Bearer "+e.Tokens[access.Viewer])
 	raw, err := os.ReadFile(dst)
 	if err != nil {
 		t.Fatal(err)

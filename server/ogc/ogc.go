@@ -13,7 +13,9 @@ import (
 	"net/url"
 	"strings"
 
+	"citymap/server/access"
 	"citymap/server/auth"
+	"citymap/server/limit"
 	"citymap/server/respond"
 	"citymap/server/routes"
 	"citymap/server/store"
@@ -28,12 +30,6 @@ const (
 	mediaHTML    = "text/html"
 )
 
-// readers may read every collection; reporters (Open311 keys) may not.
-var readers = []string{auth.Admin, auth.Dispatcher, auth.GridManager, auth.Planner, auth.Viewer}
-
-// writers may create, replace, update and delete points and parking zones.
-var writers = []string{auth.Admin, auth.Dispatcher}
-
 // Handler serves the API.
 type Handler struct {
 	store   *store.Store
@@ -46,24 +42,33 @@ func New(st *store.Store, a *auth.Authenticator) *Handler {
 	return &Handler{store: st, auth: a, extents: extentCache{m: map[string]cachedExtent{}}}
 }
 
-// Register adds the API's routes to mux.
-func (h *Handler) Register(mux routes.Mux) {
-	read := func(f http.HandlerFunc) http.Handler { return h.auth.Require(f, readers...) }
-	write := func(f http.HandlerFunc) http.Handler { return h.auth.Require(f, writers...) }
-	mux.Handle("GET /ogc", read(h.landing))
-	mux.Handle("GET /ogc/{$}", read(h.landing))
-	mux.Handle("GET /ogc/conformance", read(h.conformance))
-	mux.Handle("GET /ogc/api", read(h.openAPI))
-	mux.Handle("GET /ogc/api.html", read(h.apiHTML))
-	mux.Handle("GET /ogc/collections", read(h.collections))
-	mux.Handle("GET /ogc/collections/{collectionId}", read(h.collection))
-	mux.Handle("GET /ogc/collections/{collectionId}/queryables", read(h.queryables))
-	mux.Handle("GET /ogc/collections/{collectionId}/items", read(h.items))
-	mux.Handle("GET /ogc/collections/{collectionId}/items/{featureId}", read(h.item))
-	mux.Handle("POST /ogc/collections/{collectionId}/items", write(h.create))
-	mux.Handle("PUT /ogc/collections/{collectionId}/items/{featureId}", write(h.replace))
-	mux.Handle("PATCH /ogc/collections/{collectionId}/items/{featureId}", write(h.update))
-	mux.Handle("DELETE /ogc/collections/{collectionId}/items/{featureId}", write(h.remove))
+// Routes lists the API's routes. Every role but the reporter (Open311 keys)
+// reads every collection; the command centre creates, replaces, updates and
+// deletes points and parking zones. A page of features costs a list; one
+// feature, a single read.
+func (h *Handler) Routes() []routes.Route {
+	read := func(pattern string, f http.HandlerFunc) routes.Route {
+		return routes.For(pattern, f, limit.Light, access.Readers)
+	}
+	write := func(pattern string, f http.HandlerFunc) routes.Route {
+		return routes.For(pattern, f, limit.Light, access.Editors)
+	}
+	return []routes.Route{
+		read("GET /ogc", h.landing),
+		read("GET /ogc/{$}", h.landing),
+		read("GET /ogc/conformance", h.conformance),
+		read("GET /ogc/api", h.openAPI),
+		read("GET /ogc/api.html", h.apiHTML),
+		read("GET /ogc/collections", h.collections),
+		read("GET /ogc/collections/{collectionId}", h.collection),
+		read("GET /ogc/collections/{collectionId}/queryables", h.queryables),
+		routes.For("GET /ogc/collections/{collectionId}/items", h.items, limit.Medium, access.Readers),
+		read("GET /ogc/collections/{collectionId}/items/{featureId}", h.item),
+		write("POST /ogc/collections/{collectionId}/items", h.create),
+		write("PUT /ogc/collections/{collectionId}/items/{featureId}", h.replace),
+		write("PATCH /ogc/collections/{collectionId}/items/{featureId}", h.update),
+		write("DELETE /ogc/collections/{collectionId}/items/{featureId}", h.remove),
+	}
 }
 
 // links builds absolute links back into the API for one request.

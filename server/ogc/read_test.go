@@ -14,7 +14,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"citymap/geo/tile"
-	"citymap/server/auth"
+	"citymap/server/access"
 	"citymap/server/ogc"
 	"citymap/server/store"
 )
@@ -43,7 +43,7 @@ func TestLandingConformanceAndAPI(t *testing.T) {
 		t.Errorf("service-desc type %q", rels["service-desc"].Type)
 	}
 	// the landing page under its trailing-slash spelling too
-	if r := e.get(e.url("/"), auth.Viewer); r.Status != http.StatusOK {
+	if r := e.get(e.url("/"), access.Viewer); r.Status != http.StatusOK {
 		t.Errorf("GET /ogc/: %d", r.Status)
 	}
 
@@ -100,7 +100,7 @@ func TestLandingConformanceAndAPI(t *testing.T) {
 	if _, ok := api.Paths["/collections/issues/items/{featureId}"]["put"]; ok {
 		t.Error("the API describes PUT for issues, which are read-only here")
 	}
-	if r := e.get(e.url("/api.html"), auth.Viewer); r.Status != http.StatusOK ||
+	if r := e.get(e.url("/api.html"), access.Viewer); r.Status != http.StatusOK ||
 		!strings.HasPrefix(r.Header.Get("Content-Type"), "text/html") || !strings.Contains(string(r.Body), "/collections/points/items") {
 		t.Errorf("api.html: %d %s", r.Status, r.Header.Get("Content-Type"))
 	}
@@ -203,14 +203,14 @@ func TestAccess(t *testing.T) {
 	items := e.url("/collections/points/items", "limit", "1")
 	expectError(t, e.get(items, ""), http.StatusUnauthorized, "unauthorized")
 	expectError(t, e.get(e.url(""), ""), http.StatusUnauthorized, "unauthorized")
-	expectError(t, e.get(items, auth.Reporter), http.StatusForbidden, "forbidden")
-	for _, role := range []string{auth.Admin, auth.Dispatcher, auth.GridManager, auth.Planner, auth.Viewer} {
+	expectError(t, e.get(items, access.Reporter), http.StatusForbidden, "forbidden")
+	for _, role := range []string{access.Admin, access.Dispatcher, access.GridManager, access.Planner, access.Viewer} {
 		if r := e.get(items, role); r.Status != http.StatusOK {
 			t.Errorf("%s: %d %s", role, r.Status, r.Body)
 		}
 	}
 	// GDAL and other URL-only clients put the token in the query; links keep it
-	r := e.get(e.url("/collections/points/items", "limit", "1", "access_token", e.Tokens[auth.Viewer]), "")
+	r := e.get(e.url("/collections/points/items", "limit", "1", "access_token", e.Tokens[access.Viewer]), "")
 	var fc featureCollection
 	if err := json.Unmarshal(r.Body, &fc); r.Status != http.StatusOK || err != nil {
 		t.Fatalf("access_token: %d %s", r.Status, r.Body)
@@ -231,7 +231,7 @@ func TestAccess(t *testing.T) {
 			"starts_with(p.grid_code, $1)", "o.id::text"},
 	} {
 		var mine featureCollection
-		r = e.Call("GET", e.url("/collections/"+c.collection+"/items", "limit", "10000"), auth.GridManager, nil)
+		r = e.Call("GET", e.url("/collections/"+c.collection+"/items", "limit", "10000"), access.GridManager, nil)
 		if err := json.Unmarshal(r.Body, &mine); err != nil {
 			t.Fatal(err)
 		}
@@ -240,8 +240,8 @@ func TestAccess(t *testing.T) {
 			t.Errorf("%s: the grid manager sees %d, want %d", c.collection, mine.NumberMatched, want)
 		}
 		outside := e.str(`SELECT min(`+c.key+`) FROM `+c.from+` AND NOT coalesce(`+c.scoped+`, false)`, e.Community)
-		expectError(t, e.get(e.url("/collections/"+c.collection+"/items/"+outside), auth.GridManager), http.StatusNotFound, "not_found")
-		if r := e.get(e.url("/collections/"+c.collection+"/items/"+outside), auth.Viewer); r.Status != http.StatusOK {
+		expectError(t, e.get(e.url("/collections/"+c.collection+"/items/"+outside), access.GridManager), http.StatusNotFound, "not_found")
+		if r := e.get(e.url("/collections/"+c.collection+"/items/"+outside), access.Viewer); r.Status != http.StatusOK {
 			t.Errorf("%s: the viewer reads %s: %d", c.collection, outside, r.Status)
 		}
 	}
@@ -584,7 +584,7 @@ func TestBadRequests(t *testing.T) {
 				}
 				rawURL += "?" + strings.Join(parts, "&")
 			}
-			expectError(t, e.get(rawURL, auth.Viewer), c.status, c.code)
+			expectError(t, e.get(rawURL, access.Viewer), c.status, c.code)
 		})
 	}
 }

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"citymap/server/auth"
+	"citymap/server/access"
 )
 
 // TestSortBy pages through sorted parking zones by their next links: every
@@ -109,7 +109,7 @@ func TestSortByAndPropertiesRefused(t *testing.T) {
 			if c.value == "" {
 				c.value = ","
 			}
-			err := expectError(t, e.get(e.url("/collections/parking/items", c.param, c.value), auth.Viewer),
+			err := expectError(t, e.get(e.url("/collections/parking/items", c.param, c.value), access.Viewer),
 				http.StatusBadRequest, "invalid_parameter")
 			if err.Error.Fields[c.param] == "" {
 				t.Errorf("error fields %v lack %s", err.Error.Fields, c.param)
@@ -117,6 +117,6 @@ func TestSortByAndPropertiesRefused(t *testing.T) {
 		})
 	}
 	// sorted pages continue by offset: an id position means nothing in them
-	expectError(t, e.get(e.url("/collections/parking/items", "sortby", "name", "after", "3"), auth.Viewer),
+	expectError(t, e.get(e.url("/collections/parking/items", "sortby", "name", "after", "3"), access.Viewer),
 		http.StatusBadRequest, "invalid_parameter")
 }

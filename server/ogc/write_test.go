@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"citymap/invalid"
+	"citymap/server/access"
 	"citymap/server/auth"
 	"citymap/server/store"
 )
@@ -62,13 +63,13 @@ func TestWritePoints(t *testing.T) {
 	geo := []string{"Content-Type", "application/geo+json"}
 
 	// who may write
-	for _, role := range []string{auth.Viewer, auth.Planner, auth.GridManager, auth.Reporter} {
+	for _, role := range []string{access.Viewer, access.Planner, access.GridManager, access.Reporter} {
 		expectError(t, e.Call("POST", items, role, body, geo...), http.StatusForbidden, "forbidden")
 	}
 	expectError(t, e.Call("POST", items, "", body, geo...), http.StatusUnauthorized, "unauthorized")
 
 	// create
-	r := e.Call("POST", items, auth.Dispatcher, body, geo...)
+	r := e.Call("POST", items, access.Dispatcher, body, geo...)
 	if r.Status != http.StatusCreated {
 		t.Fatalf("create: %d %s", r.Status, r.Body)
 	}
@@ -89,13 +90,13 @@ func TestWritePoints(t *testing.T) {
 	if op != "upsert" || change["id"] != "T-0001" {
 		t.Errorf("create change: %s %v", op, change)
 	}
-	expectError(t, e.Call("POST", items, auth.Admin, body, geo...), http.StatusConflict, "exists")
+	expectError(t, e.Call("POST", items, access.Admin, body, geo...), http.StatusConflict, "exists")
 
 	// replace: optional properties left out are cleared; If-Match guards
 	item := items + "/T-0001"
 	body = pointBody("T-0001", "改名点位", lon, lat, "")
-	expectError(t, e.Call("PUT", item, auth.Admin, body, "If-Match", `"7"`), http.StatusPreconditionFailed, "precondition_failed")
-	r = e.Call("PUT", item, auth.Admin, body, "If-Match", `"1"`)
+	expectError(t, e.Call("PUT", item, access.Admin, body, "If-Match", `"7"`), http.StatusPreconditionFailed, "precondition_failed")
+	r = e.Call("PUT", item, access.Admin, body, "If-Match", `"1"`)
 	if r.Status != http.StatusOK || r.Header.Get("ETag") != `"2"` {
 		t.Fatalf("replace: %d %s %s", r.Status, r.Header.Get("ETag"), r.Body)
 	}
@@ -106,12 +107,12 @@ func TestWritePoints(t *testing.T) {
 	if _, change, _ := e.changeOf("points", "T-0001"); change["properties"].(map[string]any)["name"] != "改名点位" {
 		t.Errorf("replace change %v", change)
 	}
-	expectError(t, e.Call("PUT", item, auth.Admin, pointBody("T-0002", "x", lon, lat, "")), http.StatusBadRequest, "invalid_value")
-	expectError(t, e.Call("PUT", items+"/NO-SUCH", auth.Admin, pointBody("NO-SUCH", "x", lon, lat, "")), http.StatusNotFound, "not_found")
+	expectError(t, e.Call("PUT", item, access.Admin, pointBody("T-0002", "x", lon, lat, "")), http.StatusBadRequest, "invalid_value")
+	expectError(t, e.Call("PUT", items+"/NO-SUCH", access.Admin, pointBody("NO-SUCH", "x", lon, lat, "")), http.StatusNotFound, "not_found")
 
 	// update: a merge patch
 	mp := []string{"Content-Type", "application/merge-patch+json"}
-	r = e.Call("PATCH", item, auth.Admin, []byte(`{"properties": {"phone": "0510-12345678", "address": null}}`), mp...)
+	r = e.Call("PATCH", item, access.Admin, []byte(`{"properties": {"phone": "0510-12345678", "address": null}}`), mp...)
 	if r.Status != http.StatusOK {
 		t.Fatalf("patch: %d %s", r.Status, r.Body)
 	}
@@ -119,13 +120,13 @@ func TestWritePoints(t *testing.T) {
 	if f.Properties["phone"] != "0510-12345678" || f.Properties["name"] != "改名点位" || f.Properties["version"] != 3.0 {
 		t.Errorf("patched %v", f.Properties)
 	}
-	expectError(t, e.Call("PATCH", item, auth.Admin, []byte(`{"properties": {"name": null}}`), mp...), http.StatusBadRequest, "required")
-	expectError(t, e.Call("PATCH", item, auth.Admin, []byte(`{"properties": {"colour": "red"}}`), mp...), http.StatusBadRequest, "unknown_property")
-	expectError(t, e.Call("PATCH", item, auth.Admin, []byte(`[1]`), mp...), http.StatusBadRequest, "invalid_json")
-	expectError(t, e.Call("PATCH", item, auth.Admin, []byte(`{}`), "Content-Type", "text/plain"), http.StatusUnsupportedMediaType, "")
+	expectError(t, e.Call("PATCH", item, access.Admin, []byte(`{"properties": {"name": null}}`), mp...), http.StatusBadRequest, "required")
+	expectError(t, e.Call("PATCH", item, access.Admin, []byte(`{"properties": {"colour": "red"}}`), mp...), http.StatusBadRequest, "unknown_property")
+	expectError(t, e.Call("PATCH", item, access.Admin, []byte(`[1]`), mp...), http.StatusBadRequest, "invalid_json")
+	expectError(t, e.Call("PATCH", item, access.Admin, []byte(`{}`), "Content-Type", "text/plain"), http.StatusUnsupportedMediaType, "")
 	// a new geometry in EPSG:4326 (latitude first)
 	lon2, lat2, grid2 := e.pointInGrid(false)
-	r = e.Call("PATCH", item, auth.Admin, []byte(fmt.Sprintf(`{"geometry": {"type": "Point", "coordinates": [%f, %f]}}`, lat2, lon2)),
+	r = e.Call("PATCH", item, access.Admin, []byte(fmt.Sprintf(`{"geometry": {"type": "Point", "coordinates": [%f, %f]}}`, lat2, lon2)),
 		"Content-Type", "application/merge-patch+json", "Content-Crs", "<http://www.opengis.net/def/crs/EPSG/0/4326>")
 	if r.Status != http.StatusOK {
 		t.Fatalf("patch geometry: %d %s", r.Status, r.Body)
@@ -140,20 +141,20 @@ func TestWritePoints(t *testing.T) {
 	}
 
 	// delete
-	expectError(t, e.Call("DELETE", item, auth.Viewer, nil), http.StatusForbidden, "forbidden")
-	expectError(t, e.Call("DELETE", item, auth.Admin, nil, "If-Match", `"1"`), http.StatusPreconditionFailed, "precondition_failed")
-	if r := e.Call("DELETE", item, auth.Admin, nil); r.Status != http.StatusNoContent {
+	expectError(t, e.Call("DELETE", item, access.Viewer, nil), http.StatusForbidden, "forbidden")
+	expectError(t, e.Call("DELETE", item, access.Admin, nil, "If-Match", `"1"`), http.StatusPreconditionFailed, "precondition_failed")
+	if r := e.Call("DELETE", item, access.Admin, nil); r.Status != http.StatusNoContent {
 		t.Fatalf("delete: %d %s", r.Status, r.Body)
 	}
-	expectError(t, e.get(item, auth.Viewer), http.StatusNotFound, "not_found")
+	expectError(t, e.get(item, access.Viewer), http.StatusNotFound, "not_found")
 	if op, _, old := e.changeOf("points", "T-0001"); op != "delete" || !old {
 		t.Errorf("delete change: %s, old geometry %v", op, old)
 	}
-	expectError(t, e.Call("DELETE", item, auth.Admin, nil), http.StatusNotFound, "not_found")
+	expectError(t, e.Call("DELETE", item, access.Admin, nil), http.StatusNotFound, "not_found")
 
 	// a point with inspections stays
 	inspected := e.str(`SELECT p.code FROM points p WHERE EXISTS (SELECT 1 FROM inspections i WHERE i.point_id = p.id) LIMIT 1`)
-	expectError(t, e.Call("DELETE", items+"/"+inspected, auth.Admin, nil), http.StatusConflict, "referenced")
+	expectError(t, e.Call("DELETE", items+"/"+inspected, access.Admin, nil), http.StatusConflict, "referenced")
 }
 
 func TestWriteValidation(t *testing.T) {
@@ -187,7 +188,7 @@ func TestWriteValidation(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			er := expectError(t, e.Call("POST", items, auth.Admin, []byte(c.body), "Content-Type", "application/geo+json"), c.status, c.code)
+			er := expectError(t, e.Call("POST", items, access.Admin, []byte(c.body), "Content-Type", "application/geo+json"), c.status, c.code)
 			if c.field != "" && er.Error.Fields[c.field] == "" {
 				t.Errorf("fields %v do not name %s", er.Error.Fields, c.field)
 			}
@@ -196,16 +197,16 @@ func TestWriteValidation(t *testing.T) {
 	// the feature id stands in for a missing code
 	body := fmt.Sprintf(`{"type": "Feature", "id": "BY-ID", "geometry": {"type": "Point", "coordinates": [%f, %f]},
 		"properties": {"name": "n", "category": "park", "unit": "cgj"}}`, lon, lat)
-	if r := e.Call("POST", items, auth.Admin, []byte(body)); r.Status != http.StatusCreated {
+	if r := e.Call("POST", items, access.Admin, []byte(body)); r.Status != http.StatusCreated {
 		t.Errorf("create by id: %d %s", r.Status, r.Body)
 	}
 	// read-only collections
-	r := e.Call("POST", e.url("/collections/issues/items"), auth.Admin, []byte(body))
+	r := e.Call("POST", e.url("/collections/issues/items"), access.Admin, []byte(body))
 	expectError(t, r, http.StatusMethodNotAllowed, "method_not_allowed")
 	if r.Header.Get("Allow") == "" {
 		t.Error("405 without Allow")
 	}
-	expectError(t, e.Call("POST", e.url("/collections/roads/items"), auth.Admin, []byte(body)), http.StatusNotFound, "not_found")
+	expectError(t, e.Call("POST", e.url("/collections/roads/items"), access.Admin, []byte(body)), http.StatusNotFound, "not_found")
 }
 
 func TestWriteParking(t *testing.T) {
@@ -217,7 +218,7 @@ func TestWriteParking(t *testing.T) {
 	body := func(props string) []byte {
 		return []byte(`{"type": "Feature", "geometry": ` + polygon + `, "properties": {` + props + `}}`)
 	}
-	r := e.Call("POST", items, auth.Admin, body(`"code": "TZ-1", "name": "潮汐车位试点", "kind": "tidal", "capacity": 40, "occupied": 12, "free": 1`))
+	r := e.Call("POST", items, access.Admin, body(`"code": "TZ-1", "name": "潮汐车位试点", "kind": "tidal", "capacity": 40, "occupied": 12, "free": 1`))
 	if r.Status != http.StatusCreated {
 		t.Fatalf("create parking: %d %s", r.Status, r.Body)
 	}
@@ -229,18 +230,18 @@ func TestWriteParking(t *testing.T) {
 	if op, change, _ := e.changeOf("parking", "TZ-1"); op != "upsert" || change == nil {
 		t.Errorf("parking change %s %v", op, change)
 	}
-	er := expectError(t, e.Call("PATCH", items+"/TZ-1", auth.Dispatcher, []byte(`{"properties": {"occupied": 41}}`),
+	er := expectError(t, e.Call("PATCH", items+"/TZ-1", access.Dispatcher, []byte(`{"properties": {"occupied": 41}}`),
 		"Content-Type", "application/merge-patch+json"), http.StatusBadRequest, "invalid_value")
 	if er.Error.Fields["properties.occupied"] == "" {
 		t.Errorf("occupied over capacity: fields %v", er.Error.Fields)
 	}
-	expectError(t, e.Call("POST", items, auth.Admin, body(`"code": "TZ-2", "name": "n", "kind": "tidal", "capacity": 0`)),
+	expectError(t, e.Call("POST", items, access.Admin, body(`"code": "TZ-2", "name": "n", "kind": "tidal", "capacity": 0`)),
 		http.StatusBadRequest, "invalid_value")
-	expectError(t, e.Call("POST", items, auth.Admin, body(`"code": "TZ-2", "name": "n", "kind": "tidal", "capacity": 2.5`)),
+	expectError(t, e.Call("POST", items, access.Admin, body(`"code": "TZ-2", "name": "n", "kind": "tidal", "capacity": 2.5`)),
 		http.StatusBadRequest, "invalid_type")
-	expectError(t, e.Call("POST", items, auth.Admin, body(`"code": "TZ-2", "name": "n", "kind": "boat", "capacity": 5`)),
+	expectError(t, e.Call("POST", items, access.Admin, body(`"code": "TZ-2", "name": "n", "kind": "boat", "capacity": 5`)),
 		http.StatusBadRequest, "invalid_value")
-	if r := e.Call("DELETE", items+"/TZ-1", auth.Dispatcher, nil, "If-Match", `"1"`); r.Status != http.StatusNoContent {
+	if r := e.Call("DELETE", items+"/TZ-1", access.Dispatcher, nil, "If-Match", `"1"`); r.Status != http.StatusNoContent {
 		t.Fatalf("delete parking: %d %s", r.Status, r.Body)
 	}
 	if op, _, _ := e.changeOf("parking", "TZ-1"); op != "delete" {
@@ -255,7 +256,7 @@ func TestWriteScope(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.Store.CreateToken(t.Context(), "scoped-dispatcher", auth.Dispatcher, []string{e.Community}, hash, nil); err != nil {
+	if _, err := e.Store.CreateToken(t.Context(), "scoped-dispatcher", access.Dispatcher, []string{e.Community}, hash, nil); err != nil {
 		t.Fatal(err)
 	}
 	e.Tokens["scoped"] = tok
@@ -296,7 +297,7 @@ func TestWriteLooseText(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			er := expectError(t, e.Call("POST", items, auth.Admin, []byte(c.body), "Content-Type", "application/geo+json"),
+			er := expectError(t, e.Call("POST", items, access.Admin, []byte(c.body), "Content-Type", "application/geo+json"),
 				http.StatusBadRequest, c.code)
 			if er.Error.Fields[c.field] == "" {
 				t.Errorf("fields %v do not name %s", er.Error.Fields, c.field)

@@ -6,14 +6,14 @@ import (
 	"strings"
 	"testing"
 
-	"citymap/server/auth"
+	"citymap/server/access"
 )
 
 // A POST whose key is only in its form is read under a smaller limit than one
 // whose key came first, outside the body, and was checked before the body.
 func TestKeyFirstLimits(t *testing.T) {
 	e := newEnv(t)
-	key := e.Tokens[auth.Reporter]
+	key := e.Tokens[access.Reporter]
 	form := func() url.Values {
 		return url.Values{"service_code": {"noise"}, "description": {strings.Repeat("x", 100<<10)}}
 	}

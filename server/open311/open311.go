@@ -34,7 +34,9 @@ import (
 	"net/url"
 	"strings"
 
+	"citymap/server/access"
 	"citymap/server/auth"
+	"citymap/server/limit"
 	"citymap/server/respond"
 	"citymap/server/routes"
 	"citymap/server/store"
@@ -66,21 +68,35 @@ func New(st *store.Store, a *auth.Authenticator) *Handler {
 
 // Who may submit requests: reporters (Open311 clients) and the command centre.
 // Every role may read them.
-var submitters = []string{auth.Admin, auth.Dispatcher, auth.Reporter}
+var submitters = access.Submitters
 
 // maxForm bounds a POST body; a request carries text and a media URL, not media.
 const maxForm = respond.MaxBody
 
-// Register adds the API's routes to mux. Format suffixes are part of the last
-// path segment, which the mux cannot split, so each route reads its segment.
-func (h *Handler) Register(mux routes.Mux) {
-	mux.HandleFunc("GET /open311/v2/{doc}", h.top(map[string]endpoint{
-		"discovery": h.discovery, "services": h.services, "requests": h.listRequests}))
-	mux.HandleFunc("POST /open311/v2/{doc}", h.top(map[string]endpoint{"requests": h.createRequest}))
-	mux.HandleFunc("GET /open311/v2/services/{doc}", h.serve(h.serviceDefinition))
-	mux.HandleFunc("GET /open311/v2/requests/{doc}", h.serve(h.getRequest))
-	mux.HandleFunc("GET /open311/v2/tokens/{doc}", h.serve(h.token))
-	mux.HandleFunc("/open311/", h.unknown)
+// Routes lists the API's routes. Format suffixes are part of the last path
+// segment, which the mux cannot split, so each route reads its segment; each
+// checks its key itself (reads are public unless KeyedReads). The list of
+// requests costs a list; everything else a single read or write.
+func (h *Handler) Routes() []routes.Route {
+	return []routes.Route{
+		routes.Checked("GET /open311/v2/{doc}", h.top(map[string]endpoint{
+			"discovery": h.discovery, "services": h.services, "requests": h.listRequests}), limit.Light).By(listClass),
+		routes.Checked("POST /open311/v2/{doc}", h.top(map[string]endpoint{"requests": h.createRequest}), limit.Light),
+		routes.Checked("GET /open311/v2/services/{doc}", h.serve(h.serviceDefinition), limit.Light),
+		routes.Checked("GET /open311/v2/requests/{doc}", h.serve(h.getRequest), limit.Light),
+		routes.Checked("GET /open311/v2/tokens/{doc}", h.serve(h.token), limit.Light),
+		routes.Open("/open311/", http.HandlerFunc(h.unknown), limit.Light),
+	}
+}
+
+// listClass is the class of GET /open311/v2/{doc}: medium for the list of
+// requests, light for discovery and the services.
+func listClass(r *http.Request) string {
+	// the class is asked before the mux sets the path's values
+	if p := r.URL.Path; p == "/open311/v2/requests.json" || p == "/open311/v2/requests.xml" {
+		return limit.Medium
+	}
+	return limit.Light
 }
 
 // call is one request being served.

@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"citymap/server"
+	"citymap/server/access"
 	"citymap/server/apitest"
-	"citymap/server/auth"
 )
 
 // TestPublicReads: by default every read works without a key and shows the
@@ -22,13 +22,13 @@ func TestPublicReads(t *testing.T) {
 	outLon, outLat := e.PointIn(e.GridOut)
 	body, ctype := multipartForm(t, url.Values{}, "photo", pngBytes(t))
 	var photo struct{ ID, URL string }
-	if err := json.Unmarshal(e.Call("POST", "/api/v1/photos", auth.Reporter, body, "Content-Type", ctype).
+	if err := json.Unmarshal(e.Call("POST", "/api/v1/photos", access.Reporter, body, "Content-Type", ctype).
 		Want(t, http.StatusCreated).Body, &photo); err != nil {
 		t.Fatal(err)
 	}
 	post := func(lon, lat float64, media string) string {
 		form := url.Values{"service_code": {"trash_bin"}, "lat": {ftoa(lat)}, "long": {ftoa(lon)}, "media_url": {media}}
-		return requestsOf(t, e.post("/open311/v2/requests.json", auth.Reporter, form).Want(t, http.StatusCreated), "json")[0].ID
+		return requestsOf(t, e.post("/open311/v2/requests.json", access.Reporter, form).Want(t, http.StatusCreated), "json")[0].ID
 	}
 	in, out := post(inLon, inLat, e.URL+photo.URL), post(outLon, outLat, "https://img.example.com/out.jpg")
 	both := url.Values{"service_request_id": {in + "," + out}}
@@ -48,7 +48,7 @@ func TestPublicReads(t *testing.T) {
 		}
 	}
 	// a key given is the key's view: the grid manager's community only
-	if got := ids(requestsOf(t, e.get("/open311/v2/requests.json", auth.GridManager, both).Want(t, http.StatusOK), "json")); len(got) != 1 || got[0] != in {
+	if got := ids(requestsOf(t, e.get("/open311/v2/requests.json", access.GridManager, both).Want(t, http.StatusOK), "json")); len(got) != 1 || got[0] != in {
 		t.Errorf("the grid manager's key lists %v, want %s", got, in)
 	}
 	// a bad key is refused on a read too, and POST needs a key
@@ -63,7 +63,7 @@ func TestPublicReads(t *testing.T) {
 			t.Errorf("keyed reads, %s without a key: %s", doc, r.Body)
 		}
 	}
-	keyed.get("/open311/v2/services.json", auth.Viewer, nil).Want(t, http.StatusOK)
+	keyed.get("/open311/v2/services.json", access.Viewer, nil).Want(t, http.StatusOK)
 }
 
 // TestContactKept: the citizen's contact fields of a POST are kept for the
@@ -78,7 +78,7 @@ func TestContactKept(t *testing.T) {
 	for _, name := range []string{"email", "first_name", "last_name", "phone", "device_id", "account_id"} {
 		form.Set(name, marker+"-"+name)
 	}
-	res := e.post("/open311/v2/requests.json", auth.Reporter, form).Want(t, http.StatusCreated)
+	res := e.post("/open311/v2/requests.json", access.Reporter, form).Want(t, http.StatusCreated)
 	if bytes.Contains(res.Body, []byte(marker)) {
 		t.Errorf("the POST's answer shows the contact: %s", res.Body)
 	}
@@ -90,10 +90,10 @@ func TestContactKept(t *testing.T) {
 		t.Errorf("%d events keep the contact", n)
 	}
 	// the detail, to those who call back
-	for _, role := range auth.Roles {
+	for _, role := range access.Roles {
 		r := e.Call("GET", "/api/v1/issues/"+id, role, nil)
 		shows := bytes.Contains(r.Body, []byte(marker+"-email"))
-		want := role == auth.Admin || role == auth.Dispatcher || role == auth.Reporter
+		want := role == access.Admin || role == access.Dispatcher || role == access.Reporter
 		if shows != want {
 			t.Errorf("issue detail as %s (%d): contact shown %v, want %v", role, r.Status, shows, want)
 		}
@@ -107,7 +107,7 @@ func TestContactKept(t *testing.T) {
 		"/ogc/collections/issues/items?limit=1000&filter=" + url.QueryEscape("description = 'public text'"),
 		"/ogc/collections/issues/items/" + id,
 	}
-	for _, role := range append([]string{""}, auth.Roles...) {
+	for _, role := range append([]string{""}, access.Roles...) {
 		for _, p := range reads {
 			if r := e.Call("GET", p, role, nil); bytes.Contains(r.Body, []byte(marker)) {
 				t.Errorf("GET %s as %q shows the contact: %.300s", p, role, r.Body)

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"testing"
 
-	"citymap/server/auth"
+	"citymap/server/access"
 	"citymap/server/store"
 )
 
@@ -17,7 +17,7 @@ import (
 // read the request.
 func TestReporterReadsItsOwn(t *testing.T) {
 	e := newEnv(t)
-	e.Tokens["hotline"] = e.TokenFor(store.Token{Name: "hotline-12345", Role: auth.Reporter, Source: "hotline_12345"})
+	e.Tokens["hotline"] = e.TokenFor(store.Token{Name: "hotline-12345", Role: access.Reporter, Source: "hotline_12345"})
 	lon, lat := e.PointIn(e.GridIn)
 	form := func() url.Values {
 		return url.Values{"service_code": {"trash_bin"}, "lat": {ftoa(lat)}, "long": {ftoa(lon)}}
@@ -34,16 +34,16 @@ func TestReporterReadsItsOwn(t *testing.T) {
 	// another reporter's request, with a photo
 	body, ctype := multipartForm(t, url.Values{}, "photo", pngBytes(t))
 	var photo struct{ ID, URL string }
-	up := e.Call("POST", "/api/v1/photos", auth.Reporter, body, "Content-Type", ctype).Want(t, http.StatusCreated)
+	up := e.Call("POST", "/api/v1/photos", access.Reporter, body, "Content-Type", ctype).Want(t, http.StatusCreated)
 	if err := json.Unmarshal(up.Body, &photo); err != nil {
 		t.Fatal(err)
 	}
 	f := form()
 	f.Set("media_url", e.URL+photo.URL)
-	theirs := submit(auth.Reporter, f)
+	theirs := submit(access.Reporter, f)
 
 	both := url.Values{"service_request_id": {mine + "," + theirs}}
-	for key, want := range map[string][]string{"hotline": {mine}, auth.Reporter: {theirs}, auth.Viewer: {theirs, mine}} {
+	for key, want := range map[string][]string{"hotline": {mine}, access.Reporter: {theirs}, access.Viewer: {theirs, mine}} {
 		if got := ids(requestsOf(t, e.get("/open311/v2/requests.json", key, both).Want(t, http.StatusOK), "json")); !slices.Equal(got, want) {
 			t.Errorf("%s lists %v, want %v", key, got, want)
 		}
@@ -51,7 +51,7 @@ func TestReporterReadsItsOwn(t *testing.T) {
 	e.get("/open311/v2/requests/"+theirs+".json", "hotline", nil).Want(t, http.StatusNotFound)
 	e.get("/open311/v2/tokens/"+theirs+".json", "hotline", nil).Want(t, http.StatusNotFound)
 	e.Call("GET", photo.URL, "hotline", nil).Want(t, http.StatusNotFound)
-	e.Call("GET", photo.URL, auth.Reporter, nil).Want(t, http.StatusOK)
+	e.Call("GET", photo.URL, access.Reporter, nil).Want(t, http.StatusOK)
 	// a hotline's key does not pass itself off as another source either
 	e.Call("POST", "/api/v1/issues", "hotline", map[string]any{"category": "trash_bin", "source": "open311",
 		"location": map[string]any{"type": "Point", "coordinates": []float64{lon, lat}}}).Want(t, http.StatusForbidden)

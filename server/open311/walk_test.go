@@ -15,6 +15,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"citymap/geo/coordsys"
+	"citymap/server/access"
 	"citymap/server/auth"
 )
 
@@ -45,7 +46,7 @@ func (e *env) walk(t *testing.T, f string) {
 		"email": {"citizen@example.com"}, "phone": {"13800000000"}, "first_name": {"Li"},
 		"media_url": {"https://img.example.com/noise.jpg"},
 	}
-	res := e.post("/open311/v2/requests."+f, auth.Reporter, form).Want(t, http.StatusCreated)
+	res := e.post("/open311/v2/requests."+f, access.Reporter, form).Want(t, http.StatusCreated)
 	created := requestsOf(t, res, f)
 	if len(created) != 1 || created[0].ID == "" || !strings.Contains(created[0].Notice, "8 个工作小时") ||
 		!strings.Contains(created[0].Notice, "市生态环境局") || created[0].AccountID != "" {
@@ -58,7 +59,7 @@ func (e *env) walk(t *testing.T, f string) {
 
 	got := e.getOne(t, f, id, "")
 	e.checkCreated(t, got, id, lon, lat)
-	if body := e.get("/open311/v2/requests/"+id+"."+f, auth.Viewer, nil).Body; strings.Contains(string(body), "citizen@example.com") ||
+	if body := e.get("/open311/v2/requests/"+id+"."+f, access.Viewer, nil).Body; strings.Contains(string(body), "citizen@example.com") ||
 		strings.Contains(string(body), "13800000000") {
 		t.Errorf("contact details exposed: %s", body)
 	}
@@ -207,7 +208,7 @@ func (e *env) closeCase(t *testing.T, id, note string) {
 		{"action": "resolve"}, {"action": "verify", "passed": true, "note": note}} {
 		body, _ := json.Marshal(step)
 		r := e.Call("POST", "/api/v1/issues/"+id+"/actions", "", body,
-			"Authorization", "Bearer "+e.Tokens[auth.Dispatcher], "Content-Type", "application/json")
+			"Authorization", "Bearer "+e.Tokens[access.Dispatcher], "Content-Type", "application/json")
 		if r.Status != http.StatusOK {
 			t.Fatalf("%v: %d %s", step, r.Status, r.Body)
 		}
@@ -221,7 +222,7 @@ func TestDiscovery(t *testing.T) {
 	e := newEnv(t)
 	for _, f := range []string{"json", "xml"} {
 		var d discovery
-		decodeAs(t, e.get("/open311/v2/discovery."+f, auth.Viewer, nil).Want(t, http.StatusOK), f, &d)
+		decodeAs(t, e.get("/open311/v2/discovery."+f, access.Viewer, nil).Want(t, http.StatusOK), f, &d)
 		if len(d.Endpoints) != 1 || d.Changeset == "" || d.Contact == "" || d.KeyService == "" {
 			t.Fatalf("%s: %+v", f, d)
 		}
@@ -245,16 +246,16 @@ func TestLanguage(t *testing.T) {
 		t.Fatalf("no %s", code)
 		return service{}
 	}
-	en := find(servicesOf(t, e.get("/open311/v2/services.json", auth.Reporter, url.Values{"lang": {"en"}}), "json"), "noise")
+	en := find(servicesOf(t, e.get("/open311/v2/services.json", access.Reporter, url.Values{"lang": {"en"}}), "json"), "noise")
 	if en.Name != "Noise nuisance" || en.Group != "event" || !strings.Contains(en.Desc, "within 8 working hours") {
 		t.Errorf("lang=en: %+v", en)
 	}
-	r := e.Call("GET", "/open311/v2/services.xml?api_key="+e.Tokens[auth.Reporter], "", nil, "Accept-Language", "en-GB,en;q=0.9")
+	r := e.Call("GET", "/open311/v2/services.xml?api_key="+e.Tokens[access.Reporter], "", nil, "Accept-Language", "en-GB,en;q=0.9")
 	if s := find(servicesOf(t, r, "xml"), "manhole_cover"); s.Name != "Damaged or missing manhole cover" || s.Group != "component" {
 		t.Errorf("Accept-Language en: %+v", s)
 	}
 	var d definition
-	decodeAs(t, e.get("/open311/v2/services/noise.json", auth.Reporter, url.Values{"lang": {"en"}}), "json", &d)
+	decodeAs(t, e.get("/open311/v2/services/noise.json", access.Reporter, url.Values{"lang": {"en"}}), "json", &d)
 	if d.Attributes[0].Desc != "When it happens" || d.Attributes[0].Values[1].Name != "night (22:00 to 06:00)" {
 		t.Errorf("definition in English: %+v", d.Attributes[0])
 	}
@@ -270,13 +271,13 @@ func TestPostVariants(t *testing.T) {
 	}
 	t.Run("multipart", func(t *testing.T) {
 		form := base()
-		form.Set("api_key", e.Tokens[auth.Dispatcher])
+		form.Set("api_key", e.Tokens[access.Dispatcher])
 		body, ctype := multipartForm(t, form, "", nil)
 		e.Call("POST", "/open311/v2/requests.json", "", body, "Content-Type", ctype).Want(t, http.StatusCreated)
 	})
 	t.Run("bearer", func(t *testing.T) {
 		e.Call("POST", "/open311/v2/requests.json", "", []byte(base().Encode()), "Content-Type", "application/x-www-form-urlencoded",
-			"Authorization", "Bearer "+e.Tokens[auth.Admin]).Want(
+			"Authorization", "Bearer "+e.Tokens[access.Admin]).Want(
 			t, http.StatusCreated)
 
 	})
@@ -287,23 +288,23 @@ func TestPostVariants(t *testing.T) {
 		form.Set("long", ftoa(g[0]))
 		form.Set("lat", ftoa(g[1]))
 		form.Set("coord_sys", "gcj02")
-		id := requestsOf(t, e.post("/open311/v2/requests.json", auth.Reporter, form).Want(t, http.StatusCreated), "json")[0].ID
-		got := e.getOne(t, "json", id, auth.Reporter)
+		id := requestsOf(t, e.post("/open311/v2/requests.json", access.Reporter, form).Want(t, http.StatusCreated), "json")[0].ID
+		got := e.getOne(t, "json", id, access.Reporter)
 		if math.Abs(got.Lat-lat) > 1e-5 || math.Abs(got.Long-lon) > 1e-5 {
 			t.Errorf("stored at %v,%v, want %v,%v", got.Long, got.Lat, lon, lat)
 		}
 	})
 	t.Run("photo", func(t *testing.T) {
 		body, ctype := multipartForm(t, url.Values{}, "photo", pngBytes(t))
-		up := e.Call("POST", "/api/v1/photos", "", body, "Content-Type", ctype, "Authorization", "Bearer "+e.Tokens[auth.Reporter])
+		up := e.Call("POST", "/api/v1/photos", "", body, "Content-Type", ctype, "Authorization", "Bearer "+e.Tokens[access.Reporter])
 		var photo struct{ ID, URL string }
 		if err := json.Unmarshal(up.Want(t, http.StatusCreated).Body, &photo); err != nil {
 			t.Fatal(err)
 		}
 		form := base()
 		form.Set("media_url", e.URL+photo.URL)
-		id := requestsOf(t, e.post("/open311/v2/requests.xml", auth.Reporter, form).Want(t, http.StatusCreated), "xml")[0].ID
-		if got := e.getOne(t, "xml", id, auth.Reporter); got.MediaURL != e.URL+"/api/v1/photos/"+photo.ID {
+		id := requestsOf(t, e.post("/open311/v2/requests.xml", access.Reporter, form).Want(t, http.StatusCreated), "xml")[0].ID
+		if got := e.getOne(t, "xml", id, access.Reporter); got.MediaURL != e.URL+"/api/v1/photos/"+photo.ID {
 			t.Errorf("media_url %q", got.MediaURL)
 		}
 		var photos []string
@@ -325,8 +326,8 @@ func (e *env) postAddress(t *testing.T) {
 		  AND NOT EXISTS (SELECT 1 FROM areas a WHERE a.level = 'grid' AND strpos(a.name, p.name) > 0)
 		ORDER BY code LIMIT 1`, nil, &name, &lon, &lat)
 	form := url.Values{"service_code": {"exposed_garbage"}, "address_string": {name}, "attribute[amount]": {"small"}}
-	id := requestsOf(t, e.post("/open311/v2/requests.json", auth.Reporter, form).Want(t, http.StatusCreated), "json")[0].ID
-	got := e.getOne(t, "json", id, auth.Reporter)
+	id := requestsOf(t, e.post("/open311/v2/requests.json", access.Reporter, form).Want(t, http.StatusCreated), "json")[0].ID
+	got := e.getOne(t, "json", id, access.Reporter)
 	if got.Address != name || math.Abs(got.Lat-lat) > 1e-6 || math.Abs(got.Long-lon) > 1e-6 {
 		t.Errorf("%s located at %v,%v (%s), want %v,%v", name, got.Long, got.Lat, got.Address, lon, lat)
 	}
@@ -340,32 +341,32 @@ func TestScopeAndRoles(t *testing.T) {
 	outLon, outLat := e.PointIn(e.GridOut)
 	post := func(lon, lat float64) string {
 		form := url.Values{"service_code": {"street_vending"}, "lat": {ftoa(lat)}, "long": {ftoa(lon)}, "attribute[stalls]": {"3"}}
-		return requestsOf(t, e.post("/open311/v2/requests.json", auth.Reporter, form).Want(t, http.StatusCreated), "json")[0].ID
+		return requestsOf(t, e.post("/open311/v2/requests.json", access.Reporter, form).Want(t, http.StatusCreated), "json")[0].ID
 	}
 	in, out := post(inLon, inLat), post(outLon, outLat)
 	// a unit's staff read the cases their unit was given, wherever they lie
 	e.Exec(`UPDATE issues SET unit = $1 WHERE id = $2::bigint`, e.Unit, in)
 	e.Exec(`UPDATE issues SET unit = NULL WHERE id = $1::bigint`, out)
 	both := url.Values{"service_request_id": {in + "," + out}}
-	for _, role := range auth.Roles {
+	for _, role := range access.Roles {
 		got := ids(requestsOf(t, e.get("/open311/v2/requests.json", role, both).Want(t, http.StatusOK), "json"))
 		want := []string{out, in} // newest first
-		if role == auth.GridManager || slices.Contains(auth.UnitRoles, role) {
+		if role == access.GridManager || slices.Contains(access.UnitRoles, role) {
 			want = []string{in}
 		}
 		if !slices.Equal(got, want) {
 			t.Errorf("%s lists %v, want %v", role, got, want)
 		}
 	}
-	e.get("/open311/v2/requests/"+out+".json", auth.GridManager, nil).Want(t, http.StatusNotFound)
-	e.get("/open311/v2/requests/"+in+".json", auth.GridManager, nil).Want(t, http.StatusOK)
-	for _, role := range []string{auth.GridManager, auth.Planner, auth.Viewer} {
+	e.get("/open311/v2/requests/"+out+".json", access.GridManager, nil).Want(t, http.StatusNotFound)
+	e.get("/open311/v2/requests/"+in+".json", access.GridManager, nil).Want(t, http.StatusOK)
+	for _, role := range []string{access.GridManager, access.Planner, access.Viewer} {
 		form := url.Values{"service_code": {"trash_bin"}, "lat": {ftoa(inLat)}, "long": {ftoa(inLon)}}
 		e.post("/open311/v2/requests.json", role, form).Want(t, http.StatusForbidden)
 	}
 	// a reporter key for one community cannot report elsewhere
 	tok, hash, _ := auth.NewToken()
-	if _, err := e.Store.CreateToken(t.Context(), "scoped-reporter", auth.Reporter, []string{e.GridIn[:12]}, hash, nil); err != nil {
+	if _, err := e.Store.CreateToken(t.Context(), "scoped-reporter", access.Reporter, []string{e.GridIn[:12]}, hash, nil); err != nil {
 		t.Fatal(err)
 	}
 	form := url.Values{"api_key": {tok}, "service_code": {"trash_bin"}, "lat": {ftoa(outLat)}, "long": {ftoa(outLon)}}
@@ -397,7 +398,7 @@ func TestListing(t *testing.T) {
 		t.Fatalf("the demo city has %d %s issues", total, code)
 	}
 	q := url.Values{"service_code": {code}, "page_size": {"1000"}}
-	all := requestsOf(t, e.get("/open311/v2/requests.json", auth.Viewer, q).Want(t, http.StatusOK), "json")
+	all := requestsOf(t, e.get("/open311/v2/requests.json", access.Viewer, q).Want(t, http.StatusOK), "json")
 	if len(all) != recent {
 		t.Errorf("%d %s requests in the default window, want the %d of the last days", len(all), code, recent)
 	}
@@ -415,20 +416,20 @@ func TestListing(t *testing.T) {
 	}
 	q.Set("page_size", "2")
 	q.Set("page", "2")
-	p2 := requestsOf(t, e.get("/open311/v2/requests.xml", auth.Viewer, q).Want(t, http.StatusOK), "xml")
+	p2 := requestsOf(t, e.get("/open311/v2/requests.xml", access.Viewer, q).Want(t, http.StatusOK), "xml")
 	if !slices.Equal(ids(p2), ids(all[2:4])) {
 		t.Errorf("page 2 of 2: %v, want %v", ids(p2), ids(all[2:4]))
 	}
 	// other filters are void with service_request_id, even wrong ones
 	q = url.Values{"service_request_id": {all[0].ID + ", " + all[1].ID}, "service_code": {"no_such"}, "status": {"nonsense"}}
-	if got := ids(requestsOf(t, e.get("/open311/v2/requests.json", auth.Viewer, q).Want(t, http.StatusOK), "json")); !slices.Equal(got, ids(all[:2])) {
+	if got := ids(requestsOf(t, e.get("/open311/v2/requests.json", access.Viewer, q).Want(t, http.StatusOK), "json")); !slices.Equal(got, ids(all[:2])) {
 		t.Errorf("by ids: %v", got)
 	}
 	// start_date alone: the 90 days after it, which hold the older issues
 	start := now.In(cst).AddDate(0, -6, 0)
 	day := time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, cst)
 	old := url.Values{"service_code": {code}, "start_date": {day.Format(time.DateOnly)}, "page_size": {"5"}}
-	got := requestsOf(t, e.get("/open311/v2/requests.json", auth.Viewer, old).Want(t, http.StatusOK), "json")
+	got := requestsOf(t, e.get("/open311/v2/requests.json", access.Viewer, old).Want(t, http.StatusOK), "json")
 	if len(got) != 5 {
 		t.Errorf("start_date alone: %d requests, want a page of 5", len(got))
 	}
@@ -443,7 +444,7 @@ func TestListing(t *testing.T) {
 // TestUnknownRoutes: the specification's error shape for paths and methods.
 func TestUnknownRoutes(t *testing.T) {
 	e := newEnv(t)
-	key := "?api_key=" + e.Tokens[auth.Admin]
+	key := "?api_key=" + e.Tokens[access.Admin]
 	for _, tt := range []struct {
 		method, path string
 		status       int

@@ -12,11 +12,12 @@ package parking
 import (
 	"context"
 	"log/slog"
-	"net/http"
 	"time"
 	_ "time/tzdata" // the city's zone must load on hosts without a zoneinfo database
 
+	"citymap/server/access"
 	"citymap/server/auth"
+	"citymap/server/limit"
 	"citymap/server/routes"
 	"citymap/server/store"
 )
@@ -57,21 +58,16 @@ func New(st *store.Store, a *auth.Authenticator, cfg Config) *Parking {
 	return p
 }
 
-// Who may call what. Lot systems and sensor gateways hold reporter tokens, the
-// role of systems that only submit; reading is for every role but them.
-var (
-	writers = []string{auth.Admin, auth.Dispatcher, auth.Reporter}
-	readers = []string{auth.Admin, auth.Dispatcher, auth.GridManager, auth.Planner, auth.Viewer}
-)
-
-// Register adds the parking routes to mux.
-func (p *Parking) Register(mux routes.Mux) {
-	route := func(pattern string, h http.HandlerFunc, roles []string) {
-		mux.Handle(pattern, p.auth.Require(h, roles...))
+// Routes lists the parking routes and who may call them. Lot systems and
+// sensor gateways hold reporter tokens, the role of systems that only submit;
+// reading is for every role but them. A batch of readings is light when small
+// (a gateway's few), heavy when big.
+func (p *Parking) Routes() []routes.Route {
+	return []routes.Route{
+		routes.For("POST /api/v1/parking/occupancy", p.postOccupancy, limit.Light, access.Submitters).By(limit.ByBatchSize),
+		routes.For("GET /api/v1/parking/available", p.available, limit.Medium, access.Readers),
+		routes.For("GET /api/v1/parking/zones/{code}", p.zone, limit.Light, access.Readers),
 	}
-	route("POST /api/v1/parking/occupancy", p.postOccupancy, writers)
-	route("GET /api/v1/parking/available", p.available, readers)
-	route("GET /api/v1/parking/zones/{code}", p.zone, readers)
 }
 
 // Start connects to the MQTT broker when one is configured; the connection is

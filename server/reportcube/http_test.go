@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"citymap/server"
+	"citymap/server/access"
 	"citymap/server/apitest"
-	"citymap/server/auth"
 	"citymap/server/period"
 	"citymap/server/reportcube"
 	"citymap/server/store"
@@ -126,10 +126,10 @@ func TestReportsOverHTTP(t *testing.T) {
 	var other string
 	e.Scan(`SELECT min(code) FROM areas WHERE level = 'community' AND left(code, 9) <> $1`, []any{street}, &other)
 	tokens := map[string]string{
-		"planner":      e.Tokens[auth.Planner],
-		"one area":     e.Token("cube-one", auth.GridManager, []string{e.Community}),
-		"several":      e.Token("cube-several", auth.GridManager, []string{street, other, e.GridOut}),
-		"a grid alone": e.Token("cube-grid", auth.GridManager, []string{e.GridIn}),
+		"planner":      e.Tokens[access.Planner],
+		"one area":     e.Token("cube-one", access.GridManager, []string{e.Community}),
+		"several":      e.Token("cube-several", access.GridManager, []string{street, other, e.GridOut}),
+		"a grid alone": e.Token("cube-grid", access.GridManager, []string{e.GridIn}),
 	}
 	r := rand.New(rand.NewPCG(11, 3))
 	before, _ := c.Answers()
@@ -152,18 +152,18 @@ func TestReportsOverHTTP(t *testing.T) {
 // not the SQL, answered.
 func TestWriteReflected(t *testing.T) {
 	e, c, _ := cubeEnv(t)
-	token := e.Tokens[auth.Planner]
+	token := e.Tokens[access.Planner]
 	today := "/api/v1/reports/categories?category=exposed_garbage&from=" +
 		url.QueryEscape(time.Now().Add(-time.Hour).Format(time.RFC3339)) + "&to=" +
 		url.QueryEscape(time.Now().Add(24*time.Hour).Format(time.RFC3339))
 	count := func() float64 {
 		var a struct{ Rows []map[string]any }
-		e.Get(today, auth.Planner).Decode(t, &a)
+		e.Get(today, access.Planner).Decode(t, &a)
 		return a.Rows[0]["new"].(float64)
 	}
 	n := count()
 	lon, lat := e.PointIn(e.GridIn)
-	e.Must(http.StatusCreated, "POST", "/api/v1/issues", auth.Dispatcher, map[string]any{
+	e.Must(http.StatusCreated, "POST", "/api/v1/issues", access.Dispatcher, map[string]any{
 		"category": "exposed_garbage", "source": "grid_patrol", "description": "cube write",
 		"location": map[string]any{"type": "Point", "coordinates": []float64{lon, lat}}})
 	if got := count(); got != n+1 {
@@ -180,7 +180,7 @@ func TestWriteReflected(t *testing.T) {
 	path := fmt.Sprintf("/api/v1/reports/areas?level=district&from=%s&to=%s", month.Format("2006-01-02"),
 		month.AddDate(0, 1, -1).Format("2006-01-02"))
 	before := fetch(t, e, c, true, path, token)
-	e.Must(http.StatusOK, "POST", fmt.Sprintf("/api/v1/issues/%d/actions", id), auth.Dispatcher,
+	e.Must(http.StatusOK, "POST", fmt.Sprintf("/api/v1/issues/%d/actions", id), access.Dispatcher,
 		map[string]any{"action": "reject"})
 	_, declinedBefore := c.Answers()
 	after := fetch(t, e, c, true, path, token)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"citymap/server"
+	"citymap/server/access"
 	"citymap/server/auth"
 	"citymap/server/period"
 	"citymap/server/reportcube"
@@ -196,7 +197,7 @@ func benchToken(b *testing.B, st *store.Store) (token string, remove func()) {
 		b.Fatal(err)
 	}
 	name := "bench-reports-" + time.Now().Format("150405.000000")
-	if _, err := st.CreateToken(context.Background(), name, auth.Admin, nil, hash, nil); err != nil {
+	if _, err := st.CreateToken(context.Background(), name, access.Admin, nil, hash, nil); err != nil {
 		b.Fatal(err)
 	}
 	return tok, func() {

@@ -3,8 +3,8 @@ package reports_test
 import (
 	"testing"
 
+	"citymap/server/access"
 	"citymap/server/apitest"
-	"citymap/server/auth"
 )
 
 // clockFixture: a district of its own (329998, one street, community and
@@ -79,21 +79,21 @@ func TestExtendedSuspendedFigures(t *testing.T) {
 	e.Exec(clockFixture)
 	want := map[string]any{"new": 8.0, "due": 6.0, "closed": 3.0, "closed_on_time": 2.0,
 		"extended": 2.0, "suspended": 3.0, "closure_rate": 0.5, "on_time_rate": 0.3333}
-	a := get(e, "/api/v1/reports/areas?level=street&area=329998&"+june, auth.Planner)
+	a := get(e, "/api/v1/reports/areas?level=street&area=329998&"+june, access.Planner)
 	if len(a.Rows) != 1 {
 		t.Fatalf("rows %v", a.Rows)
 	}
 	expect(t, "street", a.Rows[0], want)
 
-	c := get(e, "/api/v1/reports/categories?category=exposed_garbage&area=329998&"+june, auth.Planner)
+	c := get(e, "/api/v1/reports/categories?category=exposed_garbage&area=329998&"+june, access.Planner)
 	expect(t, "category", row(t, c.Rows, "category", "exposed_garbage"), want)
 
-	u := get(e, "/api/v1/reports/units?area=329998&"+june, auth.Planner)
+	u := get(e, "/api/v1/reports/units?area=329998&"+june, access.Planner)
 	expect(t, "unit", row(t, u.Rows, "unit", "cgj"), map[string]any{"cases_due": 6.0, "cases_closed": 3.0,
 		"cases_extended": 2.0, "cases_suspended": 3.0, "on_time_rate": 0.3333})
 
 	// the first ten days: A and B closed (extended), C suspended at the cut
-	early := get(e, "/api/v1/reports/areas?level=street&area=329998&from=2020-06-01&to=2020-06-10", auth.Planner)
+	early := get(e, "/api/v1/reports/areas?level=street&area=329998&from=2020-06-01&to=2020-06-10", access.Planner)
 	expect(t, "first ten days", early.Rows[0], map[string]any{"new": 3.0, "due": 2.0, "closed": 2.0,
 		"closed_on_time": 1.0, "extended": 2.0, "suspended": 1.0})
 }

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"citymap/server/auth"
+	"citymap/server/access"
 )
 
 // TestCSVFormulas: names that a spreadsheet would run as formulas — a parking
@@ -39,7 +39,7 @@ func TestCSVFormulas(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.path, func(t *testing.T) {
-			r := e.Get(c.path, auth.Admin, "Accept", "text/csv")
+			r := e.Get(c.path, access.Admin, "Accept", "text/csv")
 			records, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(r.Body, []byte("\uFEFF")))).ReadAll()
 			if err != nil || len(records) < 2 {
 				t.Fatalf("CSV %v:\n%s", err, r.Body)
@@ -67,7 +67,7 @@ func TestCSVFormulas(t *testing.T) {
 				t.Fatalf("no row %s = %s:\n%s", c.keyCol, c.key, r.Body)
 			}
 			// JSON keeps the name as it is
-			rows := get(e, strings.Replace(c.path, "?", "?format=json&", 1), auth.Admin).Rows
+			rows := get(e, strings.Replace(c.path, "?", "?format=json&", 1), access.Admin).Rows
 			if got := row(t, rows, c.keyCol, c.key)[c.textCol]; got != c.text {
 				t.Errorf("JSON %s = %q, want %q", c.textCol, got, c.text)
 			}

@@ -10,10 +10,6 @@ import (
 	"citymap/server/store"
 )
 
-// lossReaders may read where the points are lost: the report readers, the
-// 创建办 and unit staff (who see their own unit only).
-var lossReaders = append([]string{auth.Reviewer, auth.Unit, auth.UnitLeader}, readers...)
-
 // lossFilter is a request's loss filter: its range, the previous period and
 // the caller's unit.
 func (req *request) lossFilter(r *http.Request) store.LossFilter {

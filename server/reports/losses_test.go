@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"citymap/server/access"
 	"citymap/server/apitest"
-	"citymap/server/auth"
 )
 
 // lossFixture adds to the fixture: units 甲 (fxa, a department) and 乙 (fxb,
@@ -52,7 +52,7 @@ func withLosses(t *testing.T) *apitest.Env {
 
 func TestUnitLosses(t *testing.T) {
 	e := withLosses(t)
-	a := get(e, "/api/v1/reports/units?"+march, auth.Planner)
+	a := get(e, "/api/v1/reports/units?"+march, access.Planner)
 	expect(t, "甲", row(t, a.Rows, "unit", "fxa"), map[string]any{"rank": 1.0, "name": "测试单位甲",
 		"points_lost": 7.0, "deductions": 4.0, "previous_points_lost": 5.0, "delta": 2.0, "previous_rank": 2.0,
 		"rank_change": 1.0, "tasks": 2.0, "tasks_done": 1.0, "tasks_overdue": 1.0, "cases_due": 0.0, "closure_rate": nil})
@@ -66,7 +66,7 @@ func TestUnitLosses(t *testing.T) {
 	expect(t, "cgj", row(t, a.Rows, "unit", "cgj"), map[string]any{"rank": nil, "points_lost": 0.0,
 		"cases_due": 4.0, "cases_closed": 3.0, "closure_rate": 0.75, "on_time_rate": 0.5})
 	// by indicator: one row per unit and indicator
-	b := get(e, "/api/v1/reports/units?by=indicator&"+march, auth.Planner)
+	b := get(e, "/api/v1/reports/units?by=indicator&"+march, access.Planner)
 	n := 0
 	for _, r := range b.Rows {
 		switch {
@@ -85,7 +85,7 @@ func TestUnitLosses(t *testing.T) {
 
 func TestIndicatorLosses(t *testing.T) {
 	e := withLosses(t)
-	a := get(e, "/api/v1/reports/indicators?"+march, auth.Reviewer)
+	a := get(e, "/api/v1/reports/indicators?"+march, access.Reviewer)
 	expect(t, "FX.1", row(t, a.Rows, "indicator", "FX.1"), map[string]any{"rank": 1.0, "points_lost": 8.0,
 		"deductions": 3.0, "points": 2.0, "inspections": 3.0, "previous_points_lost": 8.0, "delta": 0.0, "rank_change": 0.0})
 	expect(t, "FX.2", row(t, a.Rows, "indicator", "FX.2"), map[string]any{"rank": 2.0, "points_lost": 5.0,
@@ -106,7 +106,7 @@ func TestLossScopeAndFormats(t *testing.T) {
 	i := get(e, "/api/v1/reports/indicators?"+march, "fxa")
 	expect(t, "甲's FX.1", row(t, i.Rows, "indicator", "FX.1"), map[string]any{"points_lost": 4.0})
 	// a grid manager's report holds its areas only: none of the fixture's
-	if g := get(e, "/api/v1/reports/units?"+march, auth.GridManager); len(g.Rows) != 0 {
+	if g := get(e, "/api/v1/reports/units?"+march, access.GridManager); len(g.Rows) != 0 {
 		t.Errorf("a grid manager elsewhere sees %v", g.Rows)
 	}
 	// GeoJSON places a street office on its street
@@ -116,7 +116,7 @@ func TestLossScopeAndFormats(t *testing.T) {
 			Geometry *struct{ Type string }
 		}
 	}
-	e.Get("/api/v1/reports/units?format=geojson&"+march, auth.Planner).Decode(t, &fc)
+	e.Get("/api/v1/reports/units?format=geojson&"+march, access.Planner).Decode(t, &fc)
 	geo := map[string]bool{}
 	for _, f := range fc.Features {
 		geo[f.ID] = f.Geometry != nil
@@ -124,15 +124,15 @@ func TestLossScopeAndFormats(t *testing.T) {
 	if !geo["fxb"] || geo["fxa"] {
 		t.Errorf("geometries: %v", geo)
 	}
-	csv := e.Get("/api/v1/reports/indicators?format=csv&"+march, auth.Planner)
+	csv := e.Get("/api/v1/reports/indicators?format=csv&"+march, access.Planner)
 	if !strings.Contains(string(csv.Body), "FX.1,测试指标一") {
 		t.Errorf("CSV: %s", csv.Body)
 	}
 	for _, bad := range []string{"units?by=street&" + march, "indicators?format=geojson&" + march,
 		"indicators?category=x&" + march, "units?from=yesterday"} {
-		if r := e.Call("GET", "/api/v1/reports/"+bad, auth.Planner, nil); r.Status < 400 || r.Status >= 500 {
+		if r := e.Call("GET", "/api/v1/reports/"+bad, access.Planner, nil); r.Status < 400 || r.Status >= 500 {
 			t.Errorf("%s: %d", bad, r.Status)
 		}
 	}
-	e.Must(http.StatusForbidden, "GET", "/api/v1/reports/units?"+march, auth.Reporter, nil)
+	e.Must(http.StatusForbidden, "GET", "/api/v1/reports/units?"+march, access.Reporter, nil)
 }

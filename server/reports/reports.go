@@ -14,7 +14,9 @@ import (
 	"strings"
 	"time"
 
+	"citymap/server/access"
 	"citymap/server/auth"
+	"citymap/server/limit"
 	"citymap/server/period"
 	"citymap/server/respond"
 	"citymap/server/routes"
@@ -33,24 +35,25 @@ func New(st *store.Store, a *auth.Authenticator) *Reports {
 	return &Reports{store: st, auth: a}
 }
 
-// readers may read reports: everyone but the reporter, which only submits; a
-// grid manager sees its own areas only.
-var readers = []string{auth.Admin, auth.Dispatcher, auth.GridManager, auth.Planner, auth.Viewer}
-
-// Register adds the report routes to mux.
-func (rp *Reports) Register(mux routes.Mux) {
-	for pattern, h := range map[string]http.HandlerFunc{
-		"GET /api/v1/reports/areas":      rp.areas,
-		"GET /api/v1/reports/hotspots":   rp.hotspots,
-		"GET /api/v1/reports/categories": rp.categories,
-		"GET /api/v1/reports/trends":     rp.trends,
-		"GET /api/v1/reports/redblack":   rp.redblack,
-		"GET /api/v1/reports/parking":    rp.parking,
-	} {
-		mux.Handle(pattern, rp.auth.Require(h, readers...))
+// Routes lists the report routes, each of them heavy (it scans every issue
+// of its range). Everyone but the reporter, which only submits, reads them;
+// a grid manager sees its own areas only. Where the points are lost (units,
+// indicators) is also for the 创建办 and unit staff, who see their own unit
+// only.
+func (rp *Reports) Routes() []routes.Route {
+	report := func(pattern string, h http.HandlerFunc, roles []string) routes.Route {
+		return routes.For(pattern, h, limit.Heavy, roles)
 	}
-	mux.Handle("GET /api/v1/reports/units", rp.auth.Require(http.HandlerFunc(rp.units), lossReaders...))
-	mux.Handle("GET /api/v1/reports/indicators", rp.auth.Require(http.HandlerFunc(rp.indicators), lossReaders...))
+	return []routes.Route{
+		report("GET /api/v1/reports/areas", rp.areas, access.Readers),
+		report("GET /api/v1/reports/hotspots", rp.hotspots, access.Readers),
+		report("GET /api/v1/reports/categories", rp.categories, access.Readers),
+		report("GET /api/v1/reports/trends", rp.trends, access.Readers),
+		report("GET /api/v1/reports/redblack", rp.redblack, access.Readers),
+		report("GET /api/v1/reports/parking", rp.parking, access.Readers),
+		report("GET /api/v1/reports/units", rp.units, access.UnitReaders),
+		report("GET /api/v1/reports/indicators", rp.indicators, access.UnitReaders),
+	}
 }
 
 // Parameters every report takes; the issue reports also take issueParams.

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"citymap/server/access"
 	"citymap/server/apitest"
-	"citymap/server/auth"
 )
 
 // answer is a report in JSON.
@@ -63,7 +63,7 @@ func expect(t *testing.T, what string, r map[string]any, want map[string]any) {
 
 func TestAreaFigures(t *testing.T) {
 	e := withFixture(t)
-	a := get(e, "/api/v1/reports/areas?level=street&area=329999&"+march, auth.Planner)
+	a := get(e, "/api/v1/reports/areas?level=street&area=329999&"+march, access.Planner)
 	if len(a.Rows) != 1 || a.Report != "areas" || !a.EvaluatedAt.Equal(a.To) {
 		t.Fatalf("answer %+v", a)
 	}
@@ -71,7 +71,7 @@ func TestAreaFigures(t *testing.T) {
 		"new": 9.0, "due": 6.0, "closed": 4.0, "closed_on_time": 3.0, "reworked": 1.0,
 		"closure_rate": 0.6667, "on_time_rate": 0.5, "rework_rate": 0.25, "median_handling_hours": 3.5})
 
-	grids := get(e, "/api/v1/reports/areas?level=grid&area=329999001001&"+march, auth.Dispatcher).Rows
+	grids := get(e, "/api/v1/reports/areas?level=grid&area=329999001001&"+march, access.Dispatcher).Rows
 	if len(grids) != 2 {
 		t.Fatalf("%d grids", len(grids))
 	}
@@ -82,13 +82,13 @@ func TestAreaFigures(t *testing.T) {
 		"closure_rate": 1.0, "on_time_rate": 1.0, "rework_rate": 0.0, "median_handling_hours": 3.0})
 
 	// a month without issues: zeros and no rates
-	empty := get(e, "/api/v1/reports/areas?level=district&area=329999&from=2019-01-01&to=2019-01-31", auth.Viewer).Rows
+	empty := get(e, "/api/v1/reports/areas?level=district&area=329999&from=2019-01-01&to=2019-01-31", access.Viewer).Rows
 	expect(t, "empty", empty[0], map[string]any{"new": 0.0, "due": 0.0, "closure_rate": nil, "median_handling_hours": nil})
 
 	// filters: the category of #8 only, a source with none
-	cat := get(e, "/api/v1/reports/areas?level=street&area=329999&category=illegal_construction&"+march, auth.Viewer).Rows
+	cat := get(e, "/api/v1/reports/areas?level=street&area=329999&category=illegal_construction&"+march, access.Viewer).Rows
 	expect(t, "category", cat[0], map[string]any{"new": 1.0, "due": 1.0, "closed": 1.0})
-	src := get(e, "/api/v1/reports/areas?level=street&area=329999&source=hotline_12345&"+march, auth.Viewer).Rows
+	src := get(e, "/api/v1/reports/areas?level=street&area=329999&source=hotline_12345&"+march, access.Viewer).Rows
 	expect(t, "source", src[0], map[string]any{"new": 0.0})
 }
 
@@ -102,7 +102,7 @@ func TestAreaFiguresIndependent(t *testing.T) {
 	e.Scan(`SELECT date_trunc('day', max(created_at)) FROM issues`, nil, &to)
 	from := to.AddDate(0, 0, -30)
 	q := url.Values{"level": {"street"}, "from": {from.Format(time.RFC3339)}, "to": {to.Format(time.RFC3339)}}
-	a := get(e, "/api/v1/reports/areas?"+q.Encode(), auth.Admin)
+	a := get(e, "/api/v1/reports/areas?"+q.Encode(), access.Admin)
 	rows, cut := a.Rows, a.EvaluatedAt
 	if len(rows) == 0 {
 		t.Fatal("no streets")
@@ -141,7 +141,7 @@ func TestAreaFiguresIndependent(t *testing.T) {
 
 func TestCategoriesAndTrends(t *testing.T) {
 	e := withFixture(t)
-	cats := get(e, "/api/v1/reports/categories?area=329999&"+march, auth.Viewer).Rows
+	cats := get(e, "/api/v1/reports/categories?area=329999&"+march, access.Viewer).Rows
 	all := e.Int(`SELECT count(*) FROM issue_categories`)
 	if int64(len(cats)) != all {
 		t.Errorf("%d categories, want all %d", len(cats), all)
@@ -149,7 +149,7 @@ func TestCategoriesAndTrends(t *testing.T) {
 	expect(t, "first", cats[0], map[string]any{"category": "exposed_garbage", "name": "暴露垃圾", "new": 8.0, "due": 5.0})
 	expect(t, "second", cats[1], map[string]any{"category": "illegal_construction", "new": 1.0, "closed": 1.0})
 
-	days := get(e, "/api/v1/reports/trends?area=329999&"+march, auth.Viewer).Rows
+	days := get(e, "/api/v1/reports/trends?area=329999&"+march, access.Viewer).Rows
 	if len(days) != 31 || days[0]["period"] != "2020-03-01" || days[30]["period"] != "2020-03-31" {
 		t.Fatalf("%d days from %v", len(days), days[0])
 	}
@@ -166,7 +166,7 @@ func TestCategoriesAndTrends(t *testing.T) {
 			t.Errorf("days add up to %s = %v, want %v", k, sums[k], v)
 		}
 	}
-	weeks := get(e, "/api/v1/reports/trends?interval=week&area=329999&"+march, auth.Viewer).Rows
+	weeks := get(e, "/api/v1/reports/trends?interval=week&area=329999&"+march, access.Viewer).Rows
 	if len(weeks) != 6 || weeks[0]["period"] != "2020-02-24" || weeks[0]["start"] != "2020-03-01T00:00:00+08:00" ||
 		weeks[5]["end"] != "2020-04-01T00:00:00+08:00" {
 		t.Errorf("weeks: %d from %v to %v", len(weeks), weeks[0], weeks[len(weeks)-1])
@@ -180,9 +180,9 @@ func TestTrendsAddUp(t *testing.T) {
 	var to time.Time
 	e.Scan(`SELECT date_trunc('day', max(created_at)) FROM issues`, nil, &to)
 	q := url.Values{"from": {to.AddDate(0, -1, 0).Format(time.RFC3339)}, "to": {to.Format(time.RFC3339)}}
-	days := get(e, "/api/v1/reports/trends?"+q.Encode(), auth.Viewer).Rows
+	days := get(e, "/api/v1/reports/trends?"+q.Encode(), access.Viewer).Rows
 	q.Set("level", "district")
-	total := get(e, "/api/v1/reports/areas?"+q.Encode(), auth.Viewer).Rows[0]
+	total := get(e, "/api/v1/reports/areas?"+q.Encode(), access.Viewer).Rows[0]
 	outside := e.Int(`SELECT count(*) FROM issues WHERE grid_code IS NULL AND created_at >= $1 AND created_at < $2`,
 		to.AddDate(0, -1, 0), to)
 	var sum float64
@@ -196,7 +196,7 @@ func TestTrendsAddUp(t *testing.T) {
 
 func TestHotspots(t *testing.T) {
 	e := withFixture(t)
-	hex := get(e, "/api/v1/reports/hotspots?size=1000&area=329999&"+march, auth.Viewer).Rows
+	hex := get(e, "/api/v1/reports/hotspots?size=1000&area=329999&"+march, access.Viewer).Rows
 	var sum float64
 	for _, h := range hex {
 		sum += h["issues"].(float64)
@@ -204,7 +204,7 @@ func TestHotspots(t *testing.T) {
 	if sum != 9 || len(hex) != 2 {
 		t.Errorf("%d hexagons with %v issues, want 2 with 9", len(hex), sum)
 	}
-	grids := get(e, "/api/v1/reports/hotspots?by=grid&area=329999&"+march, auth.Viewer).Rows
+	grids := get(e, "/api/v1/reports/hotspots?by=grid&area=329999&"+march, access.Viewer).Rows
 	if len(grids) != 2 {
 		t.Fatalf("%d grids", len(grids))
 	}
@@ -221,7 +221,7 @@ func TestHotspots(t *testing.T) {
 			Properties struct{ Issues int64 }
 		}
 	}
-	e.Get("/api/v1/reports/hotspots?"+q.Encode(), auth.Viewer).Decode(t, &fc)
+	e.Get("/api/v1/reports/hotspots?"+q.Encode(), access.Viewer).Decode(t, &fc)
 	var total int64
 	for _, f := range fc.Features {
 		total += f.Properties.Issues
@@ -240,7 +240,7 @@ func TestHotspots(t *testing.T) {
 
 func TestRedBlackPoints(t *testing.T) {
 	e := withFixture(t)
-	a := get(e, "/api/v1/reports/redblack?entity=points&period=month&date=2020-03-15&area=329999&n=2", auth.Planner)
+	a := get(e, "/api/v1/reports/redblack?entity=points&period=month&date=2020-03-15&area=329999&n=2", access.Planner)
 	if len(a.Rows) != 4 {
 		t.Fatalf("%d rows: %v", len(a.Rows), a.Rows)
 	}
@@ -256,7 +256,7 @@ func TestRedBlackPoints(t *testing.T) {
 	for i, w := range want {
 		expect(t, fmt.Sprintf("row %d", i), a.Rows[i], w)
 	}
-	units := get(e, "/api/v1/reports/redblack?entity=units&period=month&date=2020-03-15&area=329999&n=1", auth.Planner).Rows
+	units := get(e, "/api/v1/reports/redblack?entity=units&period=month&date=2020-03-15&area=329999&n=1", access.Planner).Rows
 	expect(t, "red unit", units[0], map[string]any{"list": "red", "unit": "测试单位甲", "value": 93.0, "points": 2.0,
 		"previous_value": 86.0, "delta": 7.0, "rank_change": 0.0})
 	expect(t, "black unit", units[1], map[string]any{"list": "black", "unit": "测试单位乙", "value": 70.0,
@@ -265,13 +265,13 @@ func TestRedBlackPoints(t *testing.T) {
 
 func TestRedBlackCases(t *testing.T) {
 	e := withFixture(t)
-	units := get(e, "/api/v1/reports/redblack?entity=units&metric=closure_rate&"+march+"&area=329999&n=1", auth.Viewer).Rows
+	units := get(e, "/api/v1/reports/redblack?entity=units&metric=closure_rate&"+march+"&area=329999&n=1", access.Viewer).Rows
 	// the range given by from/to: the previous period is the 31 days before
 	expect(t, "red", units[0], map[string]any{"list": "red", "code": "cgj", "value": 0.75, "due": 4.0,
 		"previous_value": 1.0, "delta": -0.25, "previous_rank": 1.0, "rank_change": 0.0})
 	expect(t, "black", units[1], map[string]any{"list": "black", "code": "zjj", "value": 0.5, "due": 2.0,
 		"previous_value": nil, "delta": nil, "rank_change": nil})
-	rework := get(e, "/api/v1/reports/redblack?entity=areas&level=grid&metric=rework_rate&area=329999&"+march, auth.Viewer).Rows
+	rework := get(e, "/api/v1/reports/redblack?entity=areas&level=grid&metric=rework_rate&area=329999&"+march, access.Viewer).Rows
 	// lower is better: grid 02 (no rework) heads the red list
 	expect(t, "rework red", rework[0], map[string]any{"list": "red", "code": "32999900100102", "value": 0.0, "closed": 1.0})
 	expect(t, "rework black", rework[2], map[string]any{"list": "black", "code": "32999900100101", "value": 0.3333})
@@ -283,7 +283,7 @@ func TestRedBlackCases(t *testing.T) {
 		}
 	}
 	e.Get("/api/v1/reports/redblack?entity=areas&level=grid&metric=on_time_rate&area=329999&format=geojson&"+march,
-		auth.Viewer).Decode(t, &fc)
+		access.Viewer).Decode(t, &fc)
 	if fc.Type != "FeatureCollection" || len(fc.Features) != 4 || fc.Features[0].Geometry.Type != "MultiPolygon" {
 		t.Errorf("GeoJSON red/black: %+v", fc)
 	}
@@ -292,7 +292,7 @@ func TestRedBlackCases(t *testing.T) {
 func TestFormats(t *testing.T) {
 	e := withFixture(t)
 	path := "/api/v1/reports/areas?level=grid&area=329999&" + march
-	r := e.Get(path, auth.Viewer, "Accept", "text/csv")
+	r := e.Get(path, access.Viewer, "Accept", "text/csv")
 	if ct := r.Header.Get("Content-Type"); ct != "text/csv; charset=utf-8" || !bytes.HasPrefix(r.Body, []byte("\xEF\xBB\xBF")) {
 		t.Fatalf("CSV: %s %q", ct, r.Body[:min(10, len(r.Body))])
 	}
@@ -300,7 +300,7 @@ func TestFormats(t *testing.T) {
 	if err != nil || len(records) != 3 || records[0][0] != "code" || records[1][1] != "测试网格一" {
 		t.Errorf("CSV records %q: %v", records, err)
 	}
-	street := e.Get("/api/v1/reports/areas?level=street&area=329999&format=csv&"+march, auth.Viewer)
+	street := e.Get("/api/v1/reports/areas?level=street&area=329999&format=csv&"+march, access.Viewer)
 	// then extended and suspended (none), and last the leader linked to the street (none here)
 	if !bytes.Contains(street.Body, []byte("\r\n329999001,\"测试街道,东区\",9,6,4,3,1,0.6667,0.5,0.25,3.5,0,0,\r\n")) {
 		t.Errorf("CSV row with a comma in the name:\n%s", street.Body)
@@ -313,19 +313,19 @@ func TestFormats(t *testing.T) {
 			Properties map[string]any
 		}
 	}
-	e.Get(path, auth.Viewer, "Accept", "application/geo+json").Decode(t, &fc)
+	e.Get(path, access.Viewer, "Accept", "application/geo+json").Decode(t, &fc)
 	if fc.Type != "FeatureCollection" || len(fc.Features) != 2 || fc.Features[0].ID != "32999900100101" ||
 		fc.Features[0].Geometry.Type != "MultiPolygon" || fc.Features[0].Properties["new"] != 8.0 {
 		t.Errorf("GeoJSON %+v", fc)
 	}
-	if json := e.Get(path+"&format=json", auth.Viewer, "Accept", "text/csv"); json.Header.Get("Content-Type") != "application/json; charset=utf-8" {
+	if json := e.Get(path+"&format=json", access.Viewer, "Accept", "text/csv"); json.Header.Get("Content-Type") != "application/json; charset=utf-8" {
 		t.Errorf("format=json with Accept text/csv: %s", json.Header.Get("Content-Type"))
 	}
 	cats := "/api/v1/reports/categories?" + march
-	e.Must(http.StatusNotAcceptable, "GET", cats, auth.Viewer, nil, "Accept", "application/geo+json")
-	e.Must(http.StatusBadRequest, "GET", cats+"&format=geojson", auth.Viewer, nil)
-	e.Must(http.StatusNotAcceptable, "GET", cats, auth.Viewer, nil, "Accept", "application/xml")
-	if c := e.Get(cats, auth.Viewer, "Accept", "text/csv"); !bytes.HasPrefix(c.Body, []byte("\xEF\xBB\xBFcategory,name,class,new")) {
+	e.Must(http.StatusNotAcceptable, "GET", cats, access.Viewer, nil, "Accept", "application/geo+json")
+	e.Must(http.StatusBadRequest, "GET", cats+"&format=geojson", access.Viewer, nil)
+	e.Must(http.StatusNotAcceptable, "GET", cats, access.Viewer, nil, "Accept", "application/xml")
+	if c := e.Get(cats, access.Viewer, "Accept", "text/csv"); !bytes.HasPrefix(c.Body, []byte("\xEF\xBB\xBFcategory,name,class,new")) {
 		t.Errorf("categories CSV: %q", c.Body[:min(40, len(c.Body))])
 	}
 }
@@ -358,7 +358,7 @@ func TestBadRequests(t *testing.T) {
 		"categories?format=xlsx":                    "format",
 	}
 	for path, field := range cases {
-		r := e.Must(http.StatusBadRequest, "GET", "/api/v1/reports/"+path, auth.Viewer, nil)
+		r := e.Must(http.StatusBadRequest, "GET", "/api/v1/reports/"+path, access.Viewer, nil)
 		if _, fields := r.ErrorOf(t); fields[field] == nil {
 			t.Errorf("%s: fields %v, want %s", path, fields, field)
 		}
@@ -369,14 +369,14 @@ func TestReportRoles(t *testing.T) {
 	e := apitest.New(t)
 	for _, report := range []string{"areas", "hotspots", "categories", "trends", "redblack", "parking"} {
 		path := "/api/v1/reports/" + report
-		e.Must(http.StatusForbidden, "GET", path, auth.Reporter, nil)
+		e.Must(http.StatusForbidden, "GET", path, access.Reporter, nil)
 		e.Must(http.StatusUnauthorized, "GET", path, "", nil)
-		for _, role := range []string{auth.Admin, auth.Dispatcher, auth.Planner, auth.Viewer, auth.GridManager} {
+		for _, role := range []string{access.Admin, access.Dispatcher, access.Planner, access.Viewer, access.GridManager} {
 			e.Get(path, role)
 		}
 	}
 	// the grid manager sees its community's grids and issues only
-	grids := get(e, "/api/v1/reports/areas?level=grid", auth.GridManager).Rows
+	grids := get(e, "/api/v1/reports/areas?level=grid", access.GridManager).Rows
 	want := e.Int(`SELECT count(*) FROM areas WHERE level = 'grid' AND starts_with(code, $1)`, e.Community)
 	if int64(len(grids)) != want {
 		t.Errorf("grid manager: %d grids, want %d", len(grids), want)
@@ -386,7 +386,7 @@ func TestReportRoles(t *testing.T) {
 			t.Errorf("grid manager sees grid %v", g["code"])
 		}
 	}
-	if streets := get(e, "/api/v1/reports/areas?level=street", auth.GridManager).Rows; len(streets) != 0 {
+	if streets := get(e, "/api/v1/reports/areas?level=street", access.GridManager).Rows; len(streets) != 0 {
 		t.Errorf("grid manager sees streets: %v", streets)
 	}
 	// the default range is the last 30 days: a few of the community's issues are
@@ -394,7 +394,7 @@ func TestReportRoles(t *testing.T) {
 	e.Exec(`UPDATE issues SET created_at = now() - interval '1 day' WHERE id IN
 		(SELECT id FROM issues WHERE starts_with(grid_code, $1) ORDER BY id LIMIT 12)`, e.Community)
 	var sum float64
-	a := get(e, "/api/v1/reports/hotspots", auth.GridManager)
+	a := get(e, "/api/v1/reports/hotspots", access.GridManager)
 	for _, h := range a.Rows {
 		sum += h["issues"].(float64)
 	}
@@ -410,7 +410,7 @@ func TestParking(t *testing.T) {
 	var from, to time.Time
 	e.Scan(`SELECT min(at), max(at) + interval '1 second' FROM parking_readings`, nil, &from, &to)
 	q := url.Values{"from": {from.Format(time.RFC3339)}, "to": {to.Format(time.RFC3339)}}
-	hours := get(e, "/api/v1/reports/parking?"+q.Encode(), auth.Planner).Rows
+	hours := get(e, "/api/v1/reports/parking?"+q.Encode(), access.Planner).Rows
 	var readings float64
 	for _, h := range hours {
 		readings += h["readings"].(float64)
@@ -426,7 +426,7 @@ func TestParking(t *testing.T) {
 	expect(t, "zone hour", h, map[string]any{"utilization": util})
 
 	q.Set("by", "zone")
-	zones := get(e, "/api/v1/reports/parking?"+q.Encode(), auth.Planner).Rows
+	zones := get(e, "/api/v1/reports/parking?"+q.Encode(), access.Planner).Rows
 	if n := e.Int(`SELECT count(*) FROM parking_zones`); int64(len(zones)) != n {
 		t.Errorf("%d zones, want %d", len(zones), n)
 	}
@@ -437,7 +437,7 @@ func TestParking(t *testing.T) {
 	q.Set("zone", h["zone"].(string))
 	q.Set("format", "geojson")
 	var fc struct{ Features []struct{ ID string } }
-	e.Get("/api/v1/reports/parking?"+q.Encode(), auth.Viewer).Decode(t, &fc)
+	e.Get("/api/v1/reports/parking?"+q.Encode(), access.Viewer).Decode(t, &fc)
 	if len(fc.Features) != 1 || fc.Features[0].ID != h["zone"] {
 		t.Errorf("one zone as GeoJSON: %+v", fc)
 	}

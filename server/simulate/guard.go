@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"citymap/server/access"
 	"citymap/server/auth"
 	"citymap/server/democity"
 	"citymap/server/store"
@@ -54,10 +55,10 @@ func CreateTokens(ctx context.Context, st *store.Store) (t Tokens, revoke func(c
 		tok   *string
 		token store.Token
 	}{
-		{&t.Dispatcher, store.Token{Name: nameDispatcher, Role: auth.Dispatcher}},
-		{&t.GridManager, store.Token{Name: nameGridManager, Role: auth.GridManager, Areas: districts}},
-		{&t.Hotline, store.Token{Name: nameHotline, Role: auth.Reporter, Source: "hotline_12345"}},
-		{&t.Hotline311, store.Token{Name: nameHotline311, Role: auth.Reporter, Source: "hotline_12319"}},
+		{&t.Dispatcher, store.Token{Name: nameDispatcher, Role: access.Dispatcher}},
+		{&t.GridManager, store.Token{Name: nameGridManager, Role: access.GridManager, Areas: districts}},
+		{&t.Hotline, store.Token{Name: nameHotline, Role: access.Reporter, Source: "hotline_12345"}},
+		{&t.Hotline311, store.Token{Name: nameHotline311, Role: access.Reporter, Source: "hotline_12319"}},
 	} {
 		secret, hash, err := auth.NewToken()
 		if err != nil {

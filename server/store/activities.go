@@ -17,6 +17,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"citymap/invalid"
+	"citymap/server/access"
 	"citymap/server/period"
 	"citymap/server/table"
 )
@@ -68,7 +69,7 @@ func (by ActivityActor) organises(unit *string, community string) bool {
 	if by.Unit != "" && (unit == nil || *unit != by.Unit) {
 		return false
 	}
-	return IssueActor{Scope: by.Scope}.covers(&community)
+	return access.Scope(by.Scope).Covers(community)
 }
 
 // NewActivity is an activity as its organiser enters it. Location nil places
@@ -252,7 +253,7 @@ func lockActivity(ctx context.Context, tx pgx.Tx, by ActivityActor, id int64, if
 		return a, err
 	case !by.organises(a.unit, a.community):
 		// an activity outside the caller's areas is not shown to it either
-		if !(IssueActor{Scope: by.Scope}).covers(&a.community) {
+		if !access.Scope(by.Scope).Covers(a.community) {
 			return a, ErrActivityNotFound
 		}
 		return a, ErrActivityOutOfScope
@@ -357,7 +358,7 @@ func (s *Store) ActivityByID(ctx context.Context, by ActivityActor, id int64) (j
 		return nil, 0, ErrActivityNotFound
 	case err != nil:
 		return nil, 0, err
-	case !(IssueActor{Scope: by.Scope}).covers(&community):
+	case !access.Scope(by.Scope).Covers(community):
 		return nil, 0, ErrActivityNotFound
 	case !by.organises(unit, community):
 		return doc, version, nil
@@ -408,7 +409,7 @@ func (f ActivityFilter) where(q *issueQuery) string {
 		q.add("a.status = ANY(%s)", f.Status)
 	}
 	if len(f.Scope) > 0 {
-		q.where = append(q.where, issueInScope("a.community_code", q.arg(f.Scope)))
+		q.where = append(q.where, inScope("a.community_code", f.Scope, q.arg))
 	}
 	if len(q.where) == 0 {
 		return "true"

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"citymap/invalid"
+	"citymap/server/access"
 	"citymap/server/table"
 )
 
@@ -171,17 +172,17 @@ type CampaignStats struct {
 // a unit's own cases, points and tasks.
 func (s *Store) CampaignPeriodStats(ctx context.Context, c Campaign, from, to, now time.Time, v Viewer) (CampaignStats, error) {
 	var st CampaignStats
-	q := &issueQuery{args: []any{from, to, minTime(to, now), nonNil(c.Areas), nonNil(c.PointCategories), c.ID}}
+	q := &issueQuery{args: []any{from, to, minTime(to, now), access.Scope(c.Areas).Patterns(), nonNil(c.PointCategories), c.ID}}
 	issues, inspections, tasks := v.issueSQL("i", q.arg), v.inspectionSQL("p", q.arg), v.taskSQL("t", q.arg)
 	err := s.Pool.QueryRow(ctx, `WITH
 		i AS (SELECT i.* FROM issues i LEFT JOIN points p ON p.id = i.point_id
 			WHERE i.created_at >= $1 AND i.created_at < $2
-				AND (cardinality($4::text[]) = 0 OR EXISTS (SELECT 1 FROM unnest($4::text[]) a WHERE starts_with(i.grid_code, a)))
+				AND `+access.SQL("i.grid_code", "$4")+`
 				AND (cardinality($5::text[]) = 0 OR p.category = ANY($5))
 				AND `+issues+`),
 		n AS (SELECT n.score FROM inspections n JOIN points p ON p.id = n.point_id
 			WHERE n.inspected_at >= $1 AND n.inspected_at < $2
-				AND (cardinality($4::text[]) = 0 OR EXISTS (SELECT 1 FROM unnest($4::text[]) a WHERE starts_with(p.grid_code, a)))
+				AND `+access.SQL("p.grid_code", "$4")+`
 				AND (cardinality($5::text[]) = 0 OR p.category = ANY($5))
 				AND `+inspections+`),
 		t AS (SELECT t.* FROM tasks t WHERE t.campaign_id = $6 AND t.due_at >= $1 AND t.due_at < $2 AND `+tasks+`)

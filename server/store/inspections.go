@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"citymap/invalid"
+	"citymap/server/access"
 	"citymap/server/table"
 )
 
@@ -314,7 +315,7 @@ func insertInspectionIssues(ctx context.Context, tx pgx.Tx, by IssueActor, pt in
 	// the scope ($2) is open: the actor's scope was checked on the point, and
 	// the point's own grid decides, even if its surface point falls just over a
 	// grid line
-	tag, err := tx.Exec(ctx, fmt.Sprintf(insertIssuesSQL, inspectionIssueRows, "id", issueInScope("g.code", "$2"),
+	tag, err := tx.Exec(ctx, fmt.Sprintf(insertIssuesSQL, inspectionIssueRows, "id", access.SQL("g.code", "$2"),
 		"SELECT unnest($5::text[])"),
 		by.Reporter, []string{}, issueNonNil(n.Photos), ids, cats, descs, pt.id)
 	if err != nil {
@@ -437,7 +438,7 @@ func inspectionFilters(q *issueQuery, f InspectionFilter) error {
 		q.add("n.inspected_at < %s", f.To)
 	}
 	if len(f.Scope) > 0 {
-		q.where = append(q.where, issueInScope("p.grid_code", q.arg(f.Scope)))
+		q.where = append(q.where, inScope("p.grid_code", f.Scope, q.arg))
 	}
 	if f.Cursor != "" {
 		c, err := decodeIssueCursor(f.Cursor, inspectionSort)
@@ -471,7 +472,7 @@ func (s *Store) OverduePoints(ctx context.Context, f PointFilter) (*table.Table,
 		q.add("p.category = ANY(%s)", f.Categories)
 	}
 	if len(f.Scope) > 0 {
-		q.where = append(q.where, issueInScope("p.grid_code", q.arg(f.Scope)))
+		q.where = append(q.where, inScope("p.grid_code", f.Scope, q.arg))
 	}
 	q.where = append(q.where, "(d.due_at IS NULL OR d.due_at < now())")
 	sql := `SELECT p.code, p.name, p.category, c.name_zh AS category_name, c.cycle, p.unit, p.person,

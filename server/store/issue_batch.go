@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"citymap/invalid"
+	"citymap/server/access"
 )
 
 // MaxIssueBatch is the most items one batch may carry: a hotline system's backlog
@@ -186,7 +187,7 @@ type batchCreated struct {
 // insertBatchIssues inserts the batch and returns the created rows in input order.
 func insertBatchIssues(ctx context.Context, tx pgx.Tx, by IssueActor) ([]batchCreated, error) {
 	rows, err := tx.Query(ctx, `WITH ins AS (`+
-		fmt.Sprintf(insertIssuesSQL, "issue_batch t", "id", issueInScope("g.code", "$2"),
+		fmt.Sprintf(insertIssuesSQL, "issue_batch t", "id", access.SQL("g.code", "$2"),
 			"SELECT category FROM issue_batch")+`)
 		SELECT t.idx, t.id FROM issue_batch t JOIN ins ON ins.id = t.id ORDER BY t.idx`,
 		by.Reporter, by.scope())
@@ -209,9 +210,9 @@ func insertBatchIssues(ctx context.Context, tx pgx.Tx, by IssueActor) ([]batchCr
 // another reporter's issue only tells that the pair is taken.
 func resolveBatchRest(ctx context.Context, tx pgx.Tx, by IssueActor, results []IssueBatchResult) error {
 	q := &issueQuery{}
-	inScope := issueInScope("i.grid_code", q.arg(by.scope()))
+	scoped := inScope("i.grid_code", by.Scope, q.arg)
 	seen := by.Viewer().issueSQL("i", q.arg)
-	rows, err := tx.Query(ctx, `SELECT t.idx, i.id, i.id IS NOT NULL AND `+inScope+`, i.id IS NOT NULL AND `+seen+`
+	rows, err := tx.Query(ctx, `SELECT t.idx, i.id, i.id IS NOT NULL AND `+scoped+`, i.id IS NOT NULL AND `+seen+`
 		FROM issue_batch t
 		LEFT JOIN issues i ON i.source = t.source AND i.external_id = t.external_id
 		WHERE NOT EXISTS (SELECT 1 FROM issues created WHERE created.id = t.id)`, q.args...)

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"citymap/invalid"
+	"citymap/server/access"
 )
 
 // IssueIntake is the outcome of taking in one issue.
@@ -88,7 +89,7 @@ func (s *Store) CreateIssue(ctx context.Context, by IssueActor, n NewIssue) (Iss
 			return err
 		}
 		err := tx.QueryRow(ctx, fmt.Sprintf(insertIssuesSQL, singleIssueRow,
-			"id, version, issue_feature(issues)", issueInScope("g.code", "$2"), "$5::text"),
+			"id, version, issue_feature(issues)", access.SQL("g.code", "$2"), "$5::text"),
 			by.Reporter, by.scope(), n.Source, n.ExternalID, n.Category, n.Description, n.Address,
 			issueNonNil(n.Photos), n.Location[0], n.Location[1]).Scan(&out.ID, &out.Version, &out.Feature)
 		if errors.Is(err, pgx.ErrNoRows) {

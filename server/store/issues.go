@@ -12,6 +12,7 @@ import (
 
 	"citymap/geo/validate"
 	"citymap/invalid"
+	"citymap/server/access"
 )
 
 // IssueSources are the channels issues arrive through.
@@ -68,36 +69,17 @@ type IssueActor struct {
 	Unit string
 }
 
-// covers mirrors auth.Principal.Covers for an issue's grid code (nil when the
-// issue lies outside every grid).
-func (a IssueActor) covers(grid *string) bool {
-	if len(a.Scope) == 0 {
-		return true
-	}
-	if grid == nil {
-		return false
-	}
-	for _, s := range a.Scope {
-		if strings.HasPrefix(*grid, s) {
-			return true
-		}
-	}
-	return false
-}
+// covers reports whether the actor's scope includes an issue's grid code
+// (nil when the issue lies outside every grid).
+func (a IssueActor) covers(grid *string) bool { return access.Scope(a.Scope).CoversPtr(grid) }
 
-// scope is never nil, so that it encodes as an empty array rather than NULL.
-func (a IssueActor) scope() []string {
-	if a.Scope == nil {
-		return []string{}
-	}
-	return a.Scope
-}
+// scope is the actor's scope as the parameter of access.SQL.
+func (a IssueActor) scope() []string { return access.Scope(a.Scope).Patterns() }
 
-// issueInScope is the SQL form of IssueActor.covers for column col and the text[]
-// parameter param.
-func issueInScope(col, param string) string {
-	return fmt.Sprintf(`(cardinality(%[2]s::text[]) = 0 OR EXISTS (
-		SELECT 1 FROM unnest(%[2]s::text[]) AS scope(code) WHERE starts_with(%[1]s, scope.code)))`, col, param)
+// inScope is the condition that the area code in column col lies in scope
+// (access.SQL), adding the scope's patterns as a parameter with arg.
+func inScope(col string, scope []string, arg func(any) string) string {
+	return access.SQL(col, arg(access.Scope(scope).Patterns()))
 }
 
 // Errors of issue operations.

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"citymap/invalid"
+	"citymap/server/access"
 	"citymap/server/ogc/cql2"
 )
 
@@ -338,22 +339,11 @@ func (c *ogcCollection) whereSQL(filter cql2.Expr, areas []string, params *cql2.
 // scoped, so that a grid manager reads through the OGC API no more than the
 // REST API, the tiles and the live stream show it.
 func (c *ogcCollection) scopeSQL(areas []string, params *cql2.Params) string {
-	cond := fmt.Sprintf("%s LIKE ANY(%s::text[])", c.scope, params.Add(prefixPatterns(areas)))
+	cond := access.SQL(c.scope, params.Add(access.Scope(areas).Patterns()))
 	if c.context {
-		cond = fmt.Sprintf("(%s OR EXISTS (SELECT 1 FROM unnest(%s::text[]) AS s(code) WHERE starts_with(s.code, %s)))",
-			cond, params.Add(areas), c.scope)
+		cond = "(" + cond + " OR " + access.ContainsSQL(c.scope, params.Add(areas)) + ")"
 	}
 	return cond
-}
-
-// prefixPatterns turns area codes into LIKE patterns matching every code they
-// prefix, escaping LIKE's wildcards although area codes are digits.
-func prefixPatterns(areas []string) []string {
-	out := make([]string, len(areas))
-	for i, a := range areas {
-		out[i] = escapeLike(a) + "%"
-	}
-	return out
 }
 
 // OGCItems streams one page of a collection into sink and returns how many

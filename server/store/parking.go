@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"citymap/invalid"
+	"citymap/server/access"
 )
 
 // ParkingReading is one occupancy reading of a zone, from a sensor or a lot
@@ -248,9 +249,9 @@ func (s *Store) AvailableParking(ctx context.Context, q ParkingQuery) ([]Parking
 			ST_Distance(z.geom::geography, `+point+`, false)
 		FROM parking_zones z
 		WHERE ST_DWithin(z.geom::geography, `+point+`, $3, false)
-			AND z.occupied < z.capacity AND parking_open_at(z.id, $4, $5) AND `+issueInScope("z.grid_code", "$7")+`
+			AND z.occupied < z.capacity AND parking_open_at(z.id, $4, $5) AND `+access.SQL("z.grid_code", "$7")+`
 		ORDER BY z.geom::geography <-> `+point+`
-		LIMIT $6`, q.Lon, q.Lat, q.Radius, q.At, q.Timezone, q.Limit, issueNonNil(q.Scope))
+		LIMIT $6`, q.Lon, q.Lat, q.Radius, q.At, q.Timezone, q.Limit, access.Scope(q.Scope).Patterns())
 	if err != nil {
 		return nil, err
 	}
@@ -266,7 +267,7 @@ func (s *Store) AvailableParking(ctx context.Context, q ParkingQuery) ([]Parking
 func (s *Store) ParkingZoneByCode(ctx context.Context, code string, scope []string) (ParkingZone, error) {
 	var z ParkingZone
 	err := s.Pool.QueryRow(ctx, `SELECT z.id, z.code, z.kind, parking_feature(z) FROM parking_zones z
-		WHERE z.code = $1 AND `+issueInScope("z.grid_code", "$2"), code, issueNonNil(scope)).
+		WHERE z.code = $1 AND `+access.SQL("z.grid_code", "$2"), code, access.Scope(scope).Patterns()).
 		Scan(&z.ID, &z.Code, &z.Kind, &z.Feature)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return z, ErrParkingZoneNotFound

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"citymap/server/access"
 	"citymap/server/table"
 )
 
@@ -41,14 +42,13 @@ func (s *Store) ActivityReport(ctx context.Context, f ActivityReportFilter) (*ta
 	// planner sees its street's row, counting its own community only)
 	scopeCond := "true"
 	if len(f.Scope) > 0 {
-		scopeCond = fmt.Sprintf(`EXISTS (SELECT 1 FROM unnest(%s::text[]) s(code)
-			WHERE starts_with(ar.code, s.code) OR starts_with(s.code, ar.code))`, q.arg(f.Scope))
+		scopeCond = "(" + inScope("ar.code", f.Scope, q.arg) + " OR " + access.ContainsSQL("ar.code", q.arg(f.Scope)) + ")"
 	}
 	// a caller of a community sees its community's figures, never its street's
 	// whole: activities are counted within the caller's areas only
 	actScope := "true"
 	if len(f.Scope) > 0 {
-		actScope = issueInScope("a.community_code", q.arg(f.Scope))
+		actScope = inScope("a.community_code", f.Scope, q.arg)
 	}
 	actArea := "true"
 	if f.Area != "" {

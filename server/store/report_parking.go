@@ -25,7 +25,7 @@ func parkingReadingsSQL(q *issueQuery, f ParkingFilter) string {
 		where += " AND z.code = ANY(" + q.arg(f.Zones) + ")"
 	}
 	if len(f.Scope) > 0 {
-		where += " AND " + issueInScope("z.grid_code", q.arg(f.Scope))
+		where += " AND " + inScope("z.grid_code", f.Scope, q.arg)
 	}
 	return `SELECT r.zone_id, extract(hour FROM r.at AT TIME ZONE ` + q.arg(f.Zone) + `)::int AS hour, r.occupied
 		FROM parking_readings r JOIN parking_zones z ON z.id = r.zone_id WHERE ` + where
@@ -74,7 +74,7 @@ func parkingZonesWhere(q *issueQuery, f ParkingFilter) string {
 		where += " AND z.code = ANY(" + q.arg(f.Zones) + ")"
 	}
 	if len(f.Scope) > 0 {
-		where += " AND " + issueInScope("z.grid_code", q.arg(f.Scope))
+		where += " AND " + inScope("z.grid_code", f.Scope, q.arg)
 	}
 	return where
 }

@@ -134,7 +134,7 @@ func pointScores(q *issueQuery, f ReportFilter) string {
 		where += fmt.Sprintf(" AND starts_with(p.grid_code, %s)", q.arg(f.Area))
 	}
 	if len(f.Scope) > 0 {
-		where += " AND " + issueInScope("p.grid_code", q.arg(f.Scope))
+		where += " AND " + inScope("p.grid_code", f.Scope, q.arg)
 	}
 	return `SELECT p.code, p.name, p.category, p.unit, p.grid_code, avg(n.score) AS score, count(*) AS inspections
 		FROM inspections n JOIN points p ON p.id = n.point_id

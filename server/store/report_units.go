@@ -41,7 +41,7 @@ func deductionsSQL(q *issueQuery, f LossFilter, from, to time.Time) string {
 		where += fmt.Sprintf(" AND starts_with(p.grid_code, %s)", q.arg(f.Area))
 	}
 	if len(f.Scope) > 0 {
-		where += " AND " + issueInScope("p.grid_code", q.arg(f.Scope))
+		where += " AND " + inScope("p.grid_code", f.Scope, q.arg)
 	}
 	return `SELECT p.unit AS unit_name, d->>'indicator_code' AS indicator_code, (d->>'points')::numeric AS points,
 			p.id AS point_id, n.id AS inspection_id
@@ -76,7 +76,7 @@ func (s *Store) UnitLossReport(ctx context.Context, f LossFilter) (*table.Table,
 		taskScope = " AND starts_with(t.area_code, " + q.arg(f.Area) + ")"
 	}
 	if len(f.Scope) > 0 {
-		taskScope += " AND " + issueInScope("t.area_code", q.arg(f.Scope))
+		taskScope += " AND " + inScope("t.area_code", f.Scope, q.arg)
 	}
 	unitCond := ""
 	if f.Unit != "" {

@@ -162,7 +162,7 @@ func areasWithin(q *issueQuery, col string, f ReportFilter) string {
 		out += fmt.Sprintf(" AND starts_with(%s, %s)", col, q.arg(f.Area))
 	}
 	if len(f.Scope) > 0 {
-		out += " AND " + issueInScope(col, q.arg(f.Scope))
+		out += " AND " + inScope(col, f.Scope, q.arg)
 	}
 	return out
 }

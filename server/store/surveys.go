@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"citymap/invalid"
+	"citymap/server/access"
 )
 
 // Errors of the surveys.
@@ -84,7 +85,7 @@ func (s *Store) PublishSurvey(ctx context.Context, id int64, now time.Time) (Sur
 // areas.
 func respondentsIn(v Viewer, arg func(any) string) string {
 	return `(SELECT count(*) FROM survey_responses r WHERE r.survey_id = s.id AND ` +
-		issueInScope("r.community_code", arg(v.Scope)) + `)`
+		inScope("r.community_code", v.Scope, arg) + `)`
 }
 
 // Surveys lists every survey, newest first, with its respondents in the
@@ -109,12 +110,8 @@ func (s *Store) Surveys(ctx context.Context, v Viewer) ([]Survey, error) {
 	return out, rows.Err()
 }
 
-func scopeArg(v Viewer) []string {
-	if v.Scope == nil {
-		return []string{}
-	}
-	return v.Scope
-}
+// scopeArg is the viewer's scope as the parameter of access.SQL.
+func scopeArg(v Viewer) []string { return access.Scope(v.Scope).Patterns() }
 
 // SurveyByID reads a survey with its respondents in the viewer's areas.
 func (s *Store) SurveyByID(ctx context.Context, id int64, v Viewer) (Survey, error) {
@@ -165,9 +162,8 @@ type Community struct {
 func (s *Store) SurveyCommunities(ctx context.Context, areas []string) ([]Community, error) {
 	rows, err := s.Pool.Query(ctx, `SELECT c.code, c.name, coalesce(st.name, '') FROM areas c
 		LEFT JOIN areas st ON st.code = left(c.code, 9) AND st.level = 'street'
-		WHERE c.level = 'community' AND (cardinality($1::text[]) = 0 OR EXISTS (
-			SELECT 1 FROM unnest($1::text[]) a WHERE starts_with(c.code, a) OR starts_with(a, c.code)))
-		ORDER BY st.name, c.name, c.code`, areas)
+		WHERE c.level = 'community' AND (`+access.SQL("c.code", "$1")+` OR `+access.ContainsSQL("c.code", "$2")+`)
+		ORDER BY st.name, c.name, c.code`, access.Scope(areas).Patterns(), areas)
 	if err != nil {
 		return nil, err
 	}
@@ -225,7 +221,7 @@ func (s *Store) SurveyAnswers(ctx context.Context, survey int64, v Viewer, befor
 		bound = &before
 	}
 	rows, err := s.Pool.Query(ctx, `SELECT r.community_code, r.answers FROM survey_responses r
-		WHERE r.survey_id = $1 AND `+issueInScope("r.community_code", "$2")+`
+		WHERE r.survey_id = $1 AND `+access.SQL("r.community_code", "$2")+`
 		AND ($3::timestamptz IS NULL OR r.created_at < $3)`, survey, scopeArg(v), bound)
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"citymap/invalid"
+	"citymap/server/access"
 	"citymap/server/table"
 	"citymap/server/taskflow"
 )
@@ -47,7 +48,7 @@ func (by TaskActor) covers(unit string, area *string) bool {
 	if by.Unit != "" && by.Unit != unit {
 		return false
 	}
-	return len(by.Scope) == 0 || (area != nil && IssueActor{Scope: by.Scope}.covers(area))
+	return access.Scope(by.Scope).CoversPtr(area)
 }
 
 // NewTask is a task as the 创建办 hands it out.
@@ -445,7 +446,7 @@ func taskWhere(q *issueQuery, f TaskFilter) (where, now string) {
 		q.where = append(q.where, "task_is_overdue(t, "+now+")")
 	}
 	if len(f.Scope) > 0 {
-		q.where = append(q.where, issueInScope("t.area_code", q.arg(f.Scope)))
+		q.where = append(q.where, inScope("t.area_code", f.Scope, q.arg))
 	}
 	where = "true"
 	if len(q.where) > 0 {

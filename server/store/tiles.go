@@ -8,6 +8,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"citymap/server/access"
 )
 
 // Vector tiles: one query per layer renders a Mapbox Vector Tile with
@@ -102,17 +104,14 @@ func surfaceGeom(g string) string {
 		SurfacePointMaxZoom, g, g))
 }
 
-// tileScope is true for every row when the scope ($4, LIKE patterns) is NULL,
-// else for those whose area code col lies in the scope.
-func tileScope(col string) string {
-	return fmt.Sprintf("($4::text[] IS NULL OR %s LIKE ANY ($4::text[]))", col)
-}
+// tileScope is the condition that the area code col lies in the scope ($4,
+// its access.Scope.Patterns).
+func tileScope(col string) string { return access.SQL(col, "$4") }
 
 // areaScope is tileScope for the areas layer, which also draws the areas that
 // contain the scope's ($5, the codes themselves): a grid manager sees its
 // street and district around its grids.
-const areaScope = `($4::text[] IS NULL OR a.code LIKE ANY ($4::text[])
-    OR EXISTS (SELECT 1 FROM unnest($5::text[]) AS s(code) WHERE starts_with(s.code, a.code)))`
+var areaScope = "(" + tileScope("a.code") + " OR " + access.ContainsSQL("a.code", "$5") + ")"
 
 // Each query takes z, x, y as $1..$3, the scope as $4 (and its own parameters
 // after them) and returns the MVT and the expiry.
@@ -240,11 +239,7 @@ func (r *TileRenderer) Render(ctx context.Context, req TileRequest) (RenderedTil
 
 // tileQuery picks the layer's query and its arguments.
 func tileQuery(r TileRequest) (string, []any, error) {
-	var scope []string
-	if len(r.Scope) > 0 {
-		scope = prefixPatterns(r.Scope)
-	}
-	args := []any{int32(r.Z), int64(r.X), int64(r.Y), scope}
+	args := []any{int32(r.Z), int64(r.X), int64(r.Y), access.Scope(r.Scope).Patterns()}
 	var sql string
 	switch r.Layer {
 	case "areas":

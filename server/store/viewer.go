@@ -33,7 +33,7 @@ type Viewer struct {
 func (v Viewer) issueSQL(i string, arg func(any) string) string {
 	var conds []string
 	if len(v.Scope) > 0 {
-		conds = append(conds, issueInScope(i+".grid_code", arg(v.Scope)))
+		conds = append(conds, inScope(i+".grid_code", v.Scope, arg))
 	}
 	if v.Unit != "" {
 		conds = append(conds, fmt.Sprintf("%s.unit = %s", i, arg(v.Unit)))
@@ -63,7 +63,7 @@ func (v Viewer) inspectionSQL(p string, arg func(any) string) string {
 		// points name their responsible unit, not its code
 		return fmt.Sprintf("%s.unit = (SELECT name FROM units WHERE code = %s)", p, arg(v.Unit))
 	case len(v.Scope) > 0:
-		return issueInScope(p+".grid_code", arg(v.Scope))
+		return inScope(p+".grid_code", v.Scope, arg)
 	}
 	return "true"
 }
@@ -78,7 +78,7 @@ func (v Viewer) taskSQL(t string, arg func(any) string) string {
 	case v.Unit != "":
 		return fmt.Sprintf("%s.unit = %s", t, arg(v.Unit))
 	case len(v.Scope) > 0:
-		return issueInScope(t+".area_code", arg(v.Scope))
+		return inScope(t+".area_code", v.Scope, arg)
 	}
 	return "true"
 }

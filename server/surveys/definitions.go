@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 
 	"citymap/server/auth"
 	"citymap/server/respond"
@@ -113,11 +112,7 @@ type surveyView struct {
 // narrow token learns nothing of the rest of the city).
 func (a *API) view(sv store.Survey, p *auth.Principal) surveyView {
 	if len(p.Areas) > 0 {
-		sv.Areas = slices.DeleteFunc(slices.Clone(sv.Areas), func(code string) bool {
-			return !slices.ContainsFunc(p.Areas, func(s string) bool {
-				return strings.HasPrefix(code, s) || strings.HasPrefix(s, code)
-			})
-		})
+		sv.Areas = slices.DeleteFunc(slices.Clone(sv.Areas), func(code string) bool { return !p.Areas.Touches(code) })
 	}
 	if sv.Areas == nil {
 		sv.Areas = []string{}

@@ -10,8 +10,8 @@ import (
 
 	"citymap/geo/coordsys"
 	"citymap/server"
+	"citymap/server/access"
 	"citymap/server/apitest"
-	"citymap/server/auth"
 	"citymap/server/surveys"
 )
 
@@ -84,8 +84,8 @@ func (e *env) definition(code string) map[string]any {
 func (e *env) published(def map[string]any) int64 {
 	e.T.Helper()
 	var sv struct{ ID int64 }
-	e.Must(http.StatusCreated, "POST", "/api/v1/surveys", auth.Reviewer, def).Decode(e.T, &sv)
-	e.Must(http.StatusOK, "POST", fmt.Sprintf("/api/v1/surveys/%d/publish", sv.ID), auth.Reviewer, nil)
+	e.Must(http.StatusCreated, "POST", "/api/v1/surveys", access.Reviewer, def).Decode(e.T, &sv)
+	e.Must(http.StatusOK, "POST", fmt.Sprintf("/api/v1/surveys/%d/publish", sv.ID), access.Reviewer, nil)
 	return sv.ID
 }
 

@@ -6,9 +6,9 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
+	"citymap/server/access"
 	"citymap/server/auth"
 	"citymap/server/respond"
 	"citymap/server/store"
@@ -144,9 +144,7 @@ func Report(ctx context.Context, st *store.Store, sv store.Survey, q ReportQuery
 }
 
 // inScope reports whether a community lies in the viewer's areas.
-func inScope(code string, scope []string) bool {
-	return len(scope) == 0 || slices.ContainsFunc(scope, func(s string) bool { return strings.HasPrefix(code, s) })
-}
+func inScope(code string, scope []string) bool { return access.Scope(scope).Covers(code) }
 
 // num is a figure for a table cell: nil when there is none.
 func num(p *float64) any {

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"citymap/server/auth"
+	"citymap/server/access"
 	"citymap/server/store"
 )
 
@@ -59,7 +59,7 @@ func TestReport(t *testing.T) {
 		}
 		Rows []row
 	}
-	e.Get(fmt.Sprintf("/api/v1/reports/surveys?survey=%d", id), auth.Planner).Decode(t, &rep)
+	e.Get(fmt.Sprintf("/api/v1/reports/surveys?survey=%d", id), access.Planner).Decode(t, &rep)
 	f := func(x float64) *float64 { return &x }
 	wantRows := []row{
 		{e.west, "西社区", 3, f(0.6667), f(0.6667), f(3.6667)},
@@ -76,7 +76,7 @@ func TestReport(t *testing.T) {
 		t.Errorf("questions: %s", js(q))
 	}
 	// by street, and the survey named by its code
-	e.Get("/api/v1/reports/surveys?survey=T-REP&by=street", auth.Planner).Decode(t, &rep)
+	e.Get("/api/v1/reports/surveys?survey=T-REP&by=street", access.Planner).Decode(t, &rep)
 	if got, want := js(rep.Rows), js([]row{{e.street, "测试街道", 4, f(0.5), f(0.5), f(3.5)}}); got != want {
 		t.Errorf("by street: %s, want %s", got, want)
 	}
@@ -89,18 +89,18 @@ func TestReport(t *testing.T) {
 			Properties row
 		}
 	}
-	e.Get(fmt.Sprintf("/api/v1/reports/surveys?survey=%d&format=geojson", id), auth.Viewer).Decode(t, &fc)
+	e.Get(fmt.Sprintf("/api/v1/reports/surveys?survey=%d&format=geojson", id), access.Viewer).Decode(t, &fc)
 	if len(fc.Features) != 2 || fc.Features[0].ID != e.west || fc.Features[0].Geometry.Type != "MultiPolygon" ||
 		fc.Features[0].Properties.Respondents != 3 {
 		t.Errorf("geojson: %+v", fc)
 	}
-	csv := string(e.Get(fmt.Sprintf("/api/v1/reports/surveys?survey=%d&format=csv", id), auth.Reviewer).Body)
+	csv := string(e.Get(fmt.Sprintf("/api/v1/reports/surveys?survey=%d&format=csv", id), access.Reviewer).Body)
 	if !strings.Contains(csv, "code,name,respondents,awareness_rate,satisfaction_rate,average_rating") ||
 		!strings.Contains(csv, e.west+",西社区,3,0.6667,0.6667,3.6667") {
 		t.Errorf("csv:\n%s", csv)
 	}
 	// a reader of West sees West only, counted from West's answers
-	westOnly := e.TokenFor(store.Token{Name: "west-planner", Role: auth.Planner, Areas: []string{e.west}})
+	westOnly := e.TokenFor(store.Token{Name: "west-planner", Role: access.Planner, Areas: []string{e.west}})
 	r := e.Call("GET", fmt.Sprintf("/api/v1/reports/surveys?survey=%d", id), "", nil, "Authorization", "Bearer "+westOnly)
 	r.Want(t, http.StatusOK).Decode(t, &rep)
 	if len(rep.Rows) != 1 || rep.Rows[0].Code != e.west || rep.Respondents != 3 || rep.Questions[0].Answered != 3 {
@@ -116,7 +116,7 @@ func TestReport(t *testing.T) {
 		{fmt.Sprintf("survey=%d&by=grid", id), http.StatusBadRequest},
 		{fmt.Sprintf("survey=%d&colour=red", id), http.StatusBadRequest},
 	} {
-		e.Must(c.status, "GET", "/api/v1/reports/surveys?"+c.query, auth.Planner, nil)
+		e.Must(c.status, "GET", "/api/v1/reports/surveys?"+c.query, access.Planner, nil)
 	}
 	e.Must(http.StatusUnauthorized, "GET", fmt.Sprintf("/api/v1/reports/surveys?survey=%d", id), "", nil)
 }

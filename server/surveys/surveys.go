@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"citymap/invalid"
+	"citymap/server/access"
 	"citymap/server/auth"
 	"citymap/server/limit"
 	"citymap/server/respond"
@@ -140,27 +141,20 @@ func loadSecret(cfg Config) ([]byte, error) {
 	return []byte(s), nil
 }
 
-// Who may call what.
-var (
-	readers = []string{auth.Admin, auth.Dispatcher, auth.GridManager, auth.Planner, auth.Viewer,
-		auth.Reviewer, auth.Unit, auth.UnitLeader}
-	managers = []string{auth.Admin, auth.Reviewer}
-)
-
-// Register adds the routes to mux.
-func (a *API) Register(mux routes.Mux) {
-	route := func(pattern string, h http.HandlerFunc, roles []string) {
-		mux.Handle(pattern, a.auth.Require(h, roles...))
+// Routes lists the routes and who may call them: the managers write the
+// questionnaires, the readers of the units' work read them and their report,
+// and anyone answers a published one.
+func (a *API) Routes() []routes.Route {
+	return []routes.Route{
+		routes.For("POST /api/v1/surveys", a.create, limit.Light, access.Managers),
+		routes.For("GET /api/v1/surveys", a.list, limit.Light, access.UnitReaders),
+		routes.For("GET /api/v1/surveys/{id}", a.get, limit.Light, access.UnitReaders),
+		routes.For("POST /api/v1/surveys/{id}/publish", a.publish, limit.Light, access.Managers),
+		routes.For("GET /api/v1/reports/surveys", a.report, limit.Heavy, access.UnitReaders),
+		routes.Open("POST /api/v1/surveys/{id}/responses", http.HandlerFunc(a.respond), limit.Light),
+		routes.Open("GET /s/{survey}", http.HandlerFunc(a.page), limit.Light),
+		routes.Open("POST /s/{survey}", http.HandlerFunc(a.pageSubmit), limit.Light),
 	}
-	route("POST /api/v1/surveys", a.create, managers)
-	route("GET /api/v1/surveys", a.list, readers)
-	route("GET /api/v1/surveys/{id}", a.get, readers)
-	route("POST /api/v1/surveys/{id}/publish", a.publish, managers)
-	route("GET /api/v1/reports/surveys", a.report, readers)
-	// public: no token
-	mux.HandleFunc("POST /api/v1/surveys/{id}/responses", a.respond)
-	mux.HandleFunc("GET /s/{survey}", a.page)
-	mux.HandleFunc("POST /s/{survey}", a.pageSubmit)
 }
 
 // key is the respondent's privacy-preserving key: an HMAC of the normalised

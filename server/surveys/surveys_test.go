@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"citymap/server/access"
 	"citymap/server/apitest"
-	"citymap/server/auth"
 )
 
 // TestDefinitions: the 创建办 creates, publishes and reads surveys; other
@@ -19,7 +19,7 @@ import (
 // field, and nothing is stored.
 func TestDefinitions(t *testing.T) {
 	e := newEnv(t)
-	e.Must(http.StatusForbidden, "POST", "/api/v1/surveys", auth.Planner, e.definition("T-PLAN"))
+	e.Must(http.StatusForbidden, "POST", "/api/v1/surveys", access.Planner, e.definition("T-PLAN"))
 	var sv struct {
 		ID        int64
 		Status    string
@@ -27,22 +27,22 @@ func TestDefinitions(t *testing.T) {
 		Open      bool
 		Questions []map[string]any
 	}
-	e.Must(http.StatusCreated, "POST", "/api/v1/surveys", auth.Reviewer, e.definition("T-DEF")).Decode(t, &sv)
+	e.Must(http.StatusCreated, "POST", "/api/v1/surveys", access.Reviewer, e.definition("T-DEF")).Decode(t, &sv)
 	if sv.Status != "draft" || sv.URL != "/s/T-DEF" || sv.Open || len(sv.Questions) != 4 {
 		t.Fatalf("created: %+v", sv)
 	}
 	e.Must(http.StatusNotFound, "GET", "/s/T-DEF", "", nil) // a draft has no page
-	e.Must(http.StatusOK, "POST", fmt.Sprintf("/api/v1/surveys/%d/publish", sv.ID), auth.Admin, nil).Decode(t, &sv)
+	e.Must(http.StatusOK, "POST", fmt.Sprintf("/api/v1/surveys/%d/publish", sv.ID), access.Admin, nil).Decode(t, &sv)
 	if sv.Status != "published" || !sv.Open {
 		t.Fatalf("published: %+v", sv)
 	}
-	e.Get(fmt.Sprintf("/api/v1/surveys/%d", sv.ID), auth.Planner).Decode(t, &sv)
+	e.Get(fmt.Sprintf("/api/v1/surveys/%d", sv.ID), access.Planner).Decode(t, &sv)
 	var list struct{ Surveys []struct{ Code string } }
-	e.Get("/api/v1/surveys", auth.Viewer).Decode(t, &list)
+	e.Get("/api/v1/surveys", access.Viewer).Decode(t, &list)
 	if len(list.Surveys) == 0 || list.Surveys[0].Code != "T-DEF" {
 		t.Fatalf("list: %+v", list)
 	}
-	e.Must(http.StatusConflict, "POST", "/api/v1/surveys", auth.Reviewer, e.definition("T-DEF"))
+	e.Must(http.StatusConflict, "POST", "/api/v1/surveys", access.Reviewer, e.definition("T-DEF"))
 
 	before := e.Int(`SELECT count(*) FROM surveys`)
 	q := func(mod func(q map[string]any)) map[string]any {
@@ -90,7 +90,7 @@ func TestDefinitions(t *testing.T) {
 		}(), http.StatusBadRequest, "closes_at"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			r := e.Must(c.status, "POST", "/api/v1/surveys", auth.Reviewer, c.body)
+			r := e.Must(c.status, "POST", "/api/v1/surveys", access.Reviewer, c.body)
 			if _, fields := r.ErrorOf(t); c.field != "" && fields[c.field] == nil {
 				t.Errorf("fields %v, want %s", fields, c.field)
 			}
@@ -107,7 +107,7 @@ func TestBadAnswers(t *testing.T) {
 	e := newEnv(t)
 	id := e.published(e.definition("T-ANS"))
 	draft := struct{ ID int64 }{}
-	e.Must(http.StatusCreated, "POST", "/api/v1/surveys", auth.Reviewer, e.definition("T-DRAFT")).Decode(t, &draft)
+	e.Must(http.StatusCreated, "POST", "/api/v1/surveys", access.Reviewer, e.definition("T-DRAFT")).Decode(t, &draft)
 	closed := e.definition("T-CLOSED")
 	closed["opens_at"], closed["closes_at"] = "2020-01-01T00:00:00+08:00", "2020-02-01T00:00:00+08:00"
 	closedID := e.published(closed)

@@ -15,6 +15,7 @@ import (
 	"github.com/paulmach/orb/maptile"
 
 	"citymap/server"
+	"citymap/server/access"
 	"citymap/server/auth"
 	"citymap/server/dbtest"
 	"citymap/server/tiles"
@@ -95,7 +96,7 @@ func TestRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.CreateToken(context.Background(), "load", auth.Viewer, nil, hash, nil); err != nil {
+	if _, err := st.CreateToken(context.Background(), "load", access.Viewer, nil, hash, nil); err != nil {
 		t.Fatal(err)
 	}
 	peer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

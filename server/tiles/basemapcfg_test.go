@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"citymap/server/auth"
+	"citymap/server/access"
 	"citymap/server/tiles"
 )
 
@@ -76,7 +76,7 @@ func TestRasterBasemap(t *testing.T) {
 	e := newEnv(t, tiles.Config{BasemapRaster: raster})
 	for _, theme := range []string{"light", "dark"} {
 		var s styleDoc
-		e.getJSON("/style.json?theme="+theme, e.Tokens[auth.Viewer], &s)
+		e.getJSON("/style.json?theme="+theme, e.Tokens[access.Viewer], &s)
 		if len(s.Layers) < 3 || s.Layers[0].ID != "basemap-tianditu-img" || s.Layers[1].ID != "basemap-tianditu-cia" || s.Layers[0].Type != "raster" {
 			t.Fatalf("%s: the basemap does not come first: %+v", theme, s.Layers[:3])
 		}

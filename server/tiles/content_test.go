@@ -13,7 +13,7 @@ import (
 	"github.com/paulmach/orb/maptile"
 
 	"citymap/geo/tile"
-	"citymap/server/auth"
+	"citymap/server/access"
 )
 
 // busiest is where the demo city's open issues are densest: its tiles hold
@@ -112,7 +112,7 @@ func (e *env) keysInside(sql string, args ...any) map[string]bool {
 func TestPointsAndParking(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, cached)
-	tok := e.Tokens[auth.Viewer]
+	tok := e.Tokens[access.Viewer]
 	e.quietParking(tileAt(yixing, 12))
 	for _, z := range []maptile.Zoom{12, 14, 16} {
 		tl := tileAt(yixing, z)
@@ -148,7 +148,7 @@ func TestPointsAndParking(t *testing.T) {
 func TestIssues(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, cached)
-	tok := e.Tokens[auth.Viewer]
+	tok := e.Tokens[access.Viewer]
 	// overdue in the tiles and in the test's SQL are read at different instants
 	e.QuietDeadlines(time.Hour)
 	busy := e.busiest()
@@ -192,7 +192,7 @@ func (e *env) cityTiles(z maptile.Zoom) []maptile.Tile {
 func TestIssueClusters(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, cached)
-	tok := e.Tokens[auth.Viewer]
+	tok := e.Tokens[access.Viewer]
 	e.QuietDeadlines(time.Hour)
 	for _, z := range []maptile.Zoom{9, 12, 13} {
 		var count, overdue float64
@@ -221,7 +221,7 @@ func TestIssueClusters(t *testing.T) {
 func TestAreasFollowTheZoom(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, cached)
-	tok := e.Tokens[auth.Viewer]
+	tok := e.Tokens[access.Viewer]
 	for z, level := range map[maptile.Zoom]string{7: "district", 9: "street", 10: "street",
 		11: "community", 12: "community", 13: "grid", 16: "grid"} {
 		got := e.fetch("areas", tileAt(yixing, z), tok)
@@ -256,7 +256,7 @@ func TestAreasFollowTheZoom(t *testing.T) {
 func TestFieldsMatchTileJSON(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, cached)
-	tok := e.Tokens[auth.Viewer]
+	tok := e.Tokens[access.Viewer]
 	// overdue in the tiles and in the test's SQL are read at different instants
 	e.QuietDeadlines(time.Hour)
 	busy := e.busiest()
@@ -310,8 +310,8 @@ func TestGridManagerScope(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	manager := e.Token("tiles-test-"+auth.GridManager, auth.GridManager, []string{street})
-	viewer := e.Tokens[auth.Viewer]
+	manager := e.Token("tiles-test-"+access.GridManager, access.GridManager, []string{street})
+	viewer := e.Tokens[access.Viewer]
 	var total float64
 	for _, tl := range e.cityTiles(12) {
 		for _, f := range e.fetch("issues", tl, manager).layer.features {

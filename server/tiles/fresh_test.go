@@ -12,7 +12,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
 
-	"citymap/server/auth"
+	"citymap/server/access"
 	"citymap/server/store"
 )
 
@@ -46,14 +46,14 @@ func TestFreshAfterIntake(t *testing.T) {
 	e.waitFollowing()
 	// no deadline expires a cached tile while the test expects it cached
 	e.QuietDeadlines(time.Hour)
-	viewer := e.Tokens[auth.Viewer]
+	viewer := e.Tokens[access.Viewer]
 	p := e.busiest()
 	near, cluster := tileAt(p, 15), tileAt(p, 12)
 	far := tileAt(orb.Point{p[0] + 0.2, p[1]}, 15)
 	e.warm("issues", viewer, near, cluster, far)
 	before := sum(e.fetch("issues", cluster, viewer).layer)
 
-	a := e.send(http.MethodPost, "/api/v1/issues", e.Tokens[auth.Dispatcher], map[string]any{
+	a := e.send(http.MethodPost, "/api/v1/issues", e.Tokens[access.Dispatcher], map[string]any{
 		"category": "exposed_garbage", "source": "grid_patrol", "description": "tile freshness",
 		"location": map[string]any{"type": "Point", "coordinates": []float64{p[0] + 1e-5, p[1]}},
 	})
@@ -76,7 +76,7 @@ func TestFreshAfterIntake(t *testing.T) {
 		t.Errorf("a tile 20 km away: %s, want it still cached", got.outcome)
 	}
 
-	a = e.send(http.MethodPost, fmt.Sprintf("/api/v1/issues/%d/actions", issue.ID), e.Tokens[auth.Dispatcher],
+	a = e.send(http.MethodPost, fmt.Sprintf("/api/v1/issues/%d/actions", issue.ID), e.Tokens[access.Dispatcher],
 		map[string]any{"action": "reject", "note": "not an issue"})
 	if a.Status != http.StatusOK {
 		t.Fatalf("reject: %d %s", a.Status, a.Body)
@@ -98,7 +98,7 @@ func TestMovedPoint(t *testing.T) {
 	e := newEnv(t, cached)
 	e.waitFollowing()
 	ctx := context.Background()
-	viewer := e.Tokens[auth.Viewer]
+	viewer := e.Tokens[access.Viewer]
 	var code string
 	var from, to orb.Point
 	err := e.Store.Pool.QueryRow(ctx, `SELECT p.code, ST_X(p.geom), ST_Y(p.geom), ST_X(q.geom), ST_Y(q.geom)
@@ -121,7 +121,7 @@ func TestMovedPoint(t *testing.T) {
 	if !has(was) || has(goes) {
 		t.Fatalf("before the move: in the old tile %v, in the new %v", has(was), has(goes))
 	}
-	a := e.send(http.MethodPut, "/ogc/collections/points/items/"+code, e.Tokens[auth.Admin], map[string]any{
+	a := e.send(http.MethodPut, "/ogc/collections/points/items/"+code, e.Tokens[access.Admin], map[string]any{
 		"type":       "Feature",
 		"geometry":   map[string]any{"type": "Point", "coordinates": []float64{to[0], to[1]}},
 		"properties": map[string]any{"code": code, "name": "moved", "category": "park", "unit": "cgj"},
@@ -182,7 +182,7 @@ func TestOverdueExpires(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, cached)
 	e.waitFollowing()
-	viewer := e.Tokens[auth.Viewer]
+	viewer := e.Tokens[access.Viewer]
 	// the only open issue of its z13 tile: what the demo city holds there
 	// (overdue or not, and its deadlines) depends on the instant it was seeded at
 	p := orb.Point{119.60, 31.18}
@@ -240,7 +240,7 @@ func TestTidalOpens(t *testing.T) {
 	e := newEnv(t, cached)
 	e.waitFollowing()
 	ctx := context.Background()
-	viewer := e.Tokens[auth.Viewer]
+	viewer := e.Tokens[access.Viewer]
 	p := orb.Point{119.61, 31.19}
 	// no zone of the demo city there opens or closes meanwhile (the tile would expire)
 	e.quietParking(tileAt(p, 16))
@@ -309,7 +309,7 @@ func TestFreshAfterClockSteps(t *testing.T) {
 	e := newEnv(t, cached)
 	e.waitFollowing()
 	e.QuietDeadlines(time.Hour)
-	viewer, dispatcher := e.Tokens[auth.Viewer], e.Tokens[auth.Dispatcher]
+	viewer, dispatcher := e.Tokens[access.Viewer], e.Tokens[access.Dispatcher]
 	p := e.busiest()
 	near := tileAt(p, 15)
 	a := e.send(http.MethodPost, "/api/v1/issues", dispatcher, map[string]any{

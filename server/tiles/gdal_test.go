@@ -11,8 +11,8 @@ import (
 	"github.com/paulmach/orb/maptile"
 
 	"citymap/geo/tile"
+	"citymap/server/access"
 	"citymap/server/apitest"
-	"citymap/server/auth"
 )
 
 // noCache turns off GDAL's cache of HTTP reads for the tile tests.
@@ -32,7 +32,7 @@ func TestGDAL(t *testing.T) {
 	ogrinfo := apitest.GDAL(t, "ogrinfo")
 	t.Parallel()
 	e := newEnv(t, cached)
-	tok := e.Tokens[auth.Viewer]
+	tok := e.Tokens[access.Viewer]
 	busy := e.busiest()
 	dir := t.TempDir()
 	cases := []struct {

@@ -15,8 +15,8 @@ import (
 	"github.com/paulmach/orb/maptile"
 
 	"citymap/server"
+	"citymap/server/access"
 	"citymap/server/apitest"
-	"citymap/server/auth"
 	"citymap/server/tilecache"
 	"citymap/server/tiles"
 )
@@ -33,7 +33,7 @@ func newEnv(t *testing.T, cfg tiles.Config) *env {
 	e := &env{apitest.NewWith(t, server.Config{Tiles: cfg})}
 	var street string
 	e.Scan(`SELECT min(code) FROM areas WHERE level = 'street'`, nil, &street)
-	e.Tokens[auth.GridManager] = e.Token("tiles-test-"+auth.GridManager, auth.GridManager, []string{street})
+	e.Tokens[access.GridManager] = e.Token("tiles-test-"+access.GridManager, access.GridManager, []string{street})
 	return e
 }
 

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"citymap/server/auth"
+	"citymap/server/access"
 	"citymap/server/tiles"
 )
 
@@ -33,7 +33,7 @@ type styleDoc struct {
 func TestStyle(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, cached)
-	tok := e.Tokens[auth.Viewer]
+	tok := e.Tokens[access.Viewer]
 	backgrounds := map[string]bool{}
 	for _, theme := range []string{"", "light", "dark"} {
 		var s styleDoc
@@ -89,7 +89,7 @@ func TestBasemap(t *testing.T) {
 	t.Cleanup(base.Close)
 	e := newEnv(t, tiles.Config{CacheBytes: 1 << 20, BasemapStyle: base.URL + "/styles/base/style.json"})
 	var s styleDoc
-	e.getJSON("/style.json", e.Tokens[auth.Viewer], &s)
+	e.getJSON("/style.json", e.Tokens[access.Viewer], &s)
 	if len(s.Layers) < 4 || s.Layers[0].ID != "base-bg" || s.Layers[1].ID != "land" || s.Layers[2].ID != "pois" {
 		t.Fatalf("the basemap's layers do not come first: %+v", s.Layers[:min(4, len(s.Layers))])
 	}
@@ -113,7 +113,7 @@ func TestBasemap(t *testing.T) {
 	// a basemap that does not answer leaves the city on its own background
 	down := newEnv(t, tiles.Config{BasemapStyle: base.URL + "/missing.json"})
 	var plain styleDoc
-	down.getJSON("/style.json", down.Tokens[auth.Viewer], &plain)
+	down.getJSON("/style.json", down.Tokens[access.Viewer], &plain)
 	if len(plain.Layers) == 0 || plain.Layers[0].Type != "background" || !strings.HasPrefix(plain.Layers[0].ID, "citymap-") {
 		t.Errorf("without its basemap the style starts with %+v", plain.Layers[0])
 	}

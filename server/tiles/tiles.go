@@ -22,7 +22,9 @@ import (
 	"time"
 
 	"citymap/geo/tile"
+	"citymap/server/access"
 	"citymap/server/auth"
+	"citymap/server/limit"
 	"citymap/server/live"
 	"citymap/server/metrics"
 	"citymap/server/respond"
@@ -56,9 +58,6 @@ type Tiles struct {
 	basemap  *basemap
 }
 
-// readers may read tiles: every role but the reporter, which only submits.
-var readers = []string{auth.Admin, auth.Dispatcher, auth.GridManager, auth.Planner, auth.Viewer}
-
 // bufferFraction is the MVT buffer as a fraction of a tile: a change touches
 // the tiles whose envelope grown by it meets the changed geometry.
 const bufferFraction = float64(store.TileBuffer) / store.TileExtent
@@ -84,11 +83,14 @@ func New(st *store.Store, a *auth.Authenticator, cfg Config, reg *metrics.Regist
 // Close releases the renderer's connections.
 func (t *Tiles) Close() { t.renderer.Close() }
 
-// Register adds the routes to mux.
-func (t *Tiles) Register(mux routes.Mux) {
-	mux.Handle("GET /tiles/{layer}/{z}/{x}/{y}", t.auth.Require(http.HandlerFunc(t.serveTile), readers...))
-	mux.Handle("GET /tiles/{file}", t.auth.Require(http.HandlerFunc(t.serveTileJSON), readers...))
-	mux.Handle("GET /style.json", t.auth.Require(http.HandlerFunc(t.serveStyle), readers...))
+// Routes lists the routes: every role but the reporter, which only submits,
+// reads the tiles.
+func (t *Tiles) Routes() []routes.Route {
+	return []routes.Route{
+		routes.For("GET /tiles/{layer}/{z}/{x}/{y}", t.serveTile, limit.Medium, access.Readers),
+		routes.For("GET /tiles/{file}", t.serveTileJSON, limit.Medium, access.Readers),
+		routes.For("GET /style.json", t.serveStyle, limit.Light, access.Readers),
+	}
 }
 
 // Changes is what the cache follows: the committed changes in feed order,

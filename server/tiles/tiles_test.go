@@ -8,7 +8,7 @@ import (
 
 	"github.com/paulmach/orb"
 
-	"citymap/server/auth"
+	"citymap/server/access"
 	"citymap/server/tilecache"
 )
 
@@ -18,7 +18,7 @@ var yixing = orb.Point{119.82, 31.36}
 func TestRequestErrors(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, cached)
-	viewer := e.Tokens[auth.Viewer]
+	viewer := e.Tokens[access.Viewer]
 	ok := tilePath("points", tileAt(yixing, 14))
 	tests := []struct {
 		name, path, tok string
@@ -27,7 +27,7 @@ func TestRequestErrors(t *testing.T) {
 	}{
 		{"no token", ok, "", http.StatusUnauthorized, "unauthorized"},
 		{"bad token", ok, "cm_nope", http.StatusUnauthorized, "unauthorized"},
-		{"reporter", ok, e.Tokens[auth.Reporter], http.StatusForbidden, "forbidden"},
+		{"reporter", ok, e.Tokens[access.Reporter], http.StatusForbidden, "forbidden"},
 		{"unknown layer", "/tiles/roads/14/13642/6688.mvt", viewer, http.StatusNotFound, "unknown_layer"},
 		{"not .mvt", "/tiles/points/14/13642/6688.png", viewer, http.StatusNotFound, "not_found"},
 		{"zoom too deep", "/tiles/points/25/0/0.mvt", viewer, http.StatusBadRequest, "invalid_tile"},
@@ -52,7 +52,7 @@ func TestRequestErrors(t *testing.T) {
 	if a := e.get(ok+"?access_token="+viewer, ""); a.Status != http.StatusOK {
 		t.Errorf("access_token: status %d", a.Status)
 	}
-	for _, role := range []string{auth.Admin, auth.Dispatcher, auth.GridManager, auth.Planner, auth.Viewer} {
+	for _, role := range []string{access.Admin, access.Dispatcher, access.GridManager, access.Planner, access.Viewer} {
 		if a := e.get(ok, e.Tokens[role]); a.Status != http.StatusOK {
 			t.Errorf("%s: status %d", role, a.Status)
 		}
@@ -65,7 +65,7 @@ func TestRequestErrors(t *testing.T) {
 func TestHTTPCaching(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, cached)
-	tok := e.Tokens[auth.Viewer]
+	tok := e.Tokens[access.Viewer]
 	path := tilePath("points", tileAt(yixing, 12))
 
 	gz := e.get(path, tok, "Accept-Encoding", "gzip, deflate, br")
@@ -121,7 +121,7 @@ func TestHTTPCaching(t *testing.T) {
 func TestTileJSON(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, cached)
-	tok := e.Tokens[auth.Viewer]
+	tok := e.Tokens[access.Viewer]
 	for _, name := range []string{"areas", "grids", "points", "parking", "issues"} {
 		a := e.get("/tiles/"+name+".json?access_token="+tok, "")
 		if a.Status != http.StatusOK {

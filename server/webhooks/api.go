@@ -10,7 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"citymap/server/access"
 	"citymap/server/auth"
+	"citymap/server/limit"
 	"citymap/server/live"
 	"citymap/server/respond"
 	"citymap/server/routes"
@@ -33,34 +35,37 @@ func NewAPI(st *store.Store, a *auth.Authenticator, d *Dispatcher) *API {
 	return &API{st: st, auth: a, d: d, allowPrivate: d.cfg.AllowPrivate}
 }
 
-// Register adds the routes.
-func (a *API) Register(mux routes.Mux) {
-	h := func(fn func(http.ResponseWriter, *http.Request, int64)) http.Handler {
-		return a.auth.Require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+// Routes lists the routes: admins and partner systems (a reporter token bound
+// to a source) keep their subscriptions.
+func (a *API) Routes() []routes.Route {
+	h := func(pattern string, fn func(http.ResponseWriter, *http.Request, int64)) routes.Route {
+		return routes.For(pattern, func(w http.ResponseWriter, r *http.Request) {
 			p := auth.From(r.Context())
-			if p.Is(auth.Reporter) && p.Source == "" {
+			if p.Is(access.Reporter) && p.Source == "" {
 				respond.Fail(w, r, respond.Errorf(http.StatusForbidden, "forbidden",
 					"only an admin or a partner system's token bound to a source may manage webhooks"))
 				return
 			}
 			fn(w, r, owner(p))
-		}), auth.Admin, auth.Reporter)
+		}, limit.Light, access.HookOwners)
 	}
-	mux.Handle("POST /api/v1/webhooks", h(a.create))
-	mux.Handle("GET /api/v1/webhooks", h(a.list))
-	mux.Handle("GET /api/v1/webhooks/{id}", h(a.get))
-	mux.Handle("PATCH /api/v1/webhooks/{id}", h(a.patch))
-	mux.Handle("DELETE /api/v1/webhooks/{id}", h(a.remove))
-	mux.Handle("GET /api/v1/webhooks/{id}/deliveries", h(a.deliveries))
-	mux.Handle("POST /api/v1/webhooks/{id}/replay", h(a.replay))
-	mux.Handle("POST /api/v1/webhooks/{id}/resume", h(a.resume))
+	return []routes.Route{
+		h("POST /api/v1/webhooks", a.create),
+		h("GET /api/v1/webhooks", a.list),
+		h("GET /api/v1/webhooks/{id}", a.get),
+		h("PATCH /api/v1/webhooks/{id}", a.patch),
+		h("DELETE /api/v1/webhooks/{id}", a.remove),
+		h("GET /api/v1/webhooks/{id}/deliveries", a.deliveries),
+		h("POST /api/v1/webhooks/{id}/replay", a.replay),
+		h("POST /api/v1/webhooks/{id}/resume", a.resume),
+	}
 }
 
 // owner is whose subscriptions the principal manages: 0 (every one) for a
 // city-wide admin, its own token's for a partner or an admin of some areas
 // (another's subscription may name areas outside them).
 func owner(p *auth.Principal) int64 {
-	if p.Is(auth.Admin) && len(p.Areas) == 0 {
+	if p.Is(access.Admin) && len(p.Areas) == 0 {
 		return 0
 	}
 	return p.TokenID
@@ -325,7 +330,7 @@ func (a *API) apply(ctx context.Context, p *auth.Principal, hook *store.Webhook,
 		switch {
 		case !slices.Contains(live.Layers, l):
 			return fmt.Sprintf("unknown layer %q (one of %s)", l, strings.Join(live.Layers, ", "))
-		case p.Is(auth.Reporter) && l != "issues":
+		case p.Is(access.Reporter) && l != "issues":
 			return "a partner system's token subscribes to issues only"
 		}
 		return ""

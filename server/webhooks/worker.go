@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"time"
 
-	"citymap/server/auth"
+	"citymap/server/access"
 	"citymap/server/store"
 )
 
@@ -74,7 +74,7 @@ func (d *Dispatcher) filterOf(ctx context.Context, hook store.Webhook) (filter, 
 	if err != nil {
 		return filter{}, false
 	}
-	v := store.Viewer{Scope: t.Areas, Reporter: t.Role == auth.Reporter, Source: t.Source, Unit: t.Unit}
+	v := store.Viewer{Scope: t.Areas, Reporter: t.Role == access.Reporter, Source: t.Source, Unit: t.Unit}
 	return filter{hook: hook, owner: v}, true
 }
 

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"citymap/server/access"
 )
 
 // Status is where an issue stands.
@@ -216,14 +218,6 @@ func AllowedIn(c Case) []Action {
 	return out
 }
 
-// Roles (the names of server/auth, repeated here so the rules stay free of I/O).
-const (
-	roleAdmin       = "admin"
-	roleDispatcher  = "dispatcher"
-	roleGridManager = "grid_manager"
-	roleUnit        = "unit"
-)
-
 // gridManagerActions are the field steps: a grid manager works cases on site and
 // checks the result, while registering, dispatching, rejecting and merging are
 // the command centre's decisions. Those who handle a case may ask for more
@@ -239,11 +233,11 @@ var unitActions = []Action{ExtendRequest}
 // scope is checked separately, against the issue).
 func RoleMay(role string, a Action) bool {
 	switch role {
-	case roleAdmin, roleDispatcher:
+	case access.Admin, access.Dispatcher:
 		return ValidAction(string(a))
-	case roleGridManager:
+	case access.GridManager:
 		return slices.Contains(gridManagerActions, a)
-	case roleUnit:
+	case access.Unit:
 		return slices.Contains(unitActions, a)
 	}
 	return false

@@ -12,8 +12,7 @@ import (
 	"bytes"
 	"encoding/json"
 
-	"citymap/server/auth"
-	"citymap/server/declarations"
+	"citymap/server/access"
 	"citymap/server/declflow"
 	"citymap/server/taskflow"
 	"citymap/server/workflow"
@@ -65,7 +64,7 @@ func issues() Issues {
 			out.Clock = append(out.Clock, a)
 		}
 	}
-	for _, role := range auth.Roles {
+	for _, role := range access.Roles {
 		for _, s := range workflow.Statuses {
 			for name, c := range ClockStates {
 				c.Status = s
@@ -93,7 +92,7 @@ func setIn[S comparable, V any](m map[string]map[S]map[string]V, role string, s 
 // empty lists.
 func byRole[S comparable, A any](statuses []S, allowed func(string, S) []A) map[string]map[S][]A {
 	out := map[string]map[S][]A{}
-	for _, role := range auth.Roles {
+	for _, role := range access.Roles {
 		for _, s := range statuses {
 			acts := allowed(role, s)
 			if len(acts) == 0 {
@@ -115,7 +114,7 @@ func tasks() Tasks {
 func decls() Declarations {
 	out := Declarations{Statuses: declflow.Statuses, Actions: declflow.Actions,
 		Allowed: byRole(declflow.Statuses, declflow.AllowedFor), Editable: map[string][]declflow.Status{}}
-	for _, role := range declarations.Preparers {
+	for _, role := range access.Preparers {
 		for _, s := range declflow.Statuses {
 			if declflow.Editable(s) {
 				out.Editable[role] = append(out.Editable[role], s)
