@@ -4,10 +4,10 @@ import (
 	"context"
 	"runtime"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
+	"citymap/server/access"
 	"citymap/server/store"
 )
 
@@ -164,7 +164,7 @@ type selection struct {
 func (c *Cube) selection(f store.ReportFilter, key store.FigureKey) *selection {
 	grids, units, cats, srcs := c.grids.snapshot(), c.units.snapshot(), c.categories.snapshot(), c.sources.snapshot()
 	s := &selection{by: key.By, noGridOK: f.Area == "" && len(f.Scope) == 0}
-	s.gridOK = decide(grids, func(g string) bool { return inArea(g, f.Area) && inScope(g, f.Scope) })
+	s.gridOK = decide(grids, func(g string) bool { return inArea(g, f.Area) && access.Scope(f.Scope).Covers(g) })
 	s.catOK = decide(cats, func(v string) bool { return len(f.Categories) == 0 || slices.Contains(f.Categories, v) })
 	s.srcOK = decide(srcs, func(v string) bool { return len(f.Sources) == 0 || slices.Contains(f.Sources, v) })
 	switch key.By {
@@ -193,14 +193,6 @@ func (c *Cube) selection(f store.ReportFilter, key store.FigureKey) *selection {
 // grid_code ~<~ area || ':' (byte order, as Go compares strings).
 func inArea(grid, area string) bool {
 	return area == "" || (grid >= area && grid < area+":")
-}
-
-// inScope is issueInScope: a code of the scope is a prefix of the grid.
-func inScope(grid string, scope []string) bool {
-	if len(scope) == 0 {
-		return true
-	}
-	return slices.ContainsFunc(scope, func(code string) bool { return strings.HasPrefix(grid, code) })
 }
 
 func decide(names []string, ok func(string) bool) []bool {
