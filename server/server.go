@@ -18,6 +18,7 @@ import (
 	"citymap/server/ogc"
 	"citymap/server/open311"
 	"citymap/server/parking"
+	"citymap/server/partitions"
 	"citymap/server/reportcube"
 	"citymap/server/reports"
 	"citymap/server/respond"
@@ -77,6 +78,8 @@ type Config struct {
 	// ReportCube keeps the issues in memory for the reports' evaluation
 	// figures (reportcubewire.go); nil runs their SQL.
 	ReportCube *reportcube.Config
+	// Partitions tunes the upkeep of the month partitions (partitionswire.go).
+	Partitions partitions.Config
 }
 
 // Server is one citymap instance.
@@ -98,7 +101,8 @@ type Server struct {
 	stopCalendar func()
 	// stopBulletins ends the bulletins' scheduler (bulletinswire.go)
 	stopBulletins func()
-	cube          *reportcube.Cube // reportcubewire.go
+	cube          *reportcube.Cube   // reportcubewire.go
+	parts         *partitions.Keeper // partitionswire.go
 }
 
 // New builds the instance's routes.
@@ -109,6 +113,7 @@ func New(cfg Config, st *store.Store) *Server {
 	s.routeDebug()
 	s.routeWebmap()
 	s.startLive()
+	s.startPartitions()
 	s.startAuth()
 	s.startLimits()
 	s.startTiles()
@@ -158,6 +163,7 @@ func (s *Server) Close() {
 	s.stopDeclarations()
 	s.stopCalendar()
 	s.stopBulletins()
+	s.parts.Close()
 }
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
