@@ -46,7 +46,7 @@ func TestPartitionsConvertInPlace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkConversion(t, dst.Pool)
+	checkConversion(t, dst.Pool, true)
 }
 
 // TestPartitionsConvertLarge is the same conversion on a database at 0027
@@ -62,13 +62,14 @@ func TestPartitionsConvertLarge(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	checkConversion(t, pool)
+	checkConversion(t, pool, false)
 }
 
 // checkConversion applies the migrations after 0027 to pool and checks that
 // every converted table holds the same rows as before, that the four are
-// partitioned, and that every issue has its key.
-func checkConversion(t *testing.T, pool *pgxpool.Pool) {
+// partitioned, and that every issue has its key. With full, every table but
+// the contacts must have held rows (a seeded city's feed is empty).
+func checkConversion(t *testing.T, pool *pgxpool.Pool, full bool) {
 	ctx := t.Context()
 	if v, err := migrations.Current(ctx, pool); err != nil || v != beforePartitions {
 		t.Fatalf("the database is at migration %d (%v), want %d", v, err, beforePartitions)
@@ -85,7 +86,7 @@ func checkConversion(t *testing.T, pool *pgxpool.Pool) {
 		if after[table] != before[table] {
 			t.Errorf("%s: %s before, %s after", table, before[table], after[table])
 		}
-		if strings.HasPrefix(before[table], "0 rows") && table != "issue_contacts" {
+		if full && strings.HasPrefix(before[table], "0 rows") && table != "issue_contacts" {
 			t.Errorf("%s was empty: the test converted nothing", table)
 		}
 	}
