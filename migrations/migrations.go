@@ -69,6 +69,12 @@ func Latest() int {
 // Apply applies every migration the database lacks, each in its own transaction,
 // and returns the names of those it applied.
 func Apply(ctx context.Context, pool *pgxpool.Pool) ([]string, error) {
+	return ApplyThrough(ctx, pool, Latest())
+}
+
+// ApplyThrough is Apply for the migrations up to version last only: a
+// database as it was before a later one, for testing what that one converts.
+func ApplyThrough(ctx context.Context, pool *pgxpool.Pool, last int) ([]string, error) {
 	all, err := All()
 	if err != nil {
 		return nil, err
@@ -101,7 +107,7 @@ func Apply(ctx context.Context, pool *pgxpool.Pool) ([]string, error) {
 	}
 	var applied []string
 	for _, m := range all {
-		if done[m.Version] {
+		if done[m.Version] || m.Version > last {
 			continue
 		}
 		if err := applyOne(ctx, conn.Conn(), m); err != nil {

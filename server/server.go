@@ -19,6 +19,7 @@ import (
 	"citymap/server/ogc"
 	"citymap/server/open311"
 	"citymap/server/parking"
+	"citymap/server/partitions"
 	"citymap/server/reportcube"
 	"citymap/server/reports"
 	"citymap/server/respond"
@@ -78,6 +79,8 @@ type Config struct {
 	// ReportCube keeps the issues in memory for the reports' evaluation
 	// figures (reportcubewire.go); nil runs their SQL.
 	ReportCube *reportcube.Config
+	// Partitions tunes the upkeep of the month partitions (partitionswire.go).
+	Partitions partitions.Config
 }
 
 // Server is one citymap instance.
@@ -114,7 +117,8 @@ func (s *Server) parts() []part {
 		{"webmap", s.routeWebmap},
 		{"metrics and live", s.startLive}, // the registry the later parts measure with; the hub that follows the feed
 		{"archiver", s.startArchiver},
-		{"auth", s.startAuth}, // token changes close /live sockets
+		{"partitions", s.startPartitions}, // months ahead of the clock, their count in /metrics
+		{"auth", s.startAuth},             // token changes close /live sockets
 		{"limits", s.startLimits},
 		{"tiles", s.startTiles},            // the cache follows the hub
 		{"report cube", s.startReportCube}, // follows the hub

@@ -51,7 +51,7 @@ var ErrNotEmpty = errors.New("database already has data")
 
 // seededTables are emptied by Replace and analysed after seeding.
 var seededTables = []string{"areas", "points", "inspections", "parking_zones", "parking_windows",
-	"parking_readings", "calendar_days", "issues", "issue_events", "changes",
+	"parking_readings", "calendar_days", "issue_keys", "issues", "issue_events", "changes",
 	"task_events", "tasks", "campaigns", "leaders", "declaration_events", "declaration_materials", "declarations",
 	"survey_responses", "surveys", "bulletins", "activity_signups", "activities"}
 
@@ -78,7 +78,11 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, opt SeedOptions) (Result, err
 			res.Skipped = skip
 			return err
 		}
-		res.Tables, err = write(ctx, tx, Generate(opt.Options), opt)
+		city := Generate(opt.Options)
+		if err := ensurePartitions(ctx, tx, city.Opt.Now); err != nil {
+			return err
+		}
+		res.Tables, err = write(ctx, tx, city, opt)
 		return err
 	})
 	if err != nil || res.Skipped {
@@ -122,6 +126,16 @@ func prepare(ctx context.Context, tx pgx.Tx, opt SeedOptions) (bool, error) {
 		return false, fmt.Errorf("%w: no areas but %d points, parking zones and issues (seed --replace to start over)", ErrNotEmpty, other)
 	}
 	return false, nil
+}
+
+// ensurePartitions creates the months of the time-partitioned tables that the
+// city covers (IssueDays before now, and the deadlines and readings after it),
+// so that its rows land in their months, not in the DEFAULT partitions that
+// catch what no month holds.
+func ensurePartitions(ctx context.Context, tx pgx.Tx, now time.Time) error {
+	_, err := tx.Exec(ctx, `SELECT partitions_ensure($1, $2)`,
+		now.AddDate(0, 0, -IssueDays-1), now.AddDate(0, 3, 0))
+	return err
 }
 
 // truncate empties the seeded tables (and whatever references them), removes the

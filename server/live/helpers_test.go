@@ -184,6 +184,21 @@ func mustTouch(t *testing.T, st *store.Store, ids ...int64) int64 {
 	return seq
 }
 
+// ageChanges moves the changes before seq three months into the past, into
+// months the pruner drops at any retention under two months, and gives those
+// months their partitions (the rows wait in the DEFAULT partition until then).
+func ageChanges(t *testing.T, st *store.Store, before int64) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := st.Pool.Exec(ctx, `UPDATE changes SET committed_at = committed_at - interval '3 months'
+		WHERE seq < $1`, before); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.MaintainPartitions(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func head(t *testing.T, st *store.Store) int64 {
 	t.Helper()
 	h, err := store.FeedHead(context.Background(), st.Pool)

@@ -26,9 +26,10 @@ import (
 
 // Config tunes the stream; zero fields take the defaults.
 type Config struct {
-	// Retention is how long the feed keeps changes for clients to resume (7 days).
+	// Retention is how long the feed keeps changes for clients to resume (7 days):
+	// a month of the feed is dropped once the retention has passed its end.
 	Retention time.Duration
-	// PruneEvery is how often the instance deletes changes past the retention.
+	// PruneEvery is how often the instance drops the months past the retention.
 	PruneEvery time.Duration
 	// QueueSize bounds each client's queue of changes waiting to be written.
 	QueueSize int

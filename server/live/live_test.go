@@ -335,8 +335,9 @@ func TestReset(t *testing.T) {
 	for range 5 {
 		mustTouch(t, st, a)
 	}
-	// a retention of nothing: everything committed so far goes
-	if n, err := st.PruneChanges(context.Background(), time.Now().Add(time.Hour)); err != nil || n < 6 {
+	// everything committed so far is months old, and goes
+	ageChanges(t, st, head(t, st)+1)
+	if n, err := st.PruneChanges(context.Background(), time.Now().Add(-24*time.Hour)); err != nil || n < 6 {
 		t.Fatalf("pruned %d: %v", n, err)
 	}
 	h := head(t, st)

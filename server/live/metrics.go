@@ -38,7 +38,7 @@ func newHubMetrics(reg *metrics.Registry, h *Hub) *hubMetrics {
 		resets:     reg.Counter("citymap_live_resets_total", "Resets sent: resumes from changes no longer kept."),
 		reconnects: reg.Counter("citymap_live_feed_reconnects_total", "Reconnections of the feed listener."),
 		gaps:       reg.Counter("citymap_live_feed_gaps_total", "Reads of the feed that showed a hole and were repeated."),
-		pruned:     reg.Counter("citymap_live_pruned_total", "Changes deleted past the retention by this instance."),
+		pruned:     reg.Counter("citymap_live_pruned_total", "Changes dropped past the retention by this instance (whole months of the feed)."),
 		replayed: reg.CounterVec("citymap_live_replayed_total",
 			"Changes examined for replays, by where they came from (memory or database).", "source"),
 		delay: reg.Histogram("citymap_live_feed_delay_seconds",

@@ -298,7 +298,7 @@ func (h *Hub) announce(seq int64) {
 	}
 }
 
-// prune deletes changes past the retention now and every PruneEvery.
+// prune drops the months of the feed past the retention now and every PruneEvery.
 func (h *Hub) prune(ctx context.Context) {
 	for {
 		cutoff := time.Now().Add(-h.cfg.Retention)
@@ -312,7 +312,7 @@ func (h *Hub) prune(ctx context.Context) {
 			h.logger().Warn("live: pruning the changes feed", "err", err)
 		case n > 0:
 			h.m.pruned.Add(float64(n))
-			h.logger().Info("live: pruned the changes feed", "deleted", n, "before", cutoff)
+			h.logger().Info("live: pruned the changes feed", "dropped", n, "months ended before", cutoff)
 		}
 		h.pause(ctx, h.cfg.PruneEvery)
 		if ctx.Err() != nil {

@@ -124,35 +124,19 @@ func (s *Store) FeedBounds(ctx context.Context) (oldest, head int64, err error) 
 	return oldest, head, err
 }
 
-// pruneBatch bounds each delete, so pruning a long backlog never holds one huge
-// transaction.
-const pruneBatch = 5000
-
-// PruneChanges deletes the changes committed before the cutoff and returns how many
-// went. It deletes a prefix of the feed (everything up to the newest old change), so
-// what is kept is always contiguous and a replay can tell where it ends. Several
-// instances pruning at once only wait on each other's row locks. The changes a
-// webhook has not done with yet are kept, whatever their age: a subscription
-// that is paused holds the feed from its cursor until it resumes or goes.
+// PruneChanges drops the months of the feed (its partitions, see migration
+// 0028) that ended before the cutoff, and returns how many changes went: a
+// month goes whole once the retention has passed its last day, by DROP, not
+// by DELETE, so pruning costs no vacuum and no index churn. What is kept is
+// always a contiguous run up to the head (changes_drop_months says how), so a
+// replay can tell where it starts. The changes a webhook has not done with yet
+// are kept, whatever their age: a subscription that is paused holds the feed
+// from its cursor until it resumes or goes. Several instances pruning at once
+// take turns on the feed's lock.
 func (s *Store) PruneChanges(ctx context.Context, before time.Time) (int64, error) {
-	var upto *int64
-	if err := s.Pool.QueryRow(ctx, `SELECT max(seq) FROM changes WHERE committed_at < $1
-		AND seq <= (SELECT coalesce(min(cursor), 9223372036854775807) FROM webhooks)`,
-		before).Scan(&upto); err != nil || upto == nil {
-		return 0, err
-	}
-	var total int64
-	for {
-		tag, err := s.Pool.Exec(ctx, `DELETE FROM changes WHERE seq IN (
-			SELECT seq FROM changes WHERE seq <= $1 ORDER BY seq LIMIT $2)`, *upto, pruneBatch)
-		if err != nil {
-			return total, err
-		}
-		total += tag.RowsAffected()
-		if tag.RowsAffected() < pruneBatch {
-			return total, nil
-		}
-	}
+	var gone int64
+	err := s.Pool.QueryRow(ctx, `SELECT changes_drop_months($1)`, before).Scan(&gone)
+	return gone, err
 }
 
 // Listen subscribes conn to the feed's notifications (see NotifyChannel).

@@ -39,7 +39,9 @@ const (
 // external_id, category, description, address, photos, lon, lat), assigning each
 // its grid by point-in-polygon, its unit (the category's department, else the
 // street office of its street) and its deadline. Rows outside the actor's scope
-// ($2) are skipped, and so are rows whose (source, external_id) exists. $1 is the
+// ($2) are skipped, and so are rows whose (source, external_id) exists (the
+// trigger issue_keys_insert skips them: issues is partitioned by month, and its
+// unique pair lives in issue_keys, where no ON CONFLICT here can name it). $1 is the
 // reporter; %[2]s is the RETURNING list; %[4]s yields the rows' categories (a
 // subquery or a parameter, not the row source again, which may draw ids). The
 // deadline depends on the category alone, the clock starting at now() for
@@ -63,7 +65,6 @@ const insertIssuesSQL = `INSERT INTO issues (id, source, external_id, category, 
 		ORDER BY u.code LIMIT 1) so ON true
 	WHERE ` + "%[3]s" + `
 	ORDER BY t.source, t.external_id -- one lock order for all writers: no deadlocks between batches
-	ON CONFLICT (source, external_id) WHERE external_id IS NOT NULL DO NOTHING
 	RETURNING %[2]s`
 
 // singleIssueRow is the row source of one issue given as parameters $3…$11.
