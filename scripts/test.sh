@@ -20,6 +20,13 @@ bin=bin/citymap
 go build -o "$bin" ./cmd/citymap
 scripts/db.sh start
 admin=$(scripts/db.sh url postgres)
+# the streaming replica of the read-replica tests (its postgres database; the tests'
+# clones made on the primary appear there once replayed)
+if [ -z "${CITYMAP_TEST_REPLICA_URL:-}" ]; then
+	scripts/replica.sh start
+	CITYMAP_TEST_REPLICA_URL=$(scripts/replica.sh url postgres)
+fi
+export CITYMAP_TEST_REPLICA_URL
 # the broker of the parking MQTT tests
 if [ -z "${CITYMAP_TEST_MQTT_URL:-}" ]; then
 	scripts/mqtt.sh start
