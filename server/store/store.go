@@ -31,6 +31,11 @@ type Store struct {
 	Figures FigureSource
 	// ogcCounts keeps the numberMatched of OGC queries (ogccount.go).
 	ogcCounts ogcCounts
+	// opts configured Pool; the replicas' pools take them too (replicas.go)
+	opts []Option
+	// replicas serve the reads that may be a little stale; nil reads
+	// everything from Pool (replicas.go)
+	replicas *replicaSet
 }
 
 // Option tunes the connections of a store.
@@ -70,16 +75,9 @@ func MaxConns(n int32) Option {
 // pgx's default only drops the connection, which leaves the query running
 // on the server, where a timed-out request's work would go on to its end.
 func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
-	cfg, err := pgxpool.ParseConfig(url)
+	cfg, err := poolConfig(url, opts)
 	if err != nil {
 		return nil, fmt.Errorf("database url: %w", err)
-	}
-	cfg.AfterConnect = registerGeometry
-	cfg.ConnConfig.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
-		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: time.Second}
-	}
-	for _, o := range opts {
-		o(cfg)
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -96,11 +94,28 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		pool.Close()
 		return nil, err
 	}
-	return &Store{Pool: pool, probe: probe}, nil
+	return &Store{Pool: pool, probe: probe, opts: opts}, nil
+}
+
+// poolConfig is the configuration of a pool of url's server with opts.
+func poolConfig(url string, opts []Option) (*pgxpool.Config, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, err
+	}
+	cfg.AfterConnect = registerGeometry
+	cfg.ConnConfig.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: time.Second}
+	}
+	for _, o := range opts {
+		o(cfg)
+	}
+	return cfg, nil
 }
 
 // Close releases every connection.
 func (s *Store) Close() {
+	s.closeReplicas()
 	s.Pool.Close()
 	if s.probe != nil {
 		s.probe.Close()
