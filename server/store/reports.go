@@ -279,7 +279,7 @@ func (s *Store) hexagonCounts(ctx context.Context, q *issueQuery, f ReportFilter
 		return "", nil
 	}
 	var edge float64
-	if err := s.Pool.QueryRow(ctx, `SELECT `+fmt.Sprintf(hexagonEdgeSQL, "$1"), size).Scan(&edge); err != nil {
+	if err := s.reads(ctx).QueryRow(ctx, `SELECT `+fmt.Sprintf(hexagonEdgeSQL, "$1"), size).Scan(&edge); err != nil {
 		return "", err
 	}
 	cells, ok := s.Figures.Hexagons(ctx, f, edge)
@@ -318,7 +318,7 @@ func (s *Store) GridHotspotReport(ctx context.Context, f ReportFilter) (*table.T
 // queryTable runs a report query into a table: its columns are the query's, but
 // for a column named geometry (GeoJSON text), which becomes the rows' geometry.
 func (s *Store) queryTable(ctx context.Context, sql string, args ...any) (*table.Table, error) {
-	rows, err := s.Pool.Query(ctx, sql, args...)
+	rows, err := s.reads(ctx).Query(ctx, sql, args...)
 	if err != nil {
 		return nil, err
 	}
