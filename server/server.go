@@ -112,6 +112,7 @@ func New(cfg Config, st *store.Store) *Server {
 	s.startAuth()
 	s.startLimits()
 	s.startTiles()
+	s.startReplicaMetrics()
 	s.startReportCube()
 	api.New(st, s.auth, cfg.DataDir).Register(s.mux)
 	ogc.New(st, s.auth).Register(s.mux)
@@ -137,9 +138,9 @@ func (s *Server) Routes() []string { return s.mux.Patterns() }
 // Handler is the instance's HTTP handler: the request log, the metrics, the
 // compression (so the log and the metrics see what goes on the wire), the
 // security headers, text checks of the URL (cheap 400s before any waiting),
-// the limits, the routes.
+// the read-your-writes positions (replicawire.go), the limits, the routes.
 func (s *Server) Handler() http.Handler {
-	h := secureHeaders(respond.CheckURL(s.limits.Wrap(s.mux)))
+	h := secureHeaders(respond.CheckURL(s.withPositions(s.limits.Wrap(s.mux))))
 	if !s.cfg.HTTP.CompressOff {
 		h = compression.Handler(h)
 	}
@@ -166,14 +167,20 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 
 // readyz says whether the instance can serve: its database answers with every
 // migration, and its live stream follows the changes feed (an instance cut off
-// from the feed would serve /live clients nothing).
+// from the feed would serve /live clients nothing). It shows the read
+// replicas' lag too, but a replica down or behind leaves the instance ready:
+// its reads go to the primary.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	feed := s.obs.live.Feed()
+	answer := map[string]any{"feed": feed}
+	if replicas := s.store.Replicas(); replicas != nil {
+		answer["replicas"] = replicas
+	}
 	notReady := func(msg string) {
-		respond.JSON(w, http.StatusServiceUnavailable, map[string]any{"feed": feed,
-			"error": respond.Errorf(http.StatusServiceUnavailable, "not_ready", msg)})
+		answer["error"] = respond.Errorf(http.StatusServiceUnavailable, "not_ready", msg)
+		respond.JSON(w, http.StatusServiceUnavailable, answer)
 	}
 	if err := s.store.Ready(ctx); err != nil {
 		notReady(err.Error())
@@ -183,7 +190,8 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		notReady("not following the changes feed: the live stream is reconnecting or behind")
 		return
 	}
-	respond.JSON(w, http.StatusOK, map[string]any{"status": "ready", "feed": feed})
+	answer["status"] = "ready"
+	respond.JSON(w, http.StatusOK, answer)
 }
 
 // statusWriter remembers the status and size of an answer for the request log.
