@@ -272,7 +272,8 @@ func (r *TileRenderer) Render(ctx context.Context, req TileRequest) (RenderedTil
 	}
 	var t RenderedTile
 	pool := r.pool
-	if i := r.s.readServer(ctx); i >= 0 {
+	// a renderer made before the replicas were opened has no pools on them
+	if i := r.s.readServer(ctx); i >= 0 && i < len(r.replicas) {
 		pool, t.Replica = r.replicas[i], r.s.replicas.members[i].name
 	}
 	var expires *time.Time
