@@ -65,7 +65,8 @@ const historySamples = 600
 
 // OpenReplicas connects the replicas (on first use: one that is down now is
 // skipped until a check finds it up) and checks them once before returning,
-// then every CheckEvery until Close.
+// then every CheckEvery until Close. Call it before NewTileRenderer (before
+// server.New), which opens its pools on the replicas it finds.
 func (s *Store) OpenReplicas(ctx context.Context, cfg ReplicaConfig) error {
 	if len(cfg.URLs) == 0 {
 		return nil
