@@ -304,12 +304,13 @@ func TestLaggingOrDownReplicaIsSkipped(t *testing.T) {
 	}
 
 	resume()
-	waitFor(t, "the replica back in use", func() bool { return readyReplicas(t, e)[name].InUse })
+	// a machine under load may take the replica out of use again for a
+	// moment: what counts is that reads come back to it by themselves
 	before = routed(t, e, name, replica.OnReplica)
-	e.Get("/api/v1/issues?limit=1", auth.Dispatcher)
-	if n := routed(t, e, name, replica.OnReplica); n != before+1 {
-		t.Errorf("reads served by the replica back in use: %v → %v", before, n)
-	}
+	waitFor(t, "reads served by the replica again", func() bool {
+		e.Get("/api/v1/issues?limit=1", auth.Dispatcher)
+		return routed(t, e, name, replica.OnReplica) > before
+	})
 	res, err := http.Get(e.URL + "/readyz")
 	if err != nil {
 		t.Fatal(err)
