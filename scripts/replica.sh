@@ -110,7 +110,7 @@ start) start ;;
 stop) stop_replica ;;
 url) url "$@" ;;
 *)
-	sed -n '2,12p' "$0" >&2
+	sed -n '2,10p' "$0" >&2
 	exit 2
 	;;
 esac
