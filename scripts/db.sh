@@ -21,6 +21,7 @@
 # opened here, so .data/postgres.log needs no access of its own.
 #
 # The settings (written at every start, sized from the machine): write_settings.
+# scripts/replica.sh sources this file for its functions and runs a streaming replica.
 set -euo pipefail
 log_name=db
 # shellcheck source=lib.sh
@@ -62,7 +63,7 @@ place_data() {
 		chown postgres:postgres "$data"
 		return 0
 	fi
-	data=$(getent passwd postgres | cut -d: -f6)/citymap/$(printf %s "$root" | sha256sum | cut -c1-12)
+	data=$(getent passwd postgres | cut -d: -f6)/citymap/$(printf %s "$root" | sha256sum | cut -c1-12)${data_suffix:-}
 	# what is there belonged to an earlier .data of this path
 	if [ -e "$data" ]; then
 		as_postgres "$pgbin/pg_ctl" -D "$data" -m immediate stop >/dev/null 2>&1 || true
@@ -112,6 +113,9 @@ clamp() { echo $(($1 < $2 ? $2 : $1 > $3 ? $3 : $1)); }
 #   work_mem              a 512th (4 MB to 256 MB): a sort or hash of one query step,
 #                         of which the tests' parallel connections run many at once
 #   max_parallel_workers  one per CPU, half of them for one query or index build
+# The WAL carries enough for streaming replicas (scripts/replica.sh; pg_hba.conf, as
+# initdb writes it, trusts local replication connections) and keeps a gigabyte of it,
+# so that a replica stopped for a while catches up without a new base backup.
 # On 2 CPUs and 24 GiB: 3 GB, 12 GB, 753 MB, 47 MB; 2 workers, 1 per query.
 write_settings() {
 	local mem cpus
@@ -137,6 +141,10 @@ random_page_cost = 1.1
 jit = off
 timezone = 'Asia/Shanghai'
 log_min_duration_statement = 2000
+wal_level = replica
+max_wal_senders = 10
+wal_keep_size = 1GB
+hot_standby = on
 CONF
 	echo "$1" >"$data/PORT"
 	# clusters made before citymap.conf set everything in postgresql.conf
@@ -189,6 +197,8 @@ createdb() {
 
 dropdb() { psql_admin -c "DROP DATABASE IF EXISTS \"$1\" WITH (FORCE)"; }
 
+# sourced (scripts/replica.sh): the functions only
+[ "${BASH_SOURCE[0]}" = "$0" ] || return 0
 cmd=${1:-}
 shift || true
 case "$cmd" in

@@ -74,6 +74,13 @@ if [ "${1:-}" = --template-only ]; then
 	exit 0
 fi
 
+# the streaming replica of the read-replica tests (its postgres database; the tests'
+# clones made on the primary appear there once replayed)
+if [ -z "${CITYMAP_TEST_REPLICA_URL:-}" ]; then
+	scripts/replica.sh start
+	CITYMAP_TEST_REPLICA_URL=$(scripts/replica.sh url postgres)
+fi
+export CITYMAP_TEST_REPLICA_URL
 # the interoperability tests with real clients (GDAL, a browser) must run, not skip
 export CITYMAP_TEST_DATABASE_URL=$admin CITYMAP_TEST_TEMPLATE=$template CITYMAP_REQUIRE_GDAL=1 CITYMAP_REQUIRE_BROWSER=1 CITYMAP_REQUIRE_SERVICES=1
 echo "test: go vet"

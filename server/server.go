@@ -120,8 +120,9 @@ func (s *Server) parts() []part {
 		{"partitions", s.startPartitions}, // months ahead of the clock, their count in /metrics
 		{"auth", s.startAuth},             // token changes close /live sockets
 		{"limits", s.startLimits},
-		{"tiles", s.startTiles},            // the cache follows the hub
-		{"report cube", s.startReportCube}, // follows the hub
+		{"tiles", s.startTiles},                    // the cache follows the hub
+		{"replica metrics", s.startReplicaMetrics}, // the store's pools and the tile renderer's
+		{"report cube", s.startReportCube},         // follows the hub
 		{"api", s.startAPI},
 		{"campaign", s.startCampaign},
 		{"declarations", s.startDeclarations},
@@ -185,9 +186,9 @@ func (s *Server) RouteTable() []routes.Route { return s.mux.Routes() }
 // Handler is the instance's HTTP handler: the request log, the metrics, the
 // compression (so the log and the metrics see what goes on the wire), the
 // security headers, text checks of the URL (cheap 400s before any waiting),
-// the limits, the routes.
+// the read-your-writes positions (replicawire.go), the limits, the routes.
 func (s *Server) Handler() http.Handler {
-	h := secureHeaders(respond.CheckURL(s.limits.Wrap(s.mux)))
+	h := secureHeaders(respond.CheckURL(s.withPositions(s.limits.Wrap(s.mux))))
 	if !s.cfg.HTTP.CompressOff {
 		h = compression.Handler(h)
 	}
@@ -209,15 +210,21 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 
 // readyz says whether the instance can serve: its database answers with every
 // migration, and its live stream follows the changes feed (an instance cut off
-// from the feed would serve /live clients nothing). A failing WAL archiver is
-// mentioned, not counted against readiness (archiverWarning).
+// from the feed would serve /live clients nothing). It shows the read
+// replicas' lag too, but a replica down or behind leaves the instance ready:
+// its reads go to the primary. A failing WAL archiver is mentioned, not
+// counted against readiness either (archiverWarning).
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	feed := s.obs.live.Feed()
+	answer := map[string]any{"feed": feed}
+	if replicas := s.store.Replicas(); replicas != nil {
+		answer["replicas"] = replicas
+	}
 	notReady := func(msg string) {
-		respond.JSON(w, http.StatusServiceUnavailable, map[string]any{"feed": feed,
-			"error": respond.Errorf(http.StatusServiceUnavailable, "not_ready", msg)})
+		answer["error"] = respond.Errorf(http.StatusServiceUnavailable, "not_ready", msg)
+		respond.JSON(w, http.StatusServiceUnavailable, answer)
 	}
 	if err := s.store.Ready(ctx); err != nil {
 		notReady(err.Error())
@@ -227,11 +234,11 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		notReady("not following the changes feed: the live stream is reconnecting or behind")
 		return
 	}
-	body := map[string]any{"status": "ready", "feed": feed}
+	answer["status"] = "ready"
 	if warn := s.archiverWarning(); warn != nil {
-		body["archiver"] = warn // ready all the same: archiverWarning says why
+		answer["archiver"] = warn // ready all the same: archiverWarning says why
 	}
-	respond.JSON(w, http.StatusOK, body)
+	respond.JSON(w, http.StatusOK, answer)
 }
 
 // statusWriter remembers the status and size of an answer for the request log.

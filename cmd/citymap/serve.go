@@ -49,6 +49,7 @@ func runServe(ctx context.Context, args []string) error {
 	workHours := fs.String("work-hours", "", "the working day of working-hour deadlines, e.g. "+store.DefaultWorkHours+
 		" (env CITYMAP_WORK_HOURS; default the database's citymap.work_hours, else "+store.DefaultWorkHours+")")
 	bullOpts := addBulletinFlags(fs)
+	replicaOpts := addReplicaFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -110,6 +111,10 @@ func runServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	replicaCfg, err := replicaOpts.config(fs)
+	if err != nil {
+		return err
+	}
 	slog.Debug("open file limit", "files", raiseFileLimit())
 	st, err := openStore(ctx, append(workOpts, store.MaxConns(store.DefaultMaxConns),
 		store.StatementTimeout(limitOpts.statementTimeout))...)
@@ -123,6 +128,9 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	if len(applied) > 0 {
 		slog.Info("migrated", "applied", applied)
+	}
+	if err := st.OpenReplicas(ctx, replicaCfg); err != nil {
+		return err
 	}
 	srv, err := server.New(ctx, server.Config{DataDir: *dataDir, Live: liveCfg,
 		MQTTURL: parkOpts.mqttURL, MQTTClientID: parkOpts.clientID, Timezone: cityTZ, Tiles: tileCfg,

@@ -54,7 +54,13 @@ func New(t testing.TB) *Env {
 // when it has none).
 func NewWith(t testing.TB, cfg server.Config) *Env {
 	t.Helper()
-	st := dbtest.New(t)
+	return NewOn(t, dbtest.New(t), cfg)
+}
+
+// NewOn starts an instance on st, a clone of the test template that the test
+// has prepared (with read replicas, say).
+func NewOn(t testing.TB, st *store.Store, cfg server.Config) *Env {
+	t.Helper()
 	if cfg.DataDir == "" {
 		cfg.DataDir = t.TempDir()
 	}

@@ -26,6 +26,9 @@ const (
 	// the pure tests and skips the rest, but the suite that CI trusts must not
 	// pass by skipping.
 	EnvRequire = "CITYMAP_REQUIRE_SERVICES"
+	// EnvReplicaURL is the URL of the postgres database on a streaming
+	// replica of EnvURL's server (scripts/replica.sh).
+	EnvReplicaURL = "CITYMAP_TEST_REPLICA_URL"
 )
 
 // Env returns the environment variable name that a test needs, which names
@@ -143,5 +146,43 @@ func QuietDeadlines(t testing.TB, s *store.Store, d time.Duration) {
 	if _, err := s.Pool.Exec(context.Background(), `UPDATE issues SET deadline = deadline + $1::interval
 		WHERE issue_is_open(status) AND deadline >= now() AND deadline < now() + $1::interval`, d); err != nil {
 		t.Fatalf("quiet deadlines: %v", err)
+	}
+}
+
+// ReplicaURL returns the URL of st's database on the test replica, once the
+// replica has replayed everything the primary had written when asked (the
+// database's creation among it).
+func ReplicaURL(t testing.TB, st *store.Store) string {
+	t.Helper()
+	raw := Env(t, EnvReplicaURL, "a streaming replica of the database (scripts/replica.sh)")
+	CaughtUp(t, raw, st)
+	return withDatabase(t, raw, st.Pool.Config().ConnConfig.Database)
+}
+
+// CaughtUp waits until the replica at replicaURL has replayed the primary's
+// WAL position of now.
+func CaughtUp(t testing.TB, replicaURL string, st *store.Store) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	pos, err := st.WALPosition(ctx)
+	if err != nil {
+		t.Fatalf("primary's WAL position: %v", err)
+	}
+	conn, err := pgx.Connect(ctx, replicaURL)
+	if err != nil {
+		t.Fatalf("replica: %v", err)
+	}
+	defer conn.Close(context.Background())
+	for {
+		var done bool
+		err := conn.QueryRow(ctx, `SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn`, pos.String()).Scan(&done)
+		if err != nil {
+			t.Fatalf("the replica's replay (is replay paused?): %v", err)
+		}
+		if done {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

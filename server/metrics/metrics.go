@@ -51,6 +51,15 @@ type family struct {
 	mu               sync.Mutex
 	series           map[string]*series // by encoded label values
 	fn               func() float64     // a value computed at scrape time
+	samples          func() []Sample    // series computed at scrape time
+}
+
+// Sample is one series that a function registered with GaugeVecFunc or
+// CounterVecFunc lists at a scrape: its label values, in the order of the
+// names, and its value.
+type Sample struct {
+	Labels []string
+	Value  float64
 }
 
 type series struct {
@@ -169,6 +178,18 @@ func (r *Registry) CounterFunc(name, help string, fn func() float64) {
 	r.add(&family{name: name, help: help, kind: "counter", fn: fn})
 }
 
+// GaugeVecFunc registers a gauge with labels whose series fn lists at each
+// scrape (the connection pools, the replicas: a set that its owner knows).
+func (r *Registry) GaugeVecFunc(name, help string, fn func() []Sample, labels ...string) {
+	r.add(&family{name: name, help: help, kind: "gauge", labels: labels, samples: fn})
+}
+
+// CounterVecFunc registers a counter with labels kept elsewhere, whose series
+// fn lists at each scrape.
+func (r *Registry) CounterVecFunc(name, help string, fn func() []Sample, labels ...string) {
+	r.add(&family{name: name, help: help, kind: "counter", labels: labels, samples: fn})
+}
+
 // Histogram registers a histogram with these upper bounds (ascending).
 func (r *Registry) Histogram(name, help string, buckets []float64) Histogram {
 	return r.HistogramVec(name, help, buckets).With()
@@ -273,6 +294,10 @@ func (f *family) write(w *bufio.Writer) {
 		fmt.Fprintf(w, "%s %s\n", f.name, formatFloat(f.fn()))
 		return
 	}
+	if f.samples != nil {
+		f.writeSamples(w)
+		return
+	}
 	f.mu.Lock()
 	all := make([]*series, 0, len(f.series))
 	for _, s := range f.series {
@@ -286,6 +311,24 @@ func (f *family) write(w *bufio.Writer) {
 			continue
 		}
 		fmt.Fprintf(w, "%s%s %s\n", f.name, s.labels, formatFloat(s.value.Load()))
+	}
+}
+
+func (f *family) writeSamples(w *bufio.Writer) {
+	type line struct {
+		labels string
+		value  float64
+	}
+	var lines []line
+	for _, s := range f.samples() {
+		if len(s.Labels) != len(f.labels) {
+			panic(fmt.Sprintf("metrics: %s takes %d label values, got %d", f.name, len(f.labels), len(s.Labels)))
+		}
+		lines = append(lines, line{renderLabels(f.labels, s.Labels), s.Value})
+	}
+	slices.SortFunc(lines, func(a, b line) int { return strings.Compare(a.labels, b.labels) })
+	for _, l := range lines {
+		fmt.Fprintf(w, "%s%s %s\n", f.name, l.labels, formatFloat(l.value))
 	}
 }
 

@@ -138,3 +138,27 @@ func TestRuntime(t *testing.T) {
 		t.Errorf("go_goroutines %v", g)
 	}
 }
+
+// TestVecFuncs: series listed at scrape time, sorted by their labels, and
+// gone when their owner no longer lists them.
+func TestVecFuncs(t *testing.T) {
+	r := NewRegistry()
+	pools := []Sample{{Labels: []string{"replica", "tiles"}, Value: 3}, {Labels: []string{"primary", "queries"}, Value: 20}}
+	r.GaugeVecFunc("f_connections", "Pools.", func() []Sample { return pools }, "server", "pool")
+	r.CounterVecFunc("g_total", "Reads.", func() []Sample { return []Sample{{Labels: []string{"primary"}, Value: 2}} }, "server")
+	want := `# HELP f_connections Pools.
+# TYPE f_connections gauge
+f_connections{server="primary",pool="queries"} 20
+f_connections{server="replica",pool="tiles"} 3
+# HELP g_total Reads.
+# TYPE g_total counter
+g_total{server="primary"} 2
+`
+	if got := scrape(t, r); got != want {
+		t.Errorf("exposition:\n%s\nwant:\n%s", got, want)
+	}
+	pools = pools[1:]
+	if got := scrape(t, r); strings.Contains(got, `"replica"`) {
+		t.Errorf("a series its owner dropped is still there:\n%s", got)
+	}
+}

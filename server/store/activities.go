@@ -426,7 +426,7 @@ func (s *Store) ListActivities(ctx context.Context, f ActivityFilter) (json.RawM
 	q := &issueQuery{}
 	where := f.where(q)
 	var out json.RawMessage
-	err := s.Pool.QueryRow(ctx, fmt.Sprintf(`WITH m AS (SELECT a.* FROM activities a WHERE %s),
+	err := s.reads(ctx).QueryRow(ctx, fmt.Sprintf(`WITH m AS (SELECT a.* FROM activities a WHERE %s),
 			page AS (SELECT * FROM m ORDER BY starts_at, id LIMIT %d)
 		SELECT jsonb_build_object('type', 'FeatureCollection', 'total', (SELECT count(*) FROM m),
 			'features', (SELECT coalesce(jsonb_agg(activity_feature(p) ORDER BY p.starts_at, p.id), '[]') FROM page p))`,

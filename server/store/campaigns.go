@@ -131,7 +131,7 @@ func checkCampaignRefs(ctx context.Context, tx pgx.Tx, c Campaign) error {
 
 // Campaigns lists the campaigns, the latest first.
 func (s *Store) Campaigns(ctx context.Context) ([]Campaign, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT `+campaignColumns+` FROM campaigns ORDER BY starts_on DESC, id DESC`)
+	rows, err := s.reads(ctx).Query(ctx, `SELECT `+campaignColumns+` FROM campaigns ORDER BY starts_on DESC, id DESC`)
 	if err != nil {
 		return nil, err
 	}
@@ -149,7 +149,7 @@ func (s *Store) Campaigns(ctx context.Context) ([]Campaign, error) {
 
 // CampaignByID returns a campaign, or ErrCampaignNotFound.
 func (s *Store) CampaignByID(ctx context.Context, id int64) (Campaign, error) {
-	c, err := scanCampaign(s.Pool.QueryRow(ctx, `SELECT `+campaignColumns+` FROM campaigns WHERE id = $1`, id))
+	c, err := scanCampaign(s.reads(ctx).QueryRow(ctx, `SELECT `+campaignColumns+` FROM campaigns WHERE id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return c, ErrCampaignNotFound
 	}

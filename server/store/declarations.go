@@ -284,7 +284,7 @@ func (s *Store) ListDeclarations(ctx context.Context, f DeclarationFilter) (json
 	q := &issueQuery{}
 	where, now := f.where(q)
 	var out json.RawMessage
-	err := s.Pool.QueryRow(ctx, fmt.Sprintf(`WITH m AS (SELECT d.* FROM declarations d WHERE %[1]s),
+	err := s.reads(ctx).QueryRow(ctx, fmt.Sprintf(`WITH m AS (SELECT d.* FROM declarations d WHERE %[1]s),
 			page AS (SELECT * FROM m d ORDER BY d.due_at, d.id LIMIT %[2]d)
 		SELECT jsonb_build_object('total', (SELECT count(*) FROM m),
 			'declarations', (SELECT coalesce(jsonb_agg(declaration_item(d, %[3]s) ORDER BY d.due_at, d.id), '[]') FROM page d))`,

@@ -116,7 +116,7 @@ func figureRowsSQL(q *issueQuery, f ReportFilter, key FigureKey, rows []FigureRo
 // trendBuckets are the instants the local days or weeks of the range begin
 // at, as TrendReport's series has them.
 func (s *Store) trendBuckets(ctx context.Context, interval string, f ReportFilter) ([]time.Time, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT g AT TIME ZONE $3 FROM generate_series(
+	rows, err := s.reads(ctx).Query(ctx, `SELECT g AT TIME ZONE $3 FROM generate_series(
 			date_trunc($4, $1::timestamptz AT TIME ZONE $3),
 			$2::timestamptz AT TIME ZONE $3 - interval '1 microsecond', ('1 ' || $4)::interval) g
 		ORDER BY 1`, f.From, f.To, f.Zone, interval)

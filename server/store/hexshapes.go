@@ -183,7 +183,7 @@ func (s *Store) shapeHexagons(ctx context.Context, edge float64, cells []Hexagon
 	for k, n := range part {
 		is[k], js[k] = int32(cells[n].I), int32(cells[n].J)
 	}
-	rows, err := s.Pool.Query(ctx, hexShapeSQL, edge, is, js, geometry)
+	rows, err := s.reads(ctx).Query(ctx, hexShapeSQL, edge, is, js, geometry)
 	if err != nil {
 		return err
 	}

@@ -403,7 +403,7 @@ func (s *Store) ListInspections(ctx context.Context, f InspectionFilter) (Inspec
 	if len(q.where) > 0 {
 		where = strings.Join(q.where, " AND ")
 	}
-	rows, err := s.Pool.Query(ctx, fmt.Sprintf(`SELECT n.id, n.inspected_at, `+inspectionJSON+`
+	rows, err := s.reads(ctx).Query(ctx, fmt.Sprintf(`SELECT n.id, n.inspected_at, `+inspectionJSON+`
 		FROM inspections n JOIN points p ON p.id = n.point_id `+inspectionIssues+`
 		WHERE %s ORDER BY n.inspected_at DESC, n.id DESC LIMIT %d`, where, q.limit+1), q.args...)
 	if err != nil {

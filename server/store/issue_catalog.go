@@ -29,7 +29,7 @@ type IssueCategory struct {
 
 // IssueCategories lists the case categories by code.
 func (s *Store) IssueCategories(ctx context.Context) ([]IssueCategory, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT code, class, name_zh, name_en, deadline_amount, deadline_unit, unit
+	rows, err := s.reads(ctx).Query(ctx, `SELECT code, class, name_zh, name_en, deadline_amount, deadline_unit, unit
 		FROM issue_categories ORDER BY code`)
 	if err != nil {
 		return nil, err
@@ -47,7 +47,7 @@ type ResponsibleUnit struct {
 
 // ResponsibleUnits lists the units by code.
 func (s *Store) ResponsibleUnits(ctx context.Context) ([]ResponsibleUnit, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT code, name, kind, area_code FROM units ORDER BY code`)
+	rows, err := s.reads(ctx).Query(ctx, `SELECT code, name, kind, area_code FROM units ORDER BY code`)
 	if err != nil {
 		return nil, err
 	}

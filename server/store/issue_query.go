@@ -34,7 +34,7 @@ func (s *Store) IssueByID(ctx context.Context, id int64, v Viewer) (IssueDoc, er
 	d := IssueDoc{ID: id}
 	q := &issueQuery{}
 	where := "i.id = " + q.arg(id)
-	err := s.Pool.QueryRow(ctx, `SELECT i.version, i.grid_code, `+v.issueSQL("i", q.arg)+`,
+	err := s.reads(ctx).QueryRow(ctx, `SELECT i.version, i.grid_code, `+v.issueSQL("i", q.arg)+`,
 		issue_feature(i) || jsonb_build_object('timeline', (
 			SELECT coalesce(jsonb_agg(jsonb_build_object('id', e.id, 'action', e.action,
 				'from', e.from_status, 'to', e.to_status, 'actor', e.actor, 'note', e.note,
@@ -119,7 +119,7 @@ func (s *Store) ListIssues(ctx context.Context, f IssueFilter) (IssuePage, error
 	if err != nil {
 		return IssuePage{}, err
 	}
-	rows, err := s.Pool.Query(ctx, q.sql(), q.args...)
+	rows, err := s.reads(ctx).Query(ctx, q.sql(), q.args...)
 	if err != nil {
 		return IssuePage{}, err
 	}

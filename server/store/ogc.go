@@ -405,7 +405,7 @@ func (s *Store) ogcItems(ctx context.Context, q OGCQuery, sink OGCSink) (int, er
 		ORDER BY pg.ord`,
 		c.featureSQL(q.Output, q.Properties, &params), c.from, c.from, where, order, params.Add(q.Limit), params.Add(offset))
 	var n int
-	err = pgx.BeginTxFunc(ctx, s.Pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+	err = pgx.BeginTxFunc(ctx, s.reads(ctx), pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		// a page wants its first 1,000 rows: parallel workers, which the
 		// planner picks for a filter it expects to scan much for, take longer
 		// to start than the page takes to read. And the plan must know the
@@ -524,7 +524,7 @@ func (s *Store) OGCItem(ctx context.Context, collection, id string, areas []stri
 	}
 	var feature []byte
 	var v int
-	err = s.Pool.QueryRow(ctx, fmt.Sprintf("SELECT %s, %s FROM %s%s", c.featureSQL(out, nil, nil), version, c.from, where),
+	err = s.reads(ctx).QueryRow(ctx, fmt.Sprintf("SELECT %s, %s FROM %s%s", c.featureSQL(out, nil, nil), version, c.from, where),
 		params.Args()...).Scan(&feature, &v)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, 0, ErrOGCNotFound
@@ -558,7 +558,7 @@ func (s *Store) OGCExtent(ctx context.Context, collection string) (OGCExtent, er
 	}
 	var ext OGCExtent
 	var xmin, ymin, xmax, ymax *float64
-	err := s.Pool.QueryRow(ctx, fmt.Sprintf(`SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e), t0, t1
+	err := s.reads(ctx).QueryRow(ctx, fmt.Sprintf(`SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e), t0, t1
 		FROM (SELECT ST_Extent(%s) AS e, min(%s) AS t0, max(%s) AS t1 FROM %s%s) x`,
 		c.geom, timeSQL, timeSQL, c.from, where)).Scan(&xmin, &ymin, &xmax, &ymax, &ext.Start, &ext.End)
 	if err != nil {

@@ -129,7 +129,7 @@ func (s *Store) ogcMatched(ctx context.Context, q ogcCountQuery) (int64, error) 
 // ogcCount counts and stamps in one statement, hence one snapshot.
 func (s *Store) ogcCount(ctx context.Context, q ogcCountQuery) (ogcCount, error) {
 	var e ogcCount
-	err := s.Pool.QueryRow(ctx, fmt.Sprintf(`SELECT (SELECT count(*) FROM %s), %s FROM change_counter c`, q.from, stampSQL),
+	err := s.reads(ctx).QueryRow(ctx, fmt.Sprintf(`SELECT (SELECT count(*) FROM %s), %s FROM change_counter c`, q.from, stampSQL),
 		q.args...).Scan(&e.n, &e.stamp.seq, &e.stamp.counterXmin, &e.stamp.changeXmin)
 	if err == nil && q.layers != nil {
 		s.ogcCounts.put(q.key, e)
@@ -143,7 +143,7 @@ func (s *Store) ogcCount(ctx context.Context, q ogcCountQuery) (ogcCount, error)
 func (s *Store) ogcFresh(ctx context.Context, q ogcCountQuery, e ogcCount) (bool, error) {
 	var fresh bool
 	var now feedStamp
-	err := s.Pool.QueryRow(ctx, freshSQL, e.stamp.seq, e.stamp.counterXmin, e.stamp.changeXmin, q.layers).
+	err := s.reads(ctx).QueryRow(ctx, freshSQL, e.stamp.seq, e.stamp.counterXmin, e.stamp.changeXmin, q.layers).
 		Scan(&fresh, &now.seq, &now.counterXmin, &now.changeXmin)
 	if err == nil && fresh && now != e.stamp {
 		s.ogcCounts.put(q.key, ogcCount{n: e.n, stamp: now})

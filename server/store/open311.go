@@ -84,7 +84,7 @@ func (s *Store) Open311Requests(ctx context.Context, f Open311Filter) ([]Open311
 	if f.Limit > 0 {
 		sql += fmt.Sprintf(" LIMIT %d OFFSET %d", f.Limit, max(f.Offset, 0))
 	}
-	rows, err := s.Pool.Query(ctx, sql, q.args...)
+	rows, err := s.reads(ctx).Query(ctx, sql, q.args...)
 	if err != nil {
 		return nil, err
 	}

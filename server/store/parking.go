@@ -245,7 +245,7 @@ type ParkingZone struct {
 // stops after q.Limit matches; distances are on the sphere, like the order.
 func (s *Store) AvailableParking(ctx context.Context, q ParkingQuery) ([]ParkingZone, error) {
 	const point = `ST_SetSRID(ST_MakePoint($1, $2), 4326)::geography`
-	rows, err := s.Pool.Query(ctx, `SELECT z.id, z.code, z.kind, parking_feature(z),
+	rows, err := s.reads(ctx).Query(ctx, `SELECT z.id, z.code, z.kind, parking_feature(z),
 			ST_Distance(z.geom::geography, `+point+`, false)
 		FROM parking_zones z
 		WHERE ST_DWithin(z.geom::geography, `+point+`, $3, false)
@@ -266,7 +266,7 @@ func (s *Store) AvailableParking(ctx context.Context, q ParkingQuery) ([]Parking
 // caller's areas; empty is all), else ErrParkingZoneNotFound.
 func (s *Store) ParkingZoneByCode(ctx context.Context, code string, scope []string) (ParkingZone, error) {
 	var z ParkingZone
-	err := s.Pool.QueryRow(ctx, `SELECT z.id, z.code, z.kind, parking_feature(z) FROM parking_zones z
+	err := s.reads(ctx).QueryRow(ctx, `SELECT z.id, z.code, z.kind, parking_feature(z) FROM parking_zones z
 		WHERE z.code = $1 AND `+access.SQL("z.grid_code", "$2"), code, access.Scope(scope).Patterns()).
 		Scan(&z.ID, &z.Code, &z.Kind, &z.Feature)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -311,7 +311,7 @@ type OccupancySample struct {
 
 // ParkingHistory returns the zone's readings since a time, oldest first.
 func (s *Store) ParkingHistory(ctx context.Context, zoneID int64, since time.Time) ([]OccupancySample, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT at, occupied FROM parking_readings
+	rows, err := s.reads(ctx).Query(ctx, `SELECT at, occupied FROM parking_readings
 		WHERE zone_id = $1 AND at >= $2 ORDER BY at`, zoneID, since)
 	if err != nil {
 		return nil, err

@@ -88,7 +88,7 @@ func ChangedIssues(ctx context.Context, tx pgx.Tx, after, upto int64) (changes i
 // size as HexagonReport places an issue: the first of ST_HexagonGrid's cells
 // around the point that intersects it.
 func (s *Store) HexagonCells(ctx context.Context, size float64, xs, ys []float64) ([]HexagonCount, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT h.i, h.j, count(*)
+	rows, err := s.reads(ctx).Query(ctx, `SELECT h.i, h.j, count(*)
 		FROM unnest($2::float8[], $3::float8[]) AS u(x, y)
 		CROSS JOIN LATERAL (SELECT ST_SetSRID(ST_MakePoint(u.x, u.y), 3857) AS m) p
 		CROSS JOIN LATERAL (SELECT g.i, g.j FROM ST_HexagonGrid($1::float8, p.m) g

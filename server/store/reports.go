@@ -252,7 +252,7 @@ const hexagonEdgeSQL = `%s::float8 / cos(radians(coalesce(
 // counts when it can; the hexagons' shapes are kept (hexshapes.go).
 func (s *Store) HexagonReport(ctx context.Context, size float64, f ReportFilter) (*table.Table, error) {
 	var edge float64
-	if err := s.Pool.QueryRow(ctx, `SELECT `+fmt.Sprintf(hexagonEdgeSQL, "$1"), size).Scan(&edge); err != nil {
+	if err := s.reads(ctx).QueryRow(ctx, `SELECT `+fmt.Sprintf(hexagonEdgeSQL, "$1"), size).Scan(&edge); err != nil {
 		return nil, err
 	}
 	cells, err := s.hexagonCounts(ctx, f, edge)
@@ -295,7 +295,7 @@ func (s *Store) hexagonCounts(ctx context.Context, f ReportFilter, edge float64)
 			WHERE ST_Intersects(g.geom, p.m) LIMIT 1) h
 		WHERE ` + f.where(q) + `
 		GROUP BY h.i, h.j`
-	rows, err := s.Pool.Query(ctx, sql, q.args...)
+	rows, err := s.reads(ctx).Query(ctx, sql, q.args...)
 	if err != nil {
 		return nil, err
 	}
@@ -326,7 +326,7 @@ func (s *Store) GridHotspotReport(ctx context.Context, f ReportFilter) (*table.T
 // queryTable runs a report query into a table: its columns are the query's, but
 // for a column named geometry (GeoJSON text), which becomes the rows' geometry.
 func (s *Store) queryTable(ctx context.Context, sql string, args ...any) (*table.Table, error) {
-	rows, err := s.Pool.Query(ctx, sql, args...)
+	rows, err := s.reads(ctx).Query(ctx, sql, args...)
 	if err != nil {
 		return nil, err
 	}

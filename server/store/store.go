@@ -35,6 +35,11 @@ type Store struct {
 	hexShapes hexShapes
 	// primaryOnly: the URL asks for the server that takes writes (failover.go)
 	primaryOnly bool
+	// opts configured Pool; the replicas' pools take them too (replicas.go)
+	opts []Option
+	// replicas serve the reads that may be a little stale; nil reads
+	// everything from Pool (replicas.go)
+	replicas *replicaSet
 }
 
 // Option tunes the connections of a store.
@@ -75,18 +80,11 @@ func MaxConns(n int32) Option {
 // on the server, where a timed-out request's work would go on to its end.
 // A url with several hosts names a primary and its standbys (failover.go).
 func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
-	cfg, err := pgxpool.ParseConfig(url)
+	cfg, err := poolConfig(url, opts)
 	if err != nil {
 		return nil, fmt.Errorf("database url: %w", err)
 	}
-	cfg.AfterConnect = registerGeometry
 	primaryOnly := configureFailover(cfg, url)
-	cfg.ConnConfig.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
-		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: time.Second}
-	}
-	for _, o := range opts {
-		o(cfg)
-	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -102,11 +100,28 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		pool.Close()
 		return nil, err
 	}
-	return &Store{Pool: pool, probe: probe, primaryOnly: primaryOnly}, nil
+	return &Store{Pool: pool, probe: probe, primaryOnly: primaryOnly, opts: opts}, nil
+}
+
+// poolConfig is the configuration of a pool of url's server with opts.
+func poolConfig(url string, opts []Option) (*pgxpool.Config, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, err
+	}
+	cfg.AfterConnect = registerGeometry
+	cfg.ConnConfig.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: time.Second}
+	}
+	for _, o := range opts {
+		o(cfg)
+	}
+	return cfg, nil
 }
 
 // Close releases every connection.
 func (s *Store) Close() {
+	s.closeReplicas()
 	s.Pool.Close()
 	if s.probe != nil {
 		s.probe.Close()

@@ -468,7 +468,7 @@ func (s *Store) ListTasks(ctx context.Context, f TaskFilter) (json.RawMessage, e
 	q := &issueQuery{}
 	where, now := taskWhere(q, f)
 	var out json.RawMessage
-	err := s.Pool.QueryRow(ctx, fmt.Sprintf(`WITH m AS (SELECT t.* FROM tasks t WHERE %[1]s),
+	err := s.reads(ctx).QueryRow(ctx, fmt.Sprintf(`WITH m AS (SELECT t.* FROM tasks t WHERE %[1]s),
 			page AS (SELECT * FROM m t ORDER BY t.due_at, t.id LIMIT %[2]d)
 		SELECT jsonb_build_object('type', 'FeatureCollection',
 			'total', (SELECT count(*) FROM m),

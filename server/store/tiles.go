@@ -76,6 +76,11 @@ type TileRequest struct {
 type RenderedTile struct {
 	MVT     []byte
 	Expires time.Time
+	// Seq is the changes feed's head in the snapshot the tile was drawn from:
+	// it shows every change up to Seq and none after.
+	Seq int64
+	// Replica names the replica that drew it, "" for the primary.
+	Replica string
 }
 
 // tileBounds is the common head of the tile queries: the tile envelope in Web
@@ -190,45 +195,88 @@ SELECT (SELECT ST_AsMVT(t, 'issues', 4096, 'geom') FROM (
        (SELECT min(deadline) FROM inside WHERE deadline > now())`
 )
 
-// TileRenderer renders tiles through a pool of its own, whose sessions plan
+// TileRenderer renders tiles through pools of its own, whose sessions plan
 // the tile queries once (plan_cache_mode = force_generic_plan) rather than for
 // every tile: planning a custom plan for the parameters of each tile took
 // about two thirds of the time of a small tile (85 µs of 120 µs), and the
 // generic plan of every tile query is the custom one (the GiST index on the
 // envelope's box). JIT is off: it only pays for queries far longer than a tile.
-// Being apart, the pool may also point at a read replica one day.
+// It has such a pool on the primary and on each replica, and draws a tile
+// where the store sends the request's reads (Store.reads).
 type TileRenderer struct {
-	pool *pgxpool.Pool
+	s        *Store
+	pool     *pgxpool.Pool
+	replicas []*pgxpool.Pool
 }
 
-// NewTileRenderer opens the tile pool, sized and configured like the store's
-// but for those two settings; it connects on first use.
+// NewTileRenderer opens the tile pools, sized and configured like the store's
+// but for those two settings; they connect on first use.
 func (s *Store) NewTileRenderer() (*TileRenderer, error) {
-	cfg := s.Pool.Config().Copy()
+	r := &TileRenderer{s: s}
+	var err error
+	if r.pool, err = tilePool(s.Pool); err != nil {
+		return nil, err
+	}
+	if s.replicas != nil {
+		for _, m := range s.replicas.members {
+			p, err := tilePool(m.pool)
+			if err != nil {
+				r.Close()
+				return nil, err
+			}
+			r.replicas = append(r.replicas, p)
+		}
+	}
+	return r, nil
+}
+
+// tilePool is a pool of like's server with the tile sessions' settings.
+func tilePool(like *pgxpool.Pool) (*pgxpool.Pool, error) {
+	cfg := like.Config().Copy()
 	params := cfg.ConnConfig.RuntimeParams
 	params["plan_cache_mode"] = "force_generic_plan"
 	params["jit"] = "off"
 	params["application_name"] = "citymap tiles"
-	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
-	if err != nil {
-		return nil, err
-	}
-	return &TileRenderer{pool: pool}, nil
+	return pgxpool.NewWithConfig(context.Background(), cfg)
 }
 
-// Close releases the pool's connections.
-func (r *TileRenderer) Close() { r.pool.Close() }
+// Close releases the pools' connections.
+func (r *TileRenderer) Close() {
+	r.pool.Close()
+	for _, p := range r.replicas {
+		p.Close()
+	}
+}
 
-// Render renders one tile of a layer. An unknown layer is an error; the
-// caller checks layers first.
+// PoolStats are the usage figures of the tile pools.
+func (r *TileRenderer) PoolStats() []PoolStat {
+	out := []PoolStat{{Server: "primary", Pool: "tiles", Stat: r.pool.Stat()}}
+	for i, p := range r.replicas {
+		out = append(out, PoolStat{Server: r.s.replicas.members[i].name, Pool: "tiles", Stat: p.Stat()})
+	}
+	return out
+}
+
+// withFeedHead adds the feed's head in the same snapshot to a tile query.
+func withFeedHead(sql string) string {
+	return `SELECT t.mvt, t.expires, c.seq FROM (` + sql + `) AS t(mvt, expires), change_counter c`
+}
+
+// Render renders one tile of a layer where ctx's reads go. An unknown layer
+// is an error; the caller checks layers first.
 func (r *TileRenderer) Render(ctx context.Context, req TileRequest) (RenderedTile, error) {
 	sql, args, err := tileQuery(req)
 	if err != nil {
 		return RenderedTile{}, err
 	}
 	var t RenderedTile
+	pool := r.pool
+	// a renderer made before the replicas were opened has no pools on them
+	if i := r.s.readServer(ctx); i >= 0 && i < len(r.replicas) {
+		pool, t.Replica = r.replicas[i], r.s.replicas.members[i].name
+	}
 	var expires *time.Time
-	if err := r.pool.QueryRow(ctx, sql, args...).Scan(&t.MVT, &expires); err != nil {
+	if err := pool.QueryRow(ctx, withFeedHead(sql), args...).Scan(&t.MVT, &expires, &t.Seq); err != nil {
 		return RenderedTile{}, fmt.Errorf("render %s/%d/%d/%d: %w", req.Layer, req.Z, req.X, req.Y, err)
 	}
 	if expires != nil {

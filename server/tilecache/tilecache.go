@@ -14,6 +14,13 @@
 // database before the change committed, and finishes after the change was
 // announced) is handed to the requests waiting for it but never stored, and
 // requests arriving after the invalidation start a rendering of their own.
+//
+// A rendering also says from which snapshot it was drawn (Tile.Seq, the
+// changes feed's head in it): one read from a streaming replica that has not
+// yet replayed a change the cache has already applied would bring back what
+// that change invalidated. The cache keeps a log of its recent invalidations
+// by sequence number and stores a rendering only if none after its snapshot
+// touches its tile (Current).
 package tilecache
 
 import (
@@ -52,6 +59,8 @@ type Tile struct {
 	// Expires is when the content would change without any change to the
 	// data; zero when only a change can alter it.
 	Expires time.Time
+	// Seq is the changes feed's head in the snapshot the tile was drawn from.
+	Seq int64
 }
 
 // Empty reports whether the tile has no features.
@@ -90,8 +99,38 @@ type Cache struct {
 	// variant of one tile together.
 	index   map[string]map[maptile.Zoom]map[xy][]*entry
 	flights map[Key]*flight
+	// applied logs the recent invalidations, in sequence order; floor is the
+	// sequence number before which the log cannot tell (the last reset, or
+	// the newest invalidation that left the log)
+	applied []invalidation
+	floor   int64
 
 	stats counters
+}
+
+// invalidation is one change the cache applied: to every tile of layer (all),
+// or to those whose buffered envelope meets bound.
+type invalidation struct {
+	seq    int64
+	layer  string
+	all    bool
+	bound  orb.Bound
+	buffer float64
+}
+
+// logSize bounds the log of invalidations: at a thousand changes a second a
+// few tens of seconds, longer than a replica in use lags.
+const logSize = 1 << 15
+
+func (v invalidation) touches(k Key) bool {
+	if v.layer != k.Layer {
+		return false
+	}
+	if v.all {
+		return true
+	}
+	r, ok := tile.CoveringRect(v.bound, k.Z, v.buffer)
+	return ok && r.Contains(k.X, k.Y)
 }
 
 type xy struct{ x, y uint32 }
@@ -196,10 +235,45 @@ func (c *Cache) finish(f *flight) {
 	if c.flights[f.key] == f {
 		delete(c.flights, f.key)
 	}
-	if f.err != nil || f.stale || !c.armed || c.expired(f.tile) {
+	if f.err != nil || f.stale || !c.armed || c.expired(f.tile) || !c.currentLocked(f.key, f.tile.Seq) {
 		return
 	}
 	c.storeLocked(f.key, f.tile)
+}
+
+// Current reports whether a rendering of k from a snapshot whose feed head is
+// seq shows every change the cache has applied to k. A disabled cache applies
+// nothing: every rendering is current.
+func (c *Cache) Current(k Key, seq int64) bool {
+	if !c.Enabled() {
+		return true
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.currentLocked(k, seq)
+}
+
+func (c *Cache) currentLocked(k Key, seq int64) bool {
+	if seq < c.floor {
+		return false
+	}
+	for i := len(c.applied) - 1; i >= 0 && c.applied[i].seq > seq; i-- {
+		if c.applied[i].touches(k) {
+			return false
+		}
+	}
+	return true
+}
+
+// logLocked records an invalidation, dropping the oldest half of the log
+// when it is full.
+func (c *Cache) logLocked(v invalidation) {
+	if len(c.applied) >= logSize {
+		half := len(c.applied) / 2
+		c.floor = max(c.floor, c.applied[half-1].seq)
+		c.applied = append(c.applied[:0], c.applied[half:]...)
+	}
+	c.applied = append(c.applied, v)
 }
 
 func (c *Cache) storeLocked(k Key, t Tile) {
@@ -259,14 +333,15 @@ func (c *Cache) removeLocked(e *entry) {
 	}
 }
 
-// Invalidate drops the tiles of layer, at every zoom and in every variant,
-// whose envelope grown by bufferFraction of a tile (the MVT buffer: a feature
-// near an edge is drawn in the neighbour's buffer too) touches the WGS-84
-// bound b, and spoils renderings of such tiles in progress. It returns how
-// many cached tiles it dropped.
-func (c *Cache) Invalidate(layer string, b orb.Bound, bufferFraction float64) int {
+// Invalidate applies change seq of the feed: it drops the tiles of layer, at
+// every zoom and in every variant, whose envelope grown by bufferFraction of
+// a tile (the MVT buffer: a feature near an edge is drawn in the neighbour's
+// buffer too) touches the WGS-84 bound b, and spoils renderings of such tiles
+// in progress. It returns how many cached tiles it dropped.
+func (c *Cache) Invalidate(seq int64, layer string, b orb.Bound, bufferFraction float64) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.logLocked(invalidation{seq: seq, layer: layer, bound: b, buffer: bufferFraction})
 	dropped := 0
 	for z, tiles := range c.index[layer] {
 		r, ok := tile.CoveringRect(b, z, bufferFraction)
@@ -324,11 +399,12 @@ func (c *Cache) spoilLocked(f *flight) {
 	delete(c.flights, f.key)
 }
 
-// InvalidateLayer drops every tile of layer, for a change that cannot be
+// InvalidateLayer drops every tile of layer, for change seq that cannot be
 // placed.
-func (c *Cache) InvalidateLayer(layer string) int {
+func (c *Cache) InvalidateLayer(seq int64, layer string) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.logLocked(invalidation{seq: seq, layer: layer, all: true})
 	n := 0
 	for _, tiles := range c.index[layer] {
 		for _, variants := range tiles {
@@ -348,11 +424,14 @@ func (c *Cache) InvalidateLayer(layer string) int {
 }
 
 // Reset drops every tile, spoils every rendering in progress and from then on
-// lets the cache store tiles. Its owner calls it when it starts following the
-// changes feed and whenever it may have missed changes.
-func (c *Cache) Reset() {
+// lets the cache store tiles drawn from snapshots at or after feed head seq.
+// Its owner calls it when it starts following the changes feed and whenever
+// it may have missed changes.
+func (c *Cache) Reset(seq int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.applied = c.applied[:0]
+	c.floor = seq
 	c.stats.invalidated.Add(uint64(len(c.entries)))
 	clear(c.entries)
 	clear(c.index)

@@ -27,7 +27,7 @@ func yixingTile(z maptile.Zoom) Key {
 
 func armed(maxBytes int64) *Cache {
 	c := New(maxBytes)
-	c.Reset()
+	c.Reset(0)
 	return c
 }
 
@@ -134,7 +134,7 @@ func TestDisabledAndUnarmed(t *testing.T) {
 	if out := get(t, unarmed, k, r.render); out != Miss {
 		t.Errorf("unarmed cache: %v, want a miss", out)
 	}
-	unarmed.Reset()
+	unarmed.Reset(0)
 	get(t, unarmed, k, r.render)
 	if out := get(t, unarmed, k, r.render); out != Hit {
 		t.Errorf("armed cache: %v, want a hit", out)
@@ -265,7 +265,7 @@ func TestInvalidateByCovering(t *testing.T) {
 	}
 	before := c.Stats().Entries
 	b := yixing.Bound()
-	dropped := c.Invalidate("issues", b, buffer)
+	dropped := c.Invalidate(1, "issues", b, buffer)
 	want := map[Key]bool{}
 	for z := maptile.Zoom(10); z <= 18; z++ {
 		for _, tl := range tile.Covering(b, z, buffer) {
@@ -308,7 +308,7 @@ func TestInvalidateLargeChangeScansTheCache(t *testing.T) {
 		t.Fatalf("the covering has only %d tiles", n)
 	}
 	start := time.Now()
-	if dropped := c.Invalidate("areas", district, buffer); dropped != 1 {
+	if dropped := c.Invalidate(1, "areas", district, buffer); dropped != 1 {
 		t.Errorf("dropped %d tiles, want 1", dropped)
 	}
 	if time.Since(start) > 50*time.Millisecond {
@@ -339,11 +339,11 @@ func TestInvalidationOvertakesRendering(t *testing.T) {
 		done <- tl
 	}()
 	<-started
-	if n := c.Invalidate("issues", yixing.Bound(), buffer); n != 0 {
+	if n := c.Invalidate(1, "issues", yixing.Bound(), buffer); n != 0 {
 		t.Errorf("dropped %d cached tiles, none were cached", n)
 	}
 	// a request after the change must not join the rendering that predates it
-	fresh := func(context.Context) (Tile, error) { return Tile{Body: []byte("after the change")}, nil }
+	fresh := func(context.Context) (Tile, error) { return Tile{Body: []byte("after the change"), Seq: 1}, nil }
 	tl, out, err := c.Get(context.Background(), k, fresh)
 	if err != nil || out != Miss || string(tl.Body) != "after the change" {
 		t.Errorf("request after the change: %v %q %v", out, tl.Body, err)
@@ -374,7 +374,7 @@ func TestResetSpoilsRenderingsInProgress(t *testing.T) {
 		})
 	}()
 	<-started
-	c.Reset()
+	c.Reset(0)
 	close(release)
 	<-done
 	if s := c.Stats(); s.Entries != 0 {
@@ -389,7 +389,7 @@ func TestInvalidateLayer(t *testing.T) {
 		get(t, c, key("parking", 14, i, i), r.render)
 		get(t, c, key("points", 14, i, i), r.render)
 	}
-	if n := c.InvalidateLayer("parking"); n != 5 {
+	if n := c.InvalidateLayer(1, "parking"); n != 5 {
 		t.Errorf("dropped %d", n)
 	}
 	if s := c.Stats(); s.Entries != 5 {
@@ -465,6 +465,6 @@ func BenchmarkInvalidate(b *testing.B) {
 	b.ResetTimer()
 	for i := range b.N {
 		p := orb.Point{119.8 + float64(i%100)*0.001, 31.3}
-		c.Invalidate("issues", p.Bound(), buffer)
+		c.Invalidate(1, "issues", p.Bound(), buffer)
 	}
 }

@@ -13,6 +13,8 @@ type tileMetrics struct {
 	requests map[string]map[tilecache.Outcome]metrics.Counter
 	render   map[string]metrics.Histogram
 	resets   metrics.Counter
+	// behind counts tiles drawn again on the primary (render)
+	behind metrics.Counter
 }
 
 var renderBuckets = []float64{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10}
@@ -31,6 +33,9 @@ func newTileMetrics(reg *metrics.Registry, c *tilecache.Cache) *tileMetrics {
 		render:   map[string]metrics.Histogram{},
 		resets: reg.Counter("citymap_tile_cache_resets_total",
 			"Times the whole tile cache was dropped: the live hub started following the feed or skipped changes."),
+		behind: reg.Counter("citymap_tile_replica_behind_total",
+			"Tiles drawn on a read replica that had not replayed a change the cache had applied to them, "+
+				"and so drawn again on the primary."),
 	}
 	for _, l := range layers {
 		m.render[l.name] = render.With(l.name)

@@ -27,6 +27,7 @@ import (
 	"citymap/server/limit"
 	"citymap/server/live"
 	"citymap/server/metrics"
+	"citymap/server/replica"
 	"citymap/server/respond"
 	"citymap/server/routes"
 	"citymap/server/store"
@@ -83,6 +84,9 @@ func New(st *store.Store, a *auth.Authenticator, cfg Config, reg *metrics.Regist
 // Close releases the renderer's connections.
 func (t *Tiles) Close() { t.renderer.Close() }
 
+// PoolStats are the usage figures of the renderer's pools.
+func (t *Tiles) PoolStats() []store.PoolStat { return t.renderer.PoolStats() }
+
 // Routes lists the routes: every role but the reporter, which only submits,
 // reads the tiles.
 func (t *Tiles) Routes() []routes.Route {
@@ -110,18 +114,18 @@ func (t *Tiles) Follow(src Changes) { src.Observe(t.changed) }
 // it could not read) drops everything.
 func (t *Tiles) changed(ch *live.Change) {
 	if ch.IsReset() {
-		t.cache.Reset()
+		t.cache.Reset(ch.Seq)
 		t.m.resets.Inc()
 		return
 	}
 	bounds := ch.Bounds()
 	for _, l := range feedLayers[ch.Layer] {
 		if len(bounds) == 0 {
-			t.cache.InvalidateLayer(l)
+			t.cache.InvalidateLayer(ch.Seq, l)
 			continue
 		}
 		for _, b := range bounds {
-			t.cache.Invalidate(l, b, bufferFraction)
+			t.cache.Invalidate(ch.Seq, l, b, bufferFraction)
 		}
 	}
 }
@@ -157,7 +161,7 @@ func (t *Tiles) serveTile(w http.ResponseWriter, r *http.Request) {
 		key.Variant = scopeVariant(p.Areas)
 	}
 	got, outcome, err := t.cache.Get(r.Context(), key, func(ctx context.Context) (tilecache.Tile, error) {
-		return t.render(ctx, req)
+		return t.render(ctx, req, key)
 	})
 	t.m.requests[l.name][outcome].Inc()
 	if err != nil {
@@ -181,12 +185,19 @@ var outcomeName = map[tilecache.Outcome]string{
 	tilecache.Hit: "hit", tilecache.Miss: "miss", tilecache.Shared: "shared", tilecache.Bypassed: "bypass",
 }
 
-// render draws a tile in the database and encodes it for serving.
-func (t *Tiles) render(ctx context.Context, req store.TileRequest) (tilecache.Tile, error) {
+// render draws a tile in the database and encodes it for serving. A tile drawn
+// on a replica that has not replayed a change the cache has applied to it is
+// drawn again on the primary: served, it would bring back what the change
+// undid, and it could not be cached.
+func (t *Tiles) render(ctx context.Context, req store.TileRequest, key tilecache.Key) (tilecache.Tile, error) {
 	ctx, cancel := context.WithTimeout(ctx, t.cfg.RenderTimeout)
 	defer cancel()
 	start := time.Now()
 	rt, err := t.renderer.Render(ctx, req)
+	if err == nil && rt.Replica != "" && !t.cache.Current(key, rt.Seq) {
+		t.m.behind.Inc()
+		rt, err = t.renderer.Render(replica.OnPrimary(ctx), req)
+	}
 	if err != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			slog.Warn("tiles: rendering timed out", "layer", req.Layer, "z", req.Z, "x", req.X, "y", req.Y)
@@ -194,7 +205,9 @@ func (t *Tiles) render(ctx context.Context, req store.TileRequest) (tilecache.Ti
 		return tilecache.Tile{}, err
 	}
 	t.m.render[req.Layer].Observe(time.Since(start).Seconds())
-	return tilecache.Encode(rt.MVT, rt.Expires)
+	tl, err := tilecache.Encode(rt.MVT, rt.Expires)
+	tl.Seq = rt.Seq
+	return tl, err
 }
 
 // mvtType is the media type of Mapbox Vector Tiles.
