@@ -13,7 +13,7 @@ import (
 // lat, and the polygon as GeoJSON — depend on nothing but the cell and the
 // edge: PostGIS builds them (ST_Hexagon, ST_Transform to EPSG:4326,
 // ST_Centroid, ST_AsGeoJSON) once per cell and the store keeps them. A year of
-// issues in 100 m hexagons is about 60,000 cells at scale 20, and shaping them
+// issues in 100 m hexagons is about 45,000 cells at scale 20, and shaping them
 // took PostGIS about 400 ms of each such report, many times what counting the
 // issues takes in the report cube; kept, a cell costs a map lookup. The shapes
 // come out of the very statement the report ran before they were kept, so a
