@@ -42,17 +42,6 @@ data=$(realpath -m "${CITYMAP_PGDATA:-$default_data}")
 dir=$(realpath -m "${CITYMAP_BACKUP_DIR:-$root/.data/backup}")
 conf=$dir/pgbackrest.conf
 
-is_root() { [ "$(id -u)" = 0 ]; }
-
-# as_postgres CMD... runs CMD as the cluster's user (db.sh's as_postgres)
-as_postgres() {
-	if is_root; then
-		(cd / && runuser -u postgres -- "$@")
-	else
-		"$@"
-	fi
-}
-
 install() {
 	command -v pgbackrest >/dev/null || apt_install "backups" pgbackrest
 }

@@ -14,7 +14,6 @@ scripts/db.sh install
 scripts/backup.sh install
 
 tmp=$(mktemp -d /tmp/citymap-bench-archive-XXXX)
-as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 [ "$(id -u)" != 0 ] || chown postgres "$tmp"
 export CITYMAP_PGDATA=$tmp/pg CITYMAP_BACKUP_DIR=$tmp/backup
 trap 'as_postgres "$pgbin/pg_ctl" -D "$CITYMAP_PGDATA" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT

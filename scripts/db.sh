@@ -38,18 +38,6 @@ install() {
 	apt_install "the database" postgresql-15 postgresql-15-postgis-3
 }
 
-is_root() { [ "$(id -u)" = 0 ]; }
-
-# as_postgres CMD... runs CMD as the user the cluster runs as; as postgres from /, the
-# PostgreSQL programs' directory changes failing otherwise where the project is unreachable
-as_postgres() {
-	if is_root; then
-		(cd / && runuser -u postgres -- "$@")
-	else
-		"$@"
-	fi
-}
-
 port() { cat "$data/PORT"; }
 
 # place_data (as root) makes the empty data directory, owned by postgres, where

@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # Sourced by the scripts under scripts/: the project root, messages, free ports,
-# waiting for a service to come up, installing from apt what is missing.
+# waiting for a service to come up, installing from apt what is missing, running
+# PostgreSQL's programs as the user its clusters run as.
 #
 #   . "$(dirname "$0")/lib.sh"
 
@@ -72,4 +73,17 @@ apt_install() {
 		fi
 	fi
 	rm -f "$out"
+}
+
+is_root() { [ "$(id -u)" = 0 ]; }
+
+# as_postgres CMD... runs CMD as the user PostgreSQL clusters run as: postgres when
+# root (PostgreSQL refuses to run as root), from /, the PostgreSQL programs' directory
+# changes failing otherwise where the project is unreachable; else the caller
+as_postgres() {
+	if is_root; then
+		(cd / && runuser -u postgres -- "$@")
+	else
+		"$@"
+	fi
 }
