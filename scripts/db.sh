@@ -147,21 +147,27 @@ running() {
 
 ready() { "$pgbin/pg_isready" -q -h 127.0.0.1 -p "$(port)" -U postgres -d postgres; }
 
+# launch WHAT FIRST_PORT SECS SETTINGS starts the cluster in $data unless it runs: on
+# its port, or on the first free one from FIRST_PORT when another process has taken it
+# since the cluster was made (SETTINGS PORT writes its settings), waiting SECS for it
+launch() {
+	local what=$1 first=$2 secs=$3 settings=$4
+	running && return 0
+	local p
+	p=$(port)
+	port_in_use "$p" && p=$(free_port "$first")
+	"$settings" "$p"
+	if ! as_postgres "$pgbin/pg_ctl" -D "$data" -W start >>"$log" 2>&1 ||
+		! wait_for "$secs" "$what on 127.0.0.1:$p" ready; then
+		tail -n 20 "$log" >&2
+		die "$what did not start (the end of $log above)"
+	fi
+}
+
 start() {
 	install
 	init_cluster
-	if ! running; then
-		# another process may have taken the port since the cluster was made
-		local p
-		p=$(port)
-		port_in_use "$p" && p=$(free_port 55432)
-		write_settings "$p"
-		if ! as_postgres "$pgbin/pg_ctl" -D "$data" -W start >>"$log" 2>&1 ||
-			! wait_for 60 "PostgreSQL on 127.0.0.1:$p" ready; then
-			tail -n 20 "$log" >&2
-			die "PostgreSQL did not start (the end of .data/postgres.log above)"
-		fi
-	fi
+	launch PostgreSQL 55432 60 write_settings
 	log "PostgreSQL on 127.0.0.1:$(port), data in .data/pg"
 }
 

@@ -71,17 +71,7 @@ caught_up() {
 
 start_replica() {
 	[ -f "$data/PG_VERSION" ] || base_backup
-	if ! running; then
-		local p
-		p=$(port)
-		port_in_use "$p" && p=$(free_port 55532)
-		write_replica_settings "$p"
-		if ! as_postgres "$pgbin/pg_ctl" -D "$data" -W start >>"$log" 2>&1 ||
-			! wait_for 120 "the replica on 127.0.0.1:$p" ready; then
-			tail -n 20 "$log" >&2
-			die "the replica did not start (the end of $log above)"
-		fi
-	fi
+	launch "the replica" 55532 120 write_replica_settings
 	wait_for 60 "the replica to catch up with the primary" caught_up
 }
 
